@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { errorCodes, errors, isGatewayError, type GatewayError } from './errors.js';
+import { requireTenant } from './plugins/auth.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { statePlugin } from './plugins/state.js';
+import { storagePlugin } from './plugins/storage.js';
+import { adminTenantRoutes } from './routes/admin/tenants.js';
+import { bucketRoutes } from './routes/buckets.js';
+import { healthRoutes } from './routes/health.js';
+import { objectRoutes } from './routes/objects.js';
+import { presignedRoutes } from './routes/presigned.js';
+import { uploadRoutes } from './routes/uploads.js';
+import { ErrorResponse } from './schema/common.js';
+import { Tenant } from './schema/tenants.js';
+import { openapiDocument } from './schema/openapi.js';
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Turns anything thrown into one of the API's errors. */
+function toApiError(err: FastifyError, contentType: string | undefined): GatewayError {
+  if (isGatewayError(err)) return err;
+  if (err.validation) return new errors.Validation(err.message);
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new errors.UnsupportedMediaType(contentType || '(none)', 'application/json (see the route in /docs)');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new errors.InvalidJson('the body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new errors.InvalidJson(err.message);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new errors.Validation('the JSON body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new errors.Validation('Content-Length does not match the body');
+  }
+  if (err.name === 'AbortError' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return new errors.ClientClosed({ cause: err });
+  if (err instanceof SyntaxError && err.statusCode === 400) return new errors.InvalidJson(err.message);
+  if (err.code?.startsWith('FST_') && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return Object.assign(new errors.Validation(err.message), { statusCode: err.statusCode });
+  }
+  return new errors.Internal({ cause: err });
+}
+
+/** Builds the gateway; never listens (server.ts does). */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    // HEAD routes are declared explicitly where they mean something (bucket and object existence).
+    exposeHeadRoutes: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorResponse);
+  app.addSchema(Tenant);
+  // JSON routes take JSON only: a text/plain body is refused with 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  await app.register(swagger, openapiDocument(config, errorCodes));
+
+  await app.register(metricsPlugin);
+  await app.register(statePlugin, { config });
+  await app.register(storagePlugin);
+
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    const err = toApiError(raw, request.headers['content-type']);
+    if (err.statusCode >= 500) request.log.error({ err: raw }, 'request failed');
+    else request.log.info({ code: err.code, msg: err.message }, 'request refused');
+    for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
+    // A body left unread (refused before or while streaming) is not drained: the connection closes.
+    if (!request.raw.complete) reply.header('connection', 'close');
+    return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message });
+  });
+  app.setNotFoundHandler((request) => {
+    throw new errors.RouteNotFound(request.method, request.url.split('?')[0]);
+  });
+
+  await app.register(healthRoutes);
+  await app.register(adminTenantRoutes, { prefix: '/admin' });
+  await app.register(
+    async (v1) => {
+      await v1.register(async (tenantApi) => {
+        tenantApi.addHook('onRequest', requireTenant);
+        await tenantApi.register(bucketRoutes);
+        await tenantApi.register(objectRoutes);
+        await tenantApi.register(uploadRoutes);
+      });
+      await v1.register(presignedRoutes);
+    },
+    { prefix: '/v1' },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  return app;
+}

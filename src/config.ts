@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+
+/** Pool settings every tenant gets unless it sets its own. */
+export interface PoolDefaults {
+  /** @default 50 */
+  maxSockets: number;
+  /** Requests admitted beyond maxSockets before the tenant gets 503. @default 200 */
+  maxQueue: number;
+  /** @default 5000 */
+  connectTimeoutMs: number;
+  /** Socket inactivity timeout of one S3 request. @default 30000 */
+  requestTimeoutMs: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Base URL clients reach this gateway at (presigned URLs of the disk driver point here). */
+  publicUrl: string;
+  dataDir: string;
+  /** postgres://… to keep state in PostgreSQL; otherwise SQLite under dataDir. */
+  databaseUrl: string | undefined;
+  /** Bearer token of the admin API; generated into dataDir on first start when unset. */
+  adminToken: string | undefined;
+  /** 32-byte key (base64) that encrypts S3 secrets at rest; generated into dataDir when unset. */
+  masterKey: string | undefined;
+  /** JSON or YAML file of tenants upserted at start-up. */
+  tenantsFile: string | undefined;
+  /** Create the `local` disk tenant when no tenant exists yet. @default true */
+  bootstrapLocalTenant: boolean;
+  logLevel: string;
+  pool: PoolDefaults & {
+    /** Most tenants with a live client; the least recently used is closed beyond it. @default 1000 */
+    maxTenants: number;
+    /** A tenant client unused this long is closed. @default 60000 */
+    idleMs: number;
+  };
+  /** How long a tenant or API key lookup is cached in memory. @default 5000 */
+  tenantCacheTtlMs: number;
+  limits: {
+    /** Largest object a tenant may upload unless it sets its own. @default 5 TiB (S3's own limit) */
+    maxObjectSize: number;
+  };
+  upload: {
+    /** Bodies larger than this (or of unknown length) go through multipart upload. @default 16 MiB */
+    multipartThreshold: number;
+    /** @default 8 MiB */
+    partSize: number;
+    /** Parts uploaded at once per upload; memory per upload is about partSize × (queueSize + 1). @default 4 */
+    queueSize: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function int(env: Env, name: string, def: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got '${raw}'`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${raw}'`);
+}
+
+const MiB = 1024 * 1024;
+
+/** Reads every setting once; nothing else in the code reads process.env. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const host = env.HOST || '127.0.0.1';
+  const port = int(env, 'PORT', 3000);
+  const partSize = int(env, 'S3GATE_PART_SIZE', 8 * MiB, 5 * MiB);
+  const config: Config = {
+    host,
+    port,
+    publicUrl: (env.S3GATE_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    dataDir: resolve(env.S3GATE_DATA_DIR || 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    adminToken: env.S3GATE_ADMIN_TOKEN || undefined,
+    masterKey: env.S3GATE_MASTER_KEY || undefined,
+    tenantsFile: env.S3GATE_TENANTS_FILE || undefined,
+    bootstrapLocalTenant: bool(env, 'S3GATE_BOOTSTRAP_LOCAL_TENANT', true),
+    logLevel: env.LOG_LEVEL || 'info',
+    pool: {
+      maxSockets: int(env, 'S3GATE_POOL_MAX_SOCKETS', 50, 1),
+      maxQueue: int(env, 'S3GATE_POOL_MAX_QUEUE', 200),
+      connectTimeoutMs: int(env, 'S3GATE_POOL_CONNECT_TIMEOUT_MS', 5000, 1),
+      requestTimeoutMs: int(env, 'S3GATE_POOL_REQUEST_TIMEOUT_MS', 30000, 1),
+      maxTenants: int(env, 'S3GATE_POOL_MAX_TENANTS', 1000, 1),
+      idleMs: int(env, 'S3GATE_POOL_IDLE_MS', 60000, 1),
+    },
+    tenantCacheTtlMs: int(env, 'S3GATE_TENANT_CACHE_TTL_MS', 5000),
+    limits: { maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0) },
+    upload: {
+      multipartThreshold: int(env, 'S3GATE_MULTIPART_THRESHOLD', 16 * MiB, 1),
+      partSize,
+      queueSize: int(env, 'S3GATE_UPLOAD_QUEUE_SIZE', 4, 1),
+    },
+    ...overrides,
+  };
+  if (config.masterKey !== undefined && Buffer.from(config.masterKey, 'base64').length !== 32) {
+    throw new ConfigError('S3GATE_MASTER_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+  return Object.freeze(config);
+}

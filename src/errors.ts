@@ -1,0 +1,65 @@
+import createError from '@fastify/error';
+
+/**
+ * Every error the API answers with: a stable code, a status and a message that says what to fix.
+ * openapi.yaml lists these codes (a test fails when one is missing there).
+ */
+export const errors = {
+  Validation: createError('S3GATE_VALIDATION', '%s', 400),
+  InvalidJson: createError('S3GATE_INVALID_JSON', 'The request body is not valid JSON: %s', 400),
+  UnsupportedMediaType: createError('S3GATE_UNSUPPORTED_MEDIA_TYPE', "Content-Type '%s' is not accepted here; send %s", 415),
+  Unauthorized: createError('S3GATE_UNAUTHORIZED', '%s', 401),
+  AdminUnauthorized: createError('S3GATE_ADMIN_UNAUTHORIZED', 'Send the admin token as Authorization: Bearer <S3GATE_ADMIN_TOKEN>', 401),
+  RouteNotFound: createError('S3GATE_ROUTE_NOT_FOUND', 'No route %s %s; see /docs for the API', 404),
+
+  InvalidBucketName: createError('S3GATE_INVALID_BUCKET_NAME', "Bucket name '%s' is invalid: %s", 400),
+  InvalidKey: createError('S3GATE_INVALID_KEY', 'Object key is invalid: %s', 400),
+  InvalidMetadata: createError('S3GATE_INVALID_METADATA', 'User metadata is invalid: %s', 400),
+  InvalidCursor: createError('S3GATE_INVALID_CURSOR', 'The cursor is not one this API returned; start the listing again without it', 400),
+  TooManyKeys: createError('S3GATE_TOO_MANY_KEYS', 'At most 1000 keys per batch delete; got %d', 400),
+  InvalidUpload: createError('S3GATE_INVALID_UPLOAD', '%s', 400),
+
+  BucketNotFound: createError('S3GATE_BUCKET_NOT_FOUND', "Bucket '%s' not found", 404),
+  BucketAlreadyExists: createError('S3GATE_BUCKET_ALREADY_EXISTS', "Bucket name '%s' is taken by another account of this S3 endpoint; choose another name", 409),
+  BucketNotEmpty: createError('S3GATE_BUCKET_NOT_EMPTY', "Bucket '%s' is not empty; delete its objects first or pass ?force=true", 409),
+  ObjectNotFound: createError('S3GATE_OBJECT_NOT_FOUND', "Object '%s' not found in bucket '%s'", 404),
+  PreconditionFailed: createError('S3GATE_PRECONDITION_FAILED', 'Precondition failed: %s', 412),
+  RangeNotSatisfiable: createError('S3GATE_RANGE_NOT_SATISFIABLE', 'Range %s starts beyond the end of the object (size %d)', 416),
+  PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds the limit of %d bytes for this tenant; nothing was stored', 413),
+  PresignInvalid: createError('S3GATE_PRESIGN_INVALID', 'The presigned URL is invalid or expired: %s', 403),
+
+  TenantNotFound: createError('S3GATE_TENANT_NOT_FOUND', "Tenant '%s' not found", 404),
+  TenantExists: createError('S3GATE_TENANT_EXISTS', "Tenant '%s' already exists; PATCH it instead", 409),
+  KeyNotFound: createError('S3GATE_KEY_NOT_FOUND', "API key '%s' not found for tenant '%s'", 404),
+  InvalidTenant: createError('S3GATE_INVALID_TENANT', '%s', 400),
+
+  TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
+  UpstreamUnavailable: createError('S3GATE_UPSTREAM_UNAVAILABLE', 'The S3 endpoint of this tenant could not be reached: %s', 502),
+  UpstreamTimeout: createError('S3GATE_UPSTREAM_TIMEOUT', 'The S3 endpoint of this tenant did not answer in time', 504),
+  UpstreamCredentials: createError('S3GATE_UPSTREAM_CREDENTIALS', 'The S3 endpoint rejected this tenant\'s credentials (%s); an admin must fix the tenant\'s s3 settings', 502),
+  UpstreamError: createError('S3GATE_UPSTREAM_ERROR', 'The S3 endpoint answered an error: %s', 502),
+  ClientClosed: createError('S3GATE_CLIENT_CLOSED', 'The client closed the request before it completed; nothing was stored', 499),
+  Internal: createError('S3GATE_INTERNAL', 'Internal error; the request id in the logs tells what happened', 500),
+  ShuttingDown: createError('S3GATE_SHUTTING_DOWN', 'The gateway is shutting down; retry on another instance', 503),
+} as const;
+
+export type ErrorName = keyof typeof errors;
+
+/** Every stable code, for the OpenAPI document and its contract test. */
+export const errorCodes: string[] = Object.values(errors).map((E) => new E('', '', '').code);
+
+export interface GatewayError extends Error {
+  code: string;
+  statusCode: number;
+  /** Response headers that go with the error (Retry-After, Content-Range). */
+  headers?: Record<string, string>;
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof Error && typeof (err as GatewayError).code === 'string' && (err as GatewayError).code.startsWith('S3GATE_');
+}
+
+export function withHeaders<E extends Error>(err: E, headers: Record<string, string>): E {
+  (err as unknown as GatewayError).headers = { ...(err as unknown as GatewayError).headers, ...headers };
+  return err;
+}

@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../errors.js';
+import { bearer, safeEqual } from '../lib/api-keys.js';
+import type { RequestContext } from '../services/context.js';
+import type { ResolvedTenant } from '../services/tenants.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+/**
+ * The context services get: the tenant, a logger that names it, and a signal that fires when the
+ * client goes away before the response is complete (so the S3 request is aborted at once).
+ */
+export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant: ResolvedTenant): void {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new errors.ClientClosed());
+  });
+  request.log = request.log.child({ tenant: tenant.id });
+  request.ctx = { tenant, log: request.log, signal: controller.signal };
+}
+
+/** onRequest hook of the tenant API: the API key alone identifies the tenant. */
+export async function requireTenant(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const token = bearer(request.headers.authorization);
+  if (!token) throw new errors.Unauthorized('Send your API key as Authorization: Bearer <apiKey>');
+  const tenant = await request.server.tenants.authenticate(token);
+  if (!tenant) throw new errors.Unauthorized('The API key is unknown or has been revoked');
+  bindTenant(request, reply, tenant);
+}
+
+/** onRequest hook of the admin API. */
+export async function requireAdmin(request: FastifyRequest): Promise<void> {
+  const token = bearer(request.headers.authorization);
+  if (!token || !safeEqual(token, request.server.adminToken)) throw new errors.AdminUnauthorized();
+}

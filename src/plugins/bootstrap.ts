@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type } from '@sinclair/typebox';
+import type { FastifyBaseLogger } from 'fastify';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, type Config } from '../config.js';
+import { isGatewayError } from '../errors.js';
+import { TenantCreate } from '../schema/tenants.js';
+import type { TenantService } from '../services/tenants.js';
+
+export interface BootstrapReport {
+  /** API keys generated at this start (shown once, by server.ts). */
+  createdKeys: { tenant: string; apiKey: string }[];
+  adminTokenCreated: boolean;
+}
+
+const TenantsFile = Type.Object({
+  tenants: Type.Array(
+    Type.Object({ ...TenantCreate.properties, apiKeys: Type.Optional(Type.Array(Type.String(), { description: 'Keys the operator chose; stored hashed' })) }, { additionalProperties: false }),
+  ),
+});
+const checkFile = TypeCompiler.Compile(TenantsFile);
+
+/**
+ * Tenants declared in S3GATE_TENANTS_FILE are created or brought up to date; with no tenant at all the
+ * `local` tenant on the disk driver is created so that the gateway works with no configuration.
+ */
+export async function bootstrapTenants(tenants: TenantService, config: Config, log: FastifyBaseLogger): Promise<BootstrapReport> {
+  const report: BootstrapReport = { createdKeys: [], adminTokenCreated: false };
+  if (config.tenantsFile) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(config.tenantsFile, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`S3GATE_TENANTS_FILE ${config.tenantsFile} could not be read: ${(err as Error).message}`);
+    }
+    if (!checkFile.Check(doc)) {
+      const first = checkFile.Errors(doc).First();
+      throw new ConfigError(`S3GATE_TENANTS_FILE ${config.tenantsFile}: ${first?.path || '/'} ${first?.message ?? 'is invalid'}`);
+    }
+    for (const { apiKeys = [], ...t } of doc.tenants) {
+      try {
+        const { id, ...patch } = t;
+        const exists = await tenants.get(id).then(
+          () => true,
+          () => false,
+        );
+        if (exists) {
+          await tenants.patch(id, patch);
+        } else {
+          const created = await tenants.create(t, apiKeys.length ? { apiKey: apiKeys[0] } : {});
+          if (!apiKeys.length) report.createdKeys.push({ tenant: id, apiKey: created.apiKey });
+        }
+        for (const k of apiKeys) await tenants.ensureKey(id, k);
+        log.info({ tenant: id }, exists ? 'tenant updated from the tenants file' : 'tenant created from the tenants file');
+      } catch (err) {
+        if (isGatewayError(err)) throw new ConfigError(`S3GATE_TENANTS_FILE, tenant '${t.id}': ${err.message}`);
+        throw err;
+      }
+    }
+  }
+  if (config.bootstrapLocalTenant && (await tenants.count()) === 0) {
+    const created = await tenants.create({ id: 'local', driver: 'disk' });
+    report.createdKeys.push({ tenant: 'local', apiKey: created.apiKey });
+  }
+  return report;
+}

@@ -1,0 +1,76 @@
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolEntryStats } from '../s3/client-pool.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export interface Metrics {
+  registry: Registry;
+  s3Requests: Histogram<'tenant' | 'operation' | 'status'>;
+  poolRejected: Counter<'tenant'>;
+  /** Where the pool gauges read their figures at scrape time (set by the storage plugin). */
+  poolSource: () => Iterable<PoolEntryStats>;
+}
+
+/** One registry per app (tests build many apps): HTTP, S3 and per-tenant pool figures. */
+export const metricsPlugin = fp(
+  async (app) => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const http = new Histogram({
+      name: 's3gate_http_request_duration_seconds',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    const metrics: Metrics = {
+      registry,
+      s3Requests: new Histogram({
+        name: 's3gate_s3_request_duration_seconds',
+        help: 'S3 requests by tenant, operation and HTTP status (time to response headers, retries included)',
+        labelNames: ['tenant', 'operation', 'status'] as const,
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers: [registry],
+      }),
+      poolSource: () => [],
+      poolRejected: new Counter({ name: 's3gate_pool_rejected_total', help: 'Requests refused with 503 because the tenant was at its limit', labelNames: ['tenant'] as const, registers: [registry] }),
+    };
+    new Gauge({
+      name: 's3gate_pool_in_flight',
+      help: 'Admitted requests per tenant (holding or waiting for an S3 socket)',
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const e of metrics.poolSource()) this.set({ tenant: e.tenantId }, e.inFlight);
+      },
+    });
+    new Gauge({
+      name: 's3gate_pool_sockets',
+      help: "Sockets of each tenant's agent by state (in_use, free, queued)",
+      labelNames: ['tenant', 'state'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const e of metrics.poolSource()) {
+          this.set({ tenant: e.tenantId, state: 'in_use' }, e.sockets.inUse);
+          this.set({ tenant: e.tenantId, state: 'free' }, e.sockets.free);
+          this.set({ tenant: e.tenantId, state: 'queued' }, e.sockets.queued);
+        }
+      },
+    });
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => {
+      http.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  },
+  { name: 's3gate-metrics' },
+);

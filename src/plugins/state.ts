@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { SecretBox } from '../lib/secretbox.js';
+import { TenantService } from '../services/tenants.js';
+import { openDb, type Db } from '../store/db.js';
+import { TenantRepo } from '../store/tenants.js';
+import { bootstrapTenants, type BootstrapReport } from './bootstrap.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Db;
+    tenants: TenantService;
+    masterKey: Buffer;
+    adminToken: string;
+    bootstrap: BootstrapReport;
+  }
+}
+
+/** Reads a secret from the data directory, or creates it there (mode 0600) on first start. */
+function fileSecret(dir: string, name: string, make: () => string): { value: string; created: boolean } {
+  const path = join(dir, name);
+  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), created: false };
+  mkdirSync(dir, { recursive: true });
+  const value = make();
+  writeFileSync(path, value + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { value, created: true };
+}
+
+/** The state store, the secrets that protect it, and the tenant service. */
+export const statePlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    const master = config.masterKey ?? fileSecret(config.dataDir, 'master.key', () => randomBytes(32).toString('base64')).value;
+    if (!config.masterKey && config.databaseUrl) {
+      app.log.warn('DATABASE_URL is set without S3GATE_MASTER_KEY: secrets are encrypted with a key kept in the data directory; every process sharing this database needs the same S3GATE_MASTER_KEY');
+    }
+    const admin = config.adminToken ? { value: config.adminToken, created: false } : fileSecret(config.dataDir, 'admin-token', () => 's3ga_' + randomBytes(32).toString('base64url'));
+    const masterKey = Buffer.from(master, 'base64');
+    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    app.addHook('onClose', async () => db.close());
+    const tenants = new TenantService({
+      repo: new TenantRepo(db.kysely),
+      box: new SecretBox(masterKey),
+      defaults: { pool: config.pool, maxObjectSize: config.limits.maxObjectSize },
+      cacheTtlMs: config.tenantCacheTtlMs,
+    });
+    app.decorate('config', config);
+    app.decorate('db', db);
+    app.decorate('tenants', tenants);
+    app.decorate('masterKey', masterKey);
+    app.decorate('adminToken', admin.value);
+    app.decorate('bootstrap', await bootstrapTenants(tenants, config, app.log));
+    if (admin.created) app.bootstrap.adminTokenCreated = true;
+  },
+  { name: 's3gate-state' },
+);

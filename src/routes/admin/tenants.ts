@@ -1,0 +1,94 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Empty, responses } from '../../schema/common.js';
+import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantPatch, TenantWithKey } from '../../schema/tenants.js';
+import { requireAdmin } from '../../plugins/auth.js';
+
+const IdParams = Type.Object({ id: Type.String() });
+const tags = ['admin'];
+const security = [{ adminToken: [] }];
+
+/** Tenants, their API keys and their live pool figures; admin token only. */
+export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', requireAdmin);
+
+  app.post(
+    '/tenants',
+    { schema: { operationId: 'createTenant', tags, security, summary: 'Create a tenant and its first API key (shown once)', body: TenantCreate, response: responses({ 201: TenantWithKey }) } },
+    async (request, reply) => {
+      const { tenant, apiKey, apiKeyId } = await app.tenants.create(request.body);
+      return reply.code(201).send({ ...tenant, apiKey, apiKeyId });
+    },
+  );
+
+  app.get(
+    '/tenants',
+    { schema: { operationId: 'listTenants', tags, security, response: responses({ 200: Type.Object({ tenants: Type.Array(Type.Ref(Tenant)) }) }) } },
+    async () => ({ tenants: await app.tenants.list() }),
+  );
+
+  app.get(
+    '/tenants/:id',
+    { schema: { operationId: 'getTenant', tags, security, params: IdParams, response: responses({ 200: Type.Ref(Tenant) }) } },
+    async (request) => app.tenants.get(request.params.id),
+  );
+
+  app.patch(
+    '/tenants/:id',
+    {
+      schema: {
+        operationId: 'updateTenant',
+        tags,
+        security,
+        summary: 'Change settings; new requests use them at once, in-flight ones finish on the old client',
+        params: IdParams,
+        body: TenantPatch,
+        response: responses({ 200: Type.Ref(Tenant) }),
+      },
+    },
+    async (request) => app.tenants.patch(request.params.id, request.body),
+  );
+
+  app.delete(
+    '/tenants/:id',
+    { schema: { operationId: 'deleteTenant', tags, security, summary: 'Delete a tenant and its keys (not its S3 data)', params: IdParams, response: responses({ 204: Empty }) } },
+    async (request, reply) => {
+      await app.tenants.delete(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/tenants/:id/keys',
+    { schema: { operationId: 'createApiKey', tags, security, summary: 'A new API key (shown once)', params: IdParams, response: responses({ 201: ApiKeyCreated }) } },
+    async (request, reply) => reply.code(201).send(await app.tenants.createKey(request.params.id)),
+  );
+
+  app.delete(
+    '/tenants/:id/keys/:keyId',
+    {
+      schema: {
+        operationId: 'revokeApiKey',
+        tags,
+        security,
+        summary: 'Revoke an API key',
+        params: Type.Object({ id: Type.String(), keyId: Type.String() }),
+        response: responses({ 204: Empty }),
+      },
+    },
+    async (request, reply) => {
+      await app.tenants.revokeKey(request.params.id, request.params.keyId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/tenants/:id/pool',
+    { schema: { operationId: 'getTenantPool', tags, security, summary: 'Live pool figures of this tenant', params: IdParams, response: responses({ 200: PoolStats }) } },
+    async (request) => {
+      const tenant = await app.tenants.resolve(request.params.id);
+      const s = app.pool.stats(tenant.id);
+      return { tenant: tenant.id, driver: tenant.driver, maxSockets: tenant.pool.maxSockets, maxQueue: tenant.pool.maxQueue, ...s };
+    },
+  );
+};

@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { responses } from '../schema/common.js';
+
+const Status = Type.Object({ status: Type.String() }, { additionalProperties: false });
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { schema: { operationId: 'healthz', tags: ['operations'], summary: 'The process is alive', response: responses({ 200: Status }) } }, async () => ({
+    status: 'ok',
+  }));
+
+  app.get(
+    '/readyz',
+    { schema: { operationId: 'readyz', tags: ['operations'], summary: 'The state store answers', response: { 200: Status, 503: Status } } },
+    async (request, reply) => {
+      try {
+        await app.db.ping();
+        return { status: 'ready' };
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check: the state store does not answer');
+        return reply.code(503).send({ status: 'state store unreachable' });
+      }
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        operationId: 'metrics',
+        tags: ['operations'],
+        summary: 'Prometheus metrics: HTTP and S3 request histograms, per-tenant pool gauges',
+        produces: ['text/plain'],
+        response: { 200: { content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(app.metrics.registry.contentType);
+      return app.metrics.registry.metrics();
+    },
+  );
+};

@@ -1,0 +1,140 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../errors.js';
+import type { Conditions, GetResult, HeadResult } from '../s3/object-store.js';
+import { parseRange } from '../s3/ranges.js';
+import { Empty, described, responses } from '../schema/common.js';
+import { BucketParams, CopyBody, CopyResult, DeleteManyBody, DeleteManyResult, ObjectParams, PresignBody, PresignResult, objectHeaders } from '../schema/objects.js';
+
+const tags = ['objects'];
+const META_PREFIX = 'x-meta-';
+
+function httpDate(value: string | string[] | undefined): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** The conditional request headers (RFC 9110 §13); unparsable dates are ignored, as the RFC says. */
+export function conditionsOf(request: FastifyRequest): Conditions {
+  const h = request.headers;
+  return {
+    ifMatch: h['if-match'],
+    ifNoneMatch: h['if-none-match'],
+    ifModifiedSince: httpDate(h['if-modified-since']),
+    ifUnmodifiedSince: httpDate(h['if-unmodified-since']),
+  };
+}
+
+/** Writes an object's headers (and body for GET) to the reply. */
+export function sendObject(reply: FastifyReply, res: GetResult | HeadResult) {
+  reply.header('etag', `"${res.info.etag}"`);
+  reply.header('last-modified', res.info.lastModified.toUTCString());
+  reply.header('accept-ranges', 'bytes');
+  if (res.status === 304) return reply.code(304).send();
+  const info = res.info;
+  reply.header('content-type', info.contentType);
+  for (const [name, value] of Object.entries(info.metadata)) reply.header(META_PREFIX + name, value);
+  if ('body' in res) {
+    reply.header('content-length', res.contentLength);
+    if (res.status === 206 && res.range) reply.header('content-range', `bytes ${res.range.start}-${res.range.end}/${res.range.total}`);
+    // Fastify destroys the stream when the client goes away, which releases the S3 socket at once.
+    return reply.code(res.status).send(res.body);
+  }
+  reply.header('content-length', info.size);
+  return reply.code(200).send();
+}
+
+const objectBody = { headers: objectHeaders, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };
+const objectResponse = described({ description: 'The object', ...objectBody });
+const notModified = described({ description: 'Not modified' });
+
+/** Object reads, deletes, batch delete, copy and presign (JSON bodies only). */
+export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/buckets/:bucket/objects/*',
+    {
+      schema: {
+        operationId: 'getObject',
+        tags,
+        summary: 'Stream an object; Range → 206, If-None-Match → 304, If-Match mismatch → 412',
+        params: ObjectParams,
+        response: responses({ 200: objectResponse, 206: described({ description: 'Part of the object', ...objectBody }), 304: notModified }),
+      },
+    },
+    async (request, reply) => {
+      const res = await app.objects.get(request.ctx, request.params.bucket, request.params['*'], {
+        range: parseRange(request.headers.range),
+        conditions: conditionsOf(request),
+      });
+      return sendObject(reply, res);
+    },
+  );
+
+  app.head(
+    '/buckets/:bucket/objects/*',
+    {
+      schema: {
+        operationId: 'headObject',
+        tags,
+        summary: 'The same headers as GET, no body',
+        params: ObjectParams,
+        response: responses({ 200: described({ description: 'The object exists', headers: objectHeaders }), 304: notModified }),
+      },
+    },
+    async (request, reply) => sendObject(reply, await app.objects.head(request.ctx, request.params.bucket, request.params['*'], conditionsOf(request))),
+  );
+
+  app.delete(
+    '/buckets/:bucket/objects/*',
+    { schema: { operationId: 'deleteObject', tags, summary: '204, also when the key is absent', params: ObjectParams, response: responses({ 204: Empty }) } },
+    async (request, reply) => {
+      await app.objects.delete(request.ctx, request.params.bucket, request.params['*']);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/buckets/:bucket/delete',
+    {
+      schema: {
+        operationId: 'deleteObjects',
+        tags,
+        summary: 'Delete up to 1000 keys in one call',
+        params: BucketParams,
+        body: DeleteManyBody,
+        response: responses({ 200: DeleteManyResult }),
+      },
+    },
+    async (request) => app.objects.deleteMany(request.ctx, request.params.bucket, request.body.keys),
+  );
+
+  app.post(
+    '/copy',
+    { schema: { operationId: 'copyObject', tags, summary: 'Copy (or move) an object within the tenant', body: CopyBody, response: responses({ 201: CopyResult }) } },
+    async (request, reply) => {
+      const { source, destination, move = false } = request.body;
+      return reply.code(201).send(await app.objects.copy(request.ctx, source, destination, move));
+    },
+  );
+
+  app.post(
+    '/presign',
+    {
+      schema: {
+        operationId: 'presign',
+        tags,
+        summary: 'A presigned GET or PUT URL; for S3 tenants it points at their S3 endpoint, so bytes bypass the gateway',
+        body: PresignBody,
+        response: responses({ 200: PresignResult }),
+      },
+    },
+    async (request) => app.objects.presign(request.ctx, request.body),
+  );
+};
+
+/** Rejects a request whose body is not what the route takes. */
+export function requireContentType(request: FastifyRequest, accepted: RegExp, expected: string) {
+  const type = request.headers['content-type'] ?? '';
+  if (!accepted.test(type)) throw new errors.UnsupportedMediaType(type || '(none)', expected);
+}

@@ -1,0 +1,403 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type GetObjectCommandOutput,
+  type HeadObjectCommandOutput,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { errors, withHeaders } from '../../errors.js';
+import type { ResolvedTenant } from '../../services/tenants.js';
+import { httpStatusOf, mapS3Error } from '../map-error.js';
+import type {
+  BucketInfo,
+  ByteRange,
+  Conditions,
+  DeleteManyResult,
+  GetResult,
+  HeadResult,
+  ListOptions,
+  ListResult,
+  ObjectInfo,
+  ObjectStore,
+  OpContext,
+  PresignRequest,
+  PresignResult,
+  PutOptions,
+} from '../object-store.js';
+import { formatRange } from '../ranges.js';
+
+export interface UploadSettings {
+  multipartThreshold: number;
+  partSize: number;
+  queueSize: number;
+}
+
+/** Called once per S3 request (after retries) with its command name, HTTP status and duration. */
+export type S3Observer = (operation: string, status: string, seconds: number) => void;
+
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
+
+/** S3 wants the copy source URL-encoded, with `/` between segments kept. */
+const copySource = (bucket: string, key: string) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+function encodeCursor(token: string): string {
+  return Buffer.from('s3:' + token).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!raw.startsWith('s3:') || raw.length < 4) throw new errors.InvalidCursor();
+  return raw.slice(3);
+}
+
+function agentStats(agent: http.Agent) {
+  const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+  return { inUse: count(agent.sockets), free: count(agent.freeSockets), queued: count(agent.requests) };
+}
+
+/**
+ * One tenant's S3 endpoint: its own S3Client over its own keep-alive agents capped at maxSockets,
+ * so a slow tenant can only exhaust its own sockets.
+ */
+export class S3Driver implements ObjectStore {
+  readonly client: S3Client;
+  readonly #httpAgent: http.Agent;
+  readonly #httpsAgent: https.Agent;
+  readonly #upload: UploadSettings;
+  readonly #isAws: boolean;
+  readonly #region: string;
+
+  constructor(tenant: ResolvedTenant, upload: UploadSettings, observe?: S3Observer) {
+    const s3 = tenant.s3;
+    if (!s3) throw new Error(`tenant ${tenant.id} has no s3 settings`);
+    const agentOpts = { keepAlive: true, maxSockets: tenant.pool.maxSockets, maxFreeSockets: tenant.pool.maxSockets, scheduling: 'lifo' as const };
+    this.#httpAgent = new http.Agent(agentOpts);
+    this.#httpsAgent = new https.Agent(agentOpts);
+    this.#upload = upload;
+    this.#isAws = !s3.endpoint;
+    this.#region = s3.region;
+    this.client = new S3Client({
+      region: s3.region,
+      ...(s3.endpoint && { endpoint: s3.endpoint }),
+      forcePathStyle: s3.forcePathStyle,
+      credentials: { accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey, sessionToken: s3.credentials.sessionToken },
+      requestHandler: new NodeHttpHandler({
+        httpAgent: this.#httpAgent,
+        httpsAgent: this.#httpsAgent,
+        connectionTimeout: tenant.pool.connectTimeoutMs,
+        requestTimeout: tenant.pool.requestTimeoutMs,
+      }),
+      // With the SDK default a streamed PutObject is sent aws-chunked with a trailing checksum, which
+      // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 3,
+    });
+    if (observe) {
+      this.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const start = process.hrtime.bigint();
+          const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+          try {
+            const out = await next(args);
+            observe(context.commandName ?? 'unknown', String((out.response as { statusCode?: number }).statusCode ?? 200), seconds());
+            return out;
+          } catch (err) {
+            observe(context.commandName ?? 'unknown', String(httpStatusOf(err) ?? (err as Error).name), seconds());
+            throw err;
+          }
+        },
+        { step: 'initialize', name: 's3gateMetrics' },
+      );
+    }
+  }
+
+  stats() {
+    const a = agentStats(this.#httpAgent);
+    const b = agentStats(this.#httpsAgent);
+    return { inUse: a.inUse + b.inUse, free: a.free + b.free, queued: a.queued + b.queued };
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  async listBuckets(ctx: OpContext): Promise<BucketInfo[]> {
+    try {
+      const out = await this.client.send(new ListBucketsCommand({}), { abortSignal: ctx.signal });
+      return (out.Buckets ?? []).map((b) => ({ name: b.Name ?? '', createdAt: b.CreationDate ?? null }));
+    } catch (err) {
+      throw mapS3Error(err);
+    }
+  }
+
+  async bucketExists(ctx: OpContext, bucket: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
+      return true;
+    } catch (err) {
+      const status = httpStatusOf(err);
+      // 403: the bucket belongs to another account, which must look the same as absent.
+      if (status === 404 || status === 403) return false;
+      throw mapS3Error(err, { bucket });
+    }
+  }
+
+  async createBucket(ctx: OpContext, bucket: string): Promise<'created' | 'exists'> {
+    // RGW answers 200 to a second CreateBucket by the owner, so ask first to tell 201 from 200.
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
+      return 'exists';
+    } catch (err) {
+      const status = httpStatusOf(err);
+      if (status === 403) throw new errors.BucketAlreadyExists(bucket, { cause: err });
+      if (status !== 404) throw mapS3Error(err, { bucket });
+    }
+    try {
+      const locate = this.#isAws && this.#region !== 'us-east-1';
+      await this.client.send(
+        new CreateBucketCommand({ Bucket: bucket, ...(locate && { CreateBucketConfiguration: { LocationConstraint: this.#region as never } }) }),
+        { abortSignal: ctx.signal },
+      );
+      return 'created';
+    } catch (err) {
+      if ((err as Error).name === 'BucketAlreadyOwnedByYou') return 'exists';
+      throw mapS3Error(err, { bucket });
+    }
+  }
+
+  async deleteBucket(ctx: OpContext, bucket: string, opts: { abortUploads?: boolean } = {}): Promise<void> {
+    try {
+      if (opts.abortUploads) await this.#abortUploads(ctx, bucket);
+      await this.client.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
+    } catch (err) {
+      throw mapS3Error(err, { bucket });
+    }
+  }
+
+  async #abortUploads(ctx: OpContext, bucket: string) {
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const out = await this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker, UploadIdMarker }), { abortSignal: ctx.signal });
+      for (const u of out.Uploads ?? []) {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }), { abortSignal: ctx.signal });
+      }
+      KeyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      UploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
+    } while (KeyMarker);
+  }
+
+  async listObjects(ctx: OpContext, bucket: string, opts: ListOptions): Promise<ListResult> {
+    const token = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+    try {
+      const out = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: opts.prefix || undefined,
+          Delimiter: opts.delimiter || undefined,
+          MaxKeys: opts.limit,
+          ContinuationToken: token,
+        }),
+        { abortSignal: ctx.signal },
+      );
+      return {
+        objects: (out.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified ?? new Date(0) })),
+        prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+        nextCursor: out.IsTruncated && out.NextContinuationToken ? encodeCursor(out.NextContinuationToken) : null,
+      };
+    } catch (err) {
+      if (token && httpStatusOf(err) === 400) throw new errors.InvalidCursor({ cause: err });
+      throw mapS3Error(err, { bucket });
+    }
+  }
+
+  async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string }> {
+    const params = {
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: opts.contentType,
+      Metadata: opts.metadata,
+    };
+    try {
+      if (opts.contentLength !== undefined && opts.contentLength <= this.#upload.multipartThreshold) {
+        const out = await this.client.send(
+          new PutObjectCommand({ ...params, ContentLength: opts.contentLength, ...(opts.createOnly && { IfNoneMatch: '*' }) }),
+          { abortSignal: ctx.signal },
+        );
+        return { etag: unquote(out.ETag) };
+      }
+      // Multipart completion cannot be made conditional on every S3 server, so create-only checks
+      // first: a race with another writer of the same new key in the upload's lifetime is possible.
+      if (opts.createOnly && (await this.#exists(ctx, bucket, key))) {
+        throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
+      }
+      const upload = new Upload({
+        client: this.client,
+        params,
+        partSize: this.#upload.partSize,
+        queueSize: this.#upload.queueSize,
+        leavePartsOnError: false,
+      });
+      const abort = () => void upload.abort().catch(() => {});
+      ctx.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        const out = await upload.done();
+        return { etag: unquote(out.ETag) };
+      } finally {
+        ctx.signal?.removeEventListener('abort', abort);
+      }
+    } catch (err) {
+      throw mapS3Error(err, { bucket, key });
+    }
+  }
+
+  async #exists(ctx: OpContext, bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+      return true;
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
+    let out: GetObjectCommandOutput;
+    try {
+      out = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.range && { Range: formatRange(opts.range) }), ...conditionParams(opts.conditions) }),
+        { abortSignal: ctx.signal },
+      );
+    } catch (err) {
+      const status = httpStatusOf(err);
+      if (status === 304) return notModified(err);
+      if (status === 416 && opts.range) throw await this.#unsatisfiable(ctx, bucket, key, opts.range, err);
+      throw mapS3Error(err, { bucket, key });
+    }
+    const info = infoOf(key, out);
+    const body = out.Body as Readable;
+    const contentLength = out.ContentLength ?? 0;
+    const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
+    if (out.$metadata.httpStatusCode === 206 && m) {
+      const total = Number(m[3]);
+      return { status: 206, info: { ...info, size: total }, body, contentLength, range: { start: Number(m[1]), end: Number(m[2]), total } };
+    }
+    return { status: 200, info, body, contentLength };
+  }
+
+  async #unsatisfiable(ctx: OpContext, bucket: string, key: string, range: ByteRange, cause: unknown): Promise<Error> {
+    const head = await this.headObject(ctx, bucket, key).catch((err: unknown) => err as Error);
+    if (head instanceof Error) return head;
+    const size = head.status === 200 ? head.info.size : 0;
+    return withHeaders(new errors.RangeNotSatisfiable(formatRange(range), size, { cause }), { 'content-range': `bytes */${size}` });
+  }
+
+  async headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditionParams(conditions) }), { abortSignal: ctx.signal });
+      return { status: 200, info: infoOf(key, out) };
+    } catch (err) {
+      if (httpStatusOf(err) === 304) return notModified(err);
+      throw mapS3Error(err, { bucket, key });
+    }
+  }
+
+  async deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+    } catch (err) {
+      throw mapS3Error(err, { bucket, key });
+    }
+  }
+
+  async deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
+    if (keys.length === 0) return { deleted: [], errors: [] };
+    try {
+      const out = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false } }),
+        { abortSignal: ctx.signal },
+      );
+      return {
+        deleted: (out.Deleted ?? []).map((d) => d.Key ?? ''),
+        errors: (out.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' })),
+      };
+    } catch (err) {
+      throw mapS3Error(err, { bucket });
+    }
+  }
+
+  async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }): Promise<{ etag: string }> {
+    try {
+      const out = await this.client.send(
+        new CopyObjectCommand({ Bucket: dst.bucket, Key: dst.key, CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
+        { abortSignal: ctx.signal },
+      );
+      return { etag: unquote(out.CopyObjectResult?.ETag) };
+    } catch (err) {
+      // A missing source is reported as NoSuchKey of the source; a missing destination bucket as NoSuchBucket.
+      if ((err as Error).name === 'NoSuchKey') throw new errors.ObjectNotFound(src.key, src.bucket, { cause: err });
+      throw mapS3Error(err, { bucket: (err as Error).name === 'NoSuchBucket' ? `${src.bucket}' or '${dst.bucket}` : dst.bucket });
+    }
+  }
+
+  async presign(_ctx: OpContext, req: PresignRequest): Promise<PresignResult> {
+    const command =
+      req.method === 'GET'
+        ? new GetObjectCommand({ Bucket: req.bucket, Key: req.key })
+        : new PutObjectCommand({ Bucket: req.bucket, Key: req.key, ...(req.contentType && { ContentType: req.contentType }) });
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: req.expiresIn,
+      ...(req.contentType && req.method === 'PUT' && { signableHeaders: new Set(['content-type']) }),
+    });
+    return { url, headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : {} };
+  }
+}
+
+function conditionParams(c: Conditions | undefined) {
+  if (!c) return {};
+  return {
+    ...(c.ifMatch && { IfMatch: c.ifMatch }),
+    ...(c.ifNoneMatch && { IfNoneMatch: c.ifNoneMatch }),
+    ...(c.ifModifiedSince && { IfModifiedSince: c.ifModifiedSince }),
+    ...(c.ifUnmodifiedSince && { IfUnmodifiedSince: c.ifUnmodifiedSince }),
+  };
+}
+
+function infoOf(key: string, out: GetObjectCommandOutput | HeadObjectCommandOutput): ObjectInfo {
+  return {
+    key,
+    size: out.ContentLength ?? 0,
+    etag: unquote(out.ETag),
+    lastModified: out.LastModified ?? new Date(0),
+    contentType: out.ContentType ?? 'application/octet-stream',
+    metadata: out.Metadata ?? {},
+  };
+}
+
+/** A 304 reaches the SDK as an error named 'Unknown'; its headers still carry the validators. */
+function notModified(err: unknown): { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> } {
+  const headers = ((err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {}) as Record<string, string>;
+  const lm = headers['last-modified'];
+  return { status: 304, info: { etag: unquote(headers.etag), lastModified: lm ? new Date(lm) : new Date(0) } };
+}

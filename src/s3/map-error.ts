@@ -1,0 +1,71 @@
+import { errors } from '../errors.js';
+
+interface SdkError extends Error {
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: 'client' | 'server';
+}
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+export function httpStatusOf(err: unknown): number | undefined {
+  return (err as SdkError)?.$metadata?.httpStatusCode;
+}
+
+export function isAbort(err: unknown): boolean {
+  return (err as Error)?.name === 'AbortError';
+}
+
+/**
+ * Turns an SDK error into one of the API's errors, by the SDK's `name` and HTTP status, keeping the
+ * original as `cause` (logged, never sent). Aborts pass through untouched: the client is gone.
+ */
+export function mapS3Error(err: unknown, target: { bucket?: string; key?: string } = {}): Error {
+  if (!(err instanceof Error)) return new errors.Internal({ cause: err });
+  if (isAbort(err) || (err as { code?: string }).code?.startsWith('S3GATE_')) return err;
+  const e = err as SdkError;
+  const status = e.$metadata?.httpStatusCode;
+  const cause = { cause: err };
+  const bucket = target.bucket ?? '';
+  switch (e.name) {
+    case 'NoSuchBucket':
+      return new errors.BucketNotFound(bucket, cause);
+    case 'NoSuchKey':
+      return new errors.ObjectNotFound(target.key ?? '', bucket, cause);
+    case 'NotFound':
+      return target.key !== undefined ? new errors.ObjectNotFound(target.key, bucket, cause) : new errors.BucketNotFound(bucket, cause);
+    case 'AccessDenied':
+    case 'AllAccessDisabled':
+      // Another account's bucket must look exactly like an absent one.
+      if (target.bucket !== undefined) return new errors.BucketNotFound(bucket, cause);
+      return new errors.UpstreamCredentials(e.name, cause);
+    case 'InvalidAccessKeyId':
+    case 'SignatureDoesNotMatch':
+    case 'ExpiredToken':
+    case 'InvalidToken':
+      return new errors.UpstreamCredentials(e.name, cause);
+    case 'BucketNotEmpty':
+      return new errors.BucketNotEmpty(bucket, cause);
+    case 'BucketAlreadyExists':
+      return new errors.BucketAlreadyExists(bucket, cause);
+    case 'InvalidBucketName':
+      return new errors.InvalidBucketName(bucket, 'the S3 endpoint refused it', cause);
+    case 'PreconditionFailed':
+      return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
+    case 'KeyTooLongError':
+      return new errors.InvalidKey('longer than the S3 endpoint accepts', cause);
+    case 'EntityTooLarge':
+      return new errors.PayloadTooLarge(0, cause);
+    case 'TimeoutError':
+    case 'RequestTimeout':
+      return new errors.UpstreamTimeout(cause);
+  }
+  if (e.code && NETWORK.has(e.code)) return new errors.UpstreamUnavailable(e.code, cause);
+  if (e.code === 'ETIMEDOUT' || /timed? ?out/i.test(e.message)) return new errors.UpstreamTimeout(cause);
+  if (status === 404 && target.bucket !== undefined) {
+    return target.key !== undefined ? new errors.ObjectNotFound(target.key, bucket, cause) : new errors.BucketNotFound(bucket, cause);
+  }
+  if (status === 412) return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
+  if (status === undefined) return new errors.UpstreamUnavailable(e.name, cause);
+  return new errors.UpstreamError(`${e.name} (HTTP ${status})`, cause);
+}

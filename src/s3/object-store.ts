@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+
+/** What every operation gets: a signal that aborts the backend request when the client goes away. */
+export interface OpContext {
+  signal?: AbortSignal;
+}
+
+export interface BucketInfo {
+  name: string;
+  createdAt: Date | null;
+}
+
+export interface ObjectSummary {
+  key: string;
+  size: number;
+  /** Without quotes. */
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ObjectInfo extends ObjectSummary {
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  delimiter?: string;
+  limit: number;
+  /** Opaque, as returned in nextCursor. */
+  cursor?: string;
+}
+
+export interface ListResult {
+  objects: ObjectSummary[];
+  prefixes: string[];
+  nextCursor: string | null;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  metadata: Record<string, string>;
+  /** Known length of body, when the client sent Content-Length. */
+  contentLength?: number;
+  /** Refuse with PreconditionFailed when the key exists. */
+  createOnly?: boolean;
+}
+
+export interface Conditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: Date;
+  ifUnmodifiedSince?: Date;
+}
+
+/** A single byte range: start..end inclusive, or the last `suffix` bytes. */
+export type ByteRange = { start: number; end?: number } | { suffix: number };
+
+export type GetResult =
+  | { status: 200 | 206; info: ObjectInfo; body: Readable; contentLength: number; range?: { start: number; end: number; total: number } }
+  | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
+
+export type HeadResult = { status: 200; info: ObjectInfo } | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
+
+export interface DeleteManyResult {
+  deleted: string[];
+  errors: { key: string; code: string; message: string }[];
+}
+
+export interface PresignRequest {
+  bucket: string;
+  key: string;
+  method: 'GET' | 'PUT';
+  expiresIn: number;
+  contentType?: string;
+}
+
+export interface PresignResult {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * One tenant's object storage. Drivers (S3, local disk) implement S3's semantics and throw the
+ * errors of src/errors.ts, never backend-specific ones.
+ */
+export interface ObjectStore {
+  listBuckets(ctx: OpContext): Promise<BucketInfo[]>;
+  /** 'exists' when this tenant already owns it. */
+  createBucket(ctx: OpContext, bucket: string): Promise<'created' | 'exists'>;
+  bucketExists(ctx: OpContext, bucket: string): Promise<boolean>;
+  /** Throws BucketNotEmpty; abortUploads also discards unfinished multipart uploads first. */
+  deleteBucket(ctx: OpContext, bucket: string, opts?: { abortUploads?: boolean }): Promise<void>;
+  listObjects(ctx: OpContext, bucket: string, opts: ListOptions): Promise<ListResult>;
+  /** Streams body to the backend; nothing is visible under key unless the whole body arrived. */
+  putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string }>;
+  getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult>;
+  headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult>;
+  /** Succeeds when the key is absent. */
+  deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void>;
+  deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult>;
+  copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }): Promise<{ etag: string }>;
+  presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult>;
+  /** Live connection figures for the admin API and metrics. */
+  stats(): { inUse: number; free: number; queued: number };
+  /** Frees every connection; in-flight requests have finished when this is called. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** The one error body every route answers with (registered once, referenced as ErrorResponse#). */
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer({ examples: [404] }),
+    code: Type.String({ description: 'Stable error code; the list is in the components of this document', examples: ['S3GATE_BUCKET_NOT_FOUND'] }),
+    error: Type.String({ description: 'HTTP reason phrase', examples: ['Not Found'] }),
+    message: Type.String({ description: 'What went wrong and what to do about it' }),
+  },
+  { $id: 'ErrorResponse', additionalProperties: false },
+);
+
+export const errorRef = Type.Ref(ErrorResponse);
+
+/** Response map of a route: its 2xx schemas plus the shared error schema for 4xx and 5xx. */
+export function responses<R extends Record<number, TSchema>>(ok: R) {
+  return { ...ok, '4xx': errorRef, '5xx': errorRef };
+}
+
+export const Empty = Type.Null({ description: 'No body' });
+
+/** A response described for OpenAPI only (streams, headers): never used to serialize. */
+export const described = (schema: Record<string, unknown>) => Type.Unsafe<unknown>(schema);

@@ -1,0 +1,126 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const BucketParams = Type.Object({ bucket: Type.String({ description: 'Bucket name (S3 naming rules)' }) });
+
+export const ObjectParams = Type.Object({
+  bucket: Type.String({ description: 'Bucket name' }),
+  '*': Type.String({ description: 'The object key: the rest of the path, percent-encoded UTF-8; may contain /' }),
+});
+
+export const BucketList = Type.Object(
+  {
+    buckets: Type.Array(
+      Type.Object({ name: Type.String(), createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BucketCreated = Type.Object({ name: Type.String(), created: Type.Boolean({ description: 'false when this tenant already had the bucket (200)' }) }, { additionalProperties: false });
+
+export const DeleteBucketQuery = Type.Object({
+  force: Type.Optional(Type.Boolean({ default: false, description: 'Delete every object (and unfinished upload) first' })),
+});
+
+export const ListQuery = Type.Object({
+  prefix: Type.Optional(Type.String({ description: 'Only keys that start with this' })),
+  delimiter: Type.Optional(Type.String({ minLength: 1, description: 'Roll keys up into prefixes at this string (usually /)' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000, description: 'Most entries (objects + prefixes) per page' })),
+  cursor: Type.Optional(Type.String({ minLength: 1, description: 'nextCursor of the previous page' })),
+});
+
+export const ObjectSummary = Type.Object(
+  {
+    key: Type.String(),
+    size: Type.Integer(),
+    etag: Type.String({ description: 'Without quotes' }),
+    lastModified: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ObjectList = Type.Object(
+  {
+    objects: Type.Array(ObjectSummary),
+    prefixes: Type.Array(Type.String()),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
+  },
+  { additionalProperties: false },
+);
+
+export const StoredObject = Type.Object(
+  { bucket: Type.String(), key: Type.String(), etag: Type.String(), size: Type.Integer() },
+  { additionalProperties: false },
+);
+
+export const UploadResult = Type.Object(
+  { objects: Type.Array(Type.Object({ key: Type.String(), etag: Type.String(), size: Type.Integer() }, { additionalProperties: false })) },
+  { additionalProperties: false },
+);
+
+export const DeleteManyBody = Type.Object(
+  { keys: Type.Array(Type.String(), { description: 'At most 1000 keys (more: 400 S3GATE_TOO_MANY_KEYS)' }) },
+  { additionalProperties: false },
+);
+
+export const DeleteManyResult = Type.Object(
+  {
+    deleted: Type.Array(Type.String()),
+    errors: Type.Array(Type.Object({ key: Type.String(), code: Type.String(), message: Type.String() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+const Ref = Type.Object({ bucket: Type.String(), key: Type.String() }, { additionalProperties: false });
+
+export const CopyBody = Type.Object(
+  {
+    source: Ref,
+    destination: Ref,
+    move: Type.Optional(Type.Boolean({ default: false, description: 'Delete the source once the copy is stored' })),
+  },
+  { additionalProperties: false },
+);
+export type CopyBody = Static<typeof CopyBody>;
+
+export const CopyResult = Type.Object({ bucket: Type.String(), key: Type.String(), etag: Type.String() }, { additionalProperties: false });
+
+export const PresignBody = Type.Object(
+  {
+    bucket: Type.String(),
+    key: Type.String(),
+    method: Type.Union([Type.Literal('GET'), Type.Literal('PUT')]),
+    expiresIn: Type.Integer({ minimum: 1, maximum: 604800, description: 'Seconds the URL stays valid (at most 7 days)' }),
+    contentType: Type.Optional(Type.String({ minLength: 1, description: 'PUT only: the Content-Type the upload must send' })),
+  },
+  { additionalProperties: false },
+);
+
+export const PresignResult = Type.Object(
+  {
+    url: Type.String(),
+    method: Type.Union([Type.Literal('GET'), Type.Literal('PUT')]),
+    expiresAt: Type.String({ format: 'date-time' }),
+    headers: Type.Record(Type.String(), Type.String(), { description: 'Headers the request to url must send' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PresignedQuery = Type.Object({
+  tenant: Type.String(),
+  method: Type.Union([Type.Literal('GET'), Type.Literal('PUT')]),
+  expires: Type.Integer(),
+  contentType: Type.Optional(Type.String()),
+  signature: Type.String(),
+});
+
+/** Response headers of GET and HEAD on an object. */
+export const objectHeaders = {
+  etag: { type: 'string', description: 'Quoted ETag' },
+  'last-modified': { type: 'string' },
+  'content-length': { type: 'integer' },
+  'content-type': { type: 'string' },
+  'accept-ranges': { type: 'string', enum: ['bytes'] },
+  'content-range': { type: 'string', description: '206 only' },
+  'x-meta-*': { type: 'string', description: 'User metadata, one header per entry' },
+};

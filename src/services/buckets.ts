@@ -1,0 +1,58 @@
+import { errors } from '../errors.js';
+import type { TenantPool } from '../s3/client-pool.js';
+import type { BucketInfo, ListResult } from '../s3/object-store.js';
+import { withStore, type RequestContext } from './context.js';
+import { validateBucketName } from './validate.js';
+
+export const MAX_LIST_LIMIT = 1000;
+
+export class BucketService {
+  constructor(private readonly pool: TenantPool) {}
+
+  list(ctx: RequestContext): Promise<BucketInfo[]> {
+    return withStore(this.pool, ctx, (s) => s.listBuckets(ctx));
+  }
+
+  create(ctx: RequestContext, bucket: string): Promise<'created' | 'exists'> {
+    validateBucketName(bucket);
+    return withStore(this.pool, ctx, (s) => s.createBucket(ctx, bucket));
+  }
+
+  /** Another tenant's bucket answers false, exactly like an absent one. */
+  exists(ctx: RequestContext, bucket: string): Promise<boolean> {
+    validateBucketName(bucket);
+    return withStore(this.pool, ctx, (s) => s.bucketExists(ctx, bucket));
+  }
+
+  /** With force, deletes every object (and unfinished upload) first, one batch of 1000 at a time. */
+  delete(ctx: RequestContext, bucket: string, force: boolean): Promise<void> {
+    validateBucketName(bucket);
+    return withStore(this.pool, ctx, async (s) => {
+      if (force) {
+        for (;;) {
+          const page = await s.listObjects(ctx, bucket, { limit: MAX_LIST_LIMIT });
+          if (page.objects.length === 0) break;
+          const res = await s.deleteObjects(
+            ctx,
+            bucket,
+            page.objects.map((o) => o.key),
+          );
+          if (res.errors.length > 0) {
+            throw new errors.UpstreamError(`could not delete '${res.errors[0].key}': ${res.errors[0].code}`);
+          }
+        }
+      }
+      await s.deleteBucket(ctx, bucket, { abortUploads: force });
+    });
+  }
+
+  listObjects(
+    ctx: RequestContext,
+    bucket: string,
+    opts: { prefix?: string; delimiter?: string; limit?: number; cursor?: string },
+  ): Promise<ListResult> {
+    validateBucketName(bucket);
+    const limit = Math.min(Math.max(opts.limit ?? MAX_LIST_LIMIT, 1), MAX_LIST_LIMIT);
+    return withStore(this.pool, ctx, (s) => s.listObjects(ctx, bucket, { ...opts, limit }));
+  }
+}

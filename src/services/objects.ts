@@ -1,0 +1,155 @@
+import { Transform, finished, type Readable } from 'node:stream';
+import { errors } from '../errors.js';
+import type { TenantPool } from '../s3/client-pool.js';
+import type { ByteRange, Conditions, DeleteManyResult, GetResult, HeadResult } from '../s3/object-store.js';
+import { withStore, type RequestContext } from './context.js';
+import { validateBucketName, validateKey, validateMetadata } from './validate.js';
+
+export const MAX_BATCH_DELETE = 1000;
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+export interface PutInput {
+  body: Readable;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  contentLength?: number;
+  createOnly?: boolean;
+}
+
+export interface Stored {
+  bucket: string;
+  key: string;
+  etag: string;
+  size: number;
+}
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+function checkTarget(bucket: string, key: string) {
+  validateBucketName(bucket);
+  validateKey(key);
+}
+
+/**
+ * Counts bytes on their way to the backend and fails the stream once they pass the tenant's limit,
+ * so an oversized body of unknown length is refused without being stored.
+ */
+function byteLimit(limit: number): Transform & { bytes: number } {
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      t.bytes += chunk.length;
+      if (t.bytes > limit) cb(new errors.PayloadTooLarge(limit));
+      else cb(null, chunk);
+    },
+  }) as Transform & { bytes: number };
+  t.bytes = 0;
+  return t;
+}
+
+export class ObjectService {
+  constructor(private readonly pool: TenantPool) {}
+
+  /**
+   * Streams a body into an object. On a client abort, a body over the limit or a backend error the
+   * backend request is aborted, so no object (and no multipart upload) is left behind.
+   */
+  async put(ctx: RequestContext, bucket: string, key: string, input: PutInput): Promise<Stored> {
+    checkTarget(bucket, key);
+    const metadata = input.metadata ?? {};
+    validateMetadata(metadata);
+    const limit = ctx.tenant.limits.maxObjectSize;
+    if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limit);
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(ctx.signal.reason);
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const counted = byteLimit(limit);
+    let streamError: Error | undefined;
+    // pipe() does not forward errors, so a failing body aborts the backend request through the signal.
+    input.body.on('error', (err) => {
+      streamError ??= err;
+      counted.destroy(err);
+      abort.abort(err);
+    });
+    counted.on('error', (err) => {
+      streamError ??= err;
+      input.body.unpipe(counted);
+      abort.abort(err);
+    });
+    input.body.pipe(counted);
+    try {
+      const { etag } = await withStore(this.pool, ctx, (s) =>
+        s.putObject({ signal: abort.signal }, bucket, key, counted, {
+          contentType: input.contentType,
+          metadata,
+          contentLength: input.contentLength,
+          createOnly: input.createOnly,
+        }),
+      );
+      return { bucket, key, etag, size: counted.bytes };
+    } catch (err) {
+      // The body's own failure (limit, client gone) explains the backend's abort better than the abort does.
+      throw streamError && (streamError as { code?: string }).code?.startsWith('S3GATE_') ? streamError : err;
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The pool admission is held until the body has been read or destroyed. */
+  async get(ctx: RequestContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
+    checkTarget(bucket, key);
+    const lease = this.pool.lease(ctx.tenant);
+    try {
+      const res = await lease.store.getObject(ctx, bucket, key, opts);
+      if (res.status === 304) lease.release();
+      else finished(res.body, () => lease.release());
+      return res;
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+  }
+
+  head(ctx: RequestContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
+    checkTarget(bucket, key);
+    return withStore(this.pool, ctx, (s) => s.headObject(ctx, bucket, key, conditions));
+  }
+
+  delete(ctx: RequestContext, bucket: string, key: string): Promise<void> {
+    checkTarget(bucket, key);
+    return withStore(this.pool, ctx, (s) => s.deleteObject(ctx, bucket, key));
+  }
+
+  deleteMany(ctx: RequestContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
+    validateBucketName(bucket);
+    if (keys.length > MAX_BATCH_DELETE) throw new errors.TooManyKeys(keys.length);
+    for (const key of keys) validateKey(key);
+    const unique = [...new Set(keys)];
+    return withStore(this.pool, ctx, (s) => s.deleteObjects(ctx, bucket, unique));
+  }
+
+  /** Copies within the tenant; move deletes the source once the copy is stored. */
+  async copy(ctx: RequestContext, source: ObjectRef, destination: ObjectRef, move: boolean): Promise<{ bucket: string; key: string; etag: string }> {
+    checkTarget(source.bucket, source.key);
+    checkTarget(destination.bucket, destination.key);
+    return withStore(this.pool, ctx, async (s) => {
+      const { etag } = await s.copyObject(ctx, source, destination);
+      const same = source.bucket === destination.bucket && source.key === destination.key;
+      if (move && !same) await s.deleteObject(ctx, source.bucket, source.key);
+      return { bucket: destination.bucket, key: destination.key, etag };
+    });
+  }
+
+  async presign(
+    ctx: RequestContext,
+    req: { bucket: string; key: string; method: 'GET' | 'PUT'; expiresIn: number; contentType?: string },
+  ): Promise<{ url: string; method: 'GET' | 'PUT'; expiresAt: string; headers: Record<string, string> }> {
+    checkTarget(req.bucket, req.key);
+    const expiresAt = new Date(Date.now() + req.expiresIn * 1000).toISOString();
+    const out = await withStore(this.pool, ctx, (s) => s.presign(ctx, req));
+    return { url: out.url, method: req.method, expiresAt, headers: out.headers };
+  }
+}
