@@ -15,8 +15,11 @@ export interface PoolDefaults {
 export interface Config {
   host: string;
   port: number;
-  /** Base URL clients reach this gateway at (presigned URLs of the disk driver point here). */
-  publicUrl: string;
+  /**
+   * Base URL clients reach this gateway at (presigned URLs of the disk driver point here). When unset,
+   * each presigned URL uses the origin of the request that asked for it.
+   */
+  publicUrl: string | undefined;
   dataDir: string;
   /** postgres://… to keep state in PostgreSQL; otherwise SQLite under dataDir. */
   databaseUrl: string | undefined;
@@ -83,7 +86,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const config: Config = {
     host,
     port,
-    publicUrl: (env.S3GATE_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    publicUrl: env.S3GATE_PUBLIC_URL ? env.S3GATE_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     dataDir: resolve(env.S3GATE_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
     adminToken: env.S3GATE_ADMIN_TOKEN || undefined,

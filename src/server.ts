@@ -6,13 +6,14 @@ async function main() {
   const app = await buildApp(config);
   await app.listen({ host: config.host, port: config.port });
 
-  const lines = [`s3gate listening on ${config.publicUrl}  (API docs: ${config.publicUrl}/docs)`, `  data directory: ${config.dataDir}`];
+  const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const lines = [`s3gate listening on ${base}  (API docs: ${base}/docs)`, `  data directory: ${config.dataDir}`];
   lines.push(config.adminToken ? '  admin token: from S3GATE_ADMIN_TOKEN' : `  admin token: ${app.adminToken}  (kept in ${config.dataDir}/admin-token)`);
   for (const { tenant, apiKey } of app.bootstrap.createdKeys) {
     lines.push(`  tenant '${tenant}' API key (shown once): ${apiKey}`);
-    lines.push(`    try: curl -H 'Authorization: Bearer ${apiKey}' -X PUT ${config.publicUrl}/v1/buckets/my-bucket`);
+    lines.push(`    try: curl -H 'Authorization: Bearer ${apiKey}' -X PUT ${base}/v1/buckets/my-bucket`);
   }
-  if (app.bootstrap.createdKeys.length === 0) lines.push(`  new API key: curl -H 'Authorization: Bearer <admin token>' -X POST ${config.publicUrl}/admin/tenants/local/keys`);
+  if (app.bootstrap.createdKeys.length === 0) lines.push(`  new API key: curl -H 'Authorization: Bearer <admin token>' -X POST ${base}/admin/tenants/local/keys`);
   process.stdout.write(lines.join('\n') + '\n');
 
   let closing = false;

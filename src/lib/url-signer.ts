@@ -11,9 +11,15 @@ export interface SignedRequest {
   contentType?: string;
 }
 
-/** Encodes a key for a URL path: every segment percent-encoded, `/` kept. */
+/**
+ * Encodes a key for a URL path: each segment percent-encoded with `/` kept, which reads well. A key
+ * with a `.` or `..` segment is encoded whole (`/` as %2F): HTTP clients remove dot segments, even
+ * percent-encoded ones (WHATWG URL), but never inside a segment. The gateway decodes both forms.
+ */
 export function encodeKeyPath(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
+  const segments = key.split('/');
+  if (segments.some((s) => s === '.' || s === '..')) return encodeURIComponent(key);
+  return segments.map(encodeURIComponent).join('/');
 }
 
 /**
@@ -23,10 +29,7 @@ export function encodeKeyPath(key: string): string {
 export class UrlSigner {
   readonly #key: Buffer;
 
-  constructor(
-    masterKey: Buffer,
-    private readonly publicUrl: string,
-  ) {
+  constructor(masterKey: Buffer) {
     this.#key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 's3gate presigned urls', 32));
   }
 
@@ -36,11 +39,12 @@ export class UrlSigner {
       .digest('base64url');
   }
 
-  sign(r: SignedRequest): string {
+  /** The URL under origin (scheme://host[:port] of the gateway as the client reaches it). */
+  sign(origin: string, r: SignedRequest): string {
     const q = new URLSearchParams({ tenant: r.tenant, method: r.method, expires: String(r.expires) });
     if (r.contentType) q.set('contentType', r.contentType);
     q.set('signature', this.#mac(r));
-    return `${this.publicUrl}/v1/presigned/${encodeURIComponent(r.bucket)}/${encodeKeyPath(r.key)}?${q}`;
+    return `${origin}/v1/presigned/${encodeURIComponent(r.bucket)}/${encodeKeyPath(r.key)}?${q}`;
   }
 
   /** Why the URL is not valid, or undefined when it is. */

@@ -20,7 +20,8 @@ export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant:
     if (!reply.raw.writableFinished) controller.abort(new errors.ClientClosed());
   });
   request.log = request.log.child({ tenant: tenant.id });
-  request.ctx = { tenant, log: request.log, signal: controller.signal };
+  const origin = request.server.config.publicUrl ?? `${request.protocol}://${request.host}`;
+  request.ctx = { tenant, log: request.log, signal: controller.signal, origin };
 }
 
 /** onRequest hook of the tenant API: the API key alone identifies the tenant. */

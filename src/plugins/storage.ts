@@ -21,7 +21,7 @@ export const storagePlugin = fp(
   async (app) => {
     const { config, metrics } = app;
     const disk = new DiskBackend(join(config.dataDir, 'objects'));
-    const signer = new UrlSigner(app.masterKey, config.publicUrl);
+    const signer = new UrlSigner(app.masterKey);
     const pool = new TenantPool({
       maxTenants: config.pool.maxTenants,
       onReject: (tenant) => metrics.poolRejected.inc({ tenant }),
@@ -29,8 +29,8 @@ export const storagePlugin = fp(
       onError: (err, tenant) => app.log.warn({ err, tenant }, 'closing a tenant client failed'),
       factory: (tenant) =>
         tenant.driver === 'disk'
-          ? disk.forTenant(tenant.id, (req) => ({
-              url: signer.sign({ tenant: tenant.id, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
+          ? disk.forTenant(tenant.id, (origin, req) => ({
+              url: signer.sign(origin, { tenant: tenant.id, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
               headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : ({} as Record<string, string>),
             }))
           : new S3Driver(tenant, config.upload, (operation, status, seconds) => metrics.s3Requests.observe({ tenant: tenant.id, operation, status }, seconds)),

@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 /** What every operation gets: a signal that aborts the backend request when the client goes away. */
 export interface OpContext {
   signal?: AbortSignal;
+  /** scheme://host[:port] at which the client reached the gateway (for URLs that point back at it). */
+  origin?: string;
 }
 
 export interface BucketInfo {

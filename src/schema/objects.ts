@@ -4,7 +4,9 @@ export const BucketParams = Type.Object({ bucket: Type.String({ description: 'Bu
 
 export const ObjectParams = Type.Object({
   bucket: Type.String({ description: 'Bucket name' }),
-  '*': Type.String({ description: 'The object key: the rest of the path, percent-encoded UTF-8; may contain /' }),
+  '*': Type.String({
+    description: 'The object key: the rest of the path, percent-encoded UTF-8; may contain /. A key with . or .. segments must be sent with / encoded as %2F (HTTP clients remove dot segments).',
+  }),
 });
 
 export const BucketList = Type.Object(

@@ -43,7 +43,7 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
           'Multi-tenant gateway in front of S3 and S3-compatible storage. Tenant routes take `Authorization: Bearer <apiKey>`; ' +
           '/admin routes take the admin token. Errors are `{ statusCode, code, error, message }` with a stable `code`.',
       },
-      servers: [{ url: config.publicUrl === 'http://127.0.0.1:3000' ? 'http://127.0.0.1:3000' : config.publicUrl }],
+      servers: [{ url: config.publicUrl ?? '/' }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (s3g_…)' },

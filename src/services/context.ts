@@ -8,6 +8,8 @@ export interface RequestContext {
   tenant: ResolvedTenant;
   log: FastifyBaseLogger;
   signal: AbortSignal;
+  /** scheme://host[:port] at which the client reached the gateway. */
+  origin: string;
 }
 
 /** Runs fn with the tenant's store, holding one admission of its pool for the duration. */

@@ -69,7 +69,7 @@ export class DiskBackend {
     `);
   }
 
-  forTenant(tenant: string, presign: (req: PresignRequest) => PresignResult): ObjectStore {
+  forTenant(tenant: string, presign: (origin: string, req: PresignRequest) => PresignResult): ObjectStore {
     return new DiskStore(this, tenant, presign);
   }
 
@@ -102,7 +102,7 @@ class DiskStore implements ObjectStore {
   constructor(
     private readonly backend: DiskBackend,
     private readonly tenant: string,
-    private readonly signer: (req: PresignRequest) => PresignResult,
+    private readonly signer: (origin: string, req: PresignRequest) => PresignResult,
   ) {}
 
   get #db() {
@@ -333,8 +333,9 @@ class DiskStore implements ObjectStore {
     return { etag: row.etag };
   }
 
-  async presign(_ctx: OpContext, req: PresignRequest): Promise<PresignResult> {
-    return this.signer(req);
+  async presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult> {
+    if (!ctx.origin) throw new Error('presigning for the disk driver needs the origin of the gateway');
+    return this.signer(ctx.origin, req);
   }
 }
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test suite: type check, then every tap test against Ceph RGW, the disk driver, SQLite and
+# PostgreSQL. Starts what it needs (idempotently) and ends with the line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 's3gate test: %s\n' "$*" >&2; }
+
+say "starting Ceph RGW (scripts/rgw.sh)"
+if ! endpoint=$(bash scripts/rgw.sh start); then
+  say "could not start Ceph RGW; see the message above"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+say "RGW at $endpoint"
+
+pg_url=${S3GATE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+if ! node -e "const c=new (require('pg').Client)(process.argv[1]);c.connect().then(()=>c.end(),e=>{console.error(e.message);process.exit(1)})" "$pg_url" 2>/dev/null; then
+  say "PostgreSQL does not answer at $pg_url; trying to start it"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql 2>/dev/null | head -1)" main start 2>/dev/null || true
+  sleep 2
+  node -e "const c=new (require('pg').Client)(process.argv[1]);c.connect().then(()=>c.end(),e=>{console.error(e.message);process.exit(1)})" "$pg_url" \
+    || { say "PostgreSQL is needed at $pg_url (or set S3GATE_TEST_PG_URL)"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+failed=0
+say "type check (tsc --noEmit)"
+if ! npx tsc --noEmit -p tsconfig.json; then
+  say "type check failed"
+  failed=1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+npx tap --reporter=tap "$@" 2>&1 | tee "$log"
+tap_status=${PIPESTATUS[0]}
+
+summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -1)
+pass=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
+fail=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")
+pass=${pass:-0}
+fail=${fail:-0}
+if [ "$tap_status" != 0 ] && [ "$fail" = 0 ]; then fail=1; fi
+fail=$((fail + failed))
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ] && [ "$pass" -gt 0 ]

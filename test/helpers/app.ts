@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+export const bearer = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` });
+
+export const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** A fresh PostgreSQL database for one test, dropped at its end. */
+export async function tempPgDatabase(t: Teardown): Promise<string> {
+  const name = `s3gate_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  t.teardown(async () => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = '/' + name;
+  return url.toString();
+}
+
+export function tempDir(t: Teardown, prefix = 's3gate-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface TestAppOptions {
+  db?: 'sqlite' | 'postgres';
+  env?: Record<string, string>;
+  config?: Partial<Config>;
+  dataDir?: string;
+}
+
+/** A gateway on a temporary data directory (and database), closed at the end of the test. */
+export async function testApp(t: Teardown, opts: TestAppOptions = {}): Promise<FastifyInstance> {
+  const dataDir = opts.dataDir ?? tempDir(t);
+  const databaseUrl = opts.db === 'postgres' ? await tempPgDatabase(t) : undefined;
+  const config = loadConfig(
+    { S3GATE_ADMIN_TOKEN: ADMIN_TOKEN, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', ...opts.env },
+    { dataDir, databaseUrl, ...opts.config },
+  );
+  const app = await buildApp(config, { logger: process.env.S3GATE_TEST_LOG ? { level: process.env.S3GATE_TEST_LOG } : false });
+  t.teardown(() => app.close());
+  await app.ready();
+  return app;
+}
+
+/** Creates a tenant through the admin API; returns its API key. */
+export async function createTenant(app: FastifyInstance, body: Record<string, unknown>): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/admin/tenants', headers: admin, payload: body });
+  if (res.statusCode !== 201) throw new Error(`creating tenant failed: ${res.statusCode} ${res.body}`);
+  return res.json().apiKey as string;
+}
+
+/** Listens on an ephemeral loopback port; for tests that need a real HTTP client (streams, aborts). */
+export async function listen(app: FastifyInstance): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
