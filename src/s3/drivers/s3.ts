@@ -263,7 +263,11 @@ export class S3Driver implements ObjectStore {
       ctx.signal?.addEventListener('abort', abort, { once: true });
       try {
         const out = await upload.done();
-        return { etag: unquote(out.ETag) };
+        const etag = unquote(out.ETag);
+        if (etag) return { etag };
+        // RGW 16 answers CompleteMultipartUpload with an ETag the SDK reads as empty: ask for it.
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+        return { etag: unquote(head.ETag) };
       } finally {
         ctx.signal?.removeEventListener('abort', abort);
       }
