@@ -46,6 +46,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   config?: Partial<Config>;
   dataDir?: string;
+  /** Where log lines go (one JSON object per line); silent when unset. */
+  logStream?: { write(line: string): void };
 }
 
 /** A gateway on a temporary data directory (and database), closed at the end of the test. */
@@ -56,7 +58,8 @@ export async function testApp(t: Teardown, opts: TestAppOptions = {}): Promise<F
     { S3GATE_ADMIN_TOKEN: ADMIN_TOKEN, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', ...opts.env },
     { dataDir, databaseUrl, ...opts.config },
   );
-  const app = await buildApp(config, { logger: process.env.S3GATE_TEST_LOG ? { level: process.env.S3GATE_TEST_LOG } : false });
+  const logger = opts.logStream ? { level: 'trace', stream: opts.logStream } : process.env.S3GATE_TEST_LOG ? { level: process.env.S3GATE_TEST_LOG } : false;
+  const app = await buildApp(config, { logger });
   t.teardown(() => app.close());
   await app.ready();
   return app;
