@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Type } from '@sinclair/typebox';
+import { FormatRegistry, Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Config } from '../config.js';
@@ -19,6 +19,8 @@ const TenantsFile = Type.Object({
     Type.Object({ ...TenantCreate.properties, apiKeys: Type.Optional(Type.Array(Type.String(), { description: 'Keys the operator chose; stored hashed' })) }, { additionalProperties: false }),
   ),
 });
+// The route schemas are checked by Fastify's Ajv, which knows 'uri'; TypeBox's compiler needs it defined.
+if (!FormatRegistry.Has('uri')) FormatRegistry.Set('uri', (value) => URL.canParse(value));
 const checkFile = TypeCompiler.Compile(TenantsFile);
 
 /**
