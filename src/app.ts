@@ -22,6 +22,8 @@ import { openapiDocument } from './schema/openapi.js';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Called for every route as it is registered (tooling: the contract test walks them). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 /** Turns anything thrown into one of the API's errors. */
@@ -61,6 +63,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.addSchema(ErrorResponse);
   app.addSchema(Tenant);
   // JSON routes take JSON only: a text/plain body is refused with 415, not parsed as a string.

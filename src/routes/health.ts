@@ -5,13 +5,13 @@ import { responses } from '../schema/common.js';
 const Status = Type.Object({ status: Type.String() }, { additionalProperties: false });
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { operationId: 'healthz', tags: ['operations'], summary: 'The process is alive', response: responses({ 200: Status }) } }, async () => ({
+  app.get('/healthz', { schema: { operationId: 'healthz', tags: ['operations'], security: [], summary: 'The process is alive', response: responses({ 200: Status }) } }, async () => ({
     status: 'ok',
   }));
 
   app.get(
     '/readyz',
-    { schema: { operationId: 'readyz', tags: ['operations'], summary: 'The state store answers', response: { 200: Status, 503: Status } } },
+    { schema: { operationId: 'readyz', tags: ['operations'], security: [], summary: 'The state store answers', response: { 200: Status, 503: Status } } },
     async (request, reply) => {
       try {
         await app.db.ping();
@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         operationId: 'metrics',
-        tags: ['operations'],
+        tags: ['operations'], security: [],
         summary: 'Prometheus metrics: HTTP and S3 request histograms, per-tenant pool gauges',
         produces: ['text/plain'],
         response: { 200: { content: { 'text/plain': { schema: { type: 'string' } } } } },

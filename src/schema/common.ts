@@ -11,11 +11,13 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', additionalProperties: false },
 );
 
-export const errorRef = Type.Ref(ErrorResponse);
-
 /** Response map of a route: its 2xx schemas plus the shared error schema for 4xx and 5xx. */
 export function responses<R extends Record<number, TSchema>>(ok: R) {
-  return { ...ok, '4xx': errorRef, '5xx': errorRef };
+  return {
+    ...ok,
+    '4xx': Type.Ref(ErrorResponse, { description: 'The request was refused; `code` says why and `message` what to fix' }),
+    '5xx': Type.Ref(ErrorResponse, { description: 'The gateway or the tenant\'s S3 endpoint failed; `code` says which' }),
+  };
 }
 
 export const Empty = Type.Null({ description: 'No body' });

@@ -52,18 +52,24 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
       },
       security: [{ apiKey: [] }],
     },
+    exposeHeadRoutes: true,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (documentObject) => {
       const doc = (documentObject as { openapiObject: OpenAPIV3_1.Document }).openapiObject;
       const errorSchema = doc.components?.schemas?.ErrorResponse as OpenAPIV3_1.SchemaObject | undefined;
       const code = errorSchema?.properties?.code as OpenAPIV3_1.SchemaObject | undefined;
       if (code) code.enum = [...errorCodes].sort();
-      for (const item of Object.values(doc.paths ?? {})) {
+      const paths: OpenAPIV3_1.PathsObject = {};
+      for (const [path, item] of Object.entries(doc.paths ?? {})) {
         for (const op of Object.values(item ?? {}) as OpenAPIV3_1.OperationObject[]) {
           const body = op?.operationId ? streamedBodies[op.operationId] : undefined;
           if (body) op.requestBody = body;
+          // The router's wildcard is the object key: publish it under that name.
+          for (const p of (op?.parameters ?? []) as OpenAPIV3_1.ParameterObject[]) if (p.name === '*') p.name = 'key';
         }
+        paths[path.replace('{*}', '{key}')] = item;
       }
+      doc.paths = paths;
       return doc;
     },
   };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
@@ -48,6 +48,7 @@ export interface TestAppOptions {
   dataDir?: string;
   /** Where log lines go (one JSON object per line); silent when unset. */
   logStream?: { write(line: string): void };
+  onRoute?: BuildOptions['onRoute'];
 }
 
 /** A gateway on a temporary data directory (and database), closed at the end of the test. */
@@ -59,7 +60,7 @@ export async function testApp(t: Teardown, opts: TestAppOptions = {}): Promise<F
     { dataDir, databaseUrl, ...opts.config },
   );
   const logger = opts.logStream ? { level: 'trace', stream: opts.logStream } : process.env.S3GATE_TEST_LOG ? { level: process.env.S3GATE_TEST_LOG } : false;
-  const app = await buildApp(config, { logger });
+  const app = await buildApp(config, { logger, onRoute: opts.onRoute });
   t.teardown(() => app.close());
   await app.ready();
   return app;

@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function files(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+const imports = (file: string) =>
+  [...readFileSync(join(root, file), 'utf8').matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)].map((m) => ({ type: Boolean(m[1]), from: m[2] }));
+
+t.test('only src/s3 talks to the AWS SDK', async (t) => {
+  for (const file of files('src')) {
+    if (file.startsWith(join('src', 's3'))) continue;
+    for (const i of imports(file)) t.notOk(i.from.startsWith('@aws-sdk/') || i.from.startsWith('@smithy/'), `${file} does not import ${i.from}`);
+  }
+});
+
+t.test('services, s3 and store know nothing of HTTP: no Fastify at run time, no routes', async (t) => {
+  for (const dir of ['services', 's3', 'store']) {
+    for (const file of files(join('src', dir))) {
+      for (const i of imports(file)) {
+        if (i.from === 'fastify' || i.from.startsWith('@fastify/')) t.ok(i.type, `${relative(root, file)} imports only types from ${i.from}`);
+        t.notMatch(i.from, /\/(routes|plugins)\//, `${file} does not import ${i.from}`);
+      }
+    }
+  }
+});
+
+t.test('nothing but config.ts and the entry point reads process.env', async (t) => {
+  for (const file of files('src')) {
+    if (file === join('src', 'config.ts') || file === join('src', 'server.ts')) continue;
+    t.notMatch(readFileSync(join(root, file), 'utf8'), /process\.env/, file);
+  }
+});
