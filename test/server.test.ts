@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { tempDir } from './helpers/app.js';
+import { until } from './helpers/stall.js';
+
+const entry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+t.test('with no configuration the gateway serves a local disk tenant and drains on SIGTERM', async (t) => {
+  const dataDir = tempDir(t);
+  const port = await freePort();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, S3GATE_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await until(() => /API key \(shown once\): s3g_/.test(out), 30_000, 'the start-up banner');
+  const base = `http://127.0.0.1:${port}`;
+  t.match(out, `s3gate listening on ${base}`);
+  t.match(out, /admin token: s3ga_/);
+  const apiKey = /API key \(shown once\): (s3g_\S+)/.exec(out)![1];
+  const auth = { authorization: `Bearer ${apiKey}` };
+
+  t.equal((await fetch(`${base}/healthz`)).status, 200);
+  t.same(await (await fetch(`${base}/readyz`)).json(), { status: 'ready' });
+  t.equal((await fetch(`${base}/v1/buckets/first`, { method: 'PUT', headers: auth })).status, 201);
+  t.equal((await fetch(`${base}/docs/`)).status, 200, 'interactive docs');
+  t.equal((await fetch(`${base}/openapi.json`)).status, 200);
+
+  // An upload in flight when SIGTERM arrives completes; then the process exits 0.
+  const size = 1024 * 1024;
+  const upload = new Promise<{ status?: number; body: string }>((resolve, reject) => {
+    const req = http.request(`${base}/v1/buckets/first/objects/drain.bin`, { method: 'PUT', headers: { ...auth, 'content-length': String(size) } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.write(Buffer.alloc(size / 2));
+    setTimeout(() => {
+      child.kill('SIGTERM');
+      setTimeout(() => req.end(Buffer.alloc(size / 2)), 300);
+    }, 200);
+  });
+  const res = await upload;
+  t.equal(res.status, 201, 'the in-flight upload finished');
+  t.equal(JSON.parse(res.body).size, size);
+  t.equal(await exited, 0, 'exit code 0 after draining');
+
+  // A second start keeps the state and the admin token, and creates no new key.
+  const again = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => again.kill('SIGKILL'));
+  let out2 = '';
+  again.stdout.on('data', (d) => (out2 += d));
+  await until(() => out2.includes('listening'), 30_000, 'the second start');
+  await until(() => out2.includes('new API key'), 5_000, 'the hint about keys');
+  t.notMatch(out2, /shown once/);
+  t.equal((await fetch(`${base}/v1/buckets/first/objects/drain.bin`, { method: 'HEAD', headers: auth })).status, 200, 'the object survived the restart');
+  again.kill('SIGTERM');
+});
