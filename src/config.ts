@@ -45,11 +45,13 @@ export interface Config {
     maxObjectSize: number;
   };
   upload: {
-    /** Bodies larger than this (or of unknown length) go through multipart upload. @default 16 MiB */
+    /** A body of known length up to this goes as one streamed PutObject. @default 5 GiB (S3's PutObject maximum) */
     multipartThreshold: number;
-    /** @default 8 MiB */
+    /** Part size of known-length multipart uploads, streamed without buffering. @default 64 MiB */
+    streamPartSize: number;
+    /** Part size of unknown-length (chunked) uploads, which must be buffered part by part. @default 5 MiB */
     partSize: number;
-    /** Parts uploaded at once per upload; memory per upload is about partSize × (queueSize + 1). @default 4 */
+    /** Parts of a chunked upload in flight at once; its memory is about partSize × (queueSize + 1). @default 2 */
     queueSize: number;
   };
 }
@@ -82,7 +84,7 @@ const MiB = 1024 * 1024;
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const host = env.HOST || '127.0.0.1';
   const port = int(env, 'PORT', 3000);
-  const partSize = int(env, 'S3GATE_PART_SIZE', 8 * MiB, 5 * MiB);
+  const partSize = int(env, 'S3GATE_PART_SIZE', 5 * MiB, 5 * MiB);
   const config: Config = {
     host,
     port,
@@ -105,9 +107,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tenantCacheTtlMs: int(env, 'S3GATE_TENANT_CACHE_TTL_MS', 5000),
     limits: { maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0) },
     upload: {
-      multipartThreshold: int(env, 'S3GATE_MULTIPART_THRESHOLD', 16 * MiB, 1),
+      multipartThreshold: Math.min(int(env, 'S3GATE_MULTIPART_THRESHOLD', 5 * 1024 * MiB, 0), 5 * 1024 * MiB),
+      streamPartSize: int(env, 'S3GATE_STREAM_PART_SIZE', 64 * MiB, 5 * MiB),
       partSize,
-      queueSize: int(env, 'S3GATE_UPLOAD_QUEUE_SIZE', 4, 1),
+      queueSize: int(env, 'S3GATE_UPLOAD_QUEUE_SIZE', 2, 1),
     },
     ...overrides,
   };

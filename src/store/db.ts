@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -33,6 +32,8 @@ export async function openDb(opts: DbOptions): Promise<Db> {
   let dialect: Dialect;
   if (opts.databaseUrl) {
     dialect = 'postgres';
+    // Loaded only when used: the SQLite default does not pay for the PostgreSQL driver.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {

@@ -3,6 +3,9 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -41,13 +44,21 @@ import type {
   PresignResult,
   PutOptions,
 } from '../object-store.js';
+import { take } from '../../lib/take.js';
 import { formatRange } from '../ranges.js';
 
 export interface UploadSettings {
+  /** A body of known length up to this goes as one streamed PutObject. */
   multipartThreshold: number;
+  /** Parts of a known-length multipart upload, streamed from the body without buffering. */
+  streamPartSize: number;
+  /** Parts of an unknown-length upload, which lib-storage buffers one by one. */
   partSize: number;
   queueSize: number;
 }
+
+/** S3 allows at most 10,000 parts per upload. */
+const MAX_PARTS = 10_000;
 
 /** Called once per S3 request (after retries) with its command name, HTTP status and duration. */
 export type S3Observer = (operation: string, status: string, seconds: number) => void;
@@ -240,7 +251,8 @@ export class S3Driver implements ObjectStore {
       Metadata: opts.metadata,
     };
     try {
-      if (opts.contentLength !== undefined && opts.contentLength <= this.#upload.multipartThreshold) {
+      const length = opts.contentLength;
+      if (length !== undefined && length <= this.#upload.multipartThreshold) {
         const out = await this.client.send(
           new PutObjectCommand({ ...params, ContentLength: opts.contentLength, ...(opts.createOnly && { IfNoneMatch: '*' }) }),
           { abortSignal: ctx.signal },
@@ -252,27 +264,61 @@ export class S3Driver implements ObjectStore {
       if (opts.createOnly && (await this.#exists(ctx, bucket, key))) {
         throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
       }
-      const upload = new Upload({
-        client: this.client,
-        params,
-        partSize: this.#upload.partSize,
-        queueSize: this.#upload.queueSize,
-        leavePartsOnError: false,
-      });
-      const abort = () => void upload.abort().catch(() => {});
-      ctx.signal?.addEventListener('abort', abort, { once: true });
-      try {
-        const out = await upload.done();
-        const etag = unquote(out.ETag);
-        if (etag) return { etag };
-        // RGW 16 answers CompleteMultipartUpload with an ETag the SDK reads as empty: ask for it.
-        const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
-        return { etag: unquote(head.ETag) };
-      } finally {
-        ctx.signal?.removeEventListener('abort', abort);
-      }
+      const etag = length !== undefined ? await this.#streamedMultipart(ctx, params, length) : await this.#bufferedMultipart(ctx, params);
+      if (etag) return { etag };
+      // RGW 16 answers CompleteMultipartUpload with an ETag the SDK reads as empty: ask for it.
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+      return { etag: unquote(head.ETag) };
     } catch (err) {
       throw mapS3Error(err, { bucket, key });
+    }
+  }
+
+  /**
+   * A body of known length: each part is the next byte-exact slice of the body, streamed as it arrives,
+   * so memory stays flat at any size. Parts go one after another (the body is one stream anyway).
+   */
+  async #streamedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> }, length: number): Promise<string> {
+    const { Body: body, ...target } = params;
+    const partSize = Math.max(this.#upload.streamPartSize, Math.ceil(length / MAX_PARTS));
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(target), { abortSignal: ctx.signal });
+    const ref = { Bucket: target.Bucket, Key: target.Key, UploadId };
+    try {
+      const parts: { ETag?: string; PartNumber: number }[] = [];
+      for (let offset = 0, PartNumber = 1; offset < length; offset += partSize, PartNumber++) {
+        const size = Math.min(partSize, length - offset);
+        // The SDK pipes a body without listening for its errors: a failing slice (the client went away,
+        // the body ended early) must abort the part's request itself.
+        const partAbort = new AbortController();
+        const slice = take(body, size).on('error', (err) => partAbort.abort(err));
+        const onAbort = () => partAbort.abort(ctx.signal?.reason);
+        if (ctx.signal?.aborted) onAbort();
+        ctx.signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          const out = await this.client.send(new UploadPartCommand({ ...ref, PartNumber, Body: slice, ContentLength: size }), { abortSignal: partAbort.signal });
+          parts.push({ ETag: out.ETag, PartNumber });
+        } finally {
+          ctx.signal?.removeEventListener('abort', onAbort);
+        }
+      }
+      const done = await this.client.send(new CompleteMultipartUploadCommand({ ...ref, MultipartUpload: { Parts: parts } }), { abortSignal: ctx.signal });
+      return unquote(done.ETag);
+    } catch (err) {
+      // Abort even when the client has gone: the upload must not linger (its signal is already aborted).
+      await this.client.send(new AbortMultipartUploadCommand(ref)).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** A body of unknown length: lib-storage cuts it into parts, buffering each (partSize × (queueSize + 1)). */
+  async #bufferedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> }): Promise<string> {
+    const upload = new Upload({ client: this.client, params, partSize: this.#upload.partSize, queueSize: this.#upload.queueSize, leavePartsOnError: false });
+    const abort = () => void upload.abort().catch(() => {});
+    ctx.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return unquote((await upload.done()).ETag);
+    } finally {
+      ctx.signal?.removeEventListener('abort', abort);
     }
   }
 

@@ -1,0 +1,234 @@
+// npm run bench: the gateway beside direct S3 access, against the same Ceph RGW, in one run.
+// Small GET/PUT at concurrency 32, listing, a 1 GiB streamed upload and download, and the gateway's
+// peak RSS during the large transfers. Prints a table and writes JSON under bench/results/.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Pool } from 'undici';
+import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const LARGE = Number(process.env.BENCH_LARGE_BYTES ?? 1024 * MiB);
+const SMALL_REQUESTS = Number(process.env.BENCH_SMALL_REQUESTS ?? 4000);
+const LIST_REQUESTS = Number(process.env.BENCH_LIST_REQUESTS ?? 300);
+const CONCURRENCY = 32;
+
+interface Load {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+}
+
+async function load(total: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<Load> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await fn(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(2));
+  return { requests: total, seconds: Number(seconds.toFixed(2)), rps: Math.round(total / seconds), p50ms: q(0.5), p99ms: q(0.99) };
+}
+
+/** `size` bytes in 1 MiB chunks, generated as they are read: nothing large is held in memory. */
+function bytes(size: number): Readable {
+  const chunk = randomBytes(MiB);
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return this.push(null);
+      const n = Math.min(MiB, size - sent);
+      sent += n;
+      this.push(n === MiB ? chunk : chunk.subarray(0, n));
+    },
+  });
+}
+
+async function drain(body: AsyncIterable<unknown>): Promise<number> {
+  let n = 0;
+  for await (const c of body) n += (c as Buffer).length;
+  return n;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Samples the gateway's RSS every 20 ms while fn runs. */
+async function withPeakRss<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 20);
+  try {
+    const result = await fn();
+    return { result, peakRss: Math.max(peak, rssOf(pid)) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function main() {
+  const endpoint = rgwEndpoint();
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const user = rgwUser('bench');
+  const s3 = directClient(user);
+  const bucket = `bench-${randomBytes(4).toString('hex')}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  // The gateway as its own process, built as `npm start` runs it, with one tenant on the same RGW user.
+  const dataDir = mkdtempSync(join(os.tmpdir(), 's3gate-bench-'));
+  const apiKey = 's3g_' + randomBytes(32).toString('base64url');
+  const tenantsFile = join(dataDir, 'tenants.json');
+  writeFileSync(
+    tenantsFile,
+    JSON.stringify({ tenants: [{ id: 'bench', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }),
+  );
+  const port = await freePort();
+  const gateway = spawn(process.execPath, [join(root, 'dist/server.js')], {
+    env: { ...process.env, PORT: String(port), S3GATE_DATA_DIR: dataDir, S3GATE_TENANTS_FILE: tenantsFile, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = () => {
+    gateway.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.on('exit', stop);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+    if (i > 300) throw new Error('the gateway did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const http = new Pool(base, { connections: CONCURRENCY, pipelining: 1 });
+  const auth = { authorization: `Bearer ${apiKey}` };
+  const obj = (k: string) => `/v1/buckets/${bucket}/objects/${k}`;
+
+  const small = randomBytes(KiB);
+  for (let i = 0; i < 100; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `small/${i}`, Body: small }));
+  for (let i = 0; i < 1000; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `list/${String(i).padStart(4, '0')}`, Body: 'x' }));
+
+  const results: Record<string, { gateway: Load | number; direct: Load | number; ratio: number }> = {};
+  const compare = (name: string, gateway: Load, direct: Load) => (results[name] = { gateway, direct, ratio: Number((gateway.rps / direct.rps).toFixed(2)) });
+
+  // Warm both paths (connections, JIT) before measuring.
+  await load(500, CONCURRENCY, async (i) => void (await drain((await http.request({ method: 'GET', path: obj(`small/${i % 100}`), headers: auth })).body)));
+  await load(500, CONCURRENCY, async (i) => void (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${i % 100}` }))).Body!.transformToByteArray()));
+
+  compare(
+    'GET 1 KiB, c=32',
+    await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
+      const res = await http.request({ method: 'GET', path: obj(`small/${i % 100}`), headers: auth });
+      if (res.statusCode !== 200) throw new Error(`GET ${res.statusCode}`);
+      await drain(res.body);
+    }),
+    await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${i % 100}` }));
+      await out.Body!.transformToByteArray();
+    }),
+  );
+  compare(
+    'PUT 1 KiB, c=32',
+    await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
+      const res = await http.request({ method: 'PUT', path: obj(`put/g${i % 200}`), headers: { ...auth, 'content-type': 'application/octet-stream' }, body: small });
+      if (res.statusCode !== 201) throw new Error(`PUT ${res.statusCode}`);
+      await drain(res.body);
+    }),
+    await load(SMALL_REQUESTS, CONCURRENCY, async (i) => void (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `put/d${i % 200}`, Body: small })))),
+  );
+  compare(
+    'LIST 1000 keys, c=8',
+    await load(LIST_REQUESTS, 8, async () => {
+      const res = await http.request({ method: 'GET', path: `/v1/buckets/${bucket}/objects?prefix=list/&limit=1000`, headers: auth });
+      if (res.statusCode !== 200) throw new Error(`LIST ${res.statusCode}`);
+      await res.body.json();
+    }),
+    await load(LIST_REQUESTS, 8, async () => void (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 1000 })))),
+  );
+
+  // 1 GiB, streamed: both sides use multipart upload with the gateway's default parts (8 MiB, 4 at a time).
+  const mbps = (bytesMoved: number, ms: number) => Number((bytesMoved / MiB / (ms / 1000)).toFixed(1));
+  const timed = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+  const up = await withPeakRss(gateway.pid!, () =>
+    timed(async () => {
+      const res = await http.request({ method: 'PUT', path: obj('large-gateway'), headers: auth, body: bytes(LARGE) });
+      if (res.statusCode !== 201) throw new Error(`large PUT ${res.statusCode} ${await res.body.text()}`);
+      await drain(res.body);
+    }),
+  );
+  const upDirect = await timed(() => new Upload({ client: s3, params: { Bucket: bucket, Key: 'large-direct', Body: bytes(LARGE) }, partSize: 8 * MiB, queueSize: 4 }).done());
+  const down = await withPeakRss(gateway.pid!, () =>
+    timed(async () => {
+      const res = await http.request({ method: 'GET', path: obj('large-gateway'), headers: auth });
+      if ((await drain(res.body)) !== LARGE) throw new Error('short download');
+    }),
+  );
+  const downDirect = await timed(async () => {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'large-direct' }));
+    if ((await drain(out.Body as Readable)) !== LARGE) throw new Error('short download');
+  });
+  const label = `${LARGE / MiB} MiB`;
+  results[`upload ${label} (MB/s)`] = { gateway: mbps(LARGE, up.result), direct: mbps(LARGE, upDirect), ratio: Number((upDirect / up.result).toFixed(2)) };
+  results[`download ${label} (MB/s)`] = { gateway: mbps(LARGE, down.result), direct: mbps(LARGE, downDirect), ratio: Number((downDirect / down.result).toFixed(2)) };
+  const peakRssMiB = Math.round(Math.max(up.peakRss, down.peakRss) / MiB);
+  for (const k of ['large-gateway', 'large-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+
+  const rows = Object.entries(results).map(([name, r]) => {
+    const fmt = (v: Load | number) => (typeof v === 'number' ? `${v}` : `${v.rps} req/s  p50 ${v.p50ms} ms  p99 ${v.p99ms} ms`);
+    return `${name.padEnd(28)} ${fmt(r.gateway).padEnd(40)} ${fmt(r.direct).padEnd(40)} ${r.ratio}`;
+  });
+  process.stdout.write(
+    [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway peak RSS during the ${label} transfers: ${peakRssMiB} MiB`].join('\n') + '\n',
+  );
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
+    backend: 'Ceph RGW (memstore) on 127.0.0.1, shared cores',
+    results,
+    gatewayPeakRssMiB: peakRssMiB,
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const out = join(root, 'bench/results', `${report.date.slice(0, 19).replaceAll(':', '-')}.json`);
+  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`wrote ${out}\n`);
+  await http.close();
+  s3.destroy();
+  stop();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+  process.exit(1);
+});
