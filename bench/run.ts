@@ -95,6 +95,27 @@ async function withPeakRss<T>(pid: number, fn: () => Promise<T>): Promise<{ resu
   }
 }
 
+async function presignedGet(s3: ReturnType<typeof directClient>, bucket: string, key: string): Promise<string> {
+  const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+  return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 });
+}
+
+/** Downloads `url` through a bare node:http pipe proxy in its own process; returns the milliseconds. */
+async function pipeFloor(url: string): Promise<number> {
+  const port = await freePort();
+  const code = `const http=require('http');const a=new http.Agent({keepAlive:true});http.createServer((q,s)=>http.get(process.argv[1],{agent:a},(u)=>{s.writeHead(200,{'content-length':u.headers['content-length']});u.pipe(s)})).listen(${port},'127.0.0.1',()=>console.log('up'))`;
+  const proxy = spawn(process.execPath, ['-e', code, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => proxy.stdout!.once('data', r));
+  try {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    await drain(res.body as unknown as AsyncIterable<Buffer>);
+    return performance.now() - t0;
+  } finally {
+    proxy.kill();
+  }
+}
+
 async function main() {
   const endpoint = rgwEndpoint();
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -173,21 +194,26 @@ async function main() {
     await load(LIST_REQUESTS, 8, async () => void (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 1000 })))),
   );
 
-  // 1 GiB, streamed: both sides use multipart upload with the gateway's default parts (8 MiB, 4 at a time).
+  // Large objects, streamed. With Content-Length: the gateway streams one PutObject (direct: the same call).
+  // Chunked: the gateway uses lib-storage with its defaults (direct: lib-storage with the same parts).
   const mbps = (bytesMoved: number, ms: number) => Number((bytesMoved / MiB / (ms / 1000)).toFixed(1));
   const timed = async (fn: () => Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
     return performance.now() - t0;
   };
-  const up = await withPeakRss(gateway.pid!, () =>
-    timed(async () => {
-      const res = await http.request({ method: 'PUT', path: obj('large-gateway'), headers: auth, body: bytes(LARGE) });
-      if (res.statusCode !== 201) throw new Error(`large PUT ${res.statusCode} ${await res.body.text()}`);
-      await drain(res.body);
-    }),
-  );
-  const upDirect = await timed(() => new Upload({ client: s3, params: { Bucket: bucket, Key: 'large-direct', Body: bytes(LARGE) }, partSize: 8 * MiB, queueSize: 4 }).done());
+  const gatewayPut = (key: string, headers: Record<string, string>) =>
+    withPeakRss(gateway.pid!, () =>
+      timed(async () => {
+        const res = await http.request({ method: 'PUT', path: obj(key), headers: { ...auth, ...headers }, body: bytes(LARGE) });
+        if (res.statusCode !== 201) throw new Error(`large PUT ${res.statusCode} ${await res.body.text()}`);
+        await drain(res.body);
+      }),
+    );
+  const up = await gatewayPut('large-gateway', { 'content-length': String(LARGE) });
+  const upDirect = await timed(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'large-direct', Body: bytes(LARGE), ContentLength: LARGE })));
+  const chunked = await gatewayPut('large-chunked', {});
+  const chunkedDirect = await timed(() => new Upload({ client: s3, params: { Bucket: bucket, Key: 'large-chunked-direct', Body: bytes(LARGE) }, partSize: 5 * MiB, queueSize: 2 }).done());
   const down = await withPeakRss(gateway.pid!, () =>
     timed(async () => {
       const res = await http.request({ method: 'GET', path: obj('large-gateway'), headers: auth });
@@ -198,11 +224,17 @@ async function main() {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'large-direct' }));
     if ((await drain(out.Body as Readable)) !== LARGE) throw new Error('short download');
   });
+  // The floor of any Node proxy here: a bare node:http pipe of the same object (no auth, no SDK).
+  const floor = await pipeFloor(await presignedGet(s3, bucket, 'large-direct'));
   const label = `${LARGE / MiB} MiB`;
-  results[`upload ${label} (MB/s)`] = { gateway: mbps(LARGE, up.result), direct: mbps(LARGE, upDirect), ratio: Number((upDirect / up.result).toFixed(2)) };
-  results[`download ${label} (MB/s)`] = { gateway: mbps(LARGE, down.result), direct: mbps(LARGE, downDirect), ratio: Number((downDirect / down.result).toFixed(2)) };
-  const peakRssMiB = Math.round(Math.max(up.peakRss, down.peakRss) / MiB);
-  for (const k of ['large-gateway', 'large-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+  const mb = (name: string, gatewayMs: number, directMs: number) =>
+    (results[name] = { gateway: mbps(LARGE, gatewayMs), direct: mbps(LARGE, directMs), ratio: Number((directMs / gatewayMs).toFixed(2)) });
+  mb(`upload ${label} (MB/s)`, up.result, upDirect);
+  mb(`upload ${label} chunked (MB/s)`, chunked.result, chunkedDirect);
+  mb(`download ${label} (MB/s)`, down.result, downDirect);
+  mb(`  floor: bare Node pipe proxy`, floor, downDirect);
+  const peakRssMiB = Math.round(Math.max(up.peakRss, chunked.peakRss, down.peakRss) / MiB);
+  for (const k of ['large-gateway', 'large-direct', 'large-chunked', 'large-chunked-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
   const rows = Object.entries(results).map(([name, r]) => {
     const fmt = (v: Load | number) => (typeof v === 'number' ? `${v}` : `${v.rps} req/s  p50 ${v.p50ms} ms  p99 ${v.p99ms} ms`);

@@ -17,7 +17,7 @@ declare module 'fastify' {
 export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant: ResolvedTenant): void {
   const controller = new AbortController();
   reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new errors.ClientClosed());
+    if (!reply.raw.writableEnded) controller.abort(new errors.ClientClosed());
   });
   request.log = request.log.child({ tenant: tenant.id });
   const origin = request.server.config.publicUrl ?? `${request.protocol}://${request.host}`;

@@ -36,6 +36,7 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
       return target.key !== undefined ? new errors.ObjectNotFound(target.key, bucket, cause) : new errors.BucketNotFound(bucket, cause);
     case 'AccessDenied':
     case 'AllAccessDisabled':
+    case 'Forbidden':
       // Another account's bucket must look exactly like an absent one.
       if (target.bucket !== undefined) return new errors.BucketNotFound(bucket, cause);
       return new errors.UpstreamCredentials(e.name, cause);

@@ -19,8 +19,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  type GetObjectCommandOutput,
-  type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -45,6 +43,7 @@ import type {
   PutOptions,
 } from '../object-store.js';
 import { take } from '../../lib/take.js';
+import { SignedReader } from '../signed-reader.js';
 import { formatRange } from '../ranges.js';
 
 export interface UploadSettings {
@@ -94,6 +93,7 @@ export class S3Driver implements ObjectStore {
   readonly #upload: UploadSettings;
   readonly #isAws: boolean;
   readonly #region: string;
+  readonly #reader: SignedReader;
 
   constructor(tenant: ResolvedTenant, upload: UploadSettings, observe?: S3Observer) {
     const s3 = tenant.s3;
@@ -120,6 +120,14 @@ export class S3Driver implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
+    });
+    this.#reader = new SignedReader({
+      s3,
+      httpAgent: this.#httpAgent,
+      httpsAgent: this.#httpsAgent,
+      connectTimeoutMs: tenant.pool.connectTimeoutMs,
+      requestTimeoutMs: tenant.pool.requestTimeoutMs,
+      observe,
     });
     if (observe) {
       this.client.middlewareStack.add(
@@ -333,44 +341,27 @@ export class S3Driver implements ObjectStore {
   }
 
   async getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
-    let out: GetObjectCommandOutput;
-    try {
-      out = await this.client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.range && { Range: formatRange(opts.range) }), ...conditionParams(opts.conditions) }),
-        { abortSignal: ctx.signal },
-      );
-    } catch (err) {
-      const status = httpStatusOf(err);
-      if (status === 304) return notModified(err);
-      if (status === 416 && opts.range) throw await this.#unsatisfiable(ctx, bucket, key, opts.range, err);
-      throw mapS3Error(err, { bucket, key });
+    const res = await this.#reader.read('GET', bucket, key, { ...opts, signal: ctx.signal });
+    if (res.status === 416) throw await this.#unsatisfiable(ctx, bucket, key, opts.range ?? { start: 0 });
+    if (res.status === 304) return res;
+    const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.contentRange ?? '');
+    if (res.status === 206 && m) {
+      return { status: 206, info: res.info, body: res.body, contentLength: res.contentLength, range: { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } };
     }
-    const info = infoOf(key, out);
-    const body = out.Body as Readable;
-    const contentLength = out.ContentLength ?? 0;
-    const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
-    if (out.$metadata.httpStatusCode === 206 && m) {
-      const total = Number(m[3]);
-      return { status: 206, info: { ...info, size: total }, body, contentLength, range: { start: Number(m[1]), end: Number(m[2]), total } };
-    }
-    return { status: 200, info, body, contentLength };
+    return { status: 200, info: res.info, body: res.body, contentLength: res.contentLength };
   }
 
-  async #unsatisfiable(ctx: OpContext, bucket: string, key: string, range: ByteRange, cause: unknown): Promise<Error> {
+  async #unsatisfiable(ctx: OpContext, bucket: string, key: string, range: ByteRange): Promise<Error> {
     const head = await this.headObject(ctx, bucket, key).catch((err: unknown) => err as Error);
     if (head instanceof Error) return head;
     const size = head.status === 200 ? head.info.size : 0;
-    return withHeaders(new errors.RangeNotSatisfiable(formatRange(range), size, { cause }), { 'content-range': `bytes */${size}` });
+    return withHeaders(new errors.RangeNotSatisfiable(formatRange(range), size), { 'content-range': `bytes */${size}` });
   }
 
   async headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
-    try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditionParams(conditions) }), { abortSignal: ctx.signal });
-      return { status: 200, info: infoOf(key, out) };
-    } catch (err) {
-      if (httpStatusOf(err) === 304) return notModified(err);
-      throw mapS3Error(err, { bucket, key });
-    }
+    const res = await this.#reader.read('HEAD', bucket, key, { conditions, signal: ctx.signal });
+    if (res.status === 416) throw new errors.UpstreamError('HeadObject answered 416');
+    return res.status === 304 ? res : { status: 200, info: res.info };
   }
 
   async deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void> {
@@ -422,32 +413,4 @@ export class S3Driver implements ObjectStore {
     });
     return { url, headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : {} };
   }
-}
-
-function conditionParams(c: Conditions | undefined) {
-  if (!c) return {};
-  return {
-    ...(c.ifMatch && { IfMatch: c.ifMatch }),
-    ...(c.ifNoneMatch && { IfNoneMatch: c.ifNoneMatch }),
-    ...(c.ifModifiedSince && { IfModifiedSince: c.ifModifiedSince }),
-    ...(c.ifUnmodifiedSince && { IfUnmodifiedSince: c.ifUnmodifiedSince }),
-  };
-}
-
-function infoOf(key: string, out: GetObjectCommandOutput | HeadObjectCommandOutput): ObjectInfo {
-  return {
-    key,
-    size: out.ContentLength ?? 0,
-    etag: unquote(out.ETag),
-    lastModified: out.LastModified ?? new Date(0),
-    contentType: out.ContentType ?? 'application/octet-stream',
-    metadata: out.Metadata ?? {},
-  };
-}
-
-/** A 304 reaches the SDK as an error named 'Unknown'; its headers still carry the validators. */
-function notModified(err: unknown): { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> } {
-  const headers = ((err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {}) as Record<string, string>;
-  const lm = headers['last-modified'];
-  return { status: 304, info: { etag: unquote(headers.etag), lastModified: lm ? new Date(lm) : new Date(0) } };
 }
