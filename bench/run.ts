@@ -133,7 +133,10 @@ async function main() {
     JSON.stringify({ tenants: [{ id: 'bench', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }),
   );
   const port = await freePort();
-  const gateway = spawn(process.execPath, [join(root, 'dist/server.js')], {
+  // The gateway runs with the Node flags of `npm start` (package.json), so the figures are the product's.
+  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? startScript.split(' ').filter((a) => a.startsWith('--'));
+  const gateway = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
     env: { ...process.env, PORT: String(port), S3GATE_DATA_DIR: dataDir, S3GATE_TENANTS_FILE: tenantsFile, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -148,6 +151,7 @@ async function main() {
     if (i > 300) throw new Error('the gateway did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
+  const rss: Record<string, number> = { idle: Math.round(rssOf(gateway.pid!) / MiB) };
   const http = new Pool(base, { connections: CONCURRENCY, pipelining: 1 });
   const auth = { authorization: `Bearer ${apiKey}` };
   const obj = (k: string) => `/v1/buckets/${bucket}/objects/${k}`;
@@ -194,6 +198,7 @@ async function main() {
     await load(LIST_REQUESTS, 8, async () => void (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 1000 })))),
   );
 
+  rss.afterSmallObjects = Math.round(rssOf(gateway.pid!) / MiB);
   // Large objects, streamed. With Content-Length: the gateway streams one PutObject (direct: the same call).
   // Chunked: the gateway uses lib-storage with its defaults (direct: lib-storage with the same parts).
   const mbps = (bytesMoved: number, ms: number) => Number((bytesMoved / MiB / (ms / 1000)).toFixed(1));
@@ -234,6 +239,9 @@ async function main() {
   mb(`download ${label} (MB/s)`, down.result, downDirect);
   mb(`  floor: bare Node pipe proxy`, floor, downDirect);
   const peakRssMiB = Math.round(Math.max(up.peakRss, chunked.peakRss, down.peakRss) / MiB);
+  rss.peakDuringUpload = Math.round(up.peakRss / MiB);
+  rss.peakDuringChunkedUpload = Math.round(chunked.peakRss / MiB);
+  rss.peakDuringDownload = Math.round(down.peakRss / MiB);
   for (const k of ['large-gateway', 'large-direct', 'large-chunked', 'large-chunked-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
   const rows = Object.entries(results).map(([name, r]) => {
@@ -241,7 +249,7 @@ async function main() {
     return `${name.padEnd(28)} ${fmt(r.gateway).padEnd(40)} ${fmt(r.direct).padEnd(40)} ${r.ratio}`;
   });
   process.stdout.write(
-    [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway peak RSS during the ${label} transfers: ${peakRssMiB} MiB`].join('\n') + '\n',
+    [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`].join('\n') + '\n',
   );
   const report = {
     date: new Date().toISOString(),
@@ -249,6 +257,7 @@ async function main() {
     backend: 'Ceph RGW (memstore) on 127.0.0.1, shared cores',
     results,
     gatewayPeakRssMiB: peakRssMiB,
+    gatewayRssMiB: rss,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const out = join(root, 'bench/results', `${report.date.slice(0, 19).replaceAll(':', '-')}.json`);

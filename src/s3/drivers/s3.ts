@@ -20,7 +20,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../errors.js';
@@ -43,7 +42,7 @@ import type {
   PutOptions,
 } from '../object-store.js';
 import { take } from '../../lib/take.js';
-import { SignedReader } from '../signed-reader.js';
+import { SignedRequests } from '../signed-requests.js';
 import { formatRange } from '../ranges.js';
 
 export interface UploadSettings {
@@ -93,7 +92,7 @@ export class S3Driver implements ObjectStore {
   readonly #upload: UploadSettings;
   readonly #isAws: boolean;
   readonly #region: string;
-  readonly #reader: SignedReader;
+  readonly #fast: SignedRequests;
 
   constructor(tenant: ResolvedTenant, upload: UploadSettings, observe?: S3Observer) {
     const s3 = tenant.s3;
@@ -121,7 +120,7 @@ export class S3Driver implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
     });
-    this.#reader = new SignedReader({
+    this.#fast = new SignedRequests({
       s3,
       httpAgent: this.#httpAgent,
       httpsAgent: this.#httpsAgent,
@@ -261,11 +260,7 @@ export class S3Driver implements ObjectStore {
     try {
       const length = opts.contentLength;
       if (length !== undefined && length <= this.#upload.multipartThreshold) {
-        const out = await this.client.send(
-          new PutObjectCommand({ ...params, ContentLength: opts.contentLength, ...(opts.createOnly && { IfNoneMatch: '*' }) }),
-          { abortSignal: ctx.signal },
-        );
-        return { etag: unquote(out.ETag) };
+        return await this.#fast.put(bucket, key, body, { contentLength: length, contentType: opts.contentType, metadata: opts.metadata, createOnly: opts.createOnly, signal: ctx.signal });
       }
       // Multipart completion cannot be made conditional on every S3 server, so create-only checks
       // first: a race with another writer of the same new key in the upload's lifetime is possible.
@@ -320,6 +315,8 @@ export class S3Driver implements ObjectStore {
 
   /** A body of unknown length: lib-storage cuts it into parts, buffering each (partSize × (queueSize + 1)). */
   async #bufferedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> }): Promise<string> {
+    // Loaded on first use: only chunked uploads need it (it costs the idle process about 10 MB).
+    const { Upload } = await import('@aws-sdk/lib-storage');
     const upload = new Upload({ client: this.client, params, partSize: this.#upload.partSize, queueSize: this.#upload.queueSize, leavePartsOnError: false });
     const abort = () => void upload.abort().catch(() => {});
     ctx.signal?.addEventListener('abort', abort, { once: true });
@@ -341,7 +338,7 @@ export class S3Driver implements ObjectStore {
   }
 
   async getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
-    const res = await this.#reader.read('GET', bucket, key, { ...opts, signal: ctx.signal });
+    const res = await this.#fast.read('GET', bucket, key, { ...opts, signal: ctx.signal });
     if (res.status === 416) throw await this.#unsatisfiable(ctx, bucket, key, opts.range ?? { start: 0 });
     if (res.status === 304) return res;
     const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.contentRange ?? '');
@@ -359,7 +356,7 @@ export class S3Driver implements ObjectStore {
   }
 
   async headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
-    const res = await this.#reader.read('HEAD', bucket, key, { conditions, signal: ctx.signal });
+    const res = await this.#fast.read('HEAD', bucket, key, { conditions, signal: ctx.signal });
     if (res.status === 416) throw new errors.UpstreamError('HeadObject answered 416');
     return res.status === 304 ? res : { status: 200, info: res.info };
   }
