@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { errorCodes, errors, isGatewayError, type GatewayError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
@@ -21,9 +21,15 @@ import { Tenant } from './schema/tenants.js';
 import { openapiDocument } from './schema/openapi.js';
 
 export interface BuildOptions {
-  logger?: FastifyServerOptions['logger'];
+  /** false for silence, or pino options (level, stream) merged over the defaults. */
+  logger?: false | { level?: string; stream?: { write(line: string): void } };
   /** Called for every route as it is registered (tooling: the contract test walks them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
+}
+
+/** Request log fields; the signature of a presigned URL is a credential and is never logged. */
+function serializeRequest(req: { method: string; url: string; id: string }) {
+  return { method: req.method, url: req.url.replace(/([?&]signature=)[^&]*/i, '$1[redacted]'), reqId: req.id };
 }
 
 /** Turns anything thrown into one of the API's errors. */
@@ -54,7 +60,7 @@ function toApiError(err: FastifyError, contentType: string | undefined): Gateway
 /** Builds the gateway; never listens (server.ts does). */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel },
+    logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' ? opts.logger : {}), serializers: { req: serializeRequest } },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import { bearer, createTenant, listen, testApp } from '../helpers/app.js';
@@ -10,7 +12,8 @@ import { encodeKeyPath as enc } from '../../src/lib/url-signer.js';
 /** The same S3 semantics, checked on both drivers: Ceph RGW through the S3 driver, and the local disk. */
 for (const driver of ['s3', 'disk'] as const) {
   t.test(`${driver} driver`, async (t) => {
-    const app = await testApp(t);
+    const logs: string[] = [];
+    const app = await testApp(t, { logStream: { write: (line) => void logs.push(line) } });
     const tenant = driver === 's3' ? { id: 'acme', s3: rgwSettings(rgwUser('acme')) } : { id: 'acme', driver: 'disk' };
     const key = await createTenant(app, tenant);
     const h = bearer(key);
@@ -104,6 +107,11 @@ for (const driver of ['s3', 'disk'] as const) {
       }
       const listed = (await req('GET', `/v1/buckets/${bucket}/objects`)).json().objects.map((o: { key: string }) => o.key);
       for (const k of keys) t.ok(listed.includes(k), `listed ${k}`);
+      if (driver === 'disk') {
+        const names = readdirSync(join(app.config.dataDir, 'objects'), { recursive: true }).map(String);
+        t.ok(names.length > 0);
+        for (const n of names) t.match(n, /^(index\.sqlite(-wal|-shm)?|blobs|tmp|blobs\/[0-9a-f]{2}(\/[0-9a-f]{32})?)$/, `a file of the disk driver is named by id, not by key: ${n}`);
+      }
       for (const k of keys) t.equal((await req('DELETE', obj(k))).statusCode, 204);
     });
 
@@ -221,6 +229,9 @@ for (const driver of ['s3', 'disk'] as const) {
       else t.ok(g.url.startsWith(base), 'a disk tenant gets a URL of the gateway');
       t.equal(await (await fetch(g.url)).text(), 'hello world');
       t.equal((await fetch(g.url.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')))).status, 403, 'a tampered URL is refused');
+      const signature = new URL(g.url).searchParams.get('signature') ?? new URL(g.url).searchParams.get('X-Amz-Signature');
+      t.ok(signature);
+      t.notOk(logs.join('').includes(signature!), 'the signature of a presigned URL is never logged');
 
       const signPut = await fetch(`${base}/v1/presign`, {
         method: 'POST',

@@ -75,15 +75,16 @@ t.test('streams through the S3 driver', async (t) => {
     t.equal(await md5Of(Readable.fromWeb(res.body as never)), await md5Of(pattern(size)), 'same bytes');
   });
 
-  for (const [label, size] of [
-    ['a single PutObject', 3 * MiB],
-    ['a multipart upload', 20 * MiB],
+  for (const [label, size, chunked] of [
+    ['a single PutObject', 3 * MiB, false],
+    ['a multipart upload of streamed parts', 20 * MiB, false],
+    ['a chunked body through lib-storage', 20 * MiB, true],
   ] as const) {
     t.test(`a client that disconnects mid-upload leaves no object and no unfinished upload (${label})`, async (t) => {
-      const objectKey = `aborted-${size}.bin`;
+      const objectKey = `aborted-${size}-${chunked}.bin`;
       const req = http.request(`${base}/v1/buckets/${bucket}/objects/${objectKey}`, {
         method: 'PUT',
-        headers: { ...bearer(key), 'content-length': String(size) },
+        headers: { ...bearer(key), ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(size) }) },
       });
       req.on('error', () => {});
       req.write(Buffer.alloc(Math.floor(size / 2)));
