@@ -4,7 +4,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +12,7 @@ import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjects
 import { Upload } from '@aws-sdk/lib-storage';
 import { Pool } from 'undici';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
+import { freePort } from '../test/helpers/stall.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const KiB = 1024;
@@ -70,14 +70,6 @@ async function drain(body: AsyncIterable<unknown>): Promise<number> {
   return n;
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -117,6 +109,8 @@ async function pipeFloor(url: string): Promise<number> {
 }
 
 async function main() {
+  // Memstore keeps every byte in RAM: start from an empty cluster so earlier runs cannot fill it.
+  execFileSync('bash', [join(root, 'scripts/rgw.sh'), 'restart'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const endpoint = rgwEndpoint();
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const user = rgwUser('bench');

@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { tempDir } from './helpers/app.js';
-import { until } from './helpers/stall.js';
+import { freePort, until } from './helpers/stall.js';
 
 const entry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 t.test('with no configuration the gateway serves a local disk tenant and drains on SIGTERM', async (t) => {
   const dataDir = tempDir(t);

@@ -30,3 +30,12 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 10_000
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A port that was free on 127.0.0.1 a moment ago (for processes that must be told their port). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}

@@ -120,6 +120,17 @@ class DiskStore implements ObjectStore {
     if (!row) throw new errors.BucketNotFound(bucket);
   }
 
+  /** Makes key point at a stored blob (inside the caller's transaction). */
+  #upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'>) {
+    this.#db
+      .prepare(
+        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
+           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified`,
+      )
+      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString());
+  }
+
   #row(bucket: string, key: string): ObjectRow | undefined {
     return this.#db.prepare('SELECT * FROM objects WHERE tenant = ? AND bucket = ? AND key = ?').get(this.tenant, bucket, utf8(key)) as ObjectRow | undefined;
   }
@@ -206,13 +217,7 @@ class DiskStore implements ObjectStore {
         const existing = this.#row(bucket, key);
         if (opts.createOnly && existing) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
         this.#requireBucket(bucket);
-        this.#db
-          .prepare(
-            `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (tenant, bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
-               content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified`,
-          )
-          .run(this.tenant, bucket, utf8(key), blob, size, etag, opts.contentType ?? 'application/octet-stream', JSON.stringify(opts.metadata), new Date().toISOString());
+        this.#upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata) });
         return existing?.blob;
       });
       let replaced: string | undefined;
@@ -320,13 +325,7 @@ class DiskStore implements ObjectStore {
     const old = this.#db.transaction(() => {
       this.#requireBucket(dst.bucket);
       const existing = this.#row(dst.bucket, dst.key);
-      this.#db
-        .prepare(
-          `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (tenant, bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
-             content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified`,
-        )
-        .run(this.tenant, dst.bucket, utf8(dst.key), blob, row.size, row.etag, row.content_type, row.metadata, new Date().toISOString());
+      this.#upsert(dst.bucket, dst.key, { ...row, blob });
       return existing?.blob;
     })();
     if (old) await unlink(this.backend.blobPath(old)).catch(() => {});
