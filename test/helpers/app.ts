@@ -57,7 +57,7 @@ export async function testApp(t: Teardown, opts: TestAppOptions = {}): Promise<F
   const databaseUrl = opts.db === 'postgres' ? await tempPgDatabase(t) : undefined;
   const config = loadConfig(
     { S3GATE_ADMIN_TOKEN: ADMIN_TOKEN, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', ...opts.env },
-    { dataDir, databaseUrl, ...opts.config },
+    { dataDir, ...opts.config, databaseUrl: opts.config?.databaseUrl ?? databaseUrl },
   );
   const logger = opts.logStream ? { level: 'trace', stream: opts.logStream } : process.env.S3GATE_TEST_LOG ? { level: process.env.S3GATE_TEST_LOG } : false;
   const app = await buildApp(config, { logger, onRoute: opts.onRoute });
