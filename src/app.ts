@@ -12,12 +12,14 @@ import { statePlugin } from './plugins/state.js';
 import { storagePlugin } from './plugins/storage.js';
 import { adminTenantRoutes } from './routes/admin/tenants.js';
 import { bucketRoutes } from './routes/buckets.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { ErrorResponse } from './schema/common.js';
 import { Tenant } from './schema/tenants.js';
+import { ObjectEvent } from './schema/events.js';
 import { openapiDocument } from './schema/openapi.js';
 
 export interface BuildOptions {
@@ -72,6 +74,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.addSchema(ErrorResponse);
   app.addSchema(Tenant);
+  app.addSchema(ObjectEvent);
   // JSON routes take JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, openapiDocument(config, errorCodes));
@@ -102,6 +105,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await tenantApi.register(bucketRoutes);
         await tenantApi.register(objectRoutes);
         await tenantApi.register(uploadRoutes);
+        await tenantApi.register(eventRoutes);
       });
       await v1.register(presignedRoutes);
     },

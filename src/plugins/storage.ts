@@ -5,12 +5,14 @@ import { TenantPool } from '../s3/client-pool.js';
 import { DiskBackend } from '../s3/drivers/disk.js';
 import { S3Driver } from '../s3/drivers/s3.js';
 import { BucketService } from '../services/buckets.js';
+import { EventService } from '../services/events.js';
 import { ObjectService } from '../services/objects.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     pool: TenantPool;
     buckets: BucketService;
+    events: EventService;
     objects: ObjectService;
     urlSigner: UrlSigner;
   }
@@ -38,8 +40,10 @@ export const storagePlugin = fp(
     app.tenants.onChange((id) => pool.invalidate(id));
     metrics.poolSource = () => pool.entries();
     app.decorate('pool', pool);
-    app.decorate('buckets', new BucketService(pool));
-    app.decorate('objects', new ObjectService(pool));
+    const events = new EventService(app.db.kysely);
+    app.decorate('events', events);
+    app.decorate('buckets', new BucketService(pool, events));
+    app.decorate('objects', new ObjectService(pool, events));
     app.decorate('urlSigner', signer);
     // Registered after the state plugin, so it closes first: clients go before the database.
     app.addHook('onClose', async () => {

@@ -83,7 +83,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         if (key !== undefined && stored.length > 0) throw new errors.InvalidUpload('the key field names one file; send a prefix field to upload several');
         if (key === undefined && !part.filename) throw new errors.InvalidUpload(`file part '${part.fieldname}' has no filename; send a key field before it`);
-        const res = await app.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype });
+        const res = await app.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype, eventType: 's3:ObjectCreated:Post' });
         stored.push({ key: res.key, etag: res.etag, size: res.size });
       }
       if (stored.length === 0) throw new errors.InvalidUpload('no file part in the form; send at least one file (fields prefix or key go before the files)');

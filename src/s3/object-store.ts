@@ -95,7 +95,7 @@ export interface ObjectStore {
   deleteBucket(ctx: OpContext, bucket: string, opts?: { abortUploads?: boolean }): Promise<void>;
   listObjects(ctx: OpContext, bucket: string, opts: ListOptions): Promise<ListResult>;
   /** Streams body to the backend; nothing is visible under key unless the whole body arrived. */
-  putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string }>;
+  putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean }>;
   getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult>;
   headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult>;
   /** Succeeds when the key is absent. */

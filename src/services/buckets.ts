@@ -2,12 +2,16 @@ import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { BucketInfo, ListResult } from '../s3/object-store.js';
 import { withStore, type RequestContext } from './context.js';
+import type { EventSink } from './events.js';
 import { validateBucketName } from './validate.js';
 
 export const MAX_LIST_LIMIT = 1000;
 
 export class BucketService {
-  constructor(private readonly pool: TenantPool) {}
+  constructor(
+    private readonly pool: TenantPool,
+    private readonly events: EventSink,
+  ) {}
 
   list(ctx: RequestContext): Promise<BucketInfo[]> {
     return withStore(this.pool, ctx, (s) => s.listBuckets(ctx));
@@ -36,6 +40,10 @@ export class BucketService {
             ctx,
             bucket,
             page.objects.map((o) => o.key),
+          );
+          await this.events.record(
+            ctx.tenant.id,
+            res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),
           );
           if (res.errors.length > 0) {
             throw new errors.UpstreamError(`could not delete '${res.errors[0].key}': ${res.errors[0].code}`);

@@ -3,6 +3,7 @@ import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { ByteRange, Conditions, DeleteManyResult, GetResult, HeadResult } from '../s3/object-store.js';
 import { withStore, type RequestContext } from './context.js';
+import type { EventSink, EventType } from './events.js';
 import { validateBucketName, validateKey, validateMetadata } from './validate.js';
 
 export const MAX_BATCH_DELETE = 1000;
@@ -14,6 +15,8 @@ export interface PutInput {
   metadata?: Record<string, string>;
   contentLength?: number;
   createOnly?: boolean;
+  /** s3:ObjectCreated:Post for form uploads; otherwise Put, or CompleteMultipartUpload when sent in parts. */
+  eventType?: EventType;
 }
 
 export interface Stored {
@@ -49,8 +52,15 @@ function byteLimit(limit: number): Transform & { bytes: number } {
   return t;
 }
 
+/**
+ * Object operations. Every change is recorded as an event (with its webhook deliveries) before the
+ * call returns: a failure to record fails the call, so no change is acknowledged without its event.
+ */
 export class ObjectService {
-  constructor(private readonly pool: TenantPool) {}
+  constructor(
+    private readonly pool: TenantPool,
+    private readonly events: EventSink,
+  ) {}
 
   /**
    * Streams a body into an object. On a client abort, a body over the limit or a backend error the
@@ -81,7 +91,7 @@ export class ObjectService {
     });
     input.body.pipe(counted);
     try {
-      const { etag } = await withStore(this.pool, ctx, (s) =>
+      const { etag, multipart } = await withStore(this.pool, ctx, (s) =>
         s.putObject({ signal: abort.signal }, bucket, key, counted, {
           contentType: input.contentType,
           metadata,
@@ -89,6 +99,8 @@ export class ObjectService {
           createOnly: input.createOnly,
         }),
       );
+      const type = input.eventType ?? (multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put');
+      await this.events.record(ctx.tenant.id, [{ type, bucket, key, size: counted.bytes, etag, source: 'gateway' }]);
       return { bucket, key, etag, size: counted.bytes };
     } catch (err) {
       // The body's own failure (limit, client gone) explains the backend's abort better than the abort does.
@@ -118,29 +130,41 @@ export class ObjectService {
     return withStore(this.pool, ctx, (s) => s.headObject(ctx, bucket, key, conditions));
   }
 
-  delete(ctx: RequestContext, bucket: string, key: string): Promise<void> {
+  async delete(ctx: RequestContext, bucket: string, key: string): Promise<void> {
     checkTarget(bucket, key);
-    return withStore(this.pool, ctx, (s) => s.deleteObject(ctx, bucket, key));
+    await withStore(this.pool, ctx, (s) => s.deleteObject(ctx, bucket, key));
+    await this.events.record(ctx.tenant.id, [{ type: 's3:ObjectRemoved:Delete', bucket, key, source: 'gateway' }]);
   }
 
-  deleteMany(ctx: RequestContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
+  async deleteMany(ctx: RequestContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
     validateBucketName(bucket);
     if (keys.length > MAX_BATCH_DELETE) throw new errors.TooManyKeys(keys.length);
     for (const key of keys) validateKey(key);
     const unique = [...new Set(keys)];
-    return withStore(this.pool, ctx, (s) => s.deleteObjects(ctx, bucket, unique));
+    const res = await withStore(this.pool, ctx, (s) => s.deleteObjects(ctx, bucket, unique));
+    await this.events.record(
+      ctx.tenant.id,
+      res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),
+    );
+    return res;
   }
 
   /** Copies within the tenant; move deletes the source once the copy is stored. */
   async copy(ctx: RequestContext, source: ObjectRef, destination: ObjectRef, move: boolean): Promise<{ bucket: string; key: string; etag: string }> {
     checkTarget(source.bucket, source.key);
     checkTarget(destination.bucket, destination.key);
-    return withStore(this.pool, ctx, async (s) => {
-      const { etag } = await s.copyObject(ctx, source, destination);
-      const same = source.bucket === destination.bucket && source.key === destination.key;
-      if (move && !same) await s.deleteObject(ctx, source.bucket, source.key);
-      return { bucket: destination.bucket, key: destination.key, etag };
+    const moved = move && !(source.bucket === destination.bucket && source.key === destination.key);
+    const { etag } = await withStore(this.pool, ctx, async (s) => {
+      const out = await s.copyObject(ctx, source, destination);
+      if (moved) await s.deleteObject(ctx, source.bucket, source.key);
+      return out;
     });
+    const head = await this.head(ctx, destination.bucket, destination.key).catch(() => undefined);
+    await this.events.record(ctx.tenant.id, [
+      { type: 's3:ObjectCreated:Copy', bucket: destination.bucket, key: destination.key, etag, size: head?.status === 200 ? head.info.size : undefined, source: 'gateway' },
+      ...(moved ? [{ type: 's3:ObjectRemoved:Delete' as const, bucket: source.bucket, key: source.key, source: 'gateway' as const }] : []),
+    ]);
+    return { bucket: destination.bucket, key: destination.key, etag };
   }
 
   async presign(

@@ -23,4 +23,57 @@ export interface ApiKeyRow {
 export interface Database {
   tenants: TenantRow;
   api_keys: ApiKeyRow;
+  events: EventRow;
+  webhooks: WebhookRow;
+  deliveries: DeliveryRow;
+}
+
+export interface EventRow {
+  /** evt_ + ULID: unique and ordered by time, so it is also the listing cursor. */
+  id: string;
+  tenant_id: string;
+  type: string;
+  bucket: string;
+  key: string;
+  size: number | null;
+  etag: string | null;
+  version_id: string | null;
+  sequencer: string | null;
+  source: 'gateway' | 'native';
+  created_at: string;
+}
+
+export interface WebhookRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  /** JSON array of type patterns. */
+  events: string;
+  /** JSON { bucket?, prefix?, suffix? }. */
+  filter: string;
+  description: string | null;
+  enabled: number;
+  disabled_reason: string | null;
+  /** Sealed whsec_… secret. */
+  secret: string;
+  /** The secret before the last rotation, still used to sign until previous_secret_until. */
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  tenant_id: string;
+  event_id: string;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
 }

@@ -249,7 +249,7 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string }> {
+  async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean }> {
     const params = {
       Bucket: bucket,
       Key: key,
@@ -268,10 +268,10 @@ export class S3Driver implements ObjectStore {
         throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
       }
       const etag = length !== undefined ? await this.#streamedMultipart(ctx, params, length) : await this.#bufferedMultipart(ctx, params);
-      if (etag) return { etag };
+      if (etag) return { etag, multipart: true };
       // RGW 16 answers CompleteMultipartUpload with an ETag the SDK reads as empty: ask for it.
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
-      return { etag: unquote(head.ETag) };
+      return { etag: unquote(head.ETag), multipart: true };
     } catch (err) {
       throw mapS3Error(err, { bucket, key });
     }

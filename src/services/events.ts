@@ -1,0 +1,190 @@
+import type { Kysely } from 'kysely';
+import { monotonicFactory } from 'ulid';
+import { errors } from '../errors.js';
+import type { Database, EventRow } from '../store/schema.js';
+
+/** Event types, named as in S3 notification configurations. */
+export const EVENT_TYPES = [
+  's3:ObjectCreated:Put',
+  's3:ObjectCreated:Post',
+  's3:ObjectCreated:Copy',
+  's3:ObjectCreated:CompleteMultipartUpload',
+  's3:ObjectRemoved:Delete',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface EventInput {
+  type: EventType;
+  bucket: string;
+  key: string;
+  size?: number;
+  etag?: string;
+  versionId?: string;
+  sequencer?: string;
+  source: 'gateway' | 'native';
+}
+
+/** The delivered body (webhooks, GraphQL subscriptions, GET /v1/events). */
+export interface ObjectEvent {
+  id: string;
+  type: EventType;
+  timestamp: string;
+  data: {
+    tenant: string;
+    bucket: string;
+    key: string;
+    size: number | null;
+    etag: string | null;
+    versionId: string | null;
+    sequencer: string | null;
+    source: 'gateway' | 'native';
+  };
+}
+
+export interface EventFilter {
+  bucket?: string;
+  prefix?: string;
+  suffix?: string;
+}
+
+/** A pattern is a type, or a family with a trailing `*` (`s3:ObjectCreated:*`, `*`). */
+export function typeMatches(patterns: string[], type: string): boolean {
+  return patterns.some((p) => (p.endsWith('*') ? type.startsWith(p.slice(0, -1)) : p === type));
+}
+
+export function validatePatterns(patterns: string[]): void {
+  if (patterns.length === 0) throw new errors.Validation('events must name at least one type or pattern');
+  for (const p of patterns) {
+    const known = p.endsWith('*') ? EVENT_TYPES.some((t) => t.startsWith(p.slice(0, -1))) : (EVENT_TYPES as readonly string[]).includes(p);
+    if (!known) throw new errors.Validation(`'${p}' matches no event type; use one of ${EVENT_TYPES.join(', ')} or a prefix of them ending in *`);
+  }
+}
+
+export function filterMatches(f: EventFilter, e: { bucket: string; key: string }): boolean {
+  return (!f.bucket || f.bucket === e.bucket) && (!f.prefix || e.key.startsWith(f.prefix)) && (!f.suffix || e.key.endsWith(f.suffix));
+}
+
+export function toEvent(row: EventRow): ObjectEvent {
+  return {
+    id: row.id,
+    type: row.type as EventType,
+    timestamp: row.created_at,
+    data: {
+      tenant: row.tenant_id,
+      bucket: row.bucket,
+      key: row.key,
+      // PostgreSQL's bigint arrives as a string.
+      size: row.size === null ? null : Number(row.size),
+      etag: row.etag,
+      versionId: row.version_id,
+      sequencer: row.sequencer,
+      source: row.source,
+    },
+  };
+}
+
+const ulid = monotonicFactory();
+export const newId = (prefix: string) => `${prefix}_${ulid()}`;
+
+/** A per-key ordering hint like S3's: hex, increasing for writes of one gateway process. */
+let sequence = BigInt(Date.now()) * 1000n;
+const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16, '0');
+
+/** What a service needs to report what it did. */
+export type EventSink = Pick<EventService, 'record'>;
+
+export interface ListEventsQuery {
+  bucket?: string;
+  prefix?: string;
+  since?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/**
+ * The event log and its outbox: an event and one pending delivery per matching subscription are
+ * written in one transaction, before the API call that caused them answers. `onRecorded` wakes the
+ * dispatcher; a crash before it runs loses nothing, since the deliveries are already stored.
+ */
+export class EventService {
+  readonly #db: Kysely<Database>;
+  readonly #listeners: ((events: ObjectEvent[]) => void)[] = [];
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  onRecorded(fn: (events: ObjectEvent[]) => void): void {
+    this.#listeners.push(fn);
+  }
+
+  async record(tenantId: string, inputs: EventInput[]): Promise<ObjectEvent[]> {
+    if (inputs.length === 0) return [];
+    const now = new Date().toISOString();
+    const rows: EventRow[] = inputs.map((e) => ({
+      id: newId('evt'),
+      tenant_id: tenantId,
+      type: e.type,
+      bucket: e.bucket,
+      key: e.key,
+      size: e.size ?? null,
+      etag: e.etag ?? null,
+      version_id: e.versionId ?? null,
+      sequencer: e.sequencer ?? nextSequencer(),
+      source: e.source,
+      created_at: now,
+    }));
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto('events').values(rows).execute();
+      const hooks = await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', tenantId).where('enabled', '=', 1).execute();
+      const deliveries = [];
+      for (const row of rows) {
+        for (const h of hooks) {
+          if (!typeMatches(JSON.parse(h.events) as string[], row.type) || !filterMatches(JSON.parse(h.filter) as EventFilter, row)) continue;
+          deliveries.push({
+            id: newId('dlv'),
+            webhook_id: h.id,
+            tenant_id: tenantId,
+            event_id: row.id,
+            status: 'pending' as const,
+            attempts: 0,
+            next_attempt_at: now,
+            last_status: null,
+            last_error: null,
+            locked_until: null,
+            created_at: now,
+            updated_at: now,
+          });
+        }
+      }
+      for (let i = 0; i < deliveries.length; i += 500) await trx.insertInto('deliveries').values(deliveries.slice(i, i + 500)).execute();
+    });
+    const events = rows.map(toEvent);
+    for (const fn of this.#listeners) fn(events);
+    return events;
+  }
+
+  async list(tenantId: string, q: ListEventsQuery): Promise<{ events: ObjectEvent[]; nextCursor: string | null }> {
+    let query = this.#db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
+    if (q.bucket) query = query.where('bucket', '=', q.bucket);
+    if (q.prefix) query = query.where('key', '>=', q.prefix).where('key', '<', q.prefix + '\u{10FFFF}');
+    if (q.since) query = query.where('created_at', '>=', new Date(q.since).toISOString());
+    if (q.cursor) query = query.where('id', '>', q.cursor);
+    const rows = await query.orderBy('id').limit(q.limit + 1).execute();
+    const page = rows.slice(0, q.limit);
+    return { events: page.map(toEvent), nextCursor: rows.length > q.limit ? page[page.length - 1].id : null };
+  }
+
+  async get(tenantId: string, id: string): Promise<ObjectEvent | undefined> {
+    const row = await this.#db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return row && toEvent(row);
+  }
+
+  /** Drops events older than the retention and the deliveries that are finished with them. */
+  async prune(olderThan: Date): Promise<number> {
+    const cutoff = olderThan.toISOString();
+    const res = await this.#db.deleteFrom('events').where('created_at', '<', cutoff).executeTakeFirst();
+    await this.#db.deleteFrom('deliveries').where('created_at', '<', cutoff).where('status', '!=', 'pending').execute();
+    return Number(res.numDeletedRows);
+  }
+}
