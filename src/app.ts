@@ -13,6 +13,9 @@ import { storagePlugin } from './plugins/storage.js';
 import { adminTenantRoutes } from './routes/admin/tenants.js';
 import { bucketRoutes } from './routes/buckets.js';
 import { eventRoutes } from './routes/events.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { eventsPlugin } from './plugins/events.js';
+import { Delivery, Webhook } from './schema/webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
@@ -75,6 +78,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(ErrorResponse);
   app.addSchema(Tenant);
   app.addSchema(ObjectEvent);
+  app.addSchema(Webhook);
+  app.addSchema(Delivery);
   // JSON routes take JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, openapiDocument(config, errorCodes));
@@ -82,6 +87,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(metricsPlugin);
   await app.register(statePlugin, { config });
   await app.register(storagePlugin);
+  await app.register(eventsPlugin);
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type']);
@@ -106,6 +112,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await tenantApi.register(objectRoutes);
         await tenantApi.register(uploadRoutes);
         await tenantApi.register(eventRoutes);
+        await tenantApi.register(webhookRoutes);
       });
       await v1.register(presignedRoutes);
     },

@@ -44,6 +44,23 @@ export interface Config {
     /** Largest object a tenant may upload unless it sets its own. @default 5 TiB (S3's own limit) */
     maxObjectSize: number;
   };
+  webhooks: {
+    /** Deliver to loopback, private and link-local addresses (tests, on-premises receivers). @default false */
+    allowPrivate: boolean;
+    /** A delivery that has no 2xx answer within this fails. @default 15000 */
+    timeoutMs: number;
+    /** Delays (ms) before each retry; after the last one a delivery is dead. @default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h */
+    retrySchedule: number[];
+    /** A subscription with no success for this long is disabled. @default 5 days */
+    disableAfterMs: number;
+    /** Deliveries in flight per process, and per subscription. @default 64 and 4 */
+    concurrency: number;
+    endpointConcurrency: number;
+    /** How often due deliveries are looked for (new events wake the dispatcher at once). @default 1000 */
+    pollMs: number;
+    /** Events older than this are dropped from the log. @default 7 days */
+    retentionMs: number;
+  };
   upload: {
     /** A body of known length up to this goes as one streamed PutObject. @default 5 GiB (S3's PutObject maximum) */
     multipartThreshold: number;
@@ -78,6 +95,15 @@ function bool(env: Env, name: string, def: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got '${raw}'`);
 }
 
+/** A comma-separated list of seconds (decimals allowed), as milliseconds. */
+function seconds(env: Env, name: string, def: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def.map((s) => s * 1000);
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n < 0)) throw new ConfigError(`${name} must be a comma-separated list of seconds, got '${raw}'`);
+  return list.map((s) => Math.round(s * 1000));
+}
+
 const MiB = 1024 * 1024;
 
 /** Reads every setting once; nothing else in the code reads process.env. */
@@ -106,6 +132,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     tenantCacheTtlMs: int(env, 'S3GATE_TENANT_CACHE_TTL_MS', 5000),
     limits: { maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0) },
+    webhooks: {
+      allowPrivate: bool(env, 'S3GATE_WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: int(env, 'S3GATE_WEBHOOK_TIMEOUT_MS', 15000, 1),
+      retrySchedule: seconds(env, 'S3GATE_WEBHOOK_RETRY_SCHEDULE', [5, 300, 1800, 7200, 18000, 36000, 36000]),
+      disableAfterMs: int(env, 'S3GATE_WEBHOOK_DISABLE_AFTER_MS', 5 * 24 * 3600 * 1000, 1),
+      concurrency: int(env, 'S3GATE_WEBHOOK_CONCURRENCY', 64, 1),
+      endpointConcurrency: int(env, 'S3GATE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1),
+      pollMs: int(env, 'S3GATE_WEBHOOK_POLL_MS', 1000, 10),
+      retentionMs: int(env, 'S3GATE_EVENT_RETENTION_DAYS', 7, 1) * 24 * 3600 * 1000,
+    },
     upload: {
       multipartThreshold: Math.min(int(env, 'S3GATE_MULTIPART_THRESHOLD', 5 * 1024 * MiB, 0), 5 * 1024 * MiB),
       streamPartSize: int(env, 'S3GATE_STREAM_PART_SIZE', 64 * MiB, 5 * MiB),

@@ -33,6 +33,10 @@ export const errors = {
   KeyNotFound: createError('S3GATE_KEY_NOT_FOUND', "API key '%s' not found for tenant '%s'", 404),
   InvalidTenant: createError('S3GATE_INVALID_TENANT', '%s', 400),
 
+  InvalidWebhookUrl: createError('S3GATE_INVALID_WEBHOOK_URL', "Webhook URL '%s' is refused: %s", 400),
+  WebhookNotFound: createError('S3GATE_WEBHOOK_NOT_FOUND', "Webhook subscription '%s' not found", 404),
+  DeliveryNotFound: createError('S3GATE_DELIVERY_NOT_FOUND', "Delivery '%s' not found for this subscription", 404),
+
   TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
   UpstreamUnavailable: createError('S3GATE_UPSTREAM_UNAVAILABLE', 'The S3 endpoint of this tenant could not be reached: %s', 502),
   UpstreamTimeout: createError('S3GATE_UPSTREAM_TIMEOUT', 'The S3 endpoint of this tenant did not answer in time', 504),

@@ -152,6 +152,7 @@ export class EventService {
             last_status: null,
             last_error: null,
             locked_until: null,
+            locked_by: null,
             created_at: now,
             updated_at: now,
           });
@@ -178,13 +179,5 @@ export class EventService {
   async get(tenantId: string, id: string): Promise<ObjectEvent | undefined> {
     const row = await this.#db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     return row && toEvent(row);
-  }
-
-  /** Drops events older than the retention and the deliveries that are finished with them. */
-  async prune(olderThan: Date): Promise<number> {
-    const cutoff = olderThan.toISOString();
-    const res = await this.#db.deleteFrom('events').where('created_at', '<', cutoff).executeTakeFirst();
-    await this.#db.deleteFrom('deliveries').where('created_at', '<', cutoff).where('status', '!=', 'pending').execute();
-    return Number(res.numDeletedRows);
   }
 }

@@ -26,6 +26,7 @@ export interface Database {
   events: EventRow;
   webhooks: WebhookRow;
   deliveries: DeliveryRow;
+  delivery_attempts: DeliveryAttemptRow;
 }
 
 export interface EventRow {
@@ -59,6 +60,8 @@ export interface WebhookRow {
   /** The secret before the last rotation, still used to sign until previous_secret_until. */
   previous_secret: string | null;
   previous_secret_until: string | null;
+  /** When the current run of failures began (null after a success). */
+  failing_since: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -68,12 +71,24 @@ export interface DeliveryRow {
   webhook_id: string;
   tenant_id: string;
   event_id: string;
+  /** pending: not tried yet; failed: tried, retry scheduled; delivered; dead: given up. */
   status: 'pending' | 'delivered' | 'failed' | 'dead';
   attempts: number;
   next_attempt_at: string | null;
   last_status: number | null;
   last_error: string | null;
   locked_until: string | null;
+  locked_by: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface DeliveryAttemptRow {
+  id: string;
+  delivery_id: string;
+  at: string;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
 }

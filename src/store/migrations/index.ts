@@ -78,4 +78,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('deliveries_webhook').on('deliveries').columns(['webhook_id', 'id']).execute();
     },
   },
+  '0003_delivery_attempts': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('webhooks').addColumn('failing_since', 'text').execute();
+      await db.schema.alterTable('deliveries').addColumn('locked_by', 'text').execute();
+      await db.schema
+        .createTable('delivery_attempts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('delivery_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('response_excerpt', 'text')
+        .execute();
+      await db.schema.createIndex('delivery_attempts_delivery').on('delivery_attempts').columns(['delivery_id', 'id']).execute();
+    },
+  },
 };

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../lib/secretbox.js';
+import { newId, toEvent } from '../services/events.js';
+import type { Database, DeliveryRow, WebhookRow } from '../store/schema.js';
+import type { SendResult, WebhookSender } from './sender.js';
+
+/** The secrets a subscription signs with now: the current one, and the previous one for 24 h after a rotation. */
+export function signingSecrets(box: SecretBox, hook: Pick<WebhookRow, 'secret' | 'previous_secret' | 'previous_secret_until'>, now = new Date()): string[] {
+  const secrets = [box.open(hook.secret)];
+  if (hook.previous_secret && hook.previous_secret_until && hook.previous_secret_until > now.toISOString()) secrets.push(box.open(hook.previous_secret));
+  return secrets;
+}
+
+/**
+ * Drains the outbox: finds due deliveries, claims each with a conditional UPDATE (so several processes
+ * on one PostgreSQL database never attempt one delivery at once, and a process that dies mid-delivery
+ * loses its claim when the lease runs out), and sends them with bounded concurrency in total and per
+ * subscription, so a slow endpoint only holds its own slots.
+ */
+export class Dispatcher {
+  readonly #db: Kysely<Database>;
+  readonly #box: SecretBox;
+  readonly #sender: WebhookSender;
+  readonly #cfg: Config['webhooks'];
+  readonly #log: FastifyBaseLogger;
+  readonly #owner = randomBytes(6).toString('hex');
+  readonly #perHook = new Map<string, number>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #again = false;
+  #closed = false;
+  #lastPrune = 0;
+
+  constructor(opts: { db: Kysely<Database>; box: SecretBox; sender: WebhookSender; config: Config['webhooks']; log: FastifyBaseLogger }) {
+    this.#db = opts.db;
+    this.#box = opts.box;
+    this.#sender = opts.sender;
+    this.#cfg = opts.config;
+    this.#log = opts.log;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.wake(), this.#cfg.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Looks for due deliveries now (called when events are recorded). */
+  wake(): void {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    this.#cycle()
+      .catch((err) => this.#log.error({ err }, 'webhook dispatcher cycle failed'))
+      .finally(() => {
+        this.#running = false;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops claiming; waits for deliveries in flight. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #cycle(): Promise<void> {
+    if (Date.now() - this.#lastPrune > 3600_000) {
+      this.#lastPrune = Date.now();
+      // Retention: old events go, with the deliveries that are done with them (a pending one stays).
+      const cutoff = new Date(Date.now() - this.#cfg.retentionMs).toISOString();
+      await this.#db.deleteFrom('events').where('created_at', '<', cutoff).execute();
+      await this.#db.deleteFrom('deliveries').where('created_at', '<', cutoff).where('status', 'in', ['delivered', 'dead']).execute();
+    }
+    for (;;) {
+      const free = this.#cfg.concurrency - this.#inFlight.size;
+      if (free <= 0 || this.#closed) return;
+      const now = new Date().toISOString();
+      const due = await this.#db
+        .selectFrom('deliveries')
+        .select(['id', 'webhook_id'])
+        .where('status', 'in', ['pending', 'failed'])
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(free * 4)
+        .execute();
+      let started = 0;
+      for (const d of due) {
+        if (this.#inFlight.size >= this.#cfg.concurrency) break;
+        if ((this.#perHook.get(d.webhook_id) ?? 0) >= this.#cfg.endpointConcurrency) continue;
+        const lease = new Date(Date.now() + this.#cfg.timeoutMs + 30_000).toISOString();
+        const claimed = await this.#db
+          .updateTable('deliveries')
+          .set({ locked_until: lease, locked_by: this.#owner })
+          .where('id', '=', d.id)
+          .where('status', 'in', ['pending', 'failed'])
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) continue;
+        started++;
+        this.#perHook.set(d.webhook_id, (this.#perHook.get(d.webhook_id) ?? 0) + 1);
+        const job: Promise<void> = this.#attempt(d.id)
+          .catch((err) => this.#log.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))
+          .finally(() => {
+            this.#inFlight.delete(job);
+            const n = (this.#perHook.get(d.webhook_id) ?? 1) - 1;
+            if (n <= 0) this.#perHook.delete(d.webhook_id);
+            else this.#perHook.set(d.webhook_id, n);
+            this.wake();
+          });
+        this.#inFlight.add(job);
+      }
+      if (started === 0) return;
+    }
+  }
+
+  async #attempt(id: string): Promise<void> {
+    const d = await this.#db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!d) return;
+    const hook = await this.#db.selectFrom('webhooks').selectAll().where('id', '=', d.webhook_id).executeTakeFirst();
+    const event = await this.#db.selectFrom('events').selectAll().where('id', '=', d.event_id).executeTakeFirst();
+    if (!hook || !hook.enabled || !event) {
+      const why = !hook ? 'the subscription was deleted' : !event ? 'the event is past its retention' : `the subscription is disabled: ${hook.disabled_reason ?? 'by request'}`;
+      await this.#finish(d, 'dead', { last_error: why });
+      return;
+    }
+    const result = await this.#sender.send(hook.url, signingSecrets(this.#box, hook), event.id, JSON.stringify(toEvent(event)));
+    await this.#record(d, hook, result);
+  }
+
+  async #record(d: DeliveryRow, hook: WebhookRow, r: SendResult): Promise<void> {
+    const now = new Date();
+    const attempts = d.attempts + 1;
+    await this.#db
+      .insertInto('delivery_attempts')
+      .values({ id: newId('att'), delivery_id: d.id, at: now.toISOString(), status_code: r.status, duration_ms: r.durationMs, error: r.error, response_excerpt: r.excerpt })
+      .execute();
+    const common = { attempts, last_status: r.status, last_error: r.error };
+    if (r.ok) {
+      await this.#finish(d, 'delivered', common);
+      if (hook.failing_since) await this.#db.updateTable('webhooks').set({ failing_since: null }).where('id', '=', hook.id).execute();
+      return;
+    }
+    if (r.status === 410) {
+      await this.#disable(hook, 'the endpoint answered 410 Gone');
+      await this.#finish(d, 'dead', common);
+      return;
+    }
+    const failingSince = hook.failing_since ?? now.toISOString();
+    if (!hook.failing_since) await this.#db.updateTable('webhooks').set({ failing_since: failingSince }).where('id', '=', hook.id).where('failing_since', 'is', null).execute();
+    if (now.getTime() - Date.parse(failingSince) > this.#cfg.disableAfterMs) {
+      await this.#disable(hook, `no successful delivery since ${failingSince}`);
+      await this.#finish(d, 'dead', common);
+      return;
+    }
+    const schedule = this.#cfg.retrySchedule;
+    if (attempts > schedule.length) {
+      await this.#finish(d, 'dead', common);
+      return;
+    }
+    // ±20% jitter spreads retries of many deliveries; Retry-After is a floor.
+    const delay = Math.max(schedule[attempts - 1] * (0.8 + Math.random() * 0.4), r.retryAfterMs ?? 0);
+    await this.#finish(d, 'failed', { ...common, next_attempt_at: new Date(now.getTime() + delay).toISOString() });
+  }
+
+  async #finish(d: DeliveryRow, status: DeliveryRow['status'], set: Partial<DeliveryRow>): Promise<void> {
+    await this.#db
+      .updateTable('deliveries')
+      .set({ ...set, status, locked_until: null, locked_by: null, updated_at: new Date().toISOString(), ...(status !== 'failed' && { next_attempt_at: null }) })
+      .where('id', '=', d.id)
+      .execute();
+  }
+
+  async #disable(hook: WebhookRow, reason: string): Promise<void> {
+    this.#log.warn({ webhook: hook.id, tenant: hook.tenant_id, reason }, 'webhook subscription disabled');
+    await this.#db.updateTable('webhooks').set({ enabled: 0, disabled_reason: reason, updated_at: new Date().toISOString() }).where('id', '=', hook.id).execute();
+  }
+}
