@@ -100,7 +100,9 @@ export class Dispatcher {
       for (const d of due) {
         if (this.#inFlight.size >= this.#cfg.concurrency) break;
         if ((this.#perHook.get(d.webhook_id) ?? 0) >= this.#cfg.endpointConcurrency) continue;
-        const lease = new Date(Date.now() + this.#cfg.timeoutMs + 30_000).toISOString();
+        // An attempt ends within the timeout (the send is aborted then) plus a few writes: past this
+        // lease, the claim of a process that died is free for another.
+        const lease = new Date(Date.now() + 2 * this.#cfg.timeoutMs + 5000).toISOString();
         const claimed = await this.#db
           .updateTable('deliveries')
           .set({ locked_until: lease, locked_by: this.#owner })
