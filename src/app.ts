@@ -14,6 +14,7 @@ import { adminTenantRoutes } from './routes/admin/tenants.js';
 import { bucketRoutes } from './routes/buckets.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { eventsPlugin } from './plugins/events.js';
 import { Delivery, Webhook } from './schema/webhooks.js';
 import { healthRoutes } from './routes/health.js';
@@ -104,6 +105,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   await app.register(healthRoutes);
   await app.register(adminTenantRoutes, { prefix: '/admin' });
+  await app.register(ingestRoutes);
   await app.register(
     async (v1) => {
       await v1.register(async (tenantApi) => {

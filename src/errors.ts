@@ -37,6 +37,9 @@ export const errors = {
   WebhookNotFound: createError('S3GATE_WEBHOOK_NOT_FOUND', "Webhook subscription '%s' not found", 404),
   DeliveryNotFound: createError('S3GATE_DELIVERY_NOT_FOUND', "Delivery '%s' not found for this subscription", 404),
 
+  InvalidEvent: createError('S3GATE_INVALID_EVENT', 'The notification is not one this endpoint understands: %s', 400),
+  IngestUnauthorized: createError('S3GATE_INGEST_UNAUTHORIZED', 'Unknown ingest token; create one with POST /admin/tenants/{id}/ingest-token', 401),
+
   TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
   UpstreamUnavailable: createError('S3GATE_UPSTREAM_UNAVAILABLE', 'The S3 endpoint of this tenant could not be reached: %s', 502),
   UpstreamTimeout: createError('S3GATE_UPSTREAM_TIMEOUT', 'The S3 endpoint of this tenant did not answer in time', 504),

@@ -83,6 +83,14 @@ export function toEvent(row: EventRow): ObjectEvent {
   };
 }
 
+/** How long a gateway write and its native notification are paired. */
+const DEDUP_WINDOW_MS = 15 * 60 * 1000;
+
+function dedupKey(e: EventInput): string {
+  const family = e.type.startsWith('s3:ObjectRemoved') ? 'removed' : 'created';
+  return [e.bucket, e.key, family, family === 'created' ? (e.etag ?? '') : ''].join('\n');
+}
+
 const ulid = monotonicFactory();
 export const newId = (prefix: string) => `${prefix}_${ulid()}`;
 
@@ -118,10 +126,19 @@ export class EventService {
     this.#listeners.push(fn);
   }
 
+  /**
+   * Records events (and their deliveries) in one transaction. A gateway write and the native
+   * notification of the same write are one event: whichever arrives second is dropped, after pairing
+   * 1:1 with the first (same bucket, key, created/removed and ETag, within DEDUP_WINDOW_MS). A native
+   * event delivered again (S3 notifications are at-least-once) is dropped by its sequencer.
+   * Returns the events that were recorded.
+   */
   async record(tenantId: string, inputs: EventInput[]): Promise<ObjectEvent[]> {
     if (inputs.length === 0) return [];
-    const now = new Date().toISOString();
-    const rows: EventRow[] = inputs.map((e) => ({
+    const now = new Date();
+    const created_at = now.toISOString();
+    const windowStart = new Date(now.getTime() - DEDUP_WINDOW_MS).toISOString();
+    const candidates: EventRow[] = inputs.map((e) => ({
       id: newId('evt'),
       tenant_id: tenantId,
       type: e.type,
@@ -132,9 +149,43 @@ export class EventService {
       version_id: e.versionId ?? null,
       sequencer: e.sequencer ?? nextSequencer(),
       source: e.source,
-      created_at: now,
+      created_at,
+      dedup_key: dedupKey(e),
+      matched: 0,
     }));
+    const rows: EventRow[] = [];
     await this.#db.transaction().execute(async (trx) => {
+      for (const row of candidates) {
+        const counterpart = await trx
+          .selectFrom('events')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('dedup_key', '=', row.dedup_key)
+          .where('source', '=', row.source === 'gateway' ? 'native' : 'gateway')
+          .where('matched', '=', 0)
+          .where('created_at', '>=', windowStart)
+          .orderBy('id')
+          .limit(1)
+          .executeTakeFirst();
+        if (counterpart) {
+          await trx.updateTable('events').set({ matched: 1 }).where('id', '=', counterpart.id).execute();
+          continue;
+        }
+        if (row.source === 'native') {
+          const again = await trx
+            .selectFrom('events')
+            .select('id')
+            .where('tenant_id', '=', tenantId)
+            .where('dedup_key', '=', row.dedup_key)
+            .where('source', '=', 'native')
+            .where('sequencer', '=', row.sequencer)
+            .limit(1)
+            .executeTakeFirst();
+          if (again) continue;
+        }
+        rows.push(row);
+      }
+      if (rows.length === 0) return;
       await trx.insertInto('events').values(rows).execute();
       const hooks = await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', tenantId).where('enabled', '=', 1).execute();
       const deliveries = [];
@@ -148,20 +199,20 @@ export class EventService {
             event_id: row.id,
             status: 'pending' as const,
             attempts: 0,
-            next_attempt_at: now,
+            next_attempt_at: created_at,
             last_status: null,
             last_error: null,
             locked_until: null,
             locked_by: null,
-            created_at: now,
-            updated_at: now,
+            created_at,
+            updated_at: created_at,
           });
         }
       }
       for (let i = 0; i < deliveries.length; i += 500) await trx.insertInto('deliveries').values(deliveries.slice(i, i + 500)).execute();
     });
     const events = rows.map(toEvent);
-    for (const fn of this.#listeners) fn(events);
+    if (events.length > 0) for (const fn of this.#listeners) fn(events);
     return events;
   }
 

@@ -27,6 +27,7 @@ export interface Database {
   webhooks: WebhookRow;
   deliveries: DeliveryRow;
   delivery_attempts: DeliveryAttemptRow;
+  ingest_tokens: IngestTokenRow;
 }
 
 export interface EventRow {
@@ -41,6 +42,17 @@ export interface EventRow {
   version_id: string | null;
   sequencer: string | null;
   source: 'gateway' | 'native';
+  created_at: string;
+  /** bucket, key, family (created/removed) and ETag: what a gateway write and its native event share. */
+  dedup_key: string | null;
+  /** 1 once paired with its counterpart from the other source. */
+  matched: number;
+}
+
+export interface IngestTokenRow {
+  tenant_id: string;
+  token_hash: string;
+  token_sealed: string;
   created_at: string;
 }
 

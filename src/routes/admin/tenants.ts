@@ -82,6 +82,24 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.post(
+    '/tenants/:id/ingest-token',
+    {
+      schema: {
+        operationId: 'createIngestToken',
+        tags,
+        security,
+        summary: 'A secret URL path for native S3 notifications of this tenant; the previous token stops working',
+        params: IdParams,
+        response: responses({ 201: Type.Object({ token: Type.String(), path: Type.String({ description: '/ingest/s3/{token}' }) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request, reply) => {
+      const tenant = await app.tenants.resolve(request.params.id);
+      return reply.code(201).send(await app.ingest.rotateToken(tenant.id));
+    },
+  );
+
   app.get(
     '/tenants/:id/pool',
     { schema: { operationId: 'getTenantPool', tags, security, summary: 'Live pool figures of this tenant', params: IdParams, response: responses({ 200: PoolStats }) } },

@@ -95,4 +95,18 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('delivery_attempts_delivery').on('delivery_attempts').columns(['delivery_id', 'id']).execute();
     },
   },
+  '0004_native_events': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ingest_tokens')
+        .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('token_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('events').addColumn('dedup_key', 'text').execute();
+      await db.schema.alterTable('events').addColumn('matched', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex('events_dedup').on('events').columns(['tenant_id', 'dedup_key', 'created_at']).execute();
+    },
+  },
 };
