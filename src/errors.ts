@@ -40,6 +40,8 @@ export const errors = {
   InvalidEvent: createError('S3GATE_INVALID_EVENT', 'The notification is not one this endpoint understands: %s', 400),
   IngestUnauthorized: createError('S3GATE_INGEST_UNAUTHORIZED', 'Unknown ingest token; create one with POST /admin/tenants/{id}/ingest-token', 401),
 
+  NotificationsUnsupported: createError('S3GATE_NOTIFICATIONS_UNSUPPORTED', 'Native notifications cannot be wired for this tenant: %s', 400),
+
   TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
   UpstreamUnavailable: createError('S3GATE_UPSTREAM_UNAVAILABLE', 'The S3 endpoint of this tenant could not be reached: %s', 502),
   UpstreamTimeout: createError('S3GATE_UPSTREAM_TIMEOUT', 'The S3 endpoint of this tenant did not answer in time', 504),

@@ -2,13 +2,11 @@ import fp from 'fastify-plugin';
 import { Dispatcher } from '../events/dispatcher.js';
 import { WebhookSender } from '../events/sender.js';
 import { SecretBox } from '../lib/secretbox.js';
-import { IngestService } from '../services/ingest.js';
 import { WebhookService } from '../services/webhooks.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     webhooks: WebhookService;
-    ingest: IngestService;
     dispatcher: Dispatcher;
   }
 }
@@ -22,7 +20,6 @@ export const eventsPlugin = fp(
     const dispatcher = new Dispatcher({ db: app.db.kysely, box, sender, config: cfg, log: app.log });
     app.decorate('dispatcher', dispatcher);
     app.decorate('webhooks', new WebhookService(app.db.kysely, box, sender, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() }));
-    app.decorate('ingest', new IngestService(app.db.kysely, box, app.events, { allowPrivate: cfg.allowPrivate }));
     app.events.onRecorded(() => dispatcher.wake());
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => {

@@ -6,6 +6,9 @@ import { DiskBackend } from '../s3/drivers/disk.js';
 import { S3Driver } from '../s3/drivers/s3.js';
 import { BucketService } from '../services/buckets.js';
 import { EventService } from '../services/events.js';
+import { IngestService } from '../services/ingest.js';
+import { NotificationService } from '../services/notifications.js';
+import { SecretBox } from '../lib/secretbox.js';
 import { ObjectService } from '../services/objects.js';
 
 declare module 'fastify' {
@@ -13,6 +16,8 @@ declare module 'fastify' {
     pool: TenantPool;
     buckets: BucketService;
     events: EventService;
+    ingest: IngestService;
+    notifications: NotificationService;
     objects: ObjectService;
     urlSigner: UrlSigner;
   }
@@ -41,9 +46,14 @@ export const storagePlugin = fp(
     metrics.poolSource = () => pool.entries();
     app.decorate('pool', pool);
     const events = new EventService(app.db.kysely);
+    const ingest = new IngestService(app.db.kysely, new SecretBox(app.masterKey), events, { allowPrivate: config.webhooks.allowPrivate });
+    const notifications = new NotificationService(app.db.kysely, pool, ingest);
+    const wired = (tenantId: string, bucket: string) => notifications.wired(tenantId, bucket);
     app.decorate('events', events);
-    app.decorate('buckets', new BucketService(pool, events));
-    app.decorate('objects', new ObjectService(pool, events));
+    app.decorate('ingest', ingest);
+    app.decorate('notifications', notifications);
+    app.decorate('buckets', new BucketService(pool, events, wired));
+    app.decorate('objects', new ObjectService(pool, events, wired));
     app.decorate('urlSigner', signer);
     // Registered after the state plugin, so it closes first: clients go before the database.
     app.addHook('onClose', async () => {

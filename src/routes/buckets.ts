@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../schema/common.js';
-import { BucketCreated, BucketList, BucketParams, DeleteBucketQuery, ListQuery, ObjectList } from '../schema/objects.js';
+import { BucketCreated, BucketList, BucketParams, DeleteBucketQuery, ListQuery, NotificationBody, NotificationState, ObjectList } from '../schema/objects.js';
 
 const tags = ['buckets'];
 
@@ -61,5 +61,26 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const page = await app.buckets.listObjects(request.ctx, request.params.bucket, request.query);
       return { ...page, objects: page.objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
     },
+  );
+
+  app.get(
+    '/buckets/:bucket/notifications',
+    { schema: { operationId: 'getBucketNotifications', tags, summary: 'Whether native S3 notifications of this bucket reach the gateway', params: BucketParams, response: responses({ 200: NotificationState }) } },
+    async (request) => app.notifications.get(request.ctx, request.params.bucket),
+  );
+
+  app.put(
+    '/buckets/:bucket/notifications',
+    {
+      schema: {
+        operationId: 'setBucketNotifications',
+        tags,
+        summary: "Wire (or unwire) the bucket's native notifications to the gateway: an RGW topic pushing to the tenant's ingest URL under S3GATE_PUBLIC_URL",
+        params: BucketParams,
+        body: NotificationBody,
+        response: responses({ 200: NotificationState }),
+      },
+    },
+    async (request) => app.notifications.set(request.ctx, request.params.bucket, request.body.enabled, request.body.persistent ?? true),
   );
 };

@@ -103,6 +103,14 @@ export interface ObjectStore {
   deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult>;
   copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }): Promise<{ etag: string }>;
   presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult>;
+  /**
+   * Native event notifications of a bucket (RGW's SNS-compatible topics): absent on drivers without
+   * them. enable() points the bucket at url and returns the topic; disable() removes both.
+   */
+  notifications?: {
+    enable(ctx: OpContext, bucket: string, url: string, persistent: boolean): Promise<{ topicArn: string }>;
+    disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
+  };
   /** Live connection figures for the admin API and metrics. */
   stats(): { inUse: number; free: number; queued: number };
   /** Frees every connection; in-flight requests have finished when this is called. */

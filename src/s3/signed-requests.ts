@@ -166,6 +166,18 @@ export class SignedRequests {
     throw mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), { bucket, key });
   }
 
+  /** DELETE /{bucket}?notification: RGW removes a bucket's notification configuration this way (no SDK command). */
+  async deleteBucketNotification(bucket: string, signal?: AbortSignal): Promise<void> {
+    const target = this.#target(bucket, '');
+    const path = target.path.replace(/\/$/, '');
+    const signed = await this.#signer.sign({ method: 'DELETE', protocol: target.protocol, hostname: target.hostname, port: target.port, path, query: { notification: '' }, headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host } });
+    const res = await this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed.headers as Record<string, string>, signal, undefined);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return void res.resume();
+    const code = await errorCode(res, 'DELETE');
+    throw mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), { bucket });
+  }
+
   #target(bucket: string, key: string): Target {
     const e = this.#endpoint;
     const path = key.split('/').map(encodeSegment).join('/');

@@ -126,3 +126,18 @@ export const objectHeaders = {
   'content-range': { type: 'string', description: '206 only' },
   'x-meta-*': { type: 'string', description: 'User metadata, one header per entry' },
 };
+
+export const NotificationBody = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'true wires the bucket to this tenant\'s ingest URL; false removes the wiring' }),
+    persistent: Type.Optional(
+      Type.Boolean({ default: true, description: 'RGW persistent topic: writes do not wait for the gateway, events are queued and retried' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const NotificationState = Type.Object(
+  { bucket: Type.String(), enabled: Type.Boolean(), topicArn: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);

@@ -1,7 +1,7 @@
 import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { BucketInfo, ListResult } from '../s3/object-store.js';
-import { withStore, type RequestContext } from './context.js';
+import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink } from './events.js';
 import { validateBucketName } from './validate.js';
 
@@ -11,6 +11,7 @@ export class BucketService {
   constructor(
     private readonly pool: TenantPool,
     private readonly events: EventSink,
+    private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
   ) {}
 
   list(ctx: RequestContext): Promise<BucketInfo[]> {
@@ -29,17 +30,20 @@ export class BucketService {
   }
 
   /** With force, deletes every object (and unfinished upload) first, one batch of 1000 at a time. */
-  delete(ctx: RequestContext, bucket: string, force: boolean): Promise<void> {
+  async delete(ctx: RequestContext, bucket: string, force: boolean): Promise<void> {
     validateBucketName(bucket);
+    const oneByOne = force && (await this.wired(ctx.tenant.id, bucket));
     return withStore(this.pool, ctx, async (s) => {
       if (force) {
         for (;;) {
           const page = await s.listObjects(ctx, bucket, { limit: MAX_LIST_LIMIT });
           if (page.objects.length === 0) break;
-          const res = await s.deleteObjects(
+          const res = await deleteKeys(
+            s,
             ctx,
             bucket,
             page.objects.map((o) => o.key),
+            oneByOne,
           );
           await this.events.record(
             ctx.tenant.id,

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Lease, TenantPool } from '../s3/client-pool.js';
-import type { ObjectStore } from '../s3/object-store.js';
+import type { DeleteManyResult, ObjectStore } from '../s3/object-store.js';
 import type { ResolvedTenant } from './tenants.js';
 
 /** What every service call gets: who, where to log, and a signal that fires when the client goes away. */
@@ -10,6 +10,24 @@ export interface RequestContext {
   signal: AbortSignal;
   /** scheme://host[:port] at which the client reached the gateway. */
   origin: string;
+}
+
+/**
+ * Deletes keys in one batch, or one by one where the bucket has native notifications: RGW 16.2 aborts
+ * on DeleteObjects in a bucket with an ObjectRemoved topic (6 of 6 tries, any topic kind).
+ */
+export async function deleteKeys(store: ObjectStore, ctx: RequestContext, bucket: string, keys: string[], oneByOne: boolean): Promise<DeleteManyResult> {
+  if (!oneByOne) return store.deleteObjects(ctx, bucket, keys);
+  const result: DeleteManyResult = { deleted: [], errors: [] };
+  for (const key of keys) {
+    try {
+      await store.deleteObject(ctx, bucket, key);
+      result.deleted.push(key);
+    } catch (err) {
+      result.errors.push({ key, code: (err as { code?: string }).code ?? 'S3GATE_INTERNAL', message: (err as Error).message });
+    }
+  }
+  return result;
 }
 
 /** Runs fn with the tenant's store, holding one admission of its pool for the duration. */

@@ -37,6 +37,12 @@ export class IngestService {
     return { token, path: pathOf(token) };
   }
 
+  /** The tenant's ingest path, creating a token when it has none. */
+  async pathFor(tenantId: string): Promise<string> {
+    const row = await this.db.selectFrom('ingest_tokens').select('token_sealed').where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row ? pathOf(this.box.open(row.token_sealed)) : (await this.rotateToken(tenantId)).path;
+  }
+
   async #tenantFor(token: string): Promise<string> {
     const row = await this.db.selectFrom('ingest_tokens').select('tenant_id').where('token_hash', '=', hash(token)).executeTakeFirst();
     if (!row) throw new errors.IngestUnauthorized();

@@ -2,7 +2,7 @@ import { Transform, finished, type Readable } from 'node:stream';
 import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { ByteRange, Conditions, DeleteManyResult, GetResult, HeadResult } from '../s3/object-store.js';
-import { withStore, type RequestContext } from './context.js';
+import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
 import { validateBucketName, validateKey, validateMetadata } from './validate.js';
 
@@ -60,6 +60,7 @@ export class ObjectService {
   constructor(
     private readonly pool: TenantPool,
     private readonly events: EventSink,
+    private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
   ) {}
 
   /**
@@ -141,7 +142,8 @@ export class ObjectService {
     if (keys.length > MAX_BATCH_DELETE) throw new errors.TooManyKeys(keys.length);
     for (const key of keys) validateKey(key);
     const unique = [...new Set(keys)];
-    const res = await withStore(this.pool, ctx, (s) => s.deleteObjects(ctx, bucket, unique));
+    const oneByOne = await this.wired(ctx.tenant.id, bucket);
+    const res = await withStore(this.pool, ctx, (s) => deleteKeys(s, ctx, bucket, unique, oneByOne));
     await this.events.record(
       ctx.tenant.id,
       res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),

@@ -28,6 +28,14 @@ export interface Database {
   deliveries: DeliveryRow;
   delivery_attempts: DeliveryAttemptRow;
   ingest_tokens: IngestTokenRow;
+  bucket_notifications: BucketNotificationRow;
+}
+
+export interface BucketNotificationRow {
+  tenant_id: string;
+  bucket: string;
+  topic_arn: string;
+  created_at: string;
 }
 
 export interface EventRow {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -75,5 +76,9 @@ export async function createTenant(app: FastifyInstance, body: Record<string, un
 
 /** Listens on an ephemeral loopback port; for tests that need a real HTTP client (streams, aborts). */
 export async function listen(app: FastifyInstance): Promise<string> {
+  if (app.server.listening) {
+    const { port } = app.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
   return app.listen({ host: '127.0.0.1', port: 0 });
 }

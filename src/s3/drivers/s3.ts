@@ -11,7 +11,9 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
+  PutBucketNotificationConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -21,6 +23,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../errors.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
@@ -58,6 +61,9 @@ export interface UploadSettings {
 /** S3 allows at most 10,000 parts per upload. */
 const MAX_PARTS = 10_000;
 
+/** The Id of the gateway's entry in a bucket's notification configuration. */
+const NOTIFICATION_ID = 's3gate';
+
 /** Called once per S3 request (after retries) with its command name, HTTP status and duration. */
 export type S3Observer = (operation: string, status: string, seconds: number) => void;
 
@@ -93,6 +99,8 @@ export class S3Driver implements ObjectStore {
   readonly #isAws: boolean;
   readonly #region: string;
   readonly #fast: SignedRequests;
+  readonly #clientConfig: { region: string; endpoint?: string; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }; requestHandler: NodeHttpHandler };
+  #snsClient: SNSClient | undefined;
 
   constructor(tenant: ResolvedTenant, upload: UploadSettings, observe?: S3Observer) {
     const s3 = tenant.s3;
@@ -103,10 +111,9 @@ export class S3Driver implements ObjectStore {
     this.#upload = upload;
     this.#isAws = !s3.endpoint;
     this.#region = s3.region;
-    this.client = new S3Client({
+    this.#clientConfig = {
       region: s3.region,
       ...(s3.endpoint && { endpoint: s3.endpoint }),
-      forcePathStyle: s3.forcePathStyle,
       credentials: { accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey, sessionToken: s3.credentials.sessionToken },
       requestHandler: new NodeHttpHandler({
         httpAgent: this.#httpAgent,
@@ -114,6 +121,10 @@ export class S3Driver implements ObjectStore {
         connectionTimeout: tenant.pool.connectTimeoutMs,
         requestTimeout: tenant.pool.requestTimeoutMs,
       }),
+    };
+    this.client = new S3Client({
+      ...this.#clientConfig,
+      forcePathStyle: s3.forcePathStyle,
       // With the SDK default a streamed PutObject is sent aws-chunked with a trailing checksum, which
       // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
       requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -154,6 +165,7 @@ export class S3Driver implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.#snsClient?.destroy();
     this.client.destroy();
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
@@ -397,6 +409,54 @@ export class S3Driver implements ObjectStore {
       if ((err as Error).name === 'NoSuchKey') throw new errors.ObjectNotFound(src.key, src.bucket, { cause: err });
       throw mapS3Error(err, { bucket: (err as Error).name === 'NoSuchBucket' ? `${src.bucket}' or '${dst.bucket}` : dst.bucket });
     }
+  }
+
+  /** RGW's topics (SNS-compatible API at the tenant's endpoint); AWS is wired by hand (README). */
+  get notifications(): ObjectStore['notifications'] {
+    if (this.#isAws) return undefined;
+    return {
+      enable: async (ctx, bucket, url, persistent) => {
+        const sns = this.#sns();
+        try {
+          const topic = await sns.send(
+            new CreateTopicCommand({ Name: `s3gate-${bucket}`, Attributes: { 'push-endpoint': url, persistent: String(persistent) } }),
+            { abortSignal: ctx.signal },
+          );
+          const current = await this.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
+          const others = (current.TopicConfigurations ?? []).filter((c) => c.Id !== NOTIFICATION_ID);
+          // RGW refuses a configuration without an Id (400 MalformedXML).
+          await this.client.send(
+            new PutBucketNotificationConfigurationCommand({
+              Bucket: bucket,
+              NotificationConfiguration: { TopicConfigurations: [...others, { Id: NOTIFICATION_ID, TopicArn: topic.TopicArn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
+            }),
+            { abortSignal: ctx.signal },
+          );
+          return { topicArn: topic.TopicArn ?? '' };
+        } catch (err) {
+          throw mapS3Error(err, { bucket });
+        }
+      },
+      disable: async (ctx, bucket, topicArn) => {
+        const sns = this.#sns();
+        try {
+          const current = await this.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
+          const others = (current.TopicConfigurations ?? []).filter((c) => c.Id !== NOTIFICATION_ID);
+          // An empty configuration gets 400 from RGW; its DELETE ?notification removes it instead.
+          if (others.length === 0) await this.#fast.deleteBucketNotification(bucket, ctx.signal);
+          else await this.client.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: { TopicConfigurations: others } }), { abortSignal: ctx.signal });
+          await sns.send(new DeleteTopicCommand({ TopicArn: topicArn }), { abortSignal: ctx.signal }).catch(() => {});
+        } catch (err) {
+          throw mapS3Error(err, { bucket });
+        }
+      },
+    };
+  }
+
+  /** The topic API at the tenant's endpoint, over the tenant's own agents (closed with the driver). */
+  #sns(): SNSClient {
+    this.#snsClient ??= new SNSClient(this.#clientConfig);
+    return this.#snsClient;
   }
 
   async presign(_ctx: OpContext, req: PresignRequest): Promise<PresignResult> {

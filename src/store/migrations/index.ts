@@ -109,4 +109,16 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('events_dedup').on('events').columns(['tenant_id', 'dedup_key', 'created_at']).execute();
     },
   },
+  '0005_bucket_notifications': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('bucket_notifications')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('topic_arn', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bucket_notifications_pk', ['tenant_id', 'bucket'])
+        .execute();
+    },
+  },
 };
