@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -108,6 +110,62 @@ async function pipeFloor(url: string): Promise<number> {
   }
 }
 
+/**
+ * Events end to end, to a webhook receiver in this process: the delay from a PUT's 201 to the receipt
+ * of its event under 32-way write load, and the delivery rate of a burst (one batch delete of 1000
+ * keys records 1000 events at once).
+ */
+async function benchEvents(http: Pool, auth: Record<string, string>, obj: (k: string) => string, bucket: string) {
+  const received = new Map<string, number>();
+  let receivedCount = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const e = JSON.parse(body) as { type: string; data: { key: string } };
+      received.set(`${e.type} ${e.data.key}`, performance.now());
+      receivedCount++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+  const hook = await http.request({ method: 'POST', path: '/v1/webhooks', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url, events: ['s3:ObjectCreated:Put', 's3:ObjectRemoved:Delete'], filter: { prefix: 'ev/' } }) });
+  if (hook.statusCode !== 201) throw new Error(`webhook ${hook.statusCode} ${await hook.body.text()}`);
+  await hook.body.dump();
+  const waitFor = async (n: number) => {
+    for (let i = 0; receivedCount < n; i++) {
+      if (i > 6000) throw new Error(`only ${receivedCount} of ${n} events arrived`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const WRITES = 1000;
+  const acked = new Map<string, number>();
+  await load(WRITES, CONCURRENCY, async (i) => {
+    const res = await http.request({ method: 'PUT', path: obj(`ev/${i}`), headers: auth, body: 'e' });
+    await res.body.dump();
+    acked.set(`s3:ObjectCreated:Put ev/${i}`, performance.now());
+  });
+  await waitFor(WRITES);
+  const delays = [...acked].map(([k, at]) => Math.max(0, (received.get(k) ?? Infinity) - at)).sort((a, b) => a - b);
+  const q = (p: number) => Number(delays[Math.min(delays.length - 1, Math.floor(p * delays.length))].toFixed(1));
+  const before = performance.now();
+  const del = await http.request({
+    method: 'POST',
+    path: `/v1/buckets/${bucket}/delete`,
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ keys: Array.from({ length: WRITES }, (_, i) => `ev/${i}`) }),
+  });
+  await del.body.dump();
+  // The burst is on record once the delete answered: from there on it is delivery alone.
+  const recorded = performance.now();
+  await waitFor(2 * WRITES);
+  const seconds = (performance.now() - recorded) / 1000;
+  const burstRecordMs = Math.round(recorded - before);
+  server.close();
+  return { writes: WRITES, delayP50ms: q(0.5), delayP99ms: q(0.99), burst: WRITES, burstRecordMs, burstEventsPerSecond: Math.round(WRITES / seconds) };
+}
+
 async function main() {
   // Memstore keeps every byte in RAM: start from an empty cluster so earlier runs cannot fill it.
   execFileSync('bash', [join(root, 'scripts/rgw.sh'), 'restart'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -131,7 +189,15 @@ async function main() {
   const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? startScript.split(' ').filter((a) => a.startsWith('--'));
   const gateway = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
-    env: { ...process.env, PORT: String(port), S3GATE_DATA_DIR: dataDir, S3GATE_TENANTS_FILE: tenantsFile, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      S3GATE_DATA_DIR: dataDir,
+      S3GATE_TENANTS_FILE: tenantsFile,
+      S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false',
+      S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const stop = () => {
@@ -256,12 +322,15 @@ async function main() {
   const peakRssMiB = Math.round(peakRss / MiB);
   for (const k of ['large-gateway', 'large-direct', 'large-chunked', 'large-chunked-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
+  const eventFigures = await benchEvents(http, auth, obj, bucket);
+
   const rows = Object.entries(results).map(([name, r]) => {
     const fmt = (v: Load | number) => (typeof v === 'number' ? `${v}` : `${v.rps} req/s  p50 ${v.p50ms} ms  p99 ${v.p99ms} ms`);
     return `${name.padEnd(28)} ${fmt(r.gateway).padEnd(40)} ${fmt(r.direct).padEnd(40)} ${r.ratio}`;
   });
   process.stdout.write(
-    [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`].join('\n') + '\n',
+    [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+     `events: write→receipt p50 ${eventFigures.delayP50ms} ms, p99 ${eventFigures.delayP99ms} ms (${eventFigures.writes} PUTs at c=32); burst of ${eventFigures.burst} (batch delete, ${eventFigures.burstRecordMs} ms to delete and record) delivered at ${eventFigures.burstEventsPerSecond} events/s`].join('\n') + '\n',
   );
   const report = {
     date: new Date().toISOString(),
@@ -271,6 +340,7 @@ async function main() {
     runsPerLargeTransfer: RUNS,
     gatewayPeakRssMiB: peakRssMiB,
     gatewayRssMiB: rss,
+    events: eventFigures,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const out = join(root, 'bench/results', `${report.date.slice(0, 19).replaceAll(':', '-')}.json`);

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import { newId, toEvent } from '../services/events.js';
-import type { Database, DeliveryRow, WebhookRow } from '../store/schema.js';
+import type { Database, DeliveryRow, EventRow, WebhookRow } from '../store/schema.js';
 import type { SendResult, WebhookSender } from './sender.js';
 
 /** The secrets a subscription signs with now: the current one, and the previous one for 24 h after a rotation. */
@@ -96,24 +96,38 @@ export class Dispatcher {
         .orderBy('next_attempt_at')
         .limit(free * 4)
         .execute();
-      let started = 0;
+      // Respect the per-subscription bound, counting what this round takes too.
+      const taking = new Map<string, number>();
+      const chosen: string[] = [];
       for (const d of due) {
-        if (this.#inFlight.size >= this.#cfg.concurrency) break;
-        if ((this.#perHook.get(d.webhook_id) ?? 0) >= this.#cfg.endpointConcurrency) continue;
-        // An attempt ends within the timeout (the send is aborted then) plus a few writes: past this
-        // lease, the claim of a process that died is free for another.
-        const lease = new Date(Date.now() + 2 * this.#cfg.timeoutMs + 5000).toISOString();
-        const claimed = await this.#db
-          .updateTable('deliveries')
-          .set({ locked_until: lease, locked_by: this.#owner })
-          .where('id', '=', d.id)
-          .where('status', 'in', ['pending', 'failed'])
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-          .executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) continue;
-        started++;
+        if (chosen.length >= free) break;
+        const n = (this.#perHook.get(d.webhook_id) ?? 0) + (taking.get(d.webhook_id) ?? 0);
+        if (n >= this.#cfg.endpointConcurrency) continue;
+        taking.set(d.webhook_id, (taking.get(d.webhook_id) ?? 0) + 1);
+        chosen.push(d.id);
+      }
+      if (chosen.length === 0) return;
+      // An attempt ends within the timeout (the send is aborted then) plus a few writes: past this
+      // lease, the claim of a process that died is free for another. The conditional UPDATE is the
+      // claim: a row another process took in between is not returned.
+      const lease = new Date(Date.now() + 2 * this.#cfg.timeoutMs + 5000).toISOString();
+      const claimed = await this.#db
+        .updateTable('deliveries')
+        .set({ locked_until: lease, locked_by: this.#owner })
+        .where('id', 'in', chosen)
+        .where('status', 'in', ['pending', 'failed'])
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .returning('id')
+        .execute();
+      if (claimed.length === 0) return;
+      const deliveries = await this.#db.selectFrom('deliveries').selectAll().where('id', 'in', claimed.map((c) => c.id)).execute();
+      const hooks = new Map(
+        (await this.#db.selectFrom('webhooks').selectAll().where('id', 'in', [...new Set(deliveries.map((d) => d.webhook_id))]).execute()).map((h) => [h.id, h]),
+      );
+      const events = new Map((await this.#db.selectFrom('events').selectAll().where('id', 'in', deliveries.map((d) => d.event_id)).execute()).map((e) => [e.id, e]));
+      for (const d of deliveries) {
         this.#perHook.set(d.webhook_id, (this.#perHook.get(d.webhook_id) ?? 0) + 1);
-        const job: Promise<void> = this.#attempt(d.id)
+        const job: Promise<void> = this.#attempt(d, hooks.get(d.webhook_id), events.get(d.event_id))
           .catch((err) => this.#log.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))
           .finally(() => {
             this.#inFlight.delete(job);
@@ -124,15 +138,10 @@ export class Dispatcher {
           });
         this.#inFlight.add(job);
       }
-      if (started === 0) return;
     }
   }
 
-  async #attempt(id: string): Promise<void> {
-    const d = await this.#db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!d) return;
-    const hook = await this.#db.selectFrom('webhooks').selectAll().where('id', '=', d.webhook_id).executeTakeFirst();
-    const event = await this.#db.selectFrom('events').selectAll().where('id', '=', d.event_id).executeTakeFirst();
+  async #attempt(d: DeliveryRow, hook: WebhookRow | undefined, event: EventRow | undefined): Promise<void> {
     if (!hook || !hook.enabled || !event) {
       const why = !hook ? 'the subscription was deleted' : !event ? 'the event is past its retention' : `the subscription is disabled: ${hook.disabled_reason ?? 'by request'}`;
       await this.#finish(d, 'dead', { last_error: why });
