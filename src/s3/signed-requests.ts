@@ -130,7 +130,7 @@ export class SignedRequests {
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         continue;
       }
-      throw mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), { bucket, key });
+      throw s3Failure(code, status, { bucket, key });
     }
   }
 
@@ -162,8 +162,7 @@ export class SignedRequests {
       res.resume();
       return { etag: unquote(res.headers.etag) };
     }
-    const code = await errorCode(res, 'PUT');
-    throw mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), { bucket, key });
+    throw s3Failure(await errorCode(res, 'PUT'), status, { bucket, key });
   }
 
   /** DELETE /{bucket}?notification: RGW removes a bucket's notification configuration this way (no SDK command). */
@@ -174,8 +173,7 @@ export class SignedRequests {
     const res = await this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed.headers as Record<string, string>, signal, undefined);
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return void res.resume();
-    const code = await errorCode(res, 'DELETE');
-    throw mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), { bucket });
+    throw s3Failure(await errorCode(res, 'DELETE'), status, { bucket });
   }
 
   #target(bucket: string, key: string): Target {
@@ -256,6 +254,11 @@ function infoOf(key: string, h: http.IncomingHttpHeaders): ObjectInfo {
     contentType: h['content-type'] ?? 'application/octet-stream',
     metadata,
   };
+}
+
+/** An S3 error answer, shaped like the SDK's errors so that one mapping serves both. */
+function s3Failure(code: string, status: number, target: { bucket?: string; key?: string }): Error {
+  return mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), target);
 }
 
 /** The S3 error code of a failed response (HEAD has no body: named by status, as the SDK does). */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import { errors } from '../errors.js';
-import type { Database, EventRow } from '../store/schema.js';
+import type { Database, DeliveryRow, EventRow } from '../store/schema.js';
 
 /** Event types, named as in S3 notification configurations. */
 export const EVENT_TYPES = [
@@ -93,6 +93,25 @@ function dedupKey(e: EventInput): string {
 
 const ulid = monotonicFactory();
 export const newId = (prefix: string) => `${prefix}_${ulid()}`;
+
+/** A delivery of an event to a subscription, due at once. */
+export function pendingDelivery(webhookId: string, tenantId: string, eventId: string, now: string): DeliveryRow {
+  return {
+    id: newId('dlv'),
+    webhook_id: webhookId,
+    tenant_id: tenantId,
+    event_id: eventId,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    last_status: null,
+    last_error: null,
+    locked_until: null,
+    locked_by: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
 
 /** A per-key ordering hint like S3's: hex, increasing for writes of one gateway process. */
 let sequence = BigInt(Date.now()) * 1000n;
@@ -192,21 +211,7 @@ export class EventService {
       for (const row of rows) {
         for (const h of hooks) {
           if (!typeMatches(JSON.parse(h.events) as string[], row.type) || !filterMatches(JSON.parse(h.filter) as EventFilter, row)) continue;
-          deliveries.push({
-            id: newId('dlv'),
-            webhook_id: h.id,
-            tenant_id: tenantId,
-            event_id: row.id,
-            status: 'pending' as const,
-            attempts: 0,
-            next_attempt_at: created_at,
-            last_status: null,
-            last_error: null,
-            locked_until: null,
-            locked_by: null,
-            created_at,
-            updated_at: created_at,
-          });
+          deliveries.push(pendingDelivery(h.id, tenantId, row.id, created_at));
         }
       }
       for (let i = 0; i < deliveries.length; i += 500) await trx.insertInto('deliveries').values(deliveries.slice(i, i + 500)).execute();

@@ -6,7 +6,7 @@ import { newWebhookSecret } from '../events/signer.js';
 import { urlProblem } from '../events/ssrf.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import type { Database, DeliveryAttemptRow, DeliveryRow, WebhookRow } from '../store/schema.js';
-import { filterMatches, newId, typeMatches, validatePatterns, type EventFilter, type EventType } from './events.js';
+import { filterMatches, newId, pendingDelivery, typeMatches, validatePatterns, type EventFilter, type EventType } from './events.js';
 
 export interface Webhook {
   id: string;
@@ -245,21 +245,7 @@ export class WebhookService {
       await this.db
         .insertInto('deliveries')
         .values(
-          events.slice(i, i + 500).map((e) => ({
-            id: newId('dlv'),
-            webhook_id: id,
-            tenant_id: tenantId,
-            event_id: e.id,
-            status: 'pending' as const,
-            attempts: 0,
-            next_attempt_at: now,
-            last_status: null,
-            last_error: null,
-            locked_until: null,
-            locked_by: null,
-            created_at: now,
-            updated_at: now,
-          })),
+          events.slice(i, i + 500).map((e) => pendingDelivery(id, tenantId, e.id, now)),
         )
         .execute();
     }
