@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import { errors } from '../errors.js';
 import type { Database, DeliveryRow, EventRow } from '../store/schema.js';
@@ -136,6 +136,8 @@ export interface ListEventsQuery {
 export class EventService {
   readonly #db: Kysely<Database>;
   readonly #listeners: ((events: ObjectEvent[]) => void)[] = [];
+  readonly #queue: { tenantId: string; inputs: EventInput[]; resolve: (e: ObjectEvent[]) => void; reject: (err: unknown) => void }[] = [];
+  #flushing = false;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -146,79 +148,118 @@ export class EventService {
   }
 
   /**
-   * Records events (and their deliveries) in one transaction. A gateway write and the native
-   * notification of the same write are one event: whichever arrives second is dropped, after pairing
-   * 1:1 with the first (same bucket, key, created/removed and ETag, within DEDUP_WINDOW_MS). A native
-   * event delivered again (S3 notifications are at-least-once) is dropped by its sequencer.
-   * Returns the events that were recorded.
+   * Records events (and their deliveries) before resolving. Calls made in the same tick share one
+   * transaction (group commit): one SQLite or PostgreSQL commit for many concurrent writes, and each
+   * caller still answers only after its events are committed.
+   *
+   * A gateway write and the native notification of the same write are one event: whichever arrives
+   * second is dropped, after pairing 1:1 with the first (same bucket, key, created/removed and ETag,
+   * within DEDUP_WINDOW_MS). A native event delivered again (S3 notifications are at-least-once) is
+   * dropped by its sequencer. Resolves to the events that were recorded.
    */
-  async record(tenantId: string, inputs: EventInput[]): Promise<ObjectEvent[]> {
-    if (inputs.length === 0) return [];
+  record(tenantId: string, inputs: EventInput[]): Promise<ObjectEvent[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ tenantId, inputs, resolve, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#queue.splice(0, 256);
+    try {
+      const recorded = await this.#db.transaction().execute(async (trx) => {
+        const hooks = new Map<string, { id: string; events: string; filter: string }[]>();
+        const out: EventRow[][] = [];
+        for (const item of batch) {
+          const rows = await this.#insert(trx, item.tenantId, item.inputs);
+          if (rows.length > 0 && !hooks.has(item.tenantId)) {
+            hooks.set(item.tenantId, await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', item.tenantId).where('enabled', '=', 1).execute());
+          }
+          const deliveries = [];
+          for (const row of rows) {
+            for (const h of hooks.get(item.tenantId) ?? []) {
+              if (typeMatches(JSON.parse(h.events) as string[], row.type) && filterMatches(JSON.parse(h.filter) as EventFilter, row)) {
+                deliveries.push(pendingDelivery(h.id, item.tenantId, row.id, row.created_at));
+              }
+            }
+          }
+          for (let i = 0; i < deliveries.length; i += 500) await trx.insertInto('deliveries').values(deliveries.slice(i, i + 500)).execute();
+          out.push(rows);
+        }
+        return out;
+      });
+      const all: ObjectEvent[] = [];
+      batch.forEach((item, i) => {
+        const events = recorded[i].map(toEvent);
+        all.push(...events);
+        item.resolve(events);
+      });
+      if (all.length > 0) for (const fn of this.#listeners) fn(all);
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+    } finally {
+      if (this.#queue.length > 0) setImmediate(() => void this.#flush());
+      else this.#flushing = false;
+    }
+  }
+
+  /** Inserts the events that are not duplicates (see record()); returns them. */
+  async #insert(trx: Transaction<Database>, tenantId: string, inputs: EventInput[]): Promise<EventRow[]> {
     const now = new Date();
     const created_at = now.toISOString();
     const windowStart = new Date(now.getTime() - DEDUP_WINDOW_MS).toISOString();
-    const candidates: EventRow[] = inputs.map((e) => ({
-      id: newId('evt'),
-      tenant_id: tenantId,
-      type: e.type,
-      bucket: e.bucket,
-      key: e.key,
-      size: e.size ?? null,
-      etag: e.etag ?? null,
-      version_id: e.versionId ?? null,
-      sequencer: e.sequencer ?? nextSequencer(),
-      source: e.source,
-      created_at,
-      dedup_key: dedupKey(e),
-      matched: 0,
-    }));
     const rows: EventRow[] = [];
-    await this.#db.transaction().execute(async (trx) => {
-      for (const row of candidates) {
-        const counterpart = await trx
+    for (const e of inputs) {
+      const row: EventRow = {
+        id: newId('evt'),
+        tenant_id: tenantId,
+        type: e.type,
+        bucket: e.bucket,
+        key: e.key,
+        size: e.size ?? null,
+        etag: e.etag ?? null,
+        version_id: e.versionId ?? null,
+        sequencer: e.sequencer ?? nextSequencer(),
+        source: e.source,
+        created_at,
+        dedup_key: dedupKey(e),
+        matched: 0,
+      };
+      const counterpart = await trx
+        .selectFrom('events')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('dedup_key', '=', row.dedup_key)
+        .where('source', '=', row.source === 'gateway' ? 'native' : 'gateway')
+        .where('matched', '=', 0)
+        .where('created_at', '>=', windowStart)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (counterpart) {
+        await trx.updateTable('events').set({ matched: 1 }).where('id', '=', counterpart.id).execute();
+        continue;
+      }
+      if (row.source === 'native') {
+        const again = await trx
           .selectFrom('events')
           .select('id')
           .where('tenant_id', '=', tenantId)
           .where('dedup_key', '=', row.dedup_key)
-          .where('source', '=', row.source === 'gateway' ? 'native' : 'gateway')
-          .where('matched', '=', 0)
-          .where('created_at', '>=', windowStart)
-          .orderBy('id')
+          .where('source', '=', 'native')
+          .where('sequencer', '=', row.sequencer)
           .limit(1)
           .executeTakeFirst();
-        if (counterpart) {
-          await trx.updateTable('events').set({ matched: 1 }).where('id', '=', counterpart.id).execute();
-          continue;
-        }
-        if (row.source === 'native') {
-          const again = await trx
-            .selectFrom('events')
-            .select('id')
-            .where('tenant_id', '=', tenantId)
-            .where('dedup_key', '=', row.dedup_key)
-            .where('source', '=', 'native')
-            .where('sequencer', '=', row.sequencer)
-            .limit(1)
-            .executeTakeFirst();
-          if (again) continue;
-        }
-        rows.push(row);
+        if (again) continue;
       }
-      if (rows.length === 0) return;
-      await trx.insertInto('events').values(rows).execute();
-      const hooks = await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', tenantId).where('enabled', '=', 1).execute();
-      const deliveries = [];
-      for (const row of rows) {
-        for (const h of hooks) {
-          if (!typeMatches(JSON.parse(h.events) as string[], row.type) || !filterMatches(JSON.parse(h.filter) as EventFilter, row)) continue;
-          deliveries.push(pendingDelivery(h.id, tenantId, row.id, created_at));
-        }
-      }
-      for (let i = 0; i < deliveries.length; i += 500) await trx.insertInto('deliveries').values(deliveries.slice(i, i + 500)).execute();
-    });
-    const events = rows.map(toEvent);
-    if (events.length > 0) for (const fn of this.#listeners) fn(events);
-    return events;
+      rows.push(row);
+    }
+    if (rows.length > 0) await trx.insertInto('events').values(rows).execute();
+    return rows;
   }
 
   async list(tenantId: string, q: ListEventsQuery): Promise<{ events: ObjectEvent[]; nextCursor: string | null }> {

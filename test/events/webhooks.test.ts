@@ -193,3 +193,34 @@ t.test('webhook URLs on private addresses are refused unless allowed', async (t)
     t.match(res.json().message, /private|loopback|reserved/);
   }
 });
+
+t.test('a slow endpoint holds only its own slots: other subscriptions are delivered meanwhile', async (t) => {
+  const app = await testApp(t, { config: { webhooks: { ...fast.webhooks, timeoutMs: 5000, endpointConcurrency: 2 } } });
+  const key = await createTenant(app, { id: 'iso', driver: 'disk' });
+  const h = bearer(key);
+  await app.inject({ method: 'PUT', url: '/v1/buckets/iso-bucket', headers: h });
+  const slow = await receiver(t, () => ({ status: 200, delayMs: 3000 }));
+  const quick = await receiver(t);
+  for (const url of [slow.url, quick.url]) await app.inject({ method: 'POST', url: '/v1/webhooks', headers: h, payload: { url, events: ['s3:ObjectCreated:*'] } });
+  for (let i = 0; i < 10; i++) await app.inject({ method: 'PUT', url: `/v1/buckets/iso-bucket/objects/k${i}`, headers: h, payload: 'x' });
+  await until(() => quick.received.length === 10, 10_000, 'the quick endpoint to get all ten');
+  t.equal(quick.received.length, 10, 'all ten delivered to the quick endpoint');
+  t.ok(slow.received.length <= 2, `the slow endpoint holds at most its 2 slots meanwhile (${slow.received.length} requests)`);
+});
+
+t.test('a subscription that keeps failing past the configured time is disabled, and says why', async (t) => {
+  const app = await testApp(t, { config: { webhooks: { ...fast.webhooks, retrySchedule: [100, 100, 100, 100, 100, 100, 100, 100], disableAfterMs: 250 } } });
+  const key = await createTenant(app, { id: 'failing', driver: 'disk' });
+  const h = bearer(key);
+  await app.inject({ method: 'PUT', url: '/v1/buckets/failing-bucket', headers: h });
+  const rx = await receiver(t, () => ({ status: 500 }));
+  const hook = (await app.inject({ method: 'POST', url: '/v1/webhooks', headers: h, payload: { url: rx.url, events: ['s3:ObjectCreated:*'] } })).json();
+  await app.inject({ method: 'PUT', url: '/v1/buckets/failing-bucket/objects/k', headers: h, payload: 'x' });
+  await until(async () => !(await app.inject({ method: 'GET', url: `/v1/webhooks/${hook.id}`, headers: h })).json().enabled, 10_000, 'the subscription to be disabled');
+  const state = (await app.inject({ method: 'GET', url: `/v1/webhooks/${hook.id}`, headers: h })).json();
+  t.match(state.disabledReason, /no successful delivery since/);
+  const [d] = (await app.inject({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries`, headers: h })).json().deliveries;
+  t.equal(d.status, 'dead');
+  t.ok(d.attempts >= 2 && d.attempts < 9, `given up by disabling, not by the schedule (${d.attempts} attempts)`);
+});
+
