@@ -7,6 +7,9 @@ import { newId, toEvent } from '../services/events.js';
 import type { Database, DeliveryRow, EventRow, WebhookRow } from '../store/schema.js';
 import type { SendResult, WebhookSender } from './sender.js';
 
+/** Rounds of work claimed ahead per subscription (endpointConcurrency × PREFETCH deliveries). */
+const PREFETCH = 8;
+
 /** The secrets a subscription signs with now: the current one, and the previous one for 24 h after a rotation. */
 export function signingSecrets(box: SecretBox, hook: Pick<WebhookRow, 'secret' | 'previous_secret' | 'previous_secret_until'>, now = new Date()): string[] {
   const secrets = [box.open(hook.secret)];
@@ -29,6 +32,9 @@ export class Dispatcher {
   readonly #owner = randomBytes(6).toString('hex');
   readonly #perHook = new Map<string, number>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Claimed deliveries not started yet, per subscription. */
+  readonly #waiting = new Map<string, { delivery: DeliveryRow; hook: WebhookRow | undefined; event: EventRow | undefined }[]>();
+  #queued = 0;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #again = false;
@@ -68,10 +74,16 @@ export class Dispatcher {
       });
   }
 
-  /** Stops claiming; waits for deliveries in flight. */
+  /** Stops claiming; releases claims not started (another process may take them at once); waits for the rest. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    const unstarted = [...this.#waiting.values()].flat().map((w) => w.delivery.id);
+    this.#waiting.clear();
+    this.#queued = 0;
+    if (unstarted.length > 0) {
+      await this.#db.updateTable('deliveries').set({ locked_until: null, locked_by: null }).where('id', 'in', unstarted).where('locked_by', '=', this.#owner).execute().catch(() => {});
+    }
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -83,9 +95,12 @@ export class Dispatcher {
       await this.#db.deleteFrom('events').where('created_at', '<', cutoff).execute();
       await this.#db.deleteFrom('deliveries').where('created_at', '<', cutoff).where('status', 'in', ['delivered', 'dead']).execute();
     }
+    // Claim ahead: up to PREFETCH rounds of work per subscription in one claim, so a freed slot takes
+    // its next delivery from memory instead of a query round trip per delivery.
+    const capacity = this.#cfg.concurrency * PREFETCH;
     for (;;) {
-      const free = this.#cfg.concurrency - this.#inFlight.size;
-      if (free <= 0 || this.#closed) return;
+      const room = capacity - this.#inFlight.size - this.#queued;
+      if (room <= 0 || this.#closed) return;
       const now = new Date().toISOString();
       const due = await this.#db
         .selectFrom('deliveries')
@@ -94,23 +109,23 @@ export class Dispatcher {
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .orderBy('next_attempt_at')
-        .limit(free * 4)
+        .limit(Math.min(room, this.#cfg.endpointConcurrency * PREFETCH * 4))
         .execute();
-      // Respect the per-subscription bound, counting what this round takes too.
+      const perHook = this.#cfg.endpointConcurrency * PREFETCH;
       const taking = new Map<string, number>();
       const chosen: string[] = [];
       for (const d of due) {
-        if (chosen.length >= free) break;
-        const n = (this.#perHook.get(d.webhook_id) ?? 0) + (taking.get(d.webhook_id) ?? 0);
-        if (n >= this.#cfg.endpointConcurrency) continue;
+        const held = (this.#perHook.get(d.webhook_id) ?? 0) + (this.#waiting.get(d.webhook_id)?.length ?? 0) + (taking.get(d.webhook_id) ?? 0);
+        if (held >= perHook) continue;
         taking.set(d.webhook_id, (taking.get(d.webhook_id) ?? 0) + 1);
         chosen.push(d.id);
       }
       if (chosen.length === 0) return;
-      // An attempt ends within the timeout (the send is aborted then) plus a few writes: past this
-      // lease, the claim of a process that died is free for another. The conditional UPDATE is the
-      // claim: a row another process took in between is not returned.
-      const lease = new Date(Date.now() + 2 * this.#cfg.timeoutMs + 5000).toISOString();
+      // Every attempt ends within the timeout (the send is aborted then): the lease covers the rounds
+      // claimed for the busiest subscription, plus one. Past it, the claim of a process that died is free for another. The
+      // conditional UPDATE is the claim: a row another process took in between is not returned.
+      const rounds = Math.max(...[...taking.values()].map((n) => Math.ceil(n / this.#cfg.endpointConcurrency)));
+      const lease = new Date(Date.now() + (rounds + 1) * (this.#cfg.timeoutMs + 1000)).toISOString();
       const claimed = await this.#db
         .updateTable('deliveries')
         .set({ locked_until: lease, locked_by: this.#owner })
@@ -120,24 +135,43 @@ export class Dispatcher {
         .returning('id')
         .execute();
       if (claimed.length === 0) return;
-      const deliveries = await this.#db.selectFrom('deliveries').selectAll().where('id', 'in', claimed.map((c) => c.id)).execute();
+      const deliveries = await this.#db.selectFrom('deliveries').selectAll().where('id', 'in', claimed.map((c) => c.id)).orderBy('next_attempt_at').execute();
       const hooks = new Map(
         (await this.#db.selectFrom('webhooks').selectAll().where('id', 'in', [...new Set(deliveries.map((d) => d.webhook_id))]).execute()).map((h) => [h.id, h]),
       );
       const events = new Map((await this.#db.selectFrom('events').selectAll().where('id', 'in', deliveries.map((d) => d.event_id)).execute()).map((e) => [e.id, e]));
       for (const d of deliveries) {
-        this.#perHook.set(d.webhook_id, (this.#perHook.get(d.webhook_id) ?? 0) + 1);
-        const job: Promise<void> = this.#attempt(d, hooks.get(d.webhook_id), events.get(d.event_id))
+        const queue = this.#waiting.get(d.webhook_id) ?? [];
+        queue.push({ delivery: d, hook: hooks.get(d.webhook_id), event: events.get(d.event_id) });
+        this.#waiting.set(d.webhook_id, queue);
+        this.#queued++;
+      }
+      this.#pump();
+    }
+  }
+
+  /** Starts queued deliveries while the total and per-subscription bounds allow. */
+  #pump(): void {
+    for (const [hookId, queue] of this.#waiting) {
+      while (queue.length > 0 && this.#inFlight.size < this.#cfg.concurrency && (this.#perHook.get(hookId) ?? 0) < this.#cfg.endpointConcurrency) {
+        const { delivery: d, hook, event } = queue.shift()!;
+        this.#queued--;
+        this.#perHook.set(hookId, (this.#perHook.get(hookId) ?? 0) + 1);
+        const job: Promise<void> = this.#attempt(d, hook, event)
           .catch((err) => this.#log.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))
           .finally(() => {
             this.#inFlight.delete(job);
-            const n = (this.#perHook.get(d.webhook_id) ?? 1) - 1;
-            if (n <= 0) this.#perHook.delete(d.webhook_id);
-            else this.#perHook.set(d.webhook_id, n);
-            this.wake();
+            const n = (this.#perHook.get(hookId) ?? 1) - 1;
+            if (n <= 0) this.#perHook.delete(hookId);
+            else this.#perHook.set(hookId, n);
+            this.#pump();
+            // Refill once this subscription's prefetched work runs low (not after every delivery:
+            // a cycle is a few queries with long id lists).
+            if ((this.#waiting.get(hookId)?.length ?? 0) <= this.#cfg.endpointConcurrency) this.wake();
           });
         this.#inFlight.add(job);
       }
+      if (queue.length === 0) this.#waiting.delete(hookId);
     }
   }
 
