@@ -51,7 +51,9 @@ export async function urlProblem(url: string, allowPrivate: boolean): Promise<st
     return `its host '${host}' does not resolve`;
   }
   const bad = addresses.find((a) => isBlockedAddress(a.address));
-  return bad ? `it resolves to ${bad.address}, a loopback, private, link-local or reserved address` : undefined;
+  return bad
+    ? `it resolves to ${bad.address}, a loopback, private, link-local or reserved address (the operator can allow such receivers with S3GATE_WEBHOOK_ALLOW_PRIVATE=true)`
+    : undefined;
 }
 
 /**
