@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import { errors } from '../errors.js';
 import type { Database, DeliveryRow, EventRow } from '../store/schema.js';
@@ -265,7 +265,8 @@ export class EventService {
   async list(tenantId: string, q: ListEventsQuery): Promise<{ events: ObjectEvent[]; nextCursor: string | null }> {
     let query = this.#db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
     if (q.bucket) query = query.where('bucket', '=', q.bucket);
-    if (q.prefix) query = query.where('key', '>=', q.prefix).where('key', '<', q.prefix + '\u{10FFFF}');
+    // Not a text range: PostgreSQL orders text by its collation, where a range need not match a prefix.
+    if (q.prefix) query = query.where(sql<string>`substr(key, 1, ${[...q.prefix].length})`, '=', q.prefix);
     if (q.since) query = query.where('created_at', '>=', new Date(q.since).toISOString());
     if (q.cursor) query = query.where('id', '>', q.cursor);
     const rows = await query.orderBy('id').limit(q.limit + 1).execute();

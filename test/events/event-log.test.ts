@@ -63,5 +63,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     t.same([...page1.events, ...page2.events, ...page3.events].map((e: { id: string }) => e.id), log.events.map((e: { id: string }) => e.id));
     t.equal((await events(`?since=${new Date(Date.now() + 60_000).toISOString()}`)).events.length, 0);
     t.same((await app.inject({ method: 'GET', url: '/v1/events', headers: bearer(other) })).json().events, [], 'another tenant sees none of them');
+    await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/${encodeURIComponent('🚀 launch/x')}`, headers: h, payload: 'r' });
+    const rocket = await events(`?prefix=${encodeURIComponent('🚀 l')}`);
+    t.same(rocket.events.map((e: { data: { key: string } }) => e.data.key), ['🚀 launch/x'], 'a prefix with characters outside the BMP');
   });
 }
