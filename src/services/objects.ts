@@ -156,14 +156,15 @@ export class ObjectService {
     checkTarget(source.bucket, source.key);
     checkTarget(destination.bucket, destination.key);
     const moved = move && !(source.bucket === destination.bucket && source.key === destination.key);
-    const { etag } = await withStore(this.pool, ctx, async (s) => {
+    const { etag, size } = await withStore(this.pool, ctx, async (s) => {
       const out = await s.copyObject(ctx, source, destination);
       if (moved) await s.deleteObject(ctx, source.bucket, source.key);
-      return out;
+      // CopyObject does not report the size; the event carries it, so ask within the same admission.
+      const head = await s.headObject(ctx, destination.bucket, destination.key).catch(() => undefined);
+      return { etag: out.etag, size: head?.status === 200 ? head.info.size : undefined };
     });
-    const head = await this.head(ctx, destination.bucket, destination.key).catch(() => undefined);
     await this.events.record(ctx.tenant.id, [
-      { type: 's3:ObjectCreated:Copy', bucket: destination.bucket, key: destination.key, etag, size: head?.status === 200 ? head.info.size : undefined, source: 'gateway' },
+      { type: 's3:ObjectCreated:Copy', bucket: destination.bucket, key: destination.key, etag, size, source: 'gateway' },
       ...(moved ? [{ type: 's3:ObjectRemoved:Delete' as const, bucket: source.bucket, key: source.key, source: 'gateway' as const }] : []),
     ]);
     return { bucket: destination.bucket, key: destination.key, etag };
