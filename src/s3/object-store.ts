@@ -31,6 +31,8 @@ export interface ListOptions {
   limit: number;
   /** Opaque, as returned in nextCursor. */
   cursor?: string;
+  /** List keys after this one (ignored with a cursor). */
+  startAfter?: string;
 }
 
 export interface ListResult {

@@ -61,7 +61,7 @@ export class BucketService {
   listObjects(
     ctx: RequestContext,
     bucket: string,
-    opts: { prefix?: string; delimiter?: string; limit?: number; cursor?: string },
+    opts: { prefix?: string; delimiter?: string; limit?: number; cursor?: string; startAfter?: string },
   ): Promise<ListResult> {
     validateBucketName(bucket);
     const limit = Math.min(Math.max(opts.limit ?? MAX_LIST_LIMIT, 1), MAX_LIST_LIMIT);

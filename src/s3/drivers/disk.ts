@@ -162,7 +162,7 @@ class DiskStore implements ObjectStore {
     const prefix = opts.prefix ?? '';
     const lo = utf8(prefix);
     const hi = prefix ? Buffer.concat([lo, HIGH]) : null;
-    let after = opts.cursor !== undefined ? decodeCursor(opts.cursor) : null;
+    let after = opts.cursor !== undefined ? decodeCursor(opts.cursor) : opts.startAfter ? utf8(opts.startAfter) : null;
     const objects: ListResult['objects'] = [];
     const prefixes: string[] = [];
     const query = this.#db.prepare(

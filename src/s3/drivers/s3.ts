@@ -247,6 +247,7 @@ export class S3Driver implements ObjectStore {
           Delimiter: opts.delimiter || undefined,
           MaxKeys: opts.limit,
           ContinuationToken: token,
+          StartAfter: token ? undefined : opts.startAfter || undefined,
         }),
         { abortSignal: ctx.signal },
       );
