@@ -19,10 +19,11 @@ export async function receiver(t: { teardown(fn: () => unknown): void }, behavio
     req.on('end', () => {
       received.push({ headers: req.headers, body, at: Date.now() });
       const r = behave(received.length, req);
+      // unref: an answer still delayed when the test ends must not keep the test process alive.
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(r.status, r.headers).end(r.body ?? 'ok');
-      }, r.delayMs ?? 0);
+      }, r.delayMs ?? 0).unref();
     });
   });
   server.keepAliveTimeout = 100;
