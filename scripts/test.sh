@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: type check, then every tap test against Ceph RGW, the disk driver, SQLite and
-# PostgreSQL. Starts what it needs (idempotently) and ends with the line "N passed, N failed".
+# PostgreSQL, with Redis for subscriptions across processes. Starts what it needs (idempotently) and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,17 @@ if ! node -e "const c=new (require('pg').Client)(process.argv[1]);c.connect().th
   sleep 2
   node -e "const c=new (require('pg').Client)(process.argv[1]);c.connect().then(()=>c.end(),e=>{console.error(e.message);process.exit(1)})" "$pg_url" \
     || { say "PostgreSQL is needed at $pg_url (or set S3GATE_TEST_PG_URL)"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+redis_url=${S3GATE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+redis_ping() { node -e "const R=require('ioredis');const r=new R(process.argv[1],{lazyConnect:true,maxRetriesPerRequest:0,retryStrategy:()=>null});r.connect().then(()=>r.ping()).then(()=>r.quit(),e=>{console.error(e.message);process.exit(1)})" "$redis_url" 2>/dev/null; }
+if ! redis_ping; then
+  say "Redis does not answer at $redis_url; trying to start it"
+  if command -v redis-server >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && apt-get install -y -q redis-server >/dev/null 2>&1; }; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null 2>&1 || true
+    sleep 1
+  fi
+  redis_ping || { say "Redis is needed at $redis_url for the multi-process GraphQL test (or set S3GATE_TEST_REDIS_URL)"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 failed=0

@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { errorCodes, errors, isGatewayError, type GatewayError } from './errors.js';
+import { errorCodes, errors, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { statePlugin } from './plugins/state.js';
@@ -18,6 +18,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { eventsPlugin } from './plugins/events.js';
 import { Delivery, Webhook } from './schema/webhooks.js';
 import { healthRoutes } from './routes/health.js';
+import { graphqlRoutes } from './routes/graphql/index.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
 import { uploadRoutes } from './routes/uploads.js';
@@ -36,31 +37,6 @@ export interface BuildOptions {
 /** Request log fields; the signature of a presigned URL is a credential and is never logged. */
 function serializeRequest(req: { method: string; url: string; id: string }) {
   return { method: req.method, url: req.url.replace(/([?&]signature=)[^&]*/i, '$1[redacted]'), reqId: req.id };
-}
-
-/** Turns anything thrown into one of the API's errors. */
-function toApiError(err: FastifyError, contentType: string | undefined): GatewayError {
-  if (isGatewayError(err)) return err;
-  if (err.validation) return new errors.Validation(err.message);
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new errors.UnsupportedMediaType(contentType || '(none)', 'application/json (see the route in /docs)');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new errors.InvalidJson('the body is empty');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new errors.InvalidJson(err.message);
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new errors.Validation('the JSON body is larger than 1 MiB');
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new errors.Validation('Content-Length does not match the body');
-  }
-  if (err.name === 'AbortError' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return new errors.ClientClosed({ cause: err });
-  if (err instanceof SyntaxError && err.statusCode === 400) return new errors.InvalidJson(err.message);
-  if (err.code?.startsWith('FST_') && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return Object.assign(new errors.Validation(err.message), { statusCode: err.statusCode });
-  }
-  return new errors.Internal({ cause: err });
 }
 
 /** Builds the gateway; never listens (server.ts does). */
@@ -120,6 +96,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     },
     { prefix: '/v1' },
   );
+  await app.register(graphqlRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   return app;

@@ -61,6 +61,17 @@ export interface Config {
     /** Events older than this are dropped from the log. @default 7 days */
     retentionMs: number;
   };
+  /** redis://… to share GraphQL subscription events (and rate-limit counters) across gateway processes. */
+  redisUrl: string | undefined;
+  graphql: {
+    /** Largest putObject content, once decoded. @default 1 MiB */
+    maxContentBytes: number;
+    /** Deepest query accepted. @default 10 */
+    maxDepth: number;
+    /** Object detail lookups (HEAD) one request may make, and how many run at once. @default 1000 and 8 */
+    maxLookups: number;
+    lookupConcurrency: number;
+  };
   upload: {
     /** A body of known length up to this goes as one streamed PutObject. @default 5 GiB (S3's PutObject maximum) */
     multipartThreshold: number;
@@ -141,6 +152,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       endpointConcurrency: int(env, 'S3GATE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1),
       pollMs: int(env, 'S3GATE_WEBHOOK_POLL_MS', 1000, 10),
       retentionMs: int(env, 'S3GATE_EVENT_RETENTION_DAYS', 7, 1) * 24 * 3600 * 1000,
+    },
+    redisUrl: env.REDIS_URL || undefined,
+    graphql: {
+      maxContentBytes: int(env, 'S3GATE_GRAPHQL_MAX_CONTENT_BYTES', MiB, 0),
+      maxDepth: int(env, 'S3GATE_GRAPHQL_MAX_DEPTH', 10, 1),
+      maxLookups: int(env, 'S3GATE_GRAPHQL_MAX_LOOKUPS', 1000, 1),
+      lookupConcurrency: int(env, 'S3GATE_GRAPHQL_LOOKUP_CONCURRENCY', 8, 1),
     },
     upload: {
       multipartThreshold: Math.min(int(env, 'S3GATE_MULTIPART_THRESHOLD', 5 * 1024 * MiB, 0), 5 * 1024 * MiB),

@@ -1,3 +1,4 @@
+import type { FastifyError } from 'fastify';
 import createError from '@fastify/error';
 
 /**
@@ -40,6 +41,13 @@ export const errors = {
   InvalidEvent: createError('S3GATE_INVALID_EVENT', 'The notification is not one this endpoint understands: %s', 400),
   IngestUnauthorized: createError('S3GATE_INGEST_UNAUTHORIZED', 'Unknown ingest token; create one with POST /admin/tenants/{id}/ingest-token', 401),
 
+  TextTooLarge: createError('S3GATE_TEXT_TOO_LARGE', "Object '%s' is %d bytes, more than maxBytes (%d); raise maxBytes (at most 1048576) or use downloadUrl", 400),
+  NotText: createError('S3GATE_NOT_TEXT', "Object '%s' is not UTF-8 text; use downloadUrl", 400),
+  ContentTooLarge: createError('S3GATE_CONTENT_TOO_LARGE', 'The content is %d bytes once decoded; GraphQL takes at most %d: use createUploadUrl for larger objects', 413),
+  GraphqlInvalid: createError('S3GATE_GRAPHQL_INVALID', '%s', 400),
+  CsrfBlocked: createError('S3GATE_CSRF_BLOCKED', 'Blocked as a possible cross-site request forgery: send Content-Type: application/json, or an Authorization header', 400),
+  TooManyLookups: createError('S3GATE_TOO_MANY_LOOKUPS', 'This request looks up the details (contentType, metadata) of more than %d objects; ask for fewer objects or leave those fields out', 400),
+
   NotificationsUnsupported: createError('S3GATE_NOTIFICATIONS_UNSUPPORTED', 'Native notifications cannot be wired for this tenant: %s', 400),
 
   TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
@@ -71,4 +79,29 @@ export function isGatewayError(err: unknown): err is GatewayError {
 export function withHeaders<E extends Error>(err: E, headers: Record<string, string>): E {
   (err as unknown as GatewayError).headers = { ...(err as unknown as GatewayError).headers, ...headers };
   return err;
+}
+
+/** Turns anything thrown into one of the API's errors. */
+export function toApiError(err: FastifyError, contentType: string | undefined): GatewayError {
+  if (isGatewayError(err)) return err;
+  if (err.validation) return new errors.Validation(err.message);
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new errors.UnsupportedMediaType(contentType || '(none)', 'application/json (see the route in /docs)');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new errors.InvalidJson('the body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new errors.InvalidJson(err.message);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new errors.Validation('the JSON body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new errors.Validation('Content-Length does not match the body');
+  }
+  if (err.name === 'AbortError' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return new errors.ClientClosed({ cause: err });
+  if (err instanceof SyntaxError && err.statusCode === 400) return new errors.InvalidJson(err.message);
+  if (err.code?.startsWith('FST_') && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return Object.assign(new errors.Validation(err.message), { statusCode: err.statusCode });
+  }
+  return new errors.Internal({ cause: err });
 }

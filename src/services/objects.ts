@@ -8,6 +8,7 @@ import { validateBucketName, validateKey, validateMetadata } from './validate.js
 
 export const MAX_BATCH_DELETE = 1000;
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+export const MAX_TEXT_BYTES = 1024 * 1024;
 
 export interface PutInput {
   body: Readable;
@@ -111,6 +112,35 @@ export class ObjectService {
     }
   }
 
+  /**
+   * The content of a small object as UTF-8 text, read whole (at most maxBytes, so memory stays bounded).
+   */
+  async text(ctx: RequestContext, bucket: string, key: string, maxBytes: number): Promise<string> {
+    if (!Number.isInteger(maxBytes) || maxBytes < 0 || maxBytes > MAX_TEXT_BYTES) throw new errors.Validation(`maxBytes must be from 0 to ${MAX_TEXT_BYTES}; got ${maxBytes}`);
+    const res = await this.get(ctx, bucket, key, {});
+    if (res.status === 304) throw new errors.Internal();
+    if (res.info.size > maxBytes) {
+      res.body.destroy();
+      throw new errors.TextTooLarge(key, res.info.size, maxBytes);
+    }
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      // The object may have grown since its size was read.
+      if (bytes > maxBytes) {
+        res.body.destroy();
+        throw new errors.TextTooLarge(key, bytes, maxBytes);
+      }
+      chunks.push(chunk);
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    } catch {
+      throw new errors.NotText(key);
+    }
+  }
+
   /** The pool admission is held until the body has been read or destroyed. */
   async get(ctx: RequestContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
     checkTarget(bucket, key);
@@ -175,6 +205,9 @@ export class ObjectService {
     req: { bucket: string; key: string; method: 'GET' | 'PUT'; expiresIn: number; contentType?: string },
   ): Promise<{ url: string; method: 'GET' | 'PUT'; expiresAt: string; headers: Record<string, string> }> {
     checkTarget(req.bucket, req.key);
+    if (!Number.isInteger(req.expiresIn) || req.expiresIn < 1 || req.expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new errors.Validation(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days); got ${req.expiresIn}`);
+    }
     const expiresAt = new Date(Date.now() + req.expiresIn * 1000).toISOString();
     const out = await withStore(this.pool, ctx, (s) => s.presign(ctx, req));
     return { url: out.url, method: req.method, expiresAt, headers: out.headers };

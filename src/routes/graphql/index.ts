@@ -1,0 +1,173 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql';
+import mercurius, { type MercuriusContext } from 'mercurius';
+import mqemitterRedis from 'mqemitter-redis';
+import type { WebSocket } from 'ws';
+import { errors, isGatewayError, toApiError, type GatewayError } from '../../errors.js';
+import { bearer } from '../../lib/api-keys.js';
+import { requireTenant } from '../../plugins/auth.js';
+import { typeDefs } from '../../schema/graphql.js';
+import { depthLimit } from './depth.js';
+import { ObjectInfoLoader } from './object-info.js';
+import { eventsTopic, loaders, resolvers, type GraphqlContext } from './resolvers.js';
+
+const FORBIDDEN_REASON = 'Forbidden: send {"authorization": "Bearer <apiKey>"} as the connection_init payload, with a valid API key';
+
+interface FormattedError {
+  message: string;
+  locations?: readonly { line: number; column: number }[];
+  path?: readonly (string | number)[];
+  extensions: { code: string };
+}
+
+/**
+ * Every GraphQL error carries the REST API's stable code in extensions.code; nothing else of an
+ * unexpected error (no stack, no internal message) reaches the client. Errors of the request itself
+ * (authorization, CSRF, syntax, validation) keep their HTTP status; errors of a field answer 200
+ * with the rest of the data, as GraphQL over HTTP says.
+ */
+function formatErrors(execution: { data?: unknown; errors: readonly GraphQLError[] }, context: { reply?: { log: FastifyInstance['log'] }; app: FastifyInstance }) {
+  const log = context.reply?.log ?? context.app.log;
+  let status: number | undefined;
+  const out: FormattedError[] = [];
+  const add = (err: GatewayError, from?: GraphQLError) => {
+    if (err.statusCode >= 500) log.error({ err: from?.originalError ?? err }, 'graphql request failed');
+    // A field's error answers 200; the request's own error (no path) sets the status.
+    if (!from?.path) status ??= err.statusCode;
+    out.push({
+      message: err.message,
+      ...(from?.locations && { locations: from.locations }),
+      ...(from?.path && { path: from.path }),
+      extensions: { code: err.code },
+    });
+  };
+  for (const error of execution.errors) {
+    const original = error.originalError as (Error & { errors?: unknown[]; code?: string; statusCode?: number }) | undefined;
+    if (original && Array.isArray(original.errors)) {
+      // mercurius wraps syntax, validation and depth errors in one MER_ERR_GQL_VALIDATION.
+      for (const inner of original.errors as GraphQLError[]) {
+        if (original.code === 'MER_ERR_METHOD_NOT_ALLOWED') add(Object.assign(new errors.GraphqlInvalid('Only queries may be sent with GET; send mutations with POST'), { statusCode: 405 }));
+        else add(new errors.GraphqlInvalid(inner.message), inner);
+      }
+    } else if (isGatewayError(original)) {
+      add(original, error);
+    } else if (original instanceof GraphQLError || (!original && error.path === undefined)) {
+      add(new errors.GraphqlInvalid(error.message), error);
+    } else if (original?.code === 'MER_ERR_GQL_CSRF_PREVENTION') {
+      add(new errors.CsrfBlocked(), error);
+    } else if (original?.code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') {
+      add(new errors.GraphqlInvalid('Send the operation as "query" (GET ?query=… or a JSON body {"query": "…", "variables": {…}})'), error);
+    } else if (original?.code?.startsWith('MER_ERR_') && (original.statusCode ?? 500) < 500) {
+      add(new errors.GraphqlInvalid(original.message), error);
+    } else {
+      add(toApiError((original ?? error) as Parameters<typeof toApiError>[0], undefined), error);
+    }
+  }
+  const statusCode = execution.data ? 200 : (status ?? 200);
+  return { statusCode, response: { data: execution.data ?? null, errors: out } };
+}
+
+/**
+ * mercurius answers a refused connection_init with a connection_error message, which the
+ * graphql-transport-ws protocol does not have (graphql-ws clients report it as a bad message). The
+ * protocol's way is a close code: 4403 with what to fix, or 4401 for a subscribe before the init.
+ */
+function closeInsteadOfConnectionError(socket: WebSocket) {
+  const send = socket.send.bind(socket) as (data: unknown, cb?: (err?: Error) => void) => void;
+  socket.send = ((data: unknown, cb?: (err?: Error) => void) => {
+    if (typeof data === 'string' && data.startsWith('{"type":"connection_error"')) {
+      const forbidden = data.includes('"Forbidden"');
+      socket.close(forbidden ? 4403 : 4401, forbidden ? FORBIDDEN_REASON : 'Unauthorized: send connection_init first');
+      cb?.();
+      return;
+    }
+    send(data, cb);
+  }) as WebSocket['send'];
+}
+
+/** POST/GET /graphql, GraphiQL at /graphiql, and subscriptions over WebSocket on /graphql. */
+export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
+  const cfg = app.config.graphql;
+  const emitter = app.config.redisUrl ? mqemitterRedis({ connectionString: app.config.redisUrl }) : undefined;
+  (emitter as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', (err: Error) => app.log.warn({ err }, 'redis (graphql subscriptions) failed; retrying'));
+
+  let closing = false;
+  // The API key authorises HTTP requests (after the CSRF check, before the body is parsed); a
+  // WebSocket authorises in its connection_init instead.
+  app.addHook('preParsing', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql' || request.headers.upgrade?.toLowerCase() === 'websocket') return;
+    await requireTenant(request, reply);
+  });
+  // The endpoint is in the OpenAPI document (schema.graphql describes it); GraphiQL's files are not.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/graphiql')) route.schema = { ...route.schema, hide: true };
+    else if (route.url === '/graphql') {
+      const result = (route.schema?.response as Record<string, Record<string, unknown>> | undefined)?.['2xx'];
+      route.schema = {
+        ...route.schema,
+        ...(result && {
+          response: {
+            '2xx': { ...result, description: 'The result: data, and errors of fields (each with extensions.code) beside the rest of the data' },
+            '4xx': { ...result, description: 'Refused before running: 401 no or bad API key, 400 bad GraphQL or CSRF, 405 a mutation over GET, 413 body too large; errors[].extensions.code says why' },
+          },
+        }),
+        tags: ['graphql'],
+        operationId: route.method === 'POST' ? 'graphqlPost' : 'graphqlGet',
+        summary: route.method === 'POST' ? 'A GraphQL query or mutation (schema: src/schema/schema.graphql, GraphiQL: /graphiql)' : 'A GraphQL query in the query string; WebSocket upgrade (graphql-transport-ws) for subscriptions',
+      };
+    }
+  });
+
+  // Registered here (mercurius would otherwise, out of reach) so every socket can be seen as it opens.
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  app.websocketServer.on('connection', closeInsteadOfConnectionError);
+  await app.register(mercurius, {
+    schema: typeDefs,
+    resolvers: resolvers(app, cfg.maxContentBytes) as never,
+    loaders: loaders as never,
+    path: '/graphql',
+    graphiql: true,
+    validationRules: [depthLimit(cfg.maxDepth)],
+    allowBatchedQueries: false,
+    // A request with an Authorization header (not CORS-safelisted) or a WebSocket handshake key cannot
+    // be forged by a form or a simple cross-site request: a browser preflights those first.
+    csrfPrevention: { requiredHeaders: ['authorization', 'sec-websocket-key', 'x-mercurius-operation-name', 'mercurius-require-preflight'] },
+    // base64 content is 4/3 of its bytes, and JSON escapes may add more.
+    additionalRouteOptions: { bodyLimit: Math.max(1024 * 1024, cfg.maxContentBytes * 2 + 64 * 1024) },
+    context: (request) =>
+      ({
+        ctx: request.ctx,
+        get lookups() {
+          const loader = new ObjectInfoLoader(app.objects, request.ctx, { concurrency: cfg.lookupConcurrency, max: cfg.maxLookups });
+          Object.defineProperty(this, 'lookups', { value: loader });
+          return loader;
+        },
+      }) as unknown as MercuriusContext,
+    errorFormatter: formatErrors as never,
+    subscription: {
+      ...(emitter && { emitter }),
+      onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
+        const raw = payload?.authorization ?? payload?.Authorization ?? (payload?.headers as Record<string, unknown> | undefined)?.authorization;
+        const token = typeof raw === 'string' ? bearer(raw) : undefined;
+        const tenant = token ? await app.tenants.authenticate(token) : undefined;
+        return tenant ? { tenant } : false;
+      },
+    },
+  });
+
+  // Every recorded event (gateway writes, native notifications) reaches the subscriptions of its
+  // tenant; through Redis, those of every gateway process.
+  app.events.onRecorded((events) => {
+    if (closing) return;
+    for (const event of events) app.graphql.pubsub.publish({ topic: eventsTopic(event.data.tenant), payload: { objectEvents: event } });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onClose', async () => {
+    if (emitter) await new Promise<void>((resolve) => emitter.close(() => resolve()));
+  });
+}
+
+export type { GraphqlContext };

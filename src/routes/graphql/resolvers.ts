@@ -1,0 +1,269 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
+import { errors, isGatewayError } from '../../errors.js';
+import type { BucketInfo, ObjectInfo } from '../../s3/object-store.js';
+import type { RequestContext } from '../../services/context.js';
+import { filterMatches, typeMatches, validatePatterns, type ObjectEvent } from '../../services/events.js';
+import type { ResolvedTenant } from '../../services/tenants.js';
+import { validateBucketName } from '../../services/validate.js';
+import type { Webhook, WebhookInput } from '../../services/webhooks.js';
+import { ObjectInfoLoader, type ObjectNode } from './object-info.js';
+import { DateTime, Long, StringMap } from './scalars.js';
+
+/** What resolvers of one HTTP request get; subscriptions get `tenant` from the connection instead. */
+export interface GraphqlContext {
+  app: FastifyInstance;
+  ctx: RequestContext;
+  lookups: ObjectInfoLoader;
+  /** The tenant's buckets, listed at most once per request (Bucket.createdAt). */
+  bucketList?: Promise<BucketInfo[]>;
+  tenant?: ResolvedTenant;
+  pubsub: { subscribe(topic: string): Promise<AsyncIterable<unknown>> };
+}
+
+/** The emitter topic of a tenant's events: a subscription only ever listens to its own tenant's. */
+export const eventsTopic = (tenantId: string) => `s3gate/events/${tenantId}`;
+
+const MAX_PAGE = 1000;
+const KEY_CURSOR = 'k.';
+
+function pageSize(first: number | null | undefined, def: number): number {
+  const n = first ?? def;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw new errors.Validation(`first must be from 1 to ${MAX_PAGE}; got ${n}`);
+  return n;
+}
+
+/** Edge cursors of a listing resume after their key; page cursors are the store's own. */
+const keyCursor = (key: string) => KEY_CURSOR + Buffer.from(key, 'utf8').toString('base64url');
+
+function listPosition(after: string | null | undefined): { cursor?: string; startAfter?: string } {
+  if (!after) return {};
+  if (!after.startsWith(KEY_CURSOR)) return { cursor: after };
+  const encoded = after.slice(KEY_CURSOR.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new errors.InvalidCursor();
+  return { startAfter: Buffer.from(encoded, 'base64url').toString('utf8') };
+}
+
+/** Arguments may be explicitly null in GraphQL; the services take absent. */
+function present<T extends object>(input: T | null | undefined): { [K in keyof T]?: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]?: Exclude<T[K], null> };
+}
+
+async function orNull<T>(p: Promise<T>, ...codes: string[]): Promise<T | null> {
+  try {
+    return await p;
+  } catch (err) {
+    if (codes.includes((err as { code?: string }).code ?? '')) return null;
+    throw err;
+  }
+}
+
+const objectNode = (bucket: string, info: Partial<ObjectInfo> & { key: string }): ObjectNode => ({ bucket, ...info });
+
+function decodeContent(content: string, encoding: 'UTF8' | 'BASE64'): Buffer {
+  if (encoding === 'UTF8') return Buffer.from(content, 'utf8');
+  const clean = content.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) throw new errors.Validation('content is not valid base64 (RFC 4648, standard alphabet)');
+  return Buffer.from(clean, 'base64');
+}
+
+interface ListArgs {
+  prefix?: string | null;
+  delimiter?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+interface RefInput {
+  bucket: string;
+  key: string;
+}
+interface WebhookInputArgs {
+  url?: string | null;
+  events?: string[] | null;
+  filter?: { bucket?: string | null; prefix?: string | null; suffix?: string | null } | null;
+  description?: string | null;
+  enabled?: boolean | null;
+}
+
+function webhookInput(input: WebhookInputArgs): Partial<WebhookInput> & { enabled?: boolean } {
+  const { filter, ...rest } = present(input);
+  return { ...rest, ...(filter ? { filter: present(filter) } : {}) };
+}
+
+const withSecret = ({ secret, ...webhook }: Webhook & { secret: string }) => ({ webhook, secret });
+
+/**
+ * The resolvers: each one is a call to the same service the REST route makes, with the same
+ * validation, limits, error codes, events and metrics.
+ */
+export function resolvers(app: FastifyInstance, maxContentBytes: number): IResolvers<unknown, GraphqlContext> {
+  const objectField =
+    <K extends 'size' | 'etag' | 'lastModified'>(field: K) =>
+    async (node: ObjectNode, _args: unknown, c: GraphqlContext) =>
+      node[field] ?? (await c.lookups.info(node))[field];
+
+  /** null for an absent key; S3's HEAD cannot tell an absent bucket, so a miss asks once more. */
+  const findObject = async (c: GraphqlContext, bucket: string, key: string) => {
+    const head = await orNull(app.objects.head(c.ctx, bucket, key), 'S3GATE_OBJECT_NOT_FOUND');
+    if (head?.status === 200) return objectNode(bucket, head.info);
+    if (!(await app.buckets.exists(c.ctx, bucket))) throw new errors.BucketNotFound(bucket);
+    return null;
+  };
+
+  return {
+    DateTime,
+    Long,
+    StringMap,
+
+    Query: {
+      buckets: async (_root, _args, c) => (c.bucketList ??= app.buckets.list(c.ctx)),
+      bucket: async (_root, { name }: { name: string }, c) => ((await app.buckets.exists(c.ctx, name)) ? { name } : null),
+      object: async (_root, { bucket, key }: RefInput, c) => findObject(c, bucket, key),
+      webhooks: async (_root, _args, c) => app.webhooks.list(c.ctx.tenant.id),
+      webhook: async (_root, { id }: { id: string }, c) => orNull(app.webhooks.get(c.ctx.tenant.id, id), 'S3GATE_WEBHOOK_NOT_FOUND'),
+      events: async (_root, args: { bucket?: string | null; prefix?: string | null; since?: string | null; first?: number | null; after?: string | null }, c) => {
+        const page = await app.events.list(c.ctx.tenant.id, { ...present({ bucket: args.bucket, prefix: args.prefix, since: args.since, cursor: args.after }), limit: pageSize(args.first, 100) });
+        return connection(page.events, (e) => e.id, page.nextCursor);
+      },
+    },
+
+    Bucket: {
+      createdAt: async (bucket: { name: string; createdAt?: Date | null }, _args, c) => {
+        if (bucket.createdAt !== undefined) return bucket.createdAt;
+        const all = await (c.bucketList ??= app.buckets.list(c.ctx));
+        return all.find((b) => b.name === bucket.name)?.createdAt ?? null;
+      },
+      objects: async (bucket: { name: string }, args: ListArgs, c) => {
+        const page = await app.buckets.listObjects(c.ctx, bucket.name, {
+          ...present({ prefix: args.prefix, delimiter: args.delimiter }),
+          ...listPosition(args.after),
+          limit: pageSize(args.first, 100),
+        });
+        const nodes = page.objects.map((o) => objectNode(bucket.name, o));
+        return { ...connection(nodes, (n) => keyCursor(n.key), page.nextCursor), prefixes: page.prefixes };
+      },
+      object: async (bucket: { name: string }, { key }: { key: string }, c) => findObject(c, bucket.name, key),
+    },
+
+    Object: {
+      size: objectField('size'),
+      etag: objectField('etag'),
+      lastModified: objectField('lastModified'),
+      downloadUrl: async (node: ObjectNode, { expiresIn }: { expiresIn: number }, c) =>
+        (await app.objects.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
+      text: async (node: ObjectNode, { maxBytes }: { maxBytes: number }, c) => app.objects.text(c.ctx, node.bucket, node.key, maxBytes),
+    },
+
+    Webhook: {
+      deliveries: async (webhook: Webhook, args: { status?: 'pending' | 'failed' | 'delivered' | 'dead' | null; first?: number | null; after?: string | null }, c) => {
+        const page = await app.webhooks.deliveries(c.ctx.tenant.id, webhook.id, { ...present({ status: args.status, cursor: args.after }), limit: pageSize(args.first, 100) });
+        return connection(page.deliveries, (d) => d.id, page.nextCursor);
+      },
+    },
+
+    Mutation: {
+      createBucket: async (_root, { name }: { name: string }, c) => {
+        const outcome = await app.buckets.create(c.ctx, name);
+        return { bucket: { name }, created: outcome === 'created' };
+      },
+      deleteBucket: async (_root, { name, force }: { name: string; force: boolean | null }, c) => {
+        await app.buckets.delete(c.ctx, name, force ?? false);
+        return true;
+      },
+      putObject: async (
+        _root,
+        args: { bucket: string; key: string; content: string; encoding: 'UTF8' | 'BASE64' | null; contentType?: string | null; metadata?: Record<string, string> | null; ifNoneMatch?: string | null },
+        c,
+      ) => {
+        const bytes = decodeContent(args.content, args.encoding ?? 'UTF8');
+        if (bytes.length > maxContentBytes) throw new errors.ContentTooLarge(bytes.length, maxContentBytes);
+        if (args.ifNoneMatch != null && args.ifNoneMatch !== '*') throw new errors.Validation('ifNoneMatch takes only "*" (store only if the key is absent)');
+        const stored = await app.objects.put(c.ctx, args.bucket, args.key, {
+          body: Readable.from([bytes]),
+          contentLength: bytes.length,
+          contentType: args.contentType ?? undefined,
+          metadata: args.metadata ?? undefined,
+          createOnly: args.ifNoneMatch === '*',
+        });
+        return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
+      },
+      createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number }, c) =>
+        app.objects.presign(c.ctx, { bucket: args.bucket, key: args.key, method: 'PUT', expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
+      deleteObject: async (_root, { bucket, key }: RefInput, c) => {
+        await app.objects.delete(c.ctx, bucket, key);
+        return true;
+      },
+      deleteObjects: async (_root, { bucket, keys }: { bucket: string; keys: string[] }, c) => app.objects.deleteMany(c.ctx, bucket, keys),
+      copyObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
+        const out = await app.objects.copy(c.ctx, source, destination, false);
+        return objectNode(out.bucket, { key: out.key, etag: out.etag });
+      },
+      moveObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
+        const out = await app.objects.copy(c.ctx, source, destination, true);
+        return objectNode(out.bucket, { key: out.key, etag: out.etag });
+      },
+
+      createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) =>
+        withSecret(await app.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
+      updateWebhook: async (_root, { id, input }: { id: string; input: WebhookInputArgs }, c) => {
+        const patch = webhookInput(input);
+        if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, events, filter, description, enabled');
+        return app.webhooks.update(c.ctx.tenant.id, id, patch);
+      },
+      deleteWebhook: async (_root, { id }: { id: string }, c) => {
+        await app.webhooks.delete(c.ctx.tenant.id, id);
+        return true;
+      },
+      rotateWebhookSecret: async (_root, { id }: { id: string }, c) => withSecret(await app.webhooks.rotateSecret(c.ctx.tenant.id, id)),
+      testWebhook: async (_root, { id }: { id: string }, c) => app.webhooks.test(c.ctx.tenant.id, id),
+      retryDelivery: async (_root, { webhookId, deliveryId }: { webhookId: string; deliveryId: string }, c) => {
+        await app.webhooks.retry(c.ctx.tenant.id, webhookId, deliveryId);
+        return app.webhooks.delivery(c.ctx.tenant.id, webhookId, deliveryId);
+      },
+      replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) =>
+        app.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
+    },
+
+    Subscription: {
+      objectEvents: {
+        subscribe: mercurius.withFilter(
+          async (_root: unknown, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }, c: GraphqlContext) => {
+            try {
+              if (!c.tenant) throw new errors.Unauthorized('Send { "authorization": "Bearer <apiKey>" } as the connection_init payload');
+              if (args.bucket) validateBucketName(args.bucket);
+              if (args.types) validatePatterns(args.types);
+              return await c.pubsub.subscribe(eventsTopic(c.tenant.id));
+            } catch (err) {
+              // mercurius sends a failed subscribe as it is, without the error formatter: carry the code along.
+              throw isGatewayError(err) ? Object.assign(err, { extensions: { code: err.code } }) : err;
+            }
+          },
+          (payload: { objectEvents: ObjectEvent }, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }) => {
+            const e = payload.objectEvents;
+            return (!args.types || typeMatches(args.types, e.type)) && filterMatches(present({ bucket: args.bucket, prefix: args.prefix }), e.data);
+          },
+        ),
+      },
+    },
+  } as IResolvers<unknown, GraphqlContext>;
+}
+
+/** contentType and metadata of listed objects: batched per tick, looked up a bounded number at a time. */
+export const loaders: MercuriusLoaders<GraphqlContext> = {
+  Object: {
+    contentType: async (queries: { obj: ObjectNode }[], c: GraphqlContext) =>
+      (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.contentType)),
+    metadata: async (queries: { obj: ObjectNode }[], c: GraphqlContext) =>
+      (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.metadata)),
+  },
+};
+
+/** A Relay connection over one page of a listing. */
+function connection<T>(nodes: T[], cursorOf: (n: T) => string, nextCursor: string | null) {
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: nextCursor !== null, endCursor: nextCursor ?? edges.at(-1)?.cursor ?? null },
+  };
+}
