@@ -73,7 +73,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
     // A body left unread (refused before or while streaming) is not drained: the connection closes.
     if (!request.raw.complete) reply.header('connection', 'close');
-    return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message });
+    return reply
+      .code(err.statusCode)
+      .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message, ...(err.upstream && { upstream: err.upstream }) });
   });
   app.setNotFoundHandler((request) => {
     throw new errors.RouteNotFound(request.method, request.url.split('?')[0]);

@@ -40,9 +40,16 @@ export interface Config {
   };
   /** How long a tenant or API key lookup is cached in memory. @default 5000 */
   tenantCacheTtlMs: number;
+  /** Every tenant's limits unless it sets its own. */
   limits: {
-    /** Largest object a tenant may upload unless it sets its own. @default 5 TiB (S3's own limit) */
+    /** Largest object a tenant may upload. @default 5 TiB (S3's own limit) */
     maxObjectSize: number;
+    /** Sustained API requests per second of a tenant; 0: no limit. @default 0 */
+    requestsPerSecond: number;
+    /** Requests at once above the rate. @default twice the rate */
+    burst: number;
+    /** Uploads of a tenant in progress at once, per process; 0: no cap. @default 64 */
+    maxConcurrentUploads: number;
   };
   webhooks: {
     /** Deliver to loopback, private and link-local addresses (tests, on-premises receivers). @default false */
@@ -60,6 +67,24 @@ export interface Config {
     pollMs: number;
     /** Events older than this are dropped from the log. @default 7 days */
     retentionMs: number;
+  };
+  s3: {
+    /** Attempts of a retryable S3 request unless a tenant sets its own. @default 3 */
+    maxAttempts: number;
+    /** @default standard */
+    retryMode: 'standard' | 'adaptive';
+    /** Tenants may use the process's default AWS credential chain (S3GATE_ALLOW_DEFAULT_CREDENTIALS). @default false */
+    allowDefaultCredentials: boolean;
+    /** Tenants may turn TLS certificate verification off (S3GATE_ALLOW_INSECURE_TLS). @default false */
+    allowInsecureTls: boolean;
+    /** Temporary credentials are refreshed this long before they expire. @default 300000 */
+    refreshBeforeMs: number;
+  };
+  circuit: {
+    /** Consecutive connection failures that open a tenant's circuit. @default 5 */
+    failures: number;
+    /** How long an open circuit fails requests fast before one probe. @default 10000 */
+    cooldownMs: number;
   };
   /** redis://… to share GraphQL subscription events (and rate-limit counters) across gateway processes. */
   redisUrl: string | undefined;
@@ -98,12 +123,27 @@ function int(env: Env, name: string, def: number, min = 0): number {
   return n;
 }
 
+function num(env: Env, name: string, def: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number >= 0, got '${raw}'`);
+  return n;
+}
+
 function bool(env: Env, name: string, def: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got '${raw}'`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got '${raw}'`);
+  return raw as T;
 }
 
 /** A comma-separated list of seconds (decimals allowed), as milliseconds. */
@@ -142,7 +182,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       idleMs: int(env, 'S3GATE_POOL_IDLE_MS', 60000, 1),
     },
     tenantCacheTtlMs: int(env, 'S3GATE_TENANT_CACHE_TTL_MS', 5000),
-    limits: { maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0) },
+    limits: {
+      maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0),
+      requestsPerSecond: num(env, 'S3GATE_RATE_LIMIT_RPS', 0),
+      burst: int(env, 'S3GATE_RATE_LIMIT_BURST', Math.max(1, Math.ceil(2 * num(env, 'S3GATE_RATE_LIMIT_RPS', 0))), 1),
+      maxConcurrentUploads: int(env, 'S3GATE_MAX_CONCURRENT_UPLOADS', 64, 0),
+    },
     webhooks: {
       allowPrivate: bool(env, 'S3GATE_WEBHOOK_ALLOW_PRIVATE', false),
       timeoutMs: int(env, 'S3GATE_WEBHOOK_TIMEOUT_MS', 15000, 1),
@@ -152,6 +197,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       endpointConcurrency: int(env, 'S3GATE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1),
       pollMs: int(env, 'S3GATE_WEBHOOK_POLL_MS', 1000, 10),
       retentionMs: int(env, 'S3GATE_EVENT_RETENTION_DAYS', 7, 1) * 24 * 3600 * 1000,
+    },
+    s3: {
+      maxAttempts: int(env, 'S3GATE_S3_MAX_ATTEMPTS', 3, 1),
+      retryMode: oneOf(env, 'S3GATE_S3_RETRY_MODE', ['standard', 'adaptive'] as const, 'standard'),
+      allowDefaultCredentials: bool(env, 'S3GATE_ALLOW_DEFAULT_CREDENTIALS', false),
+      allowInsecureTls: bool(env, 'S3GATE_ALLOW_INSECURE_TLS', false),
+      refreshBeforeMs: int(env, 'S3GATE_CREDENTIALS_REFRESH_BEFORE_MS', 300_000, 0),
+    },
+    circuit: {
+      failures: int(env, 'S3GATE_CIRCUIT_FAILURES', 5, 1),
+      cooldownMs: int(env, 'S3GATE_CIRCUIT_COOLDOWN_MS', 10_000, 1),
     },
     redisUrl: env.REDIS_URL || undefined,
     graphql: {

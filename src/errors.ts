@@ -50,7 +50,15 @@ export const errors = {
 
   NotificationsUnsupported: createError('S3GATE_NOTIFICATIONS_UNSUPPORTED', 'Native notifications cannot be wired for this tenant: %s', 400),
 
+  RateLimited: createError('S3GATE_RATE_LIMITED', "Tenant '%s' is over its rate limit of %s requests per second (burst %d); retry after the seconds in Retry-After", 429),
+  TooManyUploads: createError('S3GATE_TOO_MANY_UPLOADS', "Tenant '%s' already has %d uploads in progress (its limit); retry when one has finished", 429),
   TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
+  TenantUnavailable: createError(
+    'S3GATE_TENANT_UNAVAILABLE',
+    "The S3 endpoint of tenant '%s' could not be reached %d times in a row; its requests fail at once for %d s, then one request tries it again",
+    503,
+  ),
+  TenantVerificationFailed: createError('S3GATE_TENANT_VERIFICATION_FAILED', 'The S3 settings do not work: %s; nothing was saved', 422),
   UpstreamUnavailable: createError('S3GATE_UPSTREAM_UNAVAILABLE', 'The S3 endpoint of this tenant could not be reached: %s', 502),
   UpstreamTimeout: createError('S3GATE_UPSTREAM_TIMEOUT', 'The S3 endpoint of this tenant did not answer in time', 504),
   UpstreamCredentials: createError('S3GATE_UPSTREAM_CREDENTIALS', 'The S3 endpoint rejected this tenant\'s credentials (%s); an admin must fix the tenant\'s s3 settings', 502),
@@ -70,6 +78,8 @@ export interface GatewayError extends Error {
   statusCode: number;
   /** Response headers that go with the error (Retry-After, Content-Range). */
   headers?: Record<string, string>;
+  /** What the tenant's S3 endpoint answered, when the client should see it (verification). */
+  upstream?: { code: string; message: string; status: number | null };
 }
 
 export function isGatewayError(err: unknown): err is GatewayError {

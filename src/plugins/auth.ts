@@ -24,13 +24,15 @@ export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant:
   request.ctx = { tenant, log: request.log, signal: controller.signal, origin };
 }
 
-/** onRequest hook of the tenant API: the API key alone identifies the tenant. */
+/** onRequest hook of the tenant API: the API key alone identifies the tenant; then its rate limit applies. */
 export async function requireTenant(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const token = bearer(request.headers.authorization);
   if (!token) throw new errors.Unauthorized('Send your API key as Authorization: Bearer <apiKey>');
   const tenant = await request.server.tenants.authenticate(token);
   if (!tenant) throw new errors.Unauthorized('The API key is unknown or has been revoked');
   bindTenant(request, reply, tenant);
+  const { headers } = await request.server.limits.admit(tenant);
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value);
 }
 
 /** onRequest hook of the admin API. */

@@ -12,6 +12,10 @@ export interface Metrics {
   registry: Registry;
   s3Requests: Histogram<'tenant' | 'operation' | 'status'>;
   poolRejected: Counter<'tenant'>;
+  s3Errors: Counter<'tenant' | 'operation' | 'code'>;
+  circuitState: Gauge<'tenant'>;
+  credentialRefreshes: Counter<'tenant' | 'outcome'>;
+  rateLimited: Counter<'tenant'>;
   /** Where the pool gauges read their figures at scrape time (set by the storage plugin). */
   poolSource: () => Iterable<PoolEntryStats>;
 }
@@ -38,7 +42,21 @@ export const metricsPlugin = fp(
         registers: [registry],
       }),
       poolSource: () => [],
-      poolRejected: new Counter({ name: 's3gate_pool_rejected_total', help: 'Requests refused with 503 because the tenant was at its limit', labelNames: ['tenant'] as const, registers: [registry] }),
+      s3Errors: new Counter({
+        name: 's3gate_s3_errors_total',
+        help: 'Failed S3 requests by tenant, operation and S3 error code (NoSuchKey, SlowDown) or network error (ECONNREFUSED)',
+        labelNames: ['tenant', 'operation', 'code'] as const,
+        registers: [registry],
+      }),
+      circuitState: new Gauge({ name: 's3gate_circuit_open', help: "1 while a tenant's circuit is open or half-open (its requests fail fast)", labelNames: ['tenant'] as const, registers: [registry] }),
+      credentialRefreshes: new Counter({
+        name: 's3gate_credential_refreshes_total',
+        help: 'STS AssumeRole calls for temporary credentials, by tenant and outcome',
+        labelNames: ['tenant', 'outcome'] as const,
+        registers: [registry],
+      }),
+      rateLimited: new Counter({ name: 's3gate_rate_limited_total', help: 'Requests refused with 429 by the tenant rate limit', labelNames: ['tenant'] as const, registers: [registry] }),
+      poolRejected: new Counter({ name: 's3gate_pool_rejected_total', help: 'Requests refused with 503 because the tenant was at its limit or its circuit was open', labelNames: ['tenant'] as const, registers: [registry] }),
     };
     new Gauge({
       name: 's3gate_pool_in_flight',

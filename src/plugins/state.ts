@@ -45,7 +45,14 @@ export const statePlugin = fp<{ config: Config }>(
     const tenants = new TenantService({
       repo: new TenantRepo(db.kysely),
       box: new SecretBox(masterKey),
-      defaults: { pool: config.pool, maxObjectSize: config.limits.maxObjectSize },
+      defaults: {
+        pool: config.pool,
+        limits: config.limits,
+        maxAttempts: config.s3.maxAttempts,
+        retryMode: config.s3.retryMode,
+        allowDefaultCredentials: config.s3.allowDefaultCredentials,
+        allowInsecureTls: config.s3.allowInsecureTls,
+      },
       cacheTtlMs: config.tenantCacheTtlMs,
     });
     app.decorate('config', config);

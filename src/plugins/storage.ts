@@ -4,7 +4,11 @@ import { UrlSigner } from '../lib/url-signer.js';
 import { TenantPool } from '../s3/client-pool.js';
 import { DiskBackend } from '../s3/drivers/disk.js';
 import { S3Driver } from '../s3/drivers/s3.js';
+import { Redis } from 'ioredis';
+import { MemoryRateLimiter, RedisRateLimiter } from '../lib/rate-limiter.js';
 import { BucketService } from '../services/buckets.js';
+import { LimitService } from '../services/limits.js';
+import { ConnectionService } from '../services/connections.js';
 import { EventService } from '../services/events.js';
 import { IngestService } from '../services/ingest.js';
 import { NotificationService } from '../services/notifications.js';
@@ -20,6 +24,8 @@ declare module 'fastify' {
     notifications: NotificationService;
     objects: ObjectService;
     urlSigner: UrlSigner;
+    connections: ConnectionService;
+    limits: LimitService;
   }
 }
 
@@ -34,13 +40,38 @@ export const storagePlugin = fp(
       onReject: (tenant) => metrics.poolRejected.inc({ tenant }),
       idleMs: config.pool.idleMs,
       onError: (err, tenant) => app.log.warn({ err, tenant }, 'closing a tenant client failed'),
-      factory: (tenant) =>
-        tenant.driver === 'disk'
-          ? disk.forTenant(tenant.id, (origin, req) => ({
-              url: signer.sign(origin, { tenant: tenant.id, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
-              headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : ({} as Record<string, string>),
-            }))
-          : new S3Driver(tenant, config.upload, (operation, status, seconds) => metrics.s3Requests.observe({ tenant: tenant.id, operation, status }, seconds)),
+      circuit: {
+        ...config.circuit,
+        onChange: (tenant, state) => {
+          metrics.circuitState.set({ tenant }, state === 'closed' ? 0 : 1);
+          app.log.warn({ tenant, circuit: state }, state === 'open' ? "the tenant's S3 endpoint is unreachable: its requests fail fast" : `tenant circuit ${state}`);
+        },
+      },
+      factory: (tenant, reached) => {
+        if (tenant.driver === 'disk') {
+          return disk.forTenant(tenant.id, (origin, req) => ({
+            url: signer.sign(origin, { tenant: tenant.id, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
+            headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : ({} as Record<string, string>),
+          }));
+        }
+        if (tenant.s3?.tls?.rejectUnauthorized === false) {
+          app.log.warn({ tenant: tenant.id }, "TLS certificate verification is OFF for this tenant's S3 endpoint (s3.tls.rejectUnauthorized: false, allowed by S3GATE_ALLOW_INSECURE_TLS)");
+        }
+        return new S3Driver(tenant, {
+          upload: config.upload,
+          allowDefaultCredentials: config.s3.allowDefaultCredentials,
+          refreshBeforeMs: config.s3.refreshBeforeMs,
+          onCredentialRefresh: (outcome, err) => {
+            metrics.credentialRefreshes.inc({ tenant: tenant.id, outcome });
+            if (err) app.log.warn({ err, tenant: tenant.id }, 'refreshing temporary credentials failed; the current ones stay in use while valid');
+          },
+          hooks: {
+            observe: (operation, status, seconds) => metrics.s3Requests.observe({ tenant: tenant.id, operation, status }, seconds),
+            error: (operation, code) => metrics.s3Errors.inc({ tenant: tenant.id, operation, code }),
+            reached,
+          },
+        });
+      },
     });
     app.tenants.onChange((id) => pool.invalidate(id));
     metrics.poolSource = () => pool.entries();
@@ -52,13 +83,23 @@ export const storagePlugin = fp(
     app.decorate('events', events);
     app.decorate('ingest', ingest);
     app.decorate('notifications', notifications);
+    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+    redis?.on('error', () => {}); // reported by LimitService when a request needs it
+    const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {
+      onRefused: (tenant) => metrics.rateLimited.inc({ tenant }),
+      onStoreError: (err) => app.log.warn({ err }, 'the rate-limit store (Redis) failed; requests are let through meanwhile'),
+    });
+    app.decorate('limits', limits);
     app.decorate('buckets', new BucketService(pool, events, wired));
-    app.decorate('objects', new ObjectService(pool, events, wired));
+    app.decorate('objects', new ObjectService(pool, events, wired, limits));
     app.decorate('urlSigner', signer);
+    app.decorate('connections', new ConnectionService(pool));
     // Registered after the state plugin, so it closes first: clients go before the database.
     app.addHook('onClose', async () => {
       await pool.close();
       disk.close();
+      await limits.close();
+      await redis?.quit().catch(() => redis.disconnect());
     });
   },
   { name: 's3gate-storage', dependencies: ['s3gate-state', 's3gate-metrics'] },

@@ -1,8 +1,10 @@
 import { errors, withHeaders } from '../errors.js';
 import type { ResolvedTenant } from '../services/tenants.js';
+import { Circuit, type CircuitState } from './circuit.js';
 import type { ObjectStore } from './object-store.js';
 
-export type StoreFactory = (tenant: ResolvedTenant) => ObjectStore;
+/** Makes a tenant's store; `reached` is told whether each S3 request reached the endpoint (its circuit). */
+export type StoreFactory = (tenant: ResolvedTenant, reached: (ok: boolean) => void) => ObjectStore;
 
 export interface TenantPoolOptions {
   factory: StoreFactory;
@@ -13,6 +15,7 @@ export interface TenantPoolOptions {
   onError?: (err: unknown, tenantId: string) => void;
   /** Called when a request is refused because the tenant is at its limit. */
   onReject?: (tenantId: string) => void;
+  circuit: { failures: number; cooldownMs: number; onChange?: (tenantId: string, state: CircuitState) => void };
 }
 
 /** A tenant's admission to its pool; release() exactly once when the S3 work (including a body) is done. */
@@ -53,6 +56,7 @@ export class TenantPool {
   readonly #opts: TenantPoolOptions;
   readonly #live = new Map<string, Entry>();
   readonly #draining = new Set<Entry>();
+  readonly #circuits = new Map<string, Circuit>();
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
@@ -66,11 +70,20 @@ export class TenantPool {
    * Admits one request of this tenant, or throws TenantBusy (503, Retry-After) when the tenant already has
    * maxSockets + maxQueue requests in flight. Only this tenant is refused.
    */
-  lease(tenant: ResolvedTenant): Lease {
+  lease(tenant: ResolvedTenant, opts: { bypassCircuit?: boolean } = {}): Lease {
     if (this.#closed) throw new errors.ShuttingDown();
+    const circuit = this.circuit(tenant.id);
+    const admitted = opts.bypassCircuit ? { probe: false } : circuit.admit();
+    if ('refusedForSeconds' in admitted) {
+      this.#opts.onReject?.(tenant.id);
+      throw withHeaders(new errors.TenantUnavailable(tenant.id, circuit.consecutiveFailures || this.#opts.circuit.failures, admitted.refusedForSeconds), {
+        'retry-after': String(admitted.refusedForSeconds),
+      });
+    }
     const entry = this.#entry(tenant);
     const limit = tenant.pool.maxSockets + tenant.pool.maxQueue;
     if (entry.inFlight >= limit) {
+      if (admitted.probe) circuit.probeEnded();
       this.#opts.onReject?.(tenant.id);
       throw withHeaders(new errors.TenantBusy(tenant.id, entry.inFlight), { 'retry-after': '1' });
     }
@@ -82,6 +95,7 @@ export class TenantPool {
       release: () => {
         if (released) return;
         released = true;
+        if (admitted.probe) circuit.probeEnded();
         entry.inFlight--;
         entry.lastUsed = Date.now();
         if (entry.retired && entry.inFlight === 0) this.#close(entry);
@@ -89,8 +103,31 @@ export class TenantPool {
     };
   }
 
+  /** The tenant's circuit breaker (kept across client versions; reset when the tenant changes). */
+  circuit(tenantId: string): Circuit {
+    let circuit = this.#circuits.get(tenantId);
+    if (!circuit) {
+      const { failures, cooldownMs, onChange } = this.#opts.circuit;
+      circuit = new Circuit({ failures, cooldownMs, onChange: (state) => onChange?.(tenantId, state) });
+      this.#circuits.set(tenantId, circuit);
+    }
+    return circuit;
+  }
+
+  /** Runs fn on a store made for these settings alone (not pooled, not counted): to verify settings before saving them. */
+  async detached<T>(tenant: ResolvedTenant, fn: (store: ObjectStore) => Promise<T>): Promise<T> {
+    const store = this.#opts.factory(tenant, () => {});
+    try {
+      return await fn(store);
+    } finally {
+      await store.close().catch((err) => this.#opts.onError?.(err, tenant.id));
+    }
+  }
+
   /** Replaces the tenant's client on its next request (settings changed or tenant deleted). */
   invalidate(tenantId: string): void {
+    // New settings (a fixed endpoint) deserve a fresh start.
+    this.#circuits.delete(tenantId);
     const entry = this.#live.get(tenantId);
     if (entry) this.#retire(entry);
   }
@@ -134,7 +171,8 @@ export class TenantPool {
       return current;
     }
     if (current) this.#retire(current);
-    const entry: Entry = { tenant, store: this.#opts.factory(tenant), inFlight: 0, lastUsed: Date.now(), retired: false };
+    const circuit = this.circuit(tenant.id);
+    const entry: Entry = { tenant, store: this.#opts.factory(tenant, (ok) => circuit.record(ok)), inFlight: 0, lastUsed: Date.now(), retired: false };
     this.#live.set(tenant.id, entry);
     if (this.#live.size > this.#opts.maxTenants) this.#evictLeastRecent();
     return entry;

@@ -16,6 +16,23 @@ export function isAbort(err: unknown): boolean {
   return (err as Error)?.name === 'AbortError';
 }
 
+/** The S3 error code of an answer (NoSuchKey, SlowDown), or the network error's code (ECONNREFUSED). */
+export function errorCodeOf(err: unknown): string {
+  const e = err as SdkError;
+  if (e?.code?.startsWith('S3GATE_')) return ((e as { cause?: unknown }).cause ? errorCodeOf((e as { cause?: unknown }).cause) : e.code);
+  if (httpStatusOf(err) !== undefined) return e.name;
+  return e?.code ?? e?.name ?? 'Unknown';
+}
+
+/** The endpoint was not reached at all: refused, reset, unresolvable, timed out, or its TLS failed. */
+export function isConnectionFailure(err: unknown): boolean {
+  if (isAbort(err) || httpStatusOf(err) !== undefined) return false;
+  const e = err as SdkError;
+  const code = e?.code ?? '';
+  if (code.startsWith('S3GATE_')) return code === 'S3GATE_UPSTREAM_UNAVAILABLE' || code === 'S3GATE_UPSTREAM_TIMEOUT';
+  return NETWORK.has(code) || code === 'ETIMEDOUT' || e?.name === 'TimeoutError' || /^(ERR_TLS|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO|ERR_SSL)/.test(code);
+}
+
 /**
  * Turns an SDK error into one of the API's errors, by the SDK's `name` and HTTP status, keeping the
  * original as `cause` (logged, never sent). Aborts pass through untouched: the client is gone.
@@ -67,6 +84,6 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
     return target.key !== undefined ? new errors.ObjectNotFound(target.key, bucket, cause) : new errors.BucketNotFound(bucket, cause);
   }
   if (status === 412) return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
-  if (status === undefined) return new errors.UpstreamUnavailable(e.name, cause);
+  if (status === undefined) return new errors.UpstreamUnavailable(e.code ?? e.name, cause);
   return new errors.UpstreamError(`${e.name} (HTTP ${status})`, cause);
 }

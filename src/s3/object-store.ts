@@ -113,6 +113,8 @@ export interface ObjectStore {
     enable(ctx: OpContext, bucket: string, url: string, persistent: boolean): Promise<{ topicArn: string }>;
     disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
   };
+  /** One cheap request that needs the endpoint and working credentials (ListBuckets). */
+  check(ctx: OpContext): Promise<void>;
   /** Live connection figures for the admin API and metrics. */
   stats(): { inUse: number; free: number; queued: number };
   /** Frees every connection; in-flight requests have finished when this is called. */

@@ -4,7 +4,9 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../services/tenants.js';
-import { mapS3Error } from './map-error.js';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { DriverHooks } from './drivers/s3.js';
+import { errorCodeOf, isAbort, isConnectionFailure, mapS3Error } from './map-error.js';
 import type { ByteRange, Conditions, ObjectInfo } from './object-store.js';
 import { formatRange } from './ranges.js';
 
@@ -32,7 +34,6 @@ function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const RETRIES = 2;
 const RETRY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT']);
 
 interface Target {
@@ -54,7 +55,8 @@ export interface SignedRequestsOptions {
   httpsAgent: https.Agent;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  observe?: (operation: string, status: string, seconds: number) => void;
+  credentials: AwsCredentialIdentityProvider;
+  hooks: DriverHooks;
 }
 
 /**
@@ -71,11 +73,10 @@ export class SignedRequests {
 
   constructor(opts: SignedRequestsOptions) {
     this.#opts = opts;
-    const c = opts.s3.credentials;
     this.#signer = new SignatureV4({
       service: 's3',
       region: opts.s3.region,
-      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken },
+      credentials: opts.credentials,
       sha256: Sha256,
       uriEscapePath: false,
     });
@@ -97,6 +98,7 @@ export class SignedRequests {
     if (c?.ifModifiedSince) headers['if-modified-since'] = c.ifModifiedSince.toUTCString();
     if (c?.ifUnmodifiedSince) headers['if-unmodified-since'] = c.ifUnmodifiedSince.toUTCString();
     const target = this.#target(bucket, key);
+    const retries = this.#opts.s3.maxAttempts - 1;
     for (let attempt = 0; ; attempt++) {
       const start = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
@@ -105,12 +107,14 @@ export class SignedRequests {
         const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query: {}, headers: { ...headers, host: target.host } });
         res = await this.#send(target, method, signed.headers as Record<string, string>, opts.signal, undefined);
       } catch (err) {
-        this.#opts.observe?.(operation, (err as Error).name, seconds());
-        if (attempt < RETRIES && !opts.signal?.aborted && RETRY_CODES.has((err as NodeJS.ErrnoException).code ?? '')) continue;
+        this.#opts.hooks.observe?.(operation, (err as Error).name, seconds());
+        if (attempt < retries && !opts.signal?.aborted && RETRY_CODES.has((err as NodeJS.ErrnoException).code ?? '')) continue;
+        this.#failed(operation, err);
         throw mapS3Error(err, { bucket, key });
       }
       const status = res.statusCode ?? 0;
-      this.#opts.observe?.(operation, String(status), seconds());
+      this.#opts.hooks.observe?.(operation, String(status), seconds());
+      this.#opts.hooks.reached?.(true);
       if (status === 200 || status === 206) {
         const info = infoOf(key, res.headers);
         const contentLength = Number(res.headers['content-length'] ?? 0);
@@ -126,10 +130,11 @@ export class SignedRequests {
         return { status: 416 };
       }
       const code = await errorCode(res, method);
-      if (attempt < RETRIES && status >= 500 && !opts.signal?.aborted) {
+      if (attempt < retries && status >= 500 && !opts.signal?.aborted) {
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         continue;
       }
+      this.#opts.hooks.error?.(operation, code);
       throw s3Failure(code, status, { bucket, key });
     }
   }
@@ -153,16 +158,20 @@ export class SignedRequests {
       const signed = await this.#signer.sign({ method: 'PUT', protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query: {}, headers: { ...headers, host: target.host } });
       res = await this.#send(target, 'PUT', signed.headers as Record<string, string>, opts.signal, body);
     } catch (err) {
-      this.#opts.observe?.('PutObjectCommand', (err as Error).name, seconds());
+      this.#opts.hooks.observe?.('PutObjectCommand', (err as Error).name, seconds());
+      this.#failed('PutObjectCommand', err);
       throw mapS3Error(err, { bucket, key });
     }
     const status = res.statusCode ?? 0;
-    this.#opts.observe?.('PutObjectCommand', String(status), seconds());
+    this.#opts.hooks.observe?.('PutObjectCommand', String(status), seconds());
+    this.#opts.hooks.reached?.(true);
     if (status === 200) {
       res.resume();
       return { etag: unquote(res.headers.etag) };
     }
-    throw s3Failure(await errorCode(res, 'PUT'), status, { bucket, key });
+    const code = await errorCode(res, 'PUT');
+    this.#opts.hooks.error?.('PutObjectCommand', code);
+    throw s3Failure(code, status, { bucket, key });
   }
 
   /** DELETE /{bucket}?notification: RGW removes a bucket's notification configuration this way (no SDK command). */
@@ -174,6 +183,13 @@ export class SignedRequests {
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return void res.resume();
     throw s3Failure(await errorCode(res, 'DELETE'), status, { bucket });
+  }
+
+  /** A request that got no answer: by its code for the metrics, and for the circuit when the endpoint was unreachable. */
+  #failed(operation: string, err: unknown) {
+    if (isAbort(err)) return;
+    this.#opts.hooks.error?.(operation, errorCodeOf(err));
+    if (isConnectionFailure(err)) this.#opts.hooks.reached?.(false);
   }
 
   #target(bucket: string, key: string): Target {

@@ -7,6 +7,16 @@ export const ErrorResponse = Type.Object(
     code: Type.String({ description: 'Stable error code; the list is in the components of this document', examples: ['S3GATE_BUCKET_NOT_FOUND'] }),
     error: Type.String({ description: 'HTTP reason phrase', examples: ['Not Found'] }),
     message: Type.String({ description: 'What went wrong and what to do about it' }),
+    upstream: Type.Optional(
+      Type.Object(
+        {
+          code: Type.String({ description: "S3's (or STS's) error code, or the network error" }),
+          message: Type.String(),
+          status: Type.Union([Type.Integer(), Type.Null()]),
+        },
+        { additionalProperties: false, description: "What the tenant's S3 endpoint answered (S3GATE_TENANT_VERIFICATION_FAILED)" },
+      ),
+    ),
   },
   { $id: 'ErrorResponse', additionalProperties: false },
 );

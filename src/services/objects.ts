@@ -4,6 +4,7 @@ import type { TenantPool } from '../s3/client-pool.js';
 import type { ByteRange, Conditions, DeleteManyResult, GetResult, HeadResult } from '../s3/object-store.js';
 import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
+import type { LimitService } from './limits.js';
 import { validateBucketName, validateKey, validateMetadata } from './validate.js';
 
 export const MAX_BATCH_DELETE = 1000;
@@ -62,6 +63,7 @@ export class ObjectService {
     private readonly pool: TenantPool,
     private readonly events: EventSink,
     private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
+    private readonly limits: Pick<LimitService, 'upload'>,
   ) {}
 
   /**
@@ -74,6 +76,7 @@ export class ObjectService {
     validateMetadata(metadata);
     const limit = ctx.tenant.limits.maxObjectSize;
     if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limit);
+    const releaseUpload = this.limits.upload(ctx.tenant);
     const abort = new AbortController();
     const onAbort = () => abort.abort(ctx.signal.reason);
     if (ctx.signal.aborted) onAbort();
@@ -109,6 +112,7 @@ export class ObjectService {
       throw streamError && (streamError as { code?: string }).code?.startsWith('S3GATE_') ? streamError : err;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
+      releaseUpload();
     }
   }
 

@@ -1,8 +1,9 @@
+import { createHash, X509Certificate } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { errors } from '../errors.js';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../lib/api-keys.js';
 import type { SecretBox } from '../lib/secretbox.js';
-import type { Tenant, TenantCreate, TenantPatch } from '../schema/tenants.js';
+import type { S3SettingsInput, Tenant, TenantCreate, TenantPatch } from '../schema/tenants.js';
 import type { TenantRow } from '../store/schema.js';
 import type { TenantRepo } from '../store/tenants.js';
 
@@ -20,11 +21,38 @@ export interface StaticCredentials {
   sessionToken?: string;
 }
 
+export interface AssumeRoleCredentials {
+  type: 'assumeRole';
+  roleArn: string;
+  externalId?: string;
+  sessionName?: string;
+  durationSeconds?: number;
+  source: Omit<StaticCredentials, 'type'> | 'default';
+  stsEndpoint?: string;
+}
+
+export type CredentialSettings = StaticCredentials | AssumeRoleCredentials | { type: 'default' };
+
+export interface ProxySettings {
+  /** May carry user:password: kept with the secrets. */
+  url: string;
+  noProxy: string[];
+}
+
+export interface TlsSettings {
+  caBundle?: string;
+  rejectUnauthorized: boolean;
+}
+
 export interface S3Settings {
   endpoint?: string;
   region: string;
   forcePathStyle: boolean;
-  credentials: StaticCredentials;
+  credentials: CredentialSettings;
+  proxy?: ProxySettings;
+  maxAttempts: number;
+  retryMode: 'standard' | 'adaptive';
+  tls?: TlsSettings;
 }
 
 /** A tenant with its secrets opened and its settings resolved against the defaults: what the pool uses. */
@@ -33,26 +61,57 @@ export interface ResolvedTenant {
   driver: 's3' | 'disk';
   s3?: S3Settings;
   pool: PoolSettings;
-  limits: { maxObjectSize: number };
+  limits: TenantLimits;
   version: number;
   createdAt: string;
   updatedAt: string;
 }
 
-interface StoredSettings {
-  s3?: { endpoint?: string; region: string; forcePathStyle: boolean; accessKeyId: string };
-  pool: Partial<PoolSettings>;
-  limits: { maxObjectSize?: number };
+/** Settings without secrets (readable in the database); tls and retries included. */
+interface StoredS3 {
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  maxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
+  tls?: TlsSettings;
+  /** Before credential sources: the static key id (its secret in StoredSecrets). */
+  accessKeyId?: string;
 }
 
+interface StoredSettings {
+  s3?: StoredS3;
+  pool: Partial<PoolSettings>;
+  limits: Partial<TenantLimits>;
+}
+
+/** Sealed with the master key. */
 interface StoredSecrets {
-  secretAccessKey: string;
+  credentials?: CredentialSettings;
+  proxy?: ProxySettings;
+  /** Before credential sources. */
+  secretAccessKey?: string;
   sessionToken?: string;
+}
+
+export interface TenantLimits {
+  maxObjectSize: number;
+  /** 0: no limit. */
+  requestsPerSecond: number;
+  burst: number;
+  /** 0: no cap. */
+  maxConcurrentUploads: number;
 }
 
 export interface TenantDefaults {
   pool: PoolSettings;
-  maxObjectSize: number;
+  limits: TenantLimits;
+  maxAttempts: number;
+  retryMode: 'standard' | 'adaptive';
+  /** Whether tenants may use the process's default AWS credential chain. */
+  allowDefaultCredentials: boolean;
+  /** Whether tenants may turn TLS certificate verification off. */
+  allowInsecureTls: boolean;
 }
 
 export interface TenantServiceOptions {
@@ -64,6 +123,9 @@ export interface TenantServiceOptions {
 }
 
 const NOT_FOUND = false as const;
+
+/** Checks settings before they are saved (?verify=true): throws when they do not work. */
+export type Verify = (tenant: ResolvedTenant) => Promise<void>;
 
 /** Tenants, their settings and API keys: validation, secrets at rest and in-memory lookups. */
 export class TenantService {
@@ -130,11 +192,12 @@ export class TenantService {
   }
 
   /** Creates a tenant with a first API key (given, as from a config file, or generated). */
-  async create(input: TenantCreate, opts: { apiKey?: string } = {}): Promise<{ tenant: Tenant; apiKey: string; apiKeyId: string }> {
+  async create(input: TenantCreate, opts: { apiKey?: string; verify?: Verify } = {}): Promise<{ tenant: Tenant; apiKey: string; apiKeyId: string }> {
     const driver = input.driver ?? (input.s3 ? 's3' : 'disk');
     const now = new Date().toISOString();
-    const row = this.#toRow(input.id, driver, input.s3, input.pool ?? {}, input.limits ?? {}, 1, now, now);
+    const row = this.#toRow(input.id, driver, input.s3 ? this.#s3From(input.s3, undefined) : undefined, input.pool ?? {}, input.limits ?? {}, 1, now, now);
     const key = opts.apiKey !== undefined ? this.#givenKey(opts.apiKey) : newApiKey();
+    await opts.verify?.(this.#resolve(row));
     const inserted = await this.#repo.insert(row, { id: key.id, tenant_id: row.id, hash: key.hash, created_at: now, revoked_at: null });
     if (!inserted) throw new errors.TenantExists(input.id);
     this.#changed(row.id);
@@ -142,34 +205,14 @@ export class TenantService {
   }
 
   /** Applies a partial change; new requests use the new settings at once, in-flight ones finish on the old. */
-  async patch(id: string, patch: TenantPatch): Promise<Tenant> {
+  async patch(id: string, patch: TenantPatch, opts: { verify?: Verify } = {}): Promise<Tenant> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const row = await this.#repo.get(id);
       if (!row) throw new errors.TenantNotFound(id);
       const current = this.#resolve(row);
       const stored = JSON.parse(row.settings) as StoredSettings;
       const driver = patch.driver ?? current.driver;
-      let s3: TenantCreate['s3'] | undefined;
-      if (patch.s3 || current.s3) {
-        const base = current.s3;
-        const p = patch.s3 ?? {};
-        const accessKeyId = p.accessKeyId ?? base?.credentials.accessKeyId;
-        const keyChanged = p.accessKeyId !== undefined && p.accessKeyId !== base?.credentials.accessKeyId;
-        if (keyChanged && p.secretAccessKey === undefined) {
-          throw new errors.InvalidTenant('s3.accessKeyId changed without s3.secretAccessKey; send both');
-        }
-        const secretAccessKey = p.secretAccessKey ?? base?.credentials.secretAccessKey;
-        if (!accessKeyId || !secretAccessKey) throw new errors.InvalidTenant('s3 needs accessKeyId and secretAccessKey');
-        const endpoint = 'endpoint' in p ? p.endpoint : base?.endpoint;
-        s3 = {
-          endpoint,
-          region: p.region ?? base?.region ?? 'us-east-1',
-          forcePathStyle: p.forcePathStyle ?? stored.s3?.forcePathStyle,
-          accessKeyId,
-          secretAccessKey,
-          sessionToken: keyChanged ? p.sessionToken : (p.sessionToken ?? base?.credentials.sessionToken),
-        };
-      }
+      const s3 = patch.s3 ? this.#s3From(patch.s3, current.s3) : current.s3;
       const next = this.#toRow(
         id,
         driver,
@@ -180,6 +223,7 @@ export class TenantService {
         row.created_at,
         new Date().toISOString(),
       );
+      await opts.verify?.(this.#resolve(next));
       if (await this.#repo.update(next, row.version)) {
         this.#changed(id);
         return this.toPublic(this.#resolve(next));
@@ -222,14 +266,58 @@ export class TenantService {
     return {
       id: t.id,
       driver: t.driver,
-      ...(t.s3 && {
-        s3: { endpoint: t.s3.endpoint ?? null, region: t.s3.region, forcePathStyle: t.s3.forcePathStyle, accessKeyId: t.s3.credentials.accessKeyId },
-      }),
+      ...(t.s3 && { s3: publicS3(t.s3) }),
       pool: t.pool,
       limits: t.limits,
       version: t.version,
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
+    };
+  }
+
+  /**
+   * The S3 settings an input asks for, over the current ones (for a PATCH): credentials are given
+   * whole (credentials, or accessKeyId + secretAccessKey); everything else changes field by field.
+   */
+  #s3From(input: S3SettingsInput, base: S3Settings | undefined): S3Settings {
+    let credentials: CredentialSettings | undefined = base?.credentials;
+    if (input.credentials) {
+      if (input.accessKeyId !== undefined || input.secretAccessKey !== undefined || input.sessionToken !== undefined) {
+        throw new errors.InvalidTenant('give s3.credentials or s3.accessKeyId/secretAccessKey, not both');
+      }
+      const c = input.credentials;
+      credentials = c.type === 'assumeRole' ? { ...c, source: c.source === 'default' ? 'default' : withoutType(c.source) } : c;
+    } else if (input.accessKeyId !== undefined || input.secretAccessKey !== undefined || input.sessionToken !== undefined) {
+      const current = base?.credentials.type === 'static' ? base.credentials : undefined;
+      const accessKeyId = input.accessKeyId ?? current?.accessKeyId;
+      const keyChanged = input.accessKeyId !== undefined && input.accessKeyId !== current?.accessKeyId;
+      if (keyChanged && input.secretAccessKey === undefined) throw new errors.InvalidTenant('s3.accessKeyId changed without s3.secretAccessKey; send both');
+      const secretAccessKey = input.secretAccessKey ?? current?.secretAccessKey;
+      if (!accessKeyId || !secretAccessKey) throw new errors.InvalidTenant('s3 needs accessKeyId and secretAccessKey, or credentials');
+      const sessionToken = keyChanged ? input.sessionToken : (input.sessionToken ?? current?.sessionToken);
+      credentials = { type: 'static', accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) };
+    }
+    if (!credentials) throw new errors.InvalidTenant('s3 needs credentials: accessKeyId and secretAccessKey, or credentials { type: static | assumeRole | default }');
+    const usesDefault = credentials.type === 'default' || (credentials.type === 'assumeRole' && credentials.source === 'default');
+    if (usesDefault && !this.#defaults.allowDefaultCredentials) {
+      throw new errors.InvalidTenant("credentials from the default provider chain would lend the gateway's own AWS identity to this tenant; an operator must allow them with S3GATE_ALLOW_DEFAULT_CREDENTIALS=true");
+    }
+    const endpoint = 'endpoint' in input ? input.endpoint?.replace(/\/+$/, '') : base?.endpoint;
+    const tls = input.tls === null ? undefined : input.tls ? { ...base?.tls, ...input.tls, rejectUnauthorized: input.tls.rejectUnauthorized ?? base?.tls?.rejectUnauthorized ?? true } : base?.tls;
+    if (tls?.rejectUnauthorized === false && !this.#defaults.allowInsecureTls) {
+      throw new errors.InvalidTenant('s3.tls.rejectUnauthorized: false turns certificate checks off; an operator must allow it with S3GATE_ALLOW_INSECURE_TLS=true (or give s3.tls.caBundle instead)');
+    }
+    if (tls?.caBundle) checkPem(tls.caBundle);
+    const proxy = input.proxy === null ? undefined : input.proxy ? { url: input.proxy.url, noProxy: input.proxy.noProxy ?? [] } : base?.proxy;
+    return {
+      ...(endpoint && { endpoint }),
+      region: input.region ?? base?.region ?? 'us-east-1',
+      forcePathStyle: input.forcePathStyle ?? base?.forcePathStyle ?? Boolean(endpoint),
+      credentials,
+      ...(proxy && { proxy }),
+      maxAttempts: input.maxAttempts ?? base?.maxAttempts ?? this.#defaults.maxAttempts,
+      retryMode: input.retryMode ?? base?.retryMode ?? this.#defaults.retryMode,
+      ...(tls && { tls }),
     };
   }
 
@@ -246,24 +334,20 @@ export class TenantService {
   #toRow(
     id: string,
     driver: 's3' | 'disk',
-    s3: TenantCreate['s3'],
+    s3: S3Settings | undefined,
     pool: Partial<PoolSettings>,
-    limits: { maxObjectSize?: number },
+    limits: Partial<TenantLimits>,
     version: number,
     createdAt: string,
     updatedAt: string,
   ): TenantRow {
-    if (driver === 's3' && !s3) throw new errors.InvalidTenant("driver 's3' needs s3 settings (endpoint, region, accessKeyId, secretAccessKey)");
+    if (driver === 's3' && !s3) throw new errors.InvalidTenant("driver 's3' needs s3 settings (endpoint, region and credentials)");
     const settings: StoredSettings = { pool, limits };
     let secrets: StoredSecrets | undefined;
     if (s3) {
-      settings.s3 = {
-        ...(s3.endpoint && { endpoint: s3.endpoint.replace(/\/+$/, '') }),
-        region: s3.region ?? 'us-east-1',
-        forcePathStyle: s3.forcePathStyle ?? Boolean(s3.endpoint),
-        accessKeyId: s3.accessKeyId,
-      };
-      secrets = { secretAccessKey: s3.secretAccessKey, ...(s3.sessionToken && { sessionToken: s3.sessionToken }) };
+      const { credentials, proxy, ...rest } = s3;
+      settings.s3 = rest;
+      secrets = { credentials, ...(proxy && { proxy }) };
     }
     return {
       id,
@@ -282,20 +366,93 @@ export class TenantService {
     return {
       id: row.id,
       driver: row.driver,
-      ...(settings.s3 &&
-        secrets && {
-          s3: {
-            ...(settings.s3.endpoint && { endpoint: settings.s3.endpoint }),
-            region: settings.s3.region,
-            forcePathStyle: settings.s3.forcePathStyle,
-            credentials: { type: 'static' as const, accessKeyId: settings.s3.accessKeyId, ...secrets },
-          },
-        }),
+      ...(settings.s3 && secrets && { s3: this.#openS3(settings.s3, secrets) }),
       pool: { ...this.#defaults.pool, ...settings.pool },
-      limits: { maxObjectSize: settings.limits.maxObjectSize ?? this.#defaults.maxObjectSize },
+      limits: this.#limits(settings.limits),
       version: row.version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
   }
+
+  /** A tenant's own limits over the defaults; a tenant that sets only a rate gets a burst of twice it. */
+  #limits(own: Partial<TenantLimits>): TenantLimits {
+    const d = this.#defaults.limits;
+    const requestsPerSecond = own.requestsPerSecond ?? d.requestsPerSecond;
+    const burst = own.burst ?? (own.requestsPerSecond !== undefined ? Math.max(1, Math.ceil(2 * requestsPerSecond)) : d.burst);
+    return { maxObjectSize: own.maxObjectSize ?? d.maxObjectSize, requestsPerSecond, burst, maxConcurrentUploads: own.maxConcurrentUploads ?? d.maxConcurrentUploads };
+  }
+
+  #openS3(stored: StoredS3, secrets: StoredSecrets): S3Settings {
+    const { accessKeyId, ...rest } = stored;
+    // Rows written before credential sources keep a static key in two halves.
+    const credentials: CredentialSettings = secrets.credentials ?? {
+      type: 'static',
+      accessKeyId: accessKeyId ?? '',
+      secretAccessKey: secrets.secretAccessKey ?? '',
+      ...(secrets.sessionToken && { sessionToken: secrets.sessionToken }),
+    };
+    return {
+      ...rest,
+      credentials,
+      ...(secrets.proxy && { proxy: secrets.proxy }),
+      maxAttempts: stored.maxAttempts ?? this.#defaults.maxAttempts,
+      retryMode: stored.retryMode ?? this.#defaults.retryMode,
+    };
+  }
+}
+
+const withoutType = ({ accessKeyId, secretAccessKey, sessionToken }: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => ({
+  accessKeyId,
+  secretAccessKey,
+  ...(sessionToken && { sessionToken }),
+});
+
+function checkPem(pem: string) {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new errors.InvalidTenant('s3.tls.caBundle must hold PEM certificates (-----BEGIN CERTIFICATE-----…)');
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw new errors.InvalidTenant(`s3.tls.caBundle holds a certificate that cannot be read: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** A URL without its password. */
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+function publicS3(s3: S3Settings): NonNullable<Tenant['s3']> {
+  const c = s3.credentials;
+  return {
+    endpoint: s3.endpoint ?? null,
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(c.type === 'static' && { accessKeyId: c.accessKeyId }),
+    credentials:
+      c.type === 'static'
+        ? { type: 'static', accessKeyId: c.accessKeyId }
+        : c.type === 'default'
+          ? { type: 'default' }
+          : {
+              type: 'assumeRole',
+              roleArn: c.roleArn,
+              ...(c.sessionName && { sessionName: c.sessionName }),
+              ...(c.durationSeconds && { durationSeconds: c.durationSeconds }),
+              ...(c.stsEndpoint && { stsEndpoint: c.stsEndpoint }),
+              externalId: Boolean(c.externalId),
+              source: c.source === 'default' ? 'default' : { accessKeyId: c.source.accessKeyId },
+            },
+    ...(s3.proxy && { proxy: { url: redactUrl(s3.proxy.url), noProxy: s3.proxy.noProxy } }),
+    maxAttempts: s3.maxAttempts,
+    retryMode: s3.retryMode,
+    ...(s3.tls && {
+      tls: { ...(s3.tls.caBundle && { caBundleSha256: createHash('sha256').update(s3.tls.caBundle).digest('hex') }), rejectUnauthorized: s3.tls.rejectUnauthorized },
+    }),
+  };
 }

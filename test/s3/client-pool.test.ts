@@ -6,22 +6,25 @@ import type { ResolvedTenant } from '../../src/services/tenants.js';
 // The pool's own bookkeeping, with stores that record their lifecycle (no S3 behaviour is claimed here;
 // the S3 side of the pool is tested against RGW in pool-isolation.test.ts and admin.test.ts).
 function tenant(id: string, version = 1, maxSockets = 2, maxQueue = 1): ResolvedTenant {
-  return { id, driver: 'disk', pool: { maxSockets, maxQueue, connectTimeoutMs: 1, requestTimeoutMs: 1 }, limits: { maxObjectSize: 1 }, version, createdAt: '', updatedAt: '' };
+  return { id, driver: 'disk', pool: { maxSockets, maxQueue, connectTimeoutMs: 1, requestTimeoutMs: 1 }, limits: { maxObjectSize: 1, requestsPerSecond: 0, burst: 1, maxConcurrentUploads: 0 }, version, createdAt: '', updatedAt: '' };
 }
 
-function recordingPool(opts: { maxTenants?: number; idleMs?: number } = {}) {
+function recordingPool(opts: { maxTenants?: number; idleMs?: number; cooldownMs?: number } = {}) {
   const created: string[] = [];
   const closed: string[] = [];
+  const reached = new Map<string, (ok: boolean) => void>();
   const pool = new TenantPool({
     maxTenants: opts.maxTenants ?? 10,
     idleMs: opts.idleMs ?? 60_000,
-    factory: (t) => {
+    circuit: { failures: 3, cooldownMs: opts.cooldownMs ?? 60_000 },
+    factory: (t, report) => {
       const name = `${t.id}@${t.version}`;
       created.push(name);
+      reached.set(t.id, report);
       return { stats: () => ({ inUse: 0, free: 0, queued: 0 }), close: async () => void closed.push(name) } as unknown as ObjectStore;
     },
   });
-  return { pool, created, closed };
+  return { pool, created, closed, reached };
 }
 
 t.test('concurrent first requests of a tenant share one client', async (t) => {
@@ -102,4 +105,40 @@ t.test('close() closes every client and refuses new requests', async (t) => {
   await pool.close();
   t.same(closed.sort(), ['a@1', 'b@1']);
   t.throws(() => pool.lease(tenant('a')), { code: 'S3GATE_SHUTTING_DOWN' });
+});
+
+t.test("a tenant's circuit opens after consecutive connection failures, fails fast, then lets one probe through", async (t) => {
+  const { pool, reached } = recordingPool({ cooldownMs: 100 });
+  t.teardown(() => pool.close());
+  const a = tenant('a', 1, 10, 10);
+  for (let i = 0; i < 3; i++) {
+    const lease = pool.lease(a);
+    reached.get('a')!(false);
+    lease.release();
+  }
+  const refused = (() => {
+    try {
+      pool.lease(a);
+    } catch (err) {
+      return err as { code: string; headers: Record<string, string> };
+    }
+  })();
+  t.equal(refused?.code, 'S3GATE_TENANT_UNAVAILABLE');
+  t.equal(refused?.headers['retry-after'], '1');
+  pool.lease(tenant('b', 1, 10, 10)).release();
+  t.pass('another tenant is admitted meanwhile');
+  await new Promise((r) => setTimeout(r, 120));
+  const probe = pool.lease(a);
+  t.throws(() => pool.lease(a), { code: 'S3GATE_TENANT_UNAVAILABLE' }, 'only one probe at a time');
+  probe.release();
+  const second = pool.lease(a);
+  t.pass('a probe that made no S3 request frees the slot for another');
+  reached.get('a')!(true);
+  second.release();
+  t.equal(pool.circuit('a').state, 'closed', 'an answer closes the circuit');
+  pool.lease(a).release();
+  for (let i = 0; i < 2; i++) reached.get('a')!(false);
+  reached.get('a')!(true);
+  reached.get('a')!(false);
+  t.equal(pool.circuit('a').state, 'closed', 'failures must be consecutive');
 });

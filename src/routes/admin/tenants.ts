@@ -1,10 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../../schema/common.js';
-import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantPatch, TenantWithKey } from '../../schema/tenants.js';
+import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantWithKey } from '../../schema/tenants.js';
+import type { ResolvedTenant } from '../../services/tenants.js';
 import { requireAdmin } from '../../plugins/auth.js';
 
 const IdParams = Type.Object({ id: Type.String() });
+const VerifyQuery = Type.Object({
+  verify: Type.Optional(Type.Boolean({ description: 'Check the S3 settings with one cheap S3 call (ListBuckets) first: 422 with S3\'s answer, and nothing saved, when they do not work' })),
+});
 const tags = ['admin'];
 const security = [{ adminToken: [] }];
 
@@ -14,9 +18,20 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/tenants',
-    { schema: { operationId: 'createTenant', tags, security, summary: 'Create a tenant and its first API key (shown once)', body: TenantCreate, response: responses({ 201: TenantWithKey }) } },
+    {
+      schema: {
+        operationId: 'createTenant',
+        tags,
+        security,
+        summary: 'Create a tenant and its first API key (shown once)',
+        querystring: VerifyQuery,
+        body: TenantCreate,
+        response: responses({ 201: TenantWithKey }),
+      },
+    },
     async (request, reply) => {
-      const { tenant, apiKey, apiKeyId } = await app.tenants.create(request.body);
+      const verify = request.query.verify ? (t: ResolvedTenant) => app.connections.verify(t) : undefined;
+      const { tenant, apiKey, apiKeyId } = await app.tenants.create(request.body, { verify });
       return reply.code(201).send({ ...tenant, apiKey, apiKeyId });
     },
   );
@@ -42,11 +57,12 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Change settings; new requests use them at once, in-flight ones finish on the old client',
         params: IdParams,
+        querystring: VerifyQuery,
         body: TenantPatch,
         response: responses({ 200: Type.Ref(Tenant) }),
       },
     },
-    async (request) => app.tenants.patch(request.params.id, request.body),
+    async (request) => app.tenants.patch(request.params.id, request.body, { verify: request.query.verify ? (t) => app.connections.verify(t) : undefined }),
   );
 
   app.delete(
@@ -98,6 +114,21 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const tenant = await app.tenants.resolve(request.params.id);
       return reply.code(201).send(await app.ingest.rotateToken(tenant.id));
     },
+  );
+
+  app.get(
+    '/tenants/:id/health',
+    {
+      schema: {
+        operationId: 'getTenantHealth',
+        tags,
+        security,
+        summary: "One cheap S3 call (ListBuckets) with the tenant's settings, even while its circuit is open: its latency and error, and the circuit's state",
+        params: IdParams,
+        response: responses({ 200: TenantHealth }),
+      },
+    },
+    async (request) => app.connections.health(await app.tenants.resolve(request.params.id)),
   );
 
   app.get(

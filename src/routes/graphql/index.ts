@@ -27,11 +27,13 @@ interface FormattedError {
  * (authorization, CSRF, syntax, validation) keep their HTTP status; errors of a field answer 200
  * with the rest of the data, as GraphQL over HTTP says.
  */
-function formatErrors(execution: { data?: unknown; errors: readonly GraphQLError[] }, context: { reply?: { log: FastifyInstance['log'] }; app: FastifyInstance }) {
+function formatErrors(execution: { data?: unknown; errors: readonly GraphQLError[] }, context: { reply?: { log: FastifyInstance['log']; header(name: string, value: string): unknown }; app: FastifyInstance }) {
   const log = context.reply?.log ?? context.app.log;
   let status: number | undefined;
   const out: FormattedError[] = [];
   const add = (err: GatewayError, from?: GraphQLError) => {
+    // Retry-After and RateLimit-* of a refusal (429, 503) go with GraphQL's answer as with REST's.
+    if (!from?.path) for (const [name, value] of Object.entries(err.headers ?? {})) context.reply?.header(name, value);
     if (err.statusCode >= 500) log.error({ err: from?.originalError ?? err }, 'graphql request failed');
     // A field's error answers 200; the request's own error (no path) sets the status.
     if (!from?.path) status ??= err.statusCode;
@@ -166,7 +168,12 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     closing = true;
   });
   app.addHook('onClose', async () => {
-    if (emitter) await new Promise<void>((resolve) => emitter.close(() => resolve()));
+    if (!emitter) return;
+    // quit() waits for Redis to answer; a Redis that is down never does.
+    const connections = emitter as unknown as { subConn: { disconnect(): void }; pubConn: { disconnect(): void } };
+    await Promise.race([new Promise<void>((resolve) => emitter.close(() => resolve())), new Promise((r) => setTimeout(r, 1000).unref())]);
+    connections.subConn.disconnect();
+    connections.pubConn.disconnect();
   });
 }
 

@@ -113,6 +113,9 @@ class DiskStore implements ObjectStore {
     return { inUse: 0, free: 0, queued: 0 };
   }
 
+  /** The local disk is always there. */
+  async check(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   #requireBucket(bucket: string) {

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -27,7 +27,6 @@ import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/clie
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../errors.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
-import { httpStatusOf, mapS3Error } from '../map-error.js';
 import type {
   BucketInfo,
   ByteRange,
@@ -46,6 +45,10 @@ import type {
 } from '../object-store.js';
 import { take } from '../../lib/take.js';
 import { SignedRequests } from '../signed-requests.js';
+import { credentialProvider } from '../credentials.js';
+import { tenantAgents } from '../network.js';
+import { errorCodeOf, httpStatusOf, isAbort, isConnectionFailure, mapS3Error } from '../map-error.js';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../ranges.js';
 
 export interface UploadSettings {
@@ -66,6 +69,26 @@ const NOTIFICATION_ID = 's3gate';
 
 /** Called once per S3 request (after retries) with its command name, HTTP status and duration. */
 export type S3Observer = (operation: string, status: string, seconds: number) => void;
+
+/** What a tenant's S3 requests report, for metrics and its circuit breaker. */
+export interface DriverHooks {
+  observe?: S3Observer;
+  /** A failed S3 request, by its S3 error code (NoSuchKey, SlowDown) or network error code (ECONNREFUSED). */
+  error?: (operation: string, code: string) => void;
+  /** false when the endpoint could not be reached at all (no HTTP answer), true when it answered. */
+  reached?: (ok: boolean) => void;
+}
+
+export interface DriverOptions {
+  upload: UploadSettings;
+  hooks?: DriverHooks;
+  /** Whether tenants may use the default AWS credential chain. */
+  allowDefaultCredentials: boolean;
+  /** Temporary credentials are refreshed this long before they expire. */
+  refreshBeforeMs: number;
+  /** Counts refreshes of temporary credentials. */
+  onCredentialRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
+}
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
 
@@ -99,28 +122,40 @@ export class S3Driver implements ObjectStore {
   readonly #isAws: boolean;
   readonly #region: string;
   readonly #fast: SignedRequests;
-  readonly #clientConfig: { region: string; endpoint?: string; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }; requestHandler: NodeHttpHandler };
+  readonly #clientConfig: { region: string; endpoint?: string; credentials: AwsCredentialIdentityProvider; requestHandler: NodeHttpHandler; maxAttempts: number; retryMode: string };
   #snsClient: SNSClient | undefined;
 
-  constructor(tenant: ResolvedTenant, upload: UploadSettings, observe?: S3Observer) {
+  constructor(tenant: ResolvedTenant, opts: DriverOptions) {
     const s3 = tenant.s3;
     if (!s3) throw new Error(`tenant ${tenant.id} has no s3 settings`);
-    const agentOpts = { keepAlive: true, maxSockets: tenant.pool.maxSockets, maxFreeSockets: tenant.pool.maxSockets, scheduling: 'lifo' as const };
-    this.#httpAgent = new http.Agent(agentOpts);
-    this.#httpsAgent = new https.Agent(agentOpts);
-    this.#upload = upload;
+    const agents = tenantAgents(s3, tenant.pool);
+    this.#httpAgent = agents.http;
+    this.#httpsAgent = agents.https;
+    this.#upload = opts.upload;
     this.#isAws = !s3.endpoint;
     this.#region = s3.region;
+    const requestHandler = new NodeHttpHandler({
+      httpAgent: this.#httpAgent,
+      httpsAgent: this.#httpsAgent,
+      connectionTimeout: tenant.pool.connectTimeoutMs,
+      requestTimeout: tenant.pool.requestTimeoutMs,
+    });
+    const credentials = credentialProvider(s3.credentials, {
+      tenantId: tenant.id,
+      region: s3.region,
+      endpoint: s3.endpoint,
+      requestHandler,
+      allowDefault: opts.allowDefaultCredentials,
+      refreshBeforeMs: opts.refreshBeforeMs,
+      onRefresh: opts.onCredentialRefresh,
+    });
     this.#clientConfig = {
       region: s3.region,
       ...(s3.endpoint && { endpoint: s3.endpoint }),
-      credentials: { accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey, sessionToken: s3.credentials.sessionToken },
-      requestHandler: new NodeHttpHandler({
-        httpAgent: this.#httpAgent,
-        httpsAgent: this.#httpsAgent,
-        connectionTimeout: tenant.pool.connectTimeoutMs,
-        requestTimeout: tenant.pool.requestTimeoutMs,
-      }),
+      credentials,
+      requestHandler,
+      maxAttempts: s3.maxAttempts,
+      retryMode: s3.retryMode,
     };
     this.client = new S3Client({
       ...this.#clientConfig,
@@ -129,32 +164,48 @@ export class S3Driver implements ObjectStore {
       // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 3,
     });
+    const hooks = opts.hooks ?? {};
     this.#fast = new SignedRequests({
       s3,
+      credentials,
       httpAgent: this.#httpAgent,
       httpsAgent: this.#httpsAgent,
       connectTimeoutMs: tenant.pool.connectTimeoutMs,
       requestTimeoutMs: tenant.pool.requestTimeoutMs,
-      observe,
+      hooks,
     });
-    if (observe) {
-      this.client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const start = process.hrtime.bigint();
-          const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
-          try {
-            const out = await next(args);
-            observe(context.commandName ?? 'unknown', String((out.response as { statusCode?: number }).statusCode ?? 200), seconds());
-            return out;
-          } catch (err) {
-            observe(context.commandName ?? 'unknown', String(httpStatusOf(err) ?? (err as Error).name), seconds());
-            throw err;
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const start = process.hrtime.bigint();
+        const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+        const operation = context.commandName ?? 'unknown';
+        try {
+          const out = await next(args);
+          hooks.observe?.(operation, String((out.response as { statusCode?: number }).statusCode ?? 200), seconds());
+          hooks.reached?.(true);
+          return out;
+        } catch (err) {
+          const status = httpStatusOf(err);
+          hooks.observe?.(operation, String(status ?? (err as Error).name), seconds());
+          if (!isAbort(err)) {
+            hooks.error?.(operation, errorCodeOf(err));
+            if (status !== undefined) hooks.reached?.(true);
+            else if (isConnectionFailure(err)) hooks.reached?.(false);
           }
-        },
-        { step: 'initialize', name: 's3gateMetrics' },
-      );
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 's3gateMetrics' },
+    );
+  }
+
+  /** One cheap request that needs working credentials: ListBuckets. */
+  async check(ctx: OpContext): Promise<void> {
+    try {
+      await this.client.send(new ListBucketsCommand({}), { abortSignal: ctx.signal });
+    } catch (err) {
+      throw mapS3Error(err, {});
     }
   }
 

@@ -1,0 +1,71 @@
+import { errors, type GatewayError } from '../errors.js';
+import type { TenantPool } from '../s3/client-pool.js';
+import type { ResolvedTenant } from './tenants.js';
+
+/** What an S3 endpoint answered, for an operator: its error code, message and HTTP status. */
+export interface UpstreamFailure {
+  code: string;
+  message: string;
+  status: number | null;
+}
+
+export interface TenantHealth {
+  tenant: string;
+  driver: 's3' | 'disk';
+  ok: boolean;
+  latencyMs: number;
+  checkedAt: string;
+  error: (UpstreamFailure & { gatewayCode: string }) | null;
+  circuit: { state: 'closed' | 'open' | 'half-open'; consecutiveFailures: number };
+}
+
+/** The S3 side of a failure: the endpoint's own code and message (the gateway's error keeps it as cause). */
+export function upstreamOf(err: unknown): UpstreamFailure {
+  let e = err as (Error & { code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } }) | undefined;
+  while (e?.code?.startsWith('S3GATE_') && e.cause) e = e.cause as typeof e;
+  return {
+    code: e?.$metadata?.httpStatusCode !== undefined ? e.name : (e?.code ?? e?.name ?? 'Unknown'),
+    message: e?.message ?? String(err),
+    status: e?.$metadata?.httpStatusCode ?? null,
+  };
+}
+
+/** Checks of a tenant's connection: one cheap S3 call, for health and to verify settings before saving them. */
+export class ConnectionService {
+  constructor(private readonly pool: TenantPool) {}
+
+  /** Always runs the call, even while the tenant's circuit is open: an operator wants to know now. */
+  async health(tenant: ResolvedTenant): Promise<TenantHealth> {
+    const start = performance.now();
+    let error: TenantHealth['error'] = null;
+    const lease = this.pool.lease(tenant, { bypassCircuit: true });
+    try {
+      await lease.store.check({ signal: AbortSignal.timeout(tenant.pool.requestTimeoutMs) });
+    } catch (err) {
+      error = { ...upstreamOf(err), gatewayCode: (err as GatewayError).code ?? 'S3GATE_INTERNAL' };
+    } finally {
+      lease.release();
+    }
+    const circuit = this.pool.circuit(tenant.id);
+    return {
+      tenant: tenant.id,
+      driver: tenant.driver,
+      ok: error === null,
+      latencyMs: Math.round((performance.now() - start) * 10) / 10,
+      checkedAt: new Date().toISOString(),
+      error,
+      circuit: { state: circuit.state, consecutiveFailures: circuit.consecutiveFailures },
+    };
+  }
+
+  /** Throws TenantVerificationFailed (422) with S3's answer when the settings do not work. */
+  async verify(tenant: ResolvedTenant): Promise<void> {
+    if (tenant.driver !== 's3') return;
+    try {
+      await this.pool.detached(tenant, (store) => store.check({ signal: AbortSignal.timeout(tenant.pool.requestTimeoutMs) }));
+    } catch (err) {
+      const upstream = upstreamOf(err);
+      throw Object.assign(new errors.TenantVerificationFailed(`${upstream.code}: ${upstream.message}`, { cause: err }), { upstream });
+    }
+  }
+}
