@@ -132,6 +132,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     graphiql: true,
     validationRules: [depthLimit(cfg.maxDepth)],
     allowBatchedQueries: false,
+    jit: 1,
     // A request with an Authorization header (not CORS-safelisted) or a WebSocket handshake key cannot
     // be forged by a form or a simple cross-site request: a browser preflights those first.
     csrfPrevention: { requiredHeaders: ['authorization', 'sec-websocket-key', 'x-mercurius-operation-name', 'mercurius-require-preflight'] },

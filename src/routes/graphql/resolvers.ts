@@ -98,10 +98,11 @@ const withSecret = ({ secret, ...webhook }: Webhook & { secret: string }) => ({ 
  * validation, limits, error codes, events and metrics.
  */
 export function resolvers(app: FastifyInstance, maxContentBytes: number): IResolvers<unknown, GraphqlContext> {
+  // Not async: a listed object has these already; no promise per field of a 1000-object page.
   const objectField =
     <K extends 'size' | 'etag' | 'lastModified'>(field: K) =>
-    async (node: ObjectNode, _args: unknown, c: GraphqlContext) =>
-      node[field] ?? (await c.lookups.info(node))[field];
+    (node: ObjectNode, _args: unknown, c: GraphqlContext) =>
+      node[field] ?? c.lookups.info(node).then((info) => info[field]);
 
   /** null for an absent key; S3's HEAD cannot tell an absent bucket, so a miss asks once more. */
   const findObject = async (c: GraphqlContext, bucket: string, key: string) => {
