@@ -118,3 +118,27 @@ export async function httpsFront(t: Teardown, tls: { cert: string; key: string }
   t.teardown(() => (server.closeAllConnections(), closeServer(server)));
   return { url: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}` };
 }
+
+/**
+ * An endpoint that never completes a TCP handshake: a listening socket that never accepts, whose
+ * accept queue is full, so the kernel drops further SYNs (the connection attempt hangs, as to a
+ * host behind a black-holing firewall). Node accepts on its own, so the listener is a python3 process.
+ */
+export async function unconnectableEndpoint(t: Teardown): Promise<{ url: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('python3', ['-c', 'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => child.kill());
+  const port = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim()))));
+  // Fill the accept queue (never accepted): further connection attempts get no answer.
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    fillers.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  t.teardown(() => fillers.forEach((s) => s.destroy()));
+  return { url: `http://127.0.0.1:${port}` };
+}

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { admin, bearer, createTenant, tempDir, testApp } from '../helpers/app.js';
-import { failingEndpoint, forwardProxy, httpsFront, privateCa } from '../helpers/net.js';
+import { failingEndpoint, forwardProxy, httpsFront, privateCa, unconnectableEndpoint } from '../helpers/net.js';
 import { rgwEndpoint, rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 import { stallingEndpoint } from '../helpers/stall.js';
 
@@ -48,6 +48,17 @@ t.test('network settings', async (t) => {
     const res = await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects/k', headers: bearer(key) });
     t.equal(res.statusCode, 504);
     t.equal(res.json().code, 'S3GATE_UPSTREAM_TIMEOUT');
+  });
+
+  // requestTimeoutMs is a minute: only the connect timeout can answer within the test's 20 s.
+  t.test('connectTimeoutMs: an endpoint that never completes the handshake answers 504 soon', { timeout: 20_000 }, async (t) => {
+    const blackhole = await unconnectableEndpoint(t);
+    const key = await createTenant(app, { id: 'unconnectable', s3: { ...rgwSettings(user), endpoint: blackhole.url, maxAttempts: 1 }, pool: { connectTimeoutMs: 300, requestTimeoutMs: 60_000 } });
+    const res = await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects/k', headers: bearer(key) });
+    t.equal(res.statusCode, 504);
+    t.equal(res.json().code, 'S3GATE_UPSTREAM_TIMEOUT');
+    const listed = await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects', headers: bearer(key) });
+    t.equal(listed.statusCode, 504, 'through the SDK as well');
   });
 
   t.test('maxAttempts bounds the attempts of a retryable request, on the hot path and through the SDK', async (t) => {
