@@ -119,6 +119,24 @@ for (const driver of ['s3', 'disk'] as const) {
       if (driver === 's3') t.equal((await metric()) - before, 6, 'one HEAD per object for both fields');
     });
 
+    t.test('a bucket asked only for its objects is listed with one S3 call, and is null when absent', async (t) => {
+      const count = async (operation: string) => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('s3gate_s3_request_duration_seconds_count{') && l.includes('tenant="gq"') && l.includes(`operation="${operation}"`));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      const q = `query($b: String!, $f: Int) { bucket(name: $b) { name objects(prefix: "list/", first: $f) { edges { node { key } } } } }`;
+      const before = driver === 's3' ? [await count('HeadBucketCommand'), await count('ListObjectsV2Command')] : [0, 0];
+      for (let i = 0; i < 2; i++) {
+        const res = await gql(q, { b: bucket, f: 2 });
+        t.equal(res.data!.bucket.objects.edges.length, 2);
+      }
+      if (driver === 's3') t.same([await count('HeadBucketCommand'), await count('ListObjectsV2Command')], [before[0], before[1] + 2], 'no HeadBucket, one listing per query');
+      t.same(await gql(q, { b: uniqueBucket('absent'), f: 2 }), { status: 200, data: { bucket: null } }, 'an absent bucket is null, without an error');
+      const bad = await gql(q, { b: bucket, f: 5000 });
+      t.same(bad.errors!.map((e) => [e.extensions.code, e.path]), [['S3GATE_VALIDATION', ['bucket', 'objects']]], "a bad argument is still the listing's error");
+    });
+
     t.test('copyObject and moveObject answer the new object; deleteObject(s) report what they did', async (t) => {
       const copy = await gql(
         `mutation($b: String!) { copyObject(source: {bucket: $b, key: "docs/a.txt"}, destination: {bucket: $b, key: "docs/copy.txt"}) { key size etag contentType } }`,

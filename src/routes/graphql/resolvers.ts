@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
+import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { errors, isGatewayError } from '../../errors.js';
-import type { BucketInfo, ObjectInfo } from '../../s3/object-store.js';
+import type { BucketInfo, ListResult, ObjectInfo } from '../../s3/object-store.js';
 import type { RequestContext } from '../../services/context.js';
 import { filterMatches, typeMatches, validatePatterns, type ObjectEvent } from '../../services/events.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
@@ -104,6 +105,14 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number): IResol
     (node: ObjectNode, _args: unknown, c: GraphqlContext) =>
       node[field] ?? c.lookups.info(node).then((info) => info[field]);
 
+  // async: a bad argument rejects the listing's promise, so it surfaces at the objects field.
+  const listObjects = async (c: GraphqlContext, bucket: string, args: ListArgs) =>
+    app.buckets.listObjects(c.ctx, bucket, {
+      ...present({ prefix: args.prefix, delimiter: args.delimiter }),
+      ...listPosition(args.after),
+      limit: pageSize(args.first, 100),
+    });
+
   /** null for an absent key; S3's HEAD cannot tell an absent bucket, so a miss asks once more. */
   const findObject = async (c: GraphqlContext, bucket: string, key: string) => {
     const head = await orNull(app.objects.head(c.ctx, bucket, key), 'S3GATE_OBJECT_NOT_FOUND');
@@ -119,7 +128,18 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number): IResol
 
     Query: {
       buckets: async (_root, _args, c) => (c.bucketList ??= app.buckets.list(c.ctx)),
-      bucket: async (_root, { name }: { name: string }, c) => ((await app.buckets.exists(c.ctx, name)) ? { name } : null),
+      bucket: async (_root, { name }: { name: string }, c, info: GraphQLResolveInfo) => {
+        // Asked only for its objects: the listing itself tells whether the bucket exists (one S3 call, not two).
+        const args = soleListingArgs(info);
+        if (!args) return (await app.buckets.exists(c.ctx, name)) ? { name } : null;
+        const page = listObjects(c, name, args);
+        try {
+          await page;
+        } catch (err) {
+          if ((err as { code?: string }).code === 'S3GATE_BUCKET_NOT_FOUND') return null;
+        }
+        return { name, listing: { args: JSON.stringify(args), page } };
+      },
       object: async (_root, { bucket, key }: RefInput, c) => findObject(c, bucket, key),
       webhooks: async (_root, _args, c) => app.webhooks.list(c.ctx.tenant.id),
       webhook: async (_root, { id }: { id: string }, c) => orNull(app.webhooks.get(c.ctx.tenant.id, id), 'S3GATE_WEBHOOK_NOT_FOUND'),
@@ -130,17 +150,13 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number): IResol
     },
 
     Bucket: {
-      createdAt: async (bucket: { name: string; createdAt?: Date | null }, _args, c) => {
+      createdAt: async (bucket: BucketNode, _args, c) => {
         if (bucket.createdAt !== undefined) return bucket.createdAt;
         const all = await (c.bucketList ??= app.buckets.list(c.ctx));
         return all.find((b) => b.name === bucket.name)?.createdAt ?? null;
       },
-      objects: async (bucket: { name: string }, args: ListArgs, c) => {
-        const page = await app.buckets.listObjects(c.ctx, bucket.name, {
-          ...present({ prefix: args.prefix, delimiter: args.delimiter }),
-          ...listPosition(args.after),
-          limit: pageSize(args.first, 100),
-        });
+      objects: async (bucket: BucketNode, args: ListArgs, c) => {
+        const page = await (bucket.listing?.args === JSON.stringify(args) ? bucket.listing.page : listObjects(c, bucket.name, args));
         const nodes = page.objects.map((o) => objectNode(bucket.name, o));
         return { ...connection(nodes, (n) => keyCursor(n.key), page.nextCursor), prefixes: page.prefixes };
       },
@@ -259,6 +275,33 @@ export const loaders: MercuriusLoaders<GraphqlContext> = {
       (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.metadata)),
   },
 };
+
+/** A Bucket as resolved: its name, and the listing already made when the query asked only for that. */
+interface BucketNode {
+  name: string;
+  createdAt?: Date | null;
+  listing?: { args: string; page: Promise<ListResult> };
+}
+
+/**
+ * The arguments of `objects` when it is the only field asked of this bucket besides name and
+ * __typename (no fragments, no alias twice); otherwise undefined.
+ */
+function soleListingArgs(info: GraphQLResolveInfo): ListArgs | undefined {
+  if (info.fieldNodes.length !== 1) return undefined;
+  const selections = info.fieldNodes[0].selectionSet?.selections ?? [];
+  let listing: FieldNode | undefined;
+  for (const sel of selections) {
+    if (sel.kind !== Kind.FIELD) return undefined;
+    if (sel.name.value === 'objects') {
+      if (listing) return undefined;
+      listing = sel;
+    } else if (sel.name.value !== 'name' && sel.name.value !== '__typename') return undefined;
+  }
+  const type = info.schema.getType('Bucket');
+  if (!listing || !isObjectType(type)) return undefined;
+  return getArgumentValues(type.getFields().objects, listing, info.variableValues) as ListArgs;
+}
 
 /** A Relay connection over one page of a listing. */
 function connection<T>(nodes: T[], cursorOf: (n: T) => string, nextCursor: string | null) {
