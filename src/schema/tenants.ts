@@ -85,7 +85,9 @@ const TlsInput = Type.Object(
 );
 
 const Network = {
-  proxy: Type.Optional(Type.Union([ProxyInput, Type.Null()], { description: 'null removes it' })),
+  proxy: Type.Optional(
+    Type.Union([ProxyInput, ProxyInput.properties.url, Type.Null()], { description: 'The proxy, or just its URL (no exclusions); null removes it' }),
+  ),
   maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts of a retryable S3 request (connection errors, 5xx, throttling); default S3GATE_S3_MAX_ATTEMPTS' })),
   retryMode: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('adaptive')], { description: "The AWS SDK's retry mode; adaptive also paces requests after throttling" })),
   tls: Type.Optional(Type.Union([TlsInput, Type.Null()], { description: 'null removes it' })),

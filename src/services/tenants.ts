@@ -308,7 +308,8 @@ export class TenantService {
       throw new errors.InvalidTenant('s3.tls.rejectUnauthorized: false turns certificate checks off; an operator must allow it with S3GATE_ALLOW_INSECURE_TLS=true (or give s3.tls.caBundle instead)');
     }
     if (tls?.caBundle) checkPem(tls.caBundle);
-    const proxy = input.proxy === null ? undefined : input.proxy ? { url: input.proxy.url, noProxy: input.proxy.noProxy ?? [] } : base?.proxy;
+    const given = typeof input.proxy === 'string' ? { url: input.proxy } : input.proxy;
+    const proxy = given === null ? undefined : given ? { url: given.url, noProxy: given.noProxy ?? [] } : base?.proxy;
     return {
       ...(endpoint && { endpoint }),
       region: input.region ?? base?.region ?? 'us-east-1',

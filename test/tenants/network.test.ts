@@ -36,6 +36,15 @@ t.test('network settings', async (t) => {
     t.notMatch(JSON.stringify(shown), /pr0xy-pass/, 'the proxy password is not shown');
     t.match(shown.s3.proxy.url, /^http:\/\/gw:\*\*\*@127\.0\.0\.1:\d+\/$/);
 
+    const shorthand = await createTenant(app, { id: 'proxied2', s3: { ...rgwSettings(user), proxy: proxy.url } });
+    const seen = proxy.seen.length;
+    t.same(await exercise(shorthand), [201, 201, 200, 200], 'the proxy given as just its URL');
+    t.equal(proxy.seen.length, seen + 5, 'carries the requests too');
+    const removed = await app.inject({ method: 'PATCH', url: '/admin/tenants/proxied2', headers: admin, payload: { s3: { proxy: null } } });
+    t.equal(removed.json().s3.proxy, undefined, 'null removes it');
+    t.same(await exercise(shorthand), [201, 201, 200, 200]);
+    t.equal(proxy.seen.length, seen + 5, 'and then nothing goes through it');
+
     const direct = await createTenant(app, { id: 'bypass', s3: { ...rgwSettings(user), proxy: { url: proxy.url, noProxy: ['localhost', '127.0.0.1'] } } });
     const before = proxy.seen.length;
     t.same(await exercise(direct), [201, 201, 200, 200]);
