@@ -16,13 +16,16 @@ export function isAbort(err: unknown): boolean {
   return (err as Error)?.name === 'AbortError';
 }
 
-/** The S3 error code of an answer (NoSuchKey, SlowDown), or the network error's code (ECONNREFUSED). */
-export function errorCodeOf(err: unknown): string {
-  const e = err as SdkError;
-  if (e?.code?.startsWith('S3GATE_')) return ((e as { cause?: unknown }).cause ? errorCodeOf((e as { cause?: unknown }).cause) : e.code);
-  if (httpStatusOf(err) !== undefined) return e.name;
-  return e?.code ?? e?.name ?? 'Unknown';
+/** What the endpoint answered (or the network said), under any gateway errors wrapping it as their cause. */
+export function upstreamFailure(err: unknown): { code: string; message: string; status: number | null } {
+  let e = err as (SdkError & { cause?: unknown }) | undefined;
+  while (e?.code?.startsWith('S3GATE_') && e.cause) e = e.cause as typeof e;
+  const status = httpStatusOf(e) ?? null;
+  return { code: status !== null ? e!.name : (e?.code ?? e?.name ?? 'Unknown'), message: e?.message ?? String(err), status };
 }
+
+/** The S3 error code of an answer (NoSuchKey, SlowDown), or the network error's code (ECONNREFUSED). */
+export const errorCodeOf = (err: unknown): string => upstreamFailure(err).code;
 
 /** The endpoint was not reached at all: refused, reset, unresolvable, timed out, or its TLS failed. */
 export function isConnectionFailure(err: unknown): boolean {
@@ -31,6 +34,14 @@ export function isConnectionFailure(err: unknown): boolean {
   const code = e?.code ?? '';
   if (code.startsWith('S3GATE_')) return code === 'S3GATE_UPSTREAM_UNAVAILABLE' || code === 'S3GATE_UPSTREAM_TIMEOUT';
   return NETWORK.has(code) || code === 'ETIMEDOUT' || e?.name === 'TimeoutError' || /^(ERR_TLS|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO|ERR_SSL)/.test(code);
+}
+
+/** Reports a failed S3 request to its tenant's hooks: by its code, and as unreachable or answered. */
+export function reportFailure(hooks: { error?: (operation: string, code: string) => void; reached?: (ok: boolean) => void }, operation: string, err: unknown): void {
+  if (isAbort(err)) return;
+  hooks.error?.(operation, errorCodeOf(err));
+  if (httpStatusOf(err) !== undefined) hooks.reached?.(true);
+  else if (isConnectionFailure(err)) hooks.reached?.(false);
 }
 
 /**

@@ -6,7 +6,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../services/tenants.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { DriverHooks } from './drivers/s3.js';
-import { errorCodeOf, isAbort, isConnectionFailure, mapS3Error } from './map-error.js';
+import { mapS3Error, reportFailure } from './map-error.js';
 import type { ByteRange, Conditions, ObjectInfo } from './object-store.js';
 import { formatRange } from './ranges.js';
 
@@ -109,7 +109,7 @@ export class SignedRequests {
       } catch (err) {
         this.#opts.hooks.observe?.(operation, (err as Error).name, seconds());
         if (attempt < retries && !opts.signal?.aborted && RETRY_CODES.has((err as NodeJS.ErrnoException).code ?? '')) continue;
-        this.#failed(operation, err);
+        reportFailure(this.#opts.hooks, operation, err);
         throw mapS3Error(err, { bucket, key });
       }
       const status = res.statusCode ?? 0;
@@ -159,7 +159,7 @@ export class SignedRequests {
       res = await this.#send(target, 'PUT', signed.headers as Record<string, string>, opts.signal, body);
     } catch (err) {
       this.#opts.hooks.observe?.('PutObjectCommand', (err as Error).name, seconds());
-      this.#failed('PutObjectCommand', err);
+      reportFailure(this.#opts.hooks, 'PutObjectCommand', err);
       throw mapS3Error(err, { bucket, key });
     }
     const status = res.statusCode ?? 0;
@@ -183,13 +183,6 @@ export class SignedRequests {
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return void res.resume();
     throw s3Failure(await errorCode(res, 'DELETE'), status, { bucket });
-  }
-
-  /** A request that got no answer: by its code for the metrics, and for the circuit when the endpoint was unreachable. */
-  #failed(operation: string, err: unknown) {
-    if (isAbort(err)) return;
-    this.#opts.hooks.error?.(operation, errorCodeOf(err));
-    if (isConnectionFailure(err)) this.#opts.hooks.reached?.(false);
   }
 
   #target(bucket: string, key: string): Target {

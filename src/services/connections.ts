@@ -1,13 +1,10 @@
 import { errors, type GatewayError } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
+import { upstreamFailure } from '../s3/map-error.js';
 import type { ResolvedTenant } from './tenants.js';
 
 /** What an S3 endpoint answered, for an operator: its error code, message and HTTP status. */
-export interface UpstreamFailure {
-  code: string;
-  message: string;
-  status: number | null;
-}
+export type UpstreamFailure = ReturnType<typeof upstreamFailure>;
 
 export interface TenantHealth {
   tenant: string;
@@ -17,17 +14,6 @@ export interface TenantHealth {
   checkedAt: string;
   error: (UpstreamFailure & { gatewayCode: string }) | null;
   circuit: { state: 'closed' | 'open' | 'half-open'; consecutiveFailures: number };
-}
-
-/** The S3 side of a failure: the endpoint's own code and message (the gateway's error keeps it as cause). */
-export function upstreamOf(err: unknown): UpstreamFailure {
-  let e = err as (Error & { code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } }) | undefined;
-  while (e?.code?.startsWith('S3GATE_') && e.cause) e = e.cause as typeof e;
-  return {
-    code: e?.$metadata?.httpStatusCode !== undefined ? e.name : (e?.code ?? e?.name ?? 'Unknown'),
-    message: e?.message ?? String(err),
-    status: e?.$metadata?.httpStatusCode ?? null,
-  };
 }
 
 /** Checks of a tenant's connection: one cheap S3 call, for health and to verify settings before saving them. */
@@ -42,7 +28,7 @@ export class ConnectionService {
     try {
       await lease.store.check({ signal: AbortSignal.timeout(tenant.pool.requestTimeoutMs) });
     } catch (err) {
-      error = { ...upstreamOf(err), gatewayCode: (err as GatewayError).code ?? 'S3GATE_INTERNAL' };
+      error = { ...upstreamFailure(err), gatewayCode: (err as GatewayError).code ?? 'S3GATE_INTERNAL' };
     } finally {
       lease.release();
     }
@@ -64,7 +50,7 @@ export class ConnectionService {
     try {
       await this.pool.detached(tenant, (store) => store.check({ signal: AbortSignal.timeout(tenant.pool.requestTimeoutMs) }));
     } catch (err) {
-      const upstream = upstreamOf(err);
+      const upstream = upstreamFailure(err);
       throw Object.assign(new errors.TenantVerificationFailed(`${upstream.code}: ${upstream.message}`, { cause: err }), { upstream });
     }
   }

@@ -47,7 +47,7 @@ import { take } from '../../lib/take.js';
 import { SignedRequests } from '../signed-requests.js';
 import { credentialProvider } from '../credentials.js';
 import { tenantAgents } from '../network.js';
-import { errorCodeOf, httpStatusOf, isAbort, isConnectionFailure, mapS3Error } from '../map-error.js';
+import { httpStatusOf, mapS3Error, reportFailure } from '../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../ranges.js';
 
@@ -188,11 +188,7 @@ export class S3Driver implements ObjectStore {
         } catch (err) {
           const status = httpStatusOf(err);
           hooks.observe?.(operation, String(status ?? (err as Error).name), seconds());
-          if (!isAbort(err)) {
-            hooks.error?.(operation, errorCodeOf(err));
-            if (status !== undefined) hooks.reached?.(true);
-            else if (isConnectionFailure(err)) hooks.reached?.(false);
-          }
+          reportFailure(hooks, operation, err);
           throw err;
         }
       },
