@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { maxHeaderSize } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { errorCodes, errors, toApiError } from './errors.js';
+import { errorCodes, errors, logLevelOf, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { statePlugin } from './plugins/state.js';
@@ -39,6 +41,45 @@ function serializeRequest(req: { method: string; url: string; id: string }) {
   return { method: req.method, url: req.url.replace(/([?&]signature=)[^&]*/i, '$1[redacted]'), reqId: req.id };
 }
 
+/** Longest path parameter (a bucket name, a webhook id); object keys are wildcards and not limited by it. */
+const MAX_PARAM_LENGTH = 256;
+
+/**
+ * Answers what Node's HTTP parser refuses (bad Content-Length, Content-Length with chunked, bad chunk
+ * framing, NUL or CR in a header, headers too large, a request not received in time) in the API's
+ * error shape, then closes the connection: the stream is no longer in a known state.
+ */
+function clientError(this: FastifyInstance, err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const apiError =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new errors.HeadersTooLarge(maxHeaderSize)
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new errors.RequestTimeout('the headers or body did not arrive within the server timeout')
+        : new errors.MalformedRequest(PARSER_ERRORS[err.code ?? ''] ?? 'the request could not be parsed');
+  this.log.info({ code: apiError.code, parser: err.code }, 'malformed request refused');
+  if (socket.writable) {
+    const body = JSON.stringify({ statusCode: apiError.statusCode, code: apiError.code, error: STATUS_CODES[apiError.statusCode], message: apiError.message });
+    socket.write(`HTTP/1.1 ${apiError.statusCode} ${STATUS_CODES[apiError.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/** What llhttp's codes mean to a client. */
+const PARSER_ERRORS: Record<string, string> = {
+  HPE_INVALID_CONTENT_LENGTH: 'Content-Length is not a number',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'send Content-Length or Transfer-Encoding: chunked, not both',
+  HPE_INVALID_TRANSFER_ENCODING: 'Transfer-Encoding must end with chunked and must not come with Content-Length',
+  HPE_INVALID_CHUNK_SIZE: 'a chunk size of the chunked body is not hexadecimal',
+  HPE_INVALID_HEADER_TOKEN: 'a header name or value has a character HTTP does not allow (NUL, CR, LF)',
+  HPE_LF_EXPECTED: 'a line does not end with CRLF',
+  HPE_CR_EXPECTED: 'a line does not end with CRLF',
+  HPE_INVALID_METHOD: 'the method is not an HTTP token',
+  HPE_INVALID_URL: 'the request target is not a valid URL',
+  HPE_INVALID_VERSION: 'the HTTP version is not 1.0 or 1.1',
+  HPE_INVALID_CONSTANT: 'the request line is not HTTP',
+};
+
 /** Builds the gateway; never listens (server.ts does). */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,9 +90,28 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // HEAD routes are declared explicitly where they mean something (bucket and object existence).
     exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Slow and idle clients: headers must arrive within headersTimeoutMs, and a connection with no
+    // bytes either way for idleTimeoutMs is closed. There is no whole-request timeout, so an upload of
+    // any size runs as long as it keeps moving. (WebSockets turn the idle timeout off for themselves.)
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: 0,
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.http.headersTimeoutMs / 4))) },
+    // URL errors of the router go through the error handler, with a code like every other answer.
+    frameworkErrors: (err, _request, reply) => {
+      const mapped: Error = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new errors.UrlTooLong(MAX_PARAM_LENGTH) : err.code === 'FST_ERR_BAD_URL' ? new errors.MalformedRequest("the URL's percent-encoding is not valid UTF-8") : err;
+      void reply.send(mapped as never);
+    },
+    // Errors Node's HTTP parser finds before a request exists (framing, headers, timeouts).
+    clientErrorHandler: clientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
+  // No answer of the gateway is ever sniffed into a type it was not sent as.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
   app.addSchema(ErrorResponse);
   app.addSchema(Tenant);
   app.addSchema(ObjectEvent);
@@ -68,14 +128,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type']);
-    if (err.statusCode >= 500) request.log.error({ err: raw }, 'request failed');
-    else request.log.info({ code: err.code, msg: err.message }, 'request refused');
+    const level = logLevelOf(err);
+    if (level === 'error') request.log.error({ err: raw }, 'request failed');
+    else request.log[level]({ code: err.code, status: err.statusCode, msg: err.message }, level === 'warn' ? 'request failed upstream' : 'request refused');
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
     // A body left unread (refused before or while streaming) is not drained: the connection closes.
     if (!request.raw.complete) reply.header('connection', 'close');
     return reply
       .code(err.statusCode)
-      .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message, ...(err.upstream && { upstream: err.upstream }) });
+      .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 499 ? 'Client Closed Request' : 'Error'), message: err.message, ...(err.upstream && { upstream: err.upstream }) });
   });
   app.setNotFoundHandler((request) => {
     throw new errors.RouteNotFound(request.method, request.url.split('?')[0]);

@@ -86,6 +86,14 @@ export interface Config {
     /** How long an open circuit fails requests fast before one probe. @default 10000 */
     cooldownMs: number;
   };
+  http: {
+    /** A connection with no bytes in either direction for this long is closed. @default 60000 */
+    idleTimeoutMs: number;
+    /** A request's headers must all arrive within this (slowloris). @default 20000 */
+    headersTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. @default 5000 */
+    keepAliveTimeoutMs: number;
+  };
   /** redis://… to share GraphQL subscription events (and rate-limit counters) across gateway processes. */
   redisUrl: string | undefined;
   graphql: {
@@ -96,6 +104,16 @@ export interface Config {
     /** Object detail lookups (HEAD) one request may make, and how many run at once. @default 1000 and 8 */
     maxLookups: number;
     lookupConcurrency: number;
+    /**
+     * Highest estimated cost of one operation (1 per field, 10 more per backend call, 1 more per KiB
+     * a text field may return, children counted once per item of a page); bounds both the work and
+     * the size of an answer. @default 10000
+     */
+    maxCost: number;
+    /** Most aliased fields in one operation. @default 100 */
+    maxAliases: number;
+    /** A subscription socket that sends no connection_init within this is closed (4408). @default 10000 */
+    connectionInitWaitMs: number;
   };
   upload: {
     /** A body of known length up to this goes as one streamed PutObject. @default 5 GiB (S3's PutObject maximum) */
@@ -209,12 +227,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       failures: int(env, 'S3GATE_CIRCUIT_FAILURES', 5, 1),
       cooldownMs: int(env, 'S3GATE_CIRCUIT_COOLDOWN_MS', 10_000, 1),
     },
+    http: {
+      idleTimeoutMs: int(env, 'S3GATE_IDLE_TIMEOUT_MS', 60_000, 1),
+      headersTimeoutMs: int(env, 'S3GATE_HEADERS_TIMEOUT_MS', 20_000, 1),
+      keepAliveTimeoutMs: int(env, 'S3GATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1),
+    },
     redisUrl: env.REDIS_URL || undefined,
     graphql: {
       maxContentBytes: int(env, 'S3GATE_GRAPHQL_MAX_CONTENT_BYTES', MiB, 0),
       maxDepth: int(env, 'S3GATE_GRAPHQL_MAX_DEPTH', 10, 1),
       maxLookups: int(env, 'S3GATE_GRAPHQL_MAX_LOOKUPS', 1000, 1),
       lookupConcurrency: int(env, 'S3GATE_GRAPHQL_LOOKUP_CONCURRENCY', 8, 1),
+      maxCost: int(env, 'S3GATE_GRAPHQL_MAX_COST', 10_000, 1),
+      maxAliases: int(env, 'S3GATE_GRAPHQL_MAX_ALIASES', 100, 0),
+      connectionInitWaitMs: int(env, 'S3GATE_GRAPHQL_INIT_WAIT_MS', 10_000, 1),
     },
     upload: {
       multipartThreshold: Math.min(int(env, 'S3GATE_MULTIPART_THRESHOLD', 5 * 1024 * MiB, 0), 5 * 1024 * MiB),

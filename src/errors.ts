@@ -19,13 +19,18 @@ export const errors = {
   InvalidCursor: createError('S3GATE_INVALID_CURSOR', 'The cursor is not one this API returned; start the listing again without it', 400),
   TooManyKeys: createError('S3GATE_TOO_MANY_KEYS', 'At most 1000 keys per batch delete; got %d', 400),
   InvalidUpload: createError('S3GATE_INVALID_UPLOAD', '%s', 400),
+  MalformedRequest: createError('S3GATE_MALFORMED_REQUEST', 'The request is not well-formed HTTP: %s', 400),
+  UrlTooLong: createError('S3GATE_URL_TOO_LONG', 'A part of the URL is longer than %d characters; bucket names have at most 63 and keys at most 1024 bytes', 414),
+  HeadersTooLarge: createError('S3GATE_HEADERS_TOO_LARGE', 'The request headers are larger than %d bytes', 431),
+  RequestTimeout: createError('S3GATE_REQUEST_TIMEOUT', 'The request was not received in time: %s', 408),
 
   BucketNotFound: createError('S3GATE_BUCKET_NOT_FOUND', "Bucket '%s' not found", 404),
   BucketAlreadyExists: createError('S3GATE_BUCKET_ALREADY_EXISTS', "Bucket name '%s' is taken by another account of this S3 endpoint; choose another name", 409),
   BucketNotEmpty: createError('S3GATE_BUCKET_NOT_EMPTY', "Bucket '%s' is not empty; delete its objects first or pass ?force=true", 409),
   ObjectNotFound: createError('S3GATE_OBJECT_NOT_FOUND', "Object '%s' not found in bucket '%s'", 404),
   PreconditionFailed: createError('S3GATE_PRECONDITION_FAILED', 'Precondition failed: %s', 412),
-  RangeNotSatisfiable: createError('S3GATE_RANGE_NOT_SATISFIABLE', 'Range %s starts beyond the end of the object (size %d)', 416),
+  RangeNotSatisfiable: createError('S3GATE_RANGE_NOT_SATISFIABLE', 'Range %s selects no byte of the object (size %d): it starts past the end or is an empty suffix', 416),
+  PreconditionUnsupported: createError('S3GATE_PRECONDITION_UNSUPPORTED', '%s', 400),
   PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds the limit of %d bytes for this tenant; nothing was stored', 413),
   PresignInvalid: createError('S3GATE_PRESIGN_INVALID', 'The presigned URL is invalid or expired: %s', 403),
 
@@ -39,6 +44,7 @@ export const errors = {
   DeliveryNotFound: createError('S3GATE_DELIVERY_NOT_FOUND', "Delivery '%s' not found for this subscription", 404),
 
   InvalidEvent: createError('S3GATE_INVALID_EVENT', 'The notification is not one this endpoint understands: %s', 400),
+  TooManyRecords: createError('S3GATE_TOO_MANY_RECORDS', 'The notification carries %d records; at most %d are taken per request: send them in several requests', 413),
   IngestUnauthorized: createError('S3GATE_INGEST_UNAUTHORIZED', 'Unknown ingest token; create one with POST /admin/tenants/{id}/ingest-token', 401),
 
   TextTooLarge: createError('S3GATE_TEXT_TOO_LARGE', "Object '%s' is %d bytes, more than maxBytes (%d); raise maxBytes (at most 1048576) or use downloadUrl", 400),
@@ -46,6 +52,7 @@ export const errors = {
   ContentTooLarge: createError('S3GATE_CONTENT_TOO_LARGE', 'The content is %d bytes once decoded; GraphQL takes at most %d: use createUploadUrl for larger objects', 413),
   GraphqlInvalid: createError('S3GATE_GRAPHQL_INVALID', '%s', 400),
   CsrfBlocked: createError('S3GATE_CSRF_BLOCKED', 'Blocked as a possible cross-site request forgery: send Content-Type: application/json, or an Authorization header', 400),
+  GraphqlTooCostly: createError('S3GATE_GRAPHQL_TOO_COSTLY', '%s', 400),
   TooManyLookups: createError('S3GATE_TOO_MANY_LOOKUPS', 'This request looks up the details (contentType, metadata) of more than %d objects; ask for fewer objects or leave those fields out', 400),
 
   NotificationsUnsupported: createError('S3GATE_NOTIFICATIONS_UNSUPPORTED', 'Native notifications cannot be wired for this tenant: %s', 400),
@@ -89,6 +96,18 @@ export function isGatewayError(err: unknown): err is GatewayError {
 export function withHeaders<E extends Error>(err: E, headers: Record<string, string>): E {
   (err as unknown as GatewayError).headers = { ...(err as unknown as GatewayError).headers, ...headers };
   return err;
+}
+
+/** 5xx answers that refuse work on purpose (load shedding, a tenant's open circuit, shutdown). */
+const REFUSALS = new Set(['S3GATE_TENANT_BUSY', 'S3GATE_TENANT_UNAVAILABLE', 'S3GATE_SHUTTING_DOWN']);
+
+/**
+ * How an answer is logged: `error` (with its stack) only for the gateway's own faults, `warn` for a
+ * tenant's backend failing, `info` for refusals of a client's request, of any status.
+ */
+export function logLevelOf(err: GatewayError): 'error' | 'warn' | 'info' {
+  if (err.statusCode < 500 || REFUSALS.has(err.code)) return 'info';
+  return err.code.startsWith('S3GATE_UPSTREAM_') ? 'warn' : 'error';
 }
 
 /** Turns anything thrown into one of the API's errors. */

@@ -41,7 +41,18 @@ export class Dispatcher {
   #closed = false;
   #lastPrune = 0;
 
-  constructor(opts: { db: Kysely<Database>; box: SecretBox; sender: WebhookSender; config: Config['webhooks']; log: FastifyBaseLogger }) {
+  readonly #tenantExists: (tenantId: string) => Promise<boolean>;
+
+  constructor(opts: {
+    db: Kysely<Database>;
+    box: SecretBox;
+    sender: WebhookSender;
+    config: Config['webhooks'];
+    log: FastifyBaseLogger;
+    /** Whether a tenant still exists (cached like every tenant lookup): a deleted tenant's claimed deliveries are never sent. */
+    tenantExists: (tenantId: string) => Promise<boolean>;
+  }) {
+    this.#tenantExists = opts.tenantExists;
     this.#db = opts.db;
     this.#box = opts.box;
     this.#sender = opts.sender;
@@ -176,6 +187,9 @@ export class Dispatcher {
   }
 
   async #attempt(d: DeliveryRow, hook: WebhookRow | undefined, event: EventRow | undefined): Promise<void> {
+    // Claimed (in memory, here or in another process) before its tenant was deleted: the rows are gone
+    // with the tenant, and nothing is sent.
+    if (!(await this.#tenantExists(d.tenant_id))) return;
     if (!hook || !hook.enabled || !event) {
       const why = !hook ? 'the subscription was deleted' : !event ? 'the event is past its retention' : `the subscription is disabled: ${hook.disabled_reason ?? 'by request'}`;
       await this.#finish(d, 'dead', { last_error: why });

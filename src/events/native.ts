@@ -1,5 +1,6 @@
 import { errors } from '../errors.js';
 import { EVENT_TYPES, type EventInput, type EventType } from '../services/events.js';
+import { validateBucketName, validateKey } from '../services/validate.js';
 
 export type Parsed =
   | { kind: 'events'; events: EventInput[]; ignored: number }
@@ -11,6 +12,29 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+
+/**
+ * What a record names must be something S3 could have stored: a valid bucket name, a valid key and a
+ * whole size up to 5 TiB. Anything else is refused before it reaches the log, webhooks or GraphQL.
+ */
+function checked(e: EventInput, where: string): EventInput {
+  try {
+    validateBucketName(e.bucket);
+    validateKey(e.key);
+  } catch (err) {
+    throw new errors.InvalidEvent(`${where}: ${(err as Error).message}`);
+  }
+  if (e.size !== undefined && (!Number.isSafeInteger(e.size) || e.size < 0 || e.size > MAX_OBJECT_SIZE)) {
+    throw new errors.InvalidEvent(`${where}: size ${e.size} is not a whole number of bytes from 0 to ${MAX_OBJECT_SIZE}`);
+  }
+  for (const [name, value] of [['eTag', e.etag], ['versionId', e.versionId], ['sequencer', e.sequencer]] as const) {
+    if (value !== undefined && (value.length > 1024 || /[\u0000-\u001f\u007f]/.test(value))) throw new errors.InvalidEvent(`${where}: ${name} is longer than 1024 characters or has control characters`);
+  }
+  return e;
+}
+
+/** S3's largest object. */
+const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 
 /** 's3:ObjectCreated:Put' from 'ObjectCreated:Put' (AWS, RGW) or 's3:ObjectCreated:Put' (MinIO); undefined for others. */
 function typeOf(eventName: string): EventType | undefined {
@@ -47,7 +71,7 @@ function fromRecords(records: unknown[]): { events: EventInput[]; ignored: numbe
       continue;
     }
     const o = r.s3.object;
-    events.push({
+    events.push(checked({
       type,
       bucket,
       key: decodeKey(rawKey, str(r.eventSource)),
@@ -56,7 +80,7 @@ function fromRecords(records: unknown[]): { events: EventInput[]; ignored: numbe
       versionId: str(o.versionId),
       sequencer: str(o.sequencer),
       source: 'native',
-    });
+    }, `Records[${i}]`));
   }
   return { events, ignored };
 }
@@ -80,7 +104,7 @@ function fromEventBridge(body: Json): { events: EventInput[]; ignored: number } 
   if (!type) return { events: [], ignored: 1 };
   return {
     events: [
-      {
+      checked({
         type,
         bucket: str(d.bucket.name)!,
         key: str(d.object.key)!,
@@ -89,11 +113,17 @@ function fromEventBridge(body: Json): { events: EventInput[]; ignored: number } 
         versionId: str(d.object['version-id']),
         sequencer: str(d.object.sequencer),
         source: 'native',
-      },
+      }, 'detail'),
     ],
     ignored: 0,
   };
 }
+
+/**
+ * Most records one notification may carry. S3, RGW and MinIO send one per request; a bound keeps one
+ * tenant's ingest from turning into one huge transaction shared with other tenants' writes.
+ */
+export const MAX_RECORDS = 100;
 
 /** Parses a notification body as sent by AWS S3, Ceph RGW, MinIO, SNS (either message type) or EventBridge. */
 export function parseNotification(body: unknown): Parsed {
@@ -113,7 +143,10 @@ export function parseNotification(body: unknown): Parsed {
     return parseNotification(message);
   }
   if (body.Event === 's3:TestEvent') return { kind: 'test' };
-  if (Array.isArray(body.Records)) return { kind: 'events', ...fromRecords(body.Records) };
+  if (Array.isArray(body.Records)) {
+    if (body.Records.length > MAX_RECORDS) throw new errors.TooManyRecords(body.Records.length, MAX_RECORDS);
+    return { kind: 'events', ...fromRecords(body.Records) };
+  }
   if ((body['detail-type'] === 'Object Created' || body['detail-type'] === 'Object Deleted') && body.source === 'aws.s3') {
     return { kind: 'events', ...fromEventBridge(body) };
   }

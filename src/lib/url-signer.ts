@@ -3,6 +3,11 @@ import { safeEqual } from './api-keys.js';
 
 export interface SignedRequest {
   tenant: string;
+  /**
+   * When the tenant was created: part of the signature (not of the URL), so a URL signed for a
+   * tenant that was deleted does not open a new tenant given the same id.
+   */
+  tenantCreatedAt: string;
   method: 'GET' | 'PUT';
   bucket: string;
   key: string;
@@ -23,7 +28,7 @@ export function encodeKeyPath(key: string): string {
 }
 
 /**
- * Presigned URLs of the gateway itself (for tenants on the disk driver): an HMAC over tenant, method,
+ * Presigned URLs of the gateway itself (for tenants on the disk driver): an HMAC over tenant (and its creation time), method,
  * bucket, key, expiry and content type, with a key derived from the master key.
  */
 export class UrlSigner {
@@ -35,7 +40,7 @@ export class UrlSigner {
 
   #mac(r: SignedRequest): string {
     return createHmac('sha256', this.#key)
-      .update(JSON.stringify([r.tenant, r.method, r.bucket, r.key, r.expires, r.contentType ?? '']))
+      .update(JSON.stringify([r.tenant, r.tenantCreatedAt, r.method, r.bucket, r.key, r.expires, r.contentType ?? '']))
       .digest('base64url');
   }
 

@@ -17,7 +17,11 @@ export const eventsPlugin = fp(
     const cfg = app.config.webhooks;
     const box = new SecretBox(app.masterKey);
     const sender = new WebhookSender({ timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
-    const dispatcher = new Dispatcher({ db: app.db.kysely, box, sender, config: cfg, log: app.log });
+    const tenantExists = (id: string) => app.tenants.resolve(id).then(
+      () => true,
+      () => false,
+    );
+    const dispatcher = new Dispatcher({ db: app.db.kysely, box, sender, config: cfg, log: app.log, tenantExists });
     app.decorate('dispatcher', dispatcher);
     app.decorate('webhooks', new WebhookService(app.db.kysely, box, sender, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() }));
     app.events.onRecorded(() => dispatcher.wake());

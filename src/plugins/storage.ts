@@ -11,6 +11,7 @@ import { LimitService } from '../services/limits.js';
 import { ConnectionService } from '../services/connections.js';
 import { EventService } from '../services/events.js';
 import { IngestService } from '../services/ingest.js';
+import { TenantRemoval } from '../services/tenant-removal.js';
 import { NotificationService } from '../services/notifications.js';
 import { SecretBox } from '../lib/secretbox.js';
 import { ObjectService } from '../services/objects.js';
@@ -24,6 +25,7 @@ declare module 'fastify' {
     notifications: NotificationService;
     objects: ObjectService;
     urlSigner: UrlSigner;
+    tenantRemoval: TenantRemoval;
     connections: ConnectionService;
     limits: LimitService;
   }
@@ -50,7 +52,7 @@ export const storagePlugin = fp(
       factory: (tenant, reached) => {
         if (tenant.driver === 'disk') {
           return disk.forTenant(tenant.id, (origin, req) => ({
-            url: signer.sign(origin, { tenant: tenant.id, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
+            url: signer.sign(origin, { tenant: tenant.id, tenantCreatedAt: tenant.createdAt, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
             headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : ({} as Record<string, string>),
           }));
         }
@@ -83,6 +85,7 @@ export const storagePlugin = fp(
     app.decorate('events', events);
     app.decorate('ingest', ingest);
     app.decorate('notifications', notifications);
+    app.decorate('tenantRemoval', new TenantRemoval(app.tenants, notifications, disk));
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
     redis?.on('error', () => {}); // reported by LimitService when a request needs it
     const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {

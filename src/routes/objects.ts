@@ -26,6 +26,21 @@ export function conditionsOf(request: FastifyRequest): Conditions {
   };
 }
 
+/** Types a browser shows without running anything of the tenant's; every other type is served as a download. */
+const PASSIVE_TYPE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|video\/[\w.+-]+|audio\/[\w.+-]+|text\/plain|text\/csv|application\/json|application\/octet-stream)\s*(;|$)/i;
+
+/**
+ * Tenant content is served on the gateway's own origin, beside the API and GraphiQL: it must never
+ * run as one of the gateway's pages. A sandboxing CSP gives any document an opaque origin with no
+ * scripts, nosniff stops a browser from guessing a runnable type, and active types (HTML, SVG, XML,
+ * scripts, PDF…) are downloads, not pages.
+ */
+function contentSafety(reply: FastifyReply, contentType: string) {
+  reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'");
+  reply.header('x-content-type-options', 'nosniff');
+  if (!PASSIVE_TYPE.test(contentType)) reply.header('content-disposition', 'attachment');
+}
+
 /** Writes an object's headers (and body for GET) to the reply. */
 export function sendObject(reply: FastifyReply, res: GetResult | HeadResult) {
   reply.header('etag', `"${res.info.etag}"`);
@@ -34,6 +49,7 @@ export function sendObject(reply: FastifyReply, res: GetResult | HeadResult) {
   if (res.status === 304) return reply.code(304).send();
   const info = res.info;
   reply.header('content-type', info.contentType);
+  contentSafety(reply, info.contentType);
   for (const [name, value] of Object.entries(info.metadata)) reply.header(META_PREFIX + name, value);
   if ('body' in res) {
     reply.header('content-length', res.contentLength);

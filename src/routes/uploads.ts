@@ -21,16 +21,32 @@ function metadataOf(request: FastifyRequest): Record<string, string> {
 
 /** Streams the raw request body into an object (PUT of the REST API and of presigned URLs). */
 export async function putRaw(objects: ObjectService, ctx: RequestContext, request: FastifyRequest, bucket: string, key: string): Promise<Stored> {
-  const ifNoneMatch = request.headers['if-none-match'];
-  if (ifNoneMatch !== undefined && ifNoneMatch !== '*') throw new errors.InvalidUpload('If-None-Match on PUT takes only * (create-only)');
   const length = request.headers['content-length'];
   return objects.put(ctx, bucket, key, {
     body: request.raw,
     contentType: request.headers['content-type'],
     metadata: metadataOf(request),
     contentLength: length === undefined ? undefined : Number(length),
-    createOnly: ifNoneMatch === '*',
+    ifNoneMatch: request.headers['if-none-match'],
+    ifMatch: request.headers['if-match'],
   });
+}
+
+/** busboy's words for a body that is not the multipart/form-data it claims to be. */
+const MULTIPART_ERROR = /^Multipart: Boundary not found|Unexpected end of (form|multipart data)|terminated early|Malformed part header|Part terminated/;
+
+/**
+ * A form the client sent wrong (no boundary, a boundary the body does not use, a body that ends
+ * before its closing delimiter) as a 400 that says so; files stored before the fault stay stored.
+ */
+function malformedForm(err: unknown, request: FastifyRequest): Error | undefined {
+  const e = err as Error & { code?: string; cause?: Error };
+  const message = [e?.message, e?.cause?.message].find((m) => m && MULTIPART_ERROR.test(m));
+  const endedEarly = e?.code === 'S3GATE_CLIENT_CLOSED' && request.raw.complete;
+  if (!message && !endedEarly) return undefined;
+  const boundary = /boundary=("?)([^";]+)\1/i.exec(request.headers['content-type'] ?? '')?.[2];
+  if (!boundary || message?.startsWith('Multipart: Boundary')) return new errors.InvalidUpload('Content-Type multipart/form-data needs a boundary parameter that the body uses (multipart/form-data; boundary=…)');
+  return new errors.InvalidUpload(`the multipart body is malformed or ends before its closing delimiter --${boundary}--; the part being sent then was not stored`);
 }
 
 /**
@@ -75,6 +91,15 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const stored: { key: string; etag: string; size: number }[] = [];
       let prefix = '';
       let key: string | undefined;
+      try {
+        await storeParts();
+      } catch (err) {
+        throw malformedForm(err, request) ?? err;
+      }
+      if (stored.length === 0) throw new errors.InvalidUpload('no file part in the form; send at least one file (fields prefix or key go before the files)');
+      return reply.code(201).send({ objects: stored });
+
+      async function storeParts() {
       for await (const part of request.parts()) {
         if (part.type === 'field') {
           if (part.fieldname === 'prefix') prefix = String(part.value);
@@ -86,8 +111,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const res = await app.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype, eventType: 's3:ObjectCreated:Post' });
         stored.push({ key: res.key, etag: res.etag, size: res.size });
       }
-      if (stored.length === 0) throw new errors.InvalidUpload('no file part in the form; send at least one file (fields prefix or key go before the files)');
-      return reply.code(201).send({ objects: stored });
+      }
     },
   );
 };

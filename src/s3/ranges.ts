@@ -10,9 +10,13 @@ export function parseRange(header: string | undefined): ByteRange | undefined {
   if (!m) return undefined;
   const [, a, b] = m;
   if (a === '' && b === '') return undefined;
-  if (a === '') return { suffix: Number(b) };
-  const start = Number(a);
-  if (b === '') return { start };
+  // Positions past 2^53 are beyond any object (S3's largest is 5 TiB) but lose their digits as
+  // numbers (1e+23 is no range S3 reads): an end that far means the end of the object, a start
+  // that far a range past it, and a suffix that long the whole object.
+  const huge = (digits: string) => !Number.isSafeInteger(Number(digits));
+  if (a === '') return { suffix: huge(b) ? Number.MAX_SAFE_INTEGER : Number(b) };
+  const start = huge(a) ? Number.MAX_SAFE_INTEGER : Number(a);
+  if (b === '' || huge(b)) return { start };
   const end = Number(b);
   if (end < start) return undefined;
   return { start, end };

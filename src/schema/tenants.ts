@@ -14,10 +14,10 @@ export const PoolSettings = Type.Object(
 
 export const LimitSettings = Type.Object(
   {
-    maxObjectSize: Type.Integer({ minimum: 0, description: 'Largest object (bytes) this tenant may upload' }),
-    requestsPerSecond: Type.Number({ minimum: 0, description: 'Sustained API requests per second; 0: no limit. Default S3GATE_RATE_LIMIT_RPS' }),
-    burst: Type.Integer({ minimum: 1, description: 'Requests allowed at once above the rate (the bucket size). Default S3GATE_RATE_LIMIT_BURST, or twice the rate' }),
-    maxConcurrentUploads: Type.Integer({ minimum: 0, description: 'Uploads in progress at once, per gateway process; 0: no cap. Default S3GATE_MAX_CONCURRENT_UPLOADS' }),
+    maxObjectSize: Type.Integer({ minimum: 0, maximum: 5 * 1024 ** 4, description: 'Largest object (bytes) this tenant may upload' }),
+    requestsPerSecond: Type.Number({ minimum: 0, maximum: 1_000_000, description: 'Sustained API requests per second; 0: no limit. Default S3GATE_RATE_LIMIT_RPS' }),
+    burst: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Requests allowed at once above the rate (the bucket size). Default S3GATE_RATE_LIMIT_BURST, or twice the rate' }),
+    maxConcurrentUploads: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Uploads in progress at once, per gateway process; 0: no cap. Default S3GATE_MAX_CONCURRENT_UPLOADS' }),
   },
   { additionalProperties: false },
 );
@@ -225,6 +225,28 @@ export const TenantHealth = Type.Object(
         consecutiveFailures: Type.Integer(),
       },
       { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const TenantRemovalReport = Type.Object(
+  {
+    id: Type.String(),
+    notifications: Type.Object(
+      {
+        removed: Type.Array(Type.String(), { description: 'Buckets whose native notification (topic and entry) was removed from the backend' }),
+        failed: Type.Array(Type.Object({ bucket: Type.String(), error: Type.String() }, { additionalProperties: false }), { description: 'Buckets whose wiring could not be removed, and why: remove them by hand' }),
+      },
+      { additionalProperties: false },
+    ),
+    objects: Type.Union(
+      [
+        Type.Object({ purged: Type.Integer({ description: 'Objects deleted (purgeObjects=true)' }) }, { additionalProperties: false }),
+        Type.Object({ detached: Type.Integer({ description: 'Objects set aside, out of reach of a new tenant with this id' }) }, { additionalProperties: false }),
+        Type.Null(),
+      ],
+      { description: 'Disk-driver tenants only; null for S3 tenants (their objects are in their own S3 account)' },
     ),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import { errors } from '../errors.js';
+import { isoTime } from './validate.js';
 import type { Database, DeliveryRow, EventRow } from '../store/schema.js';
 
 /** Event types, named as in S3 notification configurations. */
@@ -117,6 +118,21 @@ export function pendingDelivery(webhookId: string, tenantId: string, eventId: st
 let sequence = BigInt(Date.now()) * 1000n;
 const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16, '0');
 
+/**
+ * Rows per multi-row INSERT: SQLite allows 32,766 bound variables in one statement and an event row
+ * has 13 columns; 200 rows stay far below it on both databases.
+ */
+const ROWS_PER_STATEMENT = 200;
+
+type HookRow = { id: string; events: string; filter: string };
+interface QueueItem {
+  tenantId: string;
+  inputs: EventInput[];
+  resolve: (e: ObjectEvent[]) => void;
+  reject: (err: unknown) => void;
+}
+type Outcome = { rows: EventRow[]; err?: undefined } | { rows?: undefined; err: unknown };
+
 /** What a service needs to report what it did. */
 export type EventSink = Pick<EventService, 'record'>;
 
@@ -136,7 +152,7 @@ export interface ListEventsQuery {
 export class EventService {
   readonly #db: Kysely<Database>;
   readonly #listeners: ((events: ObjectEvent[]) => void)[] = [];
-  readonly #queue: { tenantId: string; inputs: EventInput[]; resolve: (e: ObjectEvent[]) => void; reject: (err: unknown) => void }[] = [];
+  readonly #queue: QueueItem[] = [];
   #flushing = false;
 
   constructor(db: Kysely<Database>) {
@@ -171,40 +187,68 @@ export class EventService {
   async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, 256);
     try {
-      const recorded = await this.#db.transaction().execute(async (trx) => {
-        const hooks = new Map<string, { id: string; events: string; filter: string }[]>();
-        const out: EventRow[][] = [];
-        for (const item of batch) {
-          const rows = await this.#insert(trx, item.tenantId, item.inputs);
-          if (rows.length > 0 && !hooks.has(item.tenantId)) {
-            hooks.set(item.tenantId, await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', item.tenantId).where('enabled', '=', 1).execute());
-          }
-          const deliveries = [];
-          for (const row of rows) {
-            for (const h of hooks.get(item.tenantId) ?? []) {
-              if (typeMatches(JSON.parse(h.events) as string[], row.type) && filterMatches(JSON.parse(h.filter) as EventFilter, row)) {
-                deliveries.push(pendingDelivery(h.id, item.tenantId, row.id, row.created_at));
-              }
+      let outcomes: Outcome[];
+      try {
+        outcomes = await this.#db.transaction().execute(async (trx) => {
+          const hooks = new Map<string, HookRow[]>();
+          const out: Outcome[] = [];
+          // Each caller in a savepoint of its own: one caller's failure rolls back its own rows only,
+          // and the others' events still commit with the batch.
+          for (const item of batch) {
+            await sql`savepoint event_record`.execute(trx);
+            try {
+              out.push({ rows: await this.#recordOne(trx, hooks, item) });
+              await sql`release savepoint event_record`.execute(trx);
+            } catch (err) {
+              await sql`rollback to savepoint event_record`.execute(trx);
+              await sql`release savepoint event_record`.execute(trx);
+              out.push({ err });
             }
           }
-          for (let i = 0; i < deliveries.length; i += 500) await trx.insertInto('deliveries').values(deliveries.slice(i, i + 500)).execute();
-          out.push(rows);
+          return out;
+        });
+      } catch {
+        // The commit itself failed (a busy or lost database): every caller is tried again on its own.
+        outcomes = [];
+        for (const item of batch) {
+          try {
+            outcomes.push({ rows: await this.#db.transaction().execute((trx) => this.#recordOne(trx, new Map(), item)) });
+          } catch (err) {
+            outcomes.push({ err });
+          }
         }
-        return out;
-      });
+      }
       const all: ObjectEvent[] = [];
       batch.forEach((item, i) => {
-        const events = recorded[i].map(toEvent);
+        const o = outcomes[i];
+        if (!o.rows) return item.reject(o.err);
+        const events = o.rows.map(toEvent);
         all.push(...events);
         item.resolve(events);
       });
       if (all.length > 0) for (const fn of this.#listeners) fn(all);
-    } catch (err) {
-      for (const item of batch) item.reject(err);
     } finally {
       if (this.#queue.length > 0) setImmediate(() => void this.#flush());
       else this.#flushing = false;
     }
+  }
+
+  /** One caller's events and their deliveries, inside the batch's transaction. */
+  async #recordOne(trx: Transaction<Database>, hooks: Map<string, HookRow[]>, item: QueueItem): Promise<EventRow[]> {
+    const rows = await this.#insert(trx, item.tenantId, item.inputs);
+    if (rows.length > 0 && !hooks.has(item.tenantId)) {
+      hooks.set(item.tenantId, await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', item.tenantId).where('enabled', '=', 1).execute());
+    }
+    const deliveries = [];
+    for (const row of rows) {
+      for (const h of hooks.get(item.tenantId) ?? []) {
+        if (typeMatches(JSON.parse(h.events) as string[], row.type) && filterMatches(JSON.parse(h.filter) as EventFilter, row)) {
+          deliveries.push(pendingDelivery(h.id, item.tenantId, row.id, row.created_at));
+        }
+      }
+    }
+    for (let i = 0; i < deliveries.length; i += ROWS_PER_STATEMENT) await trx.insertInto('deliveries').values(deliveries.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    return rows;
   }
 
   /** Inserts the events that are not duplicates (see record()); returns them. */
@@ -258,7 +302,7 @@ export class EventService {
       }
       rows.push(row);
     }
-    if (rows.length > 0) await trx.insertInto('events').values(rows).execute();
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await trx.insertInto('events').values(rows.slice(i, i + ROWS_PER_STATEMENT)).execute();
     return rows;
   }
 
@@ -267,7 +311,7 @@ export class EventService {
     if (q.bucket) query = query.where('bucket', '=', q.bucket);
     // Not a text range: PostgreSQL orders text by its collation, where a range need not match a prefix.
     if (q.prefix) query = query.where(sql<string>`substr(key, 1, ${[...q.prefix].length})`, '=', q.prefix);
-    if (q.since) query = query.where('created_at', '>=', new Date(q.since).toISOString());
+    if (q.since) query = query.where('created_at', '>=', isoTime(q.since, 'since'));
     if (q.cursor) query = query.where('id', '>', q.cursor);
     const rows = await query.orderBy('id').limit(q.limit + 1).execute();
     const page = rows.slice(0, q.limit);

@@ -20,6 +20,27 @@ export class NotificationService {
     private readonly ingest: IngestService,
   ) {}
 
+  /**
+   * Removes every native notification the gateway wired for a tenant (topic and bucket entry), as far
+   * as its backend lets it; what could not be removed is reported, not thrown.
+   */
+  async unwireAll(ctx: RequestContext): Promise<{ removed: string[]; failed: { bucket: string; error: string }[] }> {
+    const rows = await this.db.selectFrom('bucket_notifications').selectAll().where('tenant_id', '=', ctx.tenant.id).execute();
+    const report = { removed: [] as string[], failed: [] as { bucket: string; error: string }[] };
+    for (const row of rows) {
+      try {
+        await withStore(this.pool, ctx, async (s) => {
+          if (!s.notifications) throw new Error('this backend has no notification API');
+          await s.notifications.disable(ctx, row.bucket, row.topic_arn);
+        });
+        report.removed.push(row.bucket);
+      } catch (err) {
+        report.failed.push({ bucket: row.bucket, error: `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}` });
+      }
+    }
+    return report;
+  }
+
   /** Whether the gateway wired this bucket (RGW 16 aborts on a batch delete in such a bucket). */
   async wired(tenantId: string, bucket: string): Promise<boolean> {
     return Boolean(await this.db.selectFrom('bucket_notifications').select('bucket').where('tenant_id', '=', tenantId).where('bucket', '=', bucket).executeTakeFirst());

@@ -16,9 +16,24 @@ export interface PutInput {
   contentType?: string;
   metadata?: Record<string, string>;
   contentLength?: number;
-  createOnly?: boolean;
+  /** The write's preconditions as the client sent them (If-None-Match, If-Match); checked here for every face. */
+  ifNoneMatch?: string;
+  ifMatch?: string;
   /** s3:ObjectCreated:Post for form uploads; otherwise Put, or CompleteMultipartUpload when sent in parts. */
   eventType?: EventType;
+}
+
+/**
+ * The one precondition a write supports: If-None-Match: * (create only), which S3 and the disk driver
+ * apply atomically. If-Match on a write is refused rather than ignored: S3-compatible backends (RGW
+ * among them) do not apply it, and a check-then-write here would race.
+ */
+function writePrecondition(input: Pick<PutInput, 'ifNoneMatch' | 'ifMatch'>): boolean {
+  if (input.ifMatch !== undefined) throw new errors.PreconditionUnsupported('If-Match (ifMatch) on a write is not supported: the backend cannot apply it atomically; use If-None-Match: * to create only');
+  if (input.ifNoneMatch !== undefined && input.ifNoneMatch !== '*') {
+    throw new errors.PreconditionUnsupported(`If-None-Match (ifNoneMatch) on a write takes only * (store only if the key is absent); got '${input.ifNoneMatch}'`);
+  }
+  return input.ifNoneMatch === '*';
 }
 
 export interface Stored {
@@ -72,6 +87,7 @@ export class ObjectService {
    */
   async put(ctx: RequestContext, bucket: string, key: string, input: PutInput): Promise<Stored> {
     checkTarget(bucket, key);
+    const createOnly = writePrecondition(input);
     const metadata = input.metadata ?? {};
     validateMetadata(metadata);
     const limit = ctx.tenant.limits.maxObjectSize;
@@ -101,7 +117,7 @@ export class ObjectService {
           contentType: input.contentType,
           metadata,
           contentLength: input.contentLength,
-          createOnly: input.createOnly,
+          createOnly,
         }),
       );
       const type = input.eventType ?? (multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put');

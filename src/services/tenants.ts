@@ -177,6 +177,13 @@ export class TenantService {
     return t;
   }
 
+  /** The resolved tenant as stored now (not cached): for changes that must not act on a stale copy. */
+  async resolveFresh(id: string): Promise<ResolvedTenant> {
+    const row = await this.#repo.get(id);
+    if (!row) throw new errors.TenantNotFound(id);
+    return this.#resolve(row);
+  }
+
   async list(): Promise<Tenant[]> {
     return (await this.#repo.list()).map((row) => this.toPublic(this.#resolve(row)));
   }
@@ -232,6 +239,7 @@ export class TenantService {
     throw new errors.InvalidTenant(`tenant '${id}' is being changed concurrently; retry`);
   }
 
+  /** Deletes the tenant row; the database removes every row of the tenant with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<void> {
     const hashes = await this.#repo.keyHashes(id);
     if (!(await this.#repo.delete(id))) throw new errors.TenantNotFound(id);

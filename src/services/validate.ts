@@ -35,3 +35,13 @@ export function validateMetadata(meta: Record<string, string>): void {
   }
   if (size > 2048) throw new errors.InvalidMetadata(`${size} bytes of names and values; S3 allows 2048`);
 }
+
+/**
+ * A time given by a client, as an ISO string. The schema's date-time format lets through what Date
+ * cannot hold (a leap second 23:59:60, year 275760+): those are a client's mistake, not a RangeError.
+ */
+export function isoTime(value: string, name: string): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new errors.Validation(`${name} '${value}' is not a time this API can use; send an ISO 8601 date-time such as 2026-11-25T15:00:00Z`);
+  return d.toISOString();
+}

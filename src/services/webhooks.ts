@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isoTime } from './validate.js';
 import { errors } from '../errors.js';
 import { signingSecrets } from '../events/dispatcher.js';
 import type { SendResult, WebhookSender } from '../events/sender.js';
@@ -237,8 +238,8 @@ export class WebhookService {
     const row = await this.#row(tenantId, id);
     const patterns = JSON.parse(row.events) as string[];
     const filter = JSON.parse(row.filter) as EventFilter;
-    let query = this.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('created_at', '>=', new Date(since).toISOString());
-    if (until) query = query.where('created_at', '<', new Date(until).toISOString());
+    let query = this.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('created_at', '>=', isoTime(since, 'since'));
+    if (until) query = query.where('created_at', '<', isoTime(until, 'until'));
     const events = (await query.orderBy('id').execute()).filter((e) => typeMatches(patterns, e.type as EventType) && filterMatches(filter, e));
     const now = new Date().toISOString();
     for (let i = 0; i < events.length; i += 500) {

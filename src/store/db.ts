@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import { migrations } from './migrations/index.js';
+import { migrationsFor } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -21,8 +21,10 @@ export interface DbOptions {
 }
 
 class StaticMigrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+
   async getMigrations(): Promise<Record<string, Migration>> {
-    return migrations;
+    return migrationsFor(this.dialect);
   }
 }
 
@@ -49,7 +51,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     sqlite.pragma('foreign_keys = ON');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
-  const migrator = new Migrator({ db: kysely, provider: new StaticMigrations() });
+  const migrator = new Migrator({ db: kysely, provider: new StaticMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await kysely.destroy();

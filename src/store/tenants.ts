@@ -42,12 +42,10 @@ export class TenantRepo {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /** One statement: keys, webhooks, deliveries and their attempts, events, ingest token and wiring go with it (cascade). */
   async delete(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('api_keys').where('tenant_id', '=', id).execute();
-      const res = await trx.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
-      return Number(res.numDeletedRows) === 1;
-    });
+    const res = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
   }
 
   async addKey(key: ApiKeyRow): Promise<void> {

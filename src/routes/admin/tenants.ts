@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../../schema/common.js';
-import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantWithKey } from '../../schema/tenants.js';
+import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantRemovalReport, TenantWithKey } from '../../schema/tenants.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
 import { requireAdmin } from '../../plugins/auth.js';
 
@@ -67,11 +67,21 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/tenants/:id',
-    { schema: { operationId: 'deleteTenant', tags, security, summary: 'Delete a tenant and its keys (not its S3 data)', params: IdParams, response: responses({ 204: Empty }) } },
-    async (request, reply) => {
-      await app.tenants.delete(request.params.id);
-      return reply.code(204).send(null);
+    {
+      schema: {
+        operationId: 'deleteTenant',
+        tags,
+        security,
+        summary:
+          'Delete a tenant and everything of it in the gateway (keys, webhooks, deliveries and attempts, events, ingest token, notification wiring) in one transaction; removes the native notifications it wired on the backend; closes its pool',
+        params: IdParams,
+        querystring: Type.Object({
+          purgeObjects: Type.Optional(Type.Boolean({ description: "Disk-driver tenants: delete the tenant's buckets and objects too. Without it they are set aside, out of reach of any future tenant given the same id" })),
+        }),
+        response: responses({ 200: TenantRemovalReport }),
+      },
     },
+    async (request) => app.tenantRemoval.remove(request.params.id, { purgeObjects: request.query.purgeObjects ?? false, log: request.log }),
   );
 
   app.post(

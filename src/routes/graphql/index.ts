@@ -4,11 +4,13 @@ import { GraphQLError } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import mqemitterRedis from 'mqemitter-redis';
 import type { WebSocket } from 'ws';
-import { errors, isGatewayError, toApiError, type GatewayError } from '../../errors.js';
+import { errors, isGatewayError, logLevelOf, toApiError, type GatewayError } from '../../errors.js';
 import { bearer } from '../../lib/api-keys.js';
 import { requireTenant } from '../../plugins/auth.js';
 import { typeDefs } from '../../schema/graphql.js';
+import { operationCost } from './cost.js';
 import { depthLimit } from './depth.js';
+import { graphiqlRoutes } from './graphiql.js';
 import { ObjectInfoLoader } from './object-info.js';
 import { eventsTopic, loaders, resolvers, type GraphqlContext } from './resolvers.js';
 
@@ -34,7 +36,9 @@ function formatErrors(execution: { data?: unknown; errors: readonly GraphQLError
   const add = (err: GatewayError, from?: GraphQLError) => {
     // Retry-After and RateLimit-* of a refusal (429, 503) go with GraphQL's answer as with REST's.
     if (!from?.path) for (const [name, value] of Object.entries(err.headers ?? {})) context.reply?.header(name, value);
-    if (err.statusCode >= 500) log.error({ err: from?.originalError ?? err }, 'graphql request failed');
+    const level = logLevelOf(err);
+    if (level === 'error') log.error({ err: from?.originalError ?? err }, 'graphql request failed');
+    else log[level]({ code: err.code, status: err.statusCode, msg: err.message, path: from?.path }, level === 'warn' ? 'graphql field failed upstream' : 'graphql request refused');
     // A field's error answers 200; the request's own error (no path) sets the status.
     if (!from?.path) status ??= err.statusCode;
     out.push({
@@ -88,6 +92,50 @@ function closeInsteadOfConnectionError(socket: WebSocket) {
   }) as WebSocket['send'];
 }
 
+/**
+ * The life of a subscription socket beyond mercurius's: one that sends no connection_init within the
+ * wait is closed with 4408 (graphql-transport-ws), so sockets that never authenticate hold nothing;
+ * one whose API key is revoked, or whose tenant is deleted, is closed with 4403 within `recheckMs`.
+ */
+function guardSocket(socket: WebSocket, opts: { initWaitMs: number; recheckMs: number; stillValid: (token: string) => Promise<boolean> }) {
+  const initTimer = setTimeout(() => socket.close(4408, 'Connection initialisation timeout'), opts.initWaitMs);
+  initTimer.unref();
+  let recheck: NodeJS.Timeout | undefined;
+  const onMessage = (data: unknown) => {
+    let message: { type?: string; payload?: Record<string, unknown> };
+    try {
+      message = JSON.parse(String(data)) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.type !== 'connection_init') return;
+    clearTimeout(initTimer);
+    socket.off('message', onMessage);
+    const token = tokenOf(message.payload);
+    if (!token) return;
+    recheck = setInterval(() => {
+      opts.stillValid(token).then(
+        (ok) => {
+          if (!ok) socket.close(4403, 'Forbidden: the API key was revoked or its tenant deleted');
+        },
+        () => {},
+      );
+    }, opts.recheckMs);
+    recheck.unref();
+  };
+  socket.on('message', onMessage);
+  socket.once('close', () => {
+    clearTimeout(initTimer);
+    clearInterval(recheck);
+  });
+}
+
+/** The API key of a connection_init payload: { authorization } or { headers: { authorization } }. */
+function tokenOf(payload: Record<string, unknown> | undefined): string | undefined {
+  const raw = payload?.authorization ?? payload?.Authorization ?? (payload?.headers as Record<string, unknown> | undefined)?.authorization;
+  return typeof raw === 'string' ? bearer(raw) : undefined;
+}
+
 /** POST/GET /graphql, GraphiQL at /graphiql, and subscriptions over WebSocket on /graphql. */
 export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   const cfg = app.config.graphql;
@@ -95,10 +143,11 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   (emitter as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', (err: Error) => app.log.warn({ err }, 'redis (graphql subscriptions) failed; retrying'));
 
   let closing = false;
-  // The API key authorises HTTP requests (after the CSRF check, before the body is parsed); a
-  // WebSocket authorises in its connection_init instead.
+  // The API key authorises every HTTP request (after the CSRF check, before the body is parsed). Only a
+  // connection that really was upgraded to a WebSocket (request.ws, set by @fastify/websocket) authorises
+  // in its connection_init instead: an `Upgrade` header on a plain request changes nothing.
   app.addHook('preParsing', async (request, reply) => {
-    if (request.routeOptions.url !== '/graphql' || request.headers.upgrade?.toLowerCase() === 'websocket') return;
+    if (request.routeOptions.url !== '/graphql' || request.ws) return;
     await requireTenant(request, reply);
   });
   // The endpoint is in the OpenAPI document (schema.graphql describes it); GraphiQL's files are not.
@@ -124,12 +173,15 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   // Registered here (mercurius would otherwise, out of reach) so every socket can be seen as it opens.
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   app.websocketServer.on('connection', closeInsteadOfConnectionError);
+  const recheckMs = Math.max(250, app.config.tenantCacheTtlMs);
+  const stillValid = async (token: string) => Boolean(await app.tenants.authenticate(token));
+  app.websocketServer.on('connection', (socket: WebSocket) => guardSocket(socket, { initWaitMs: cfg.connectionInitWaitMs, recheckMs, stillValid }));
   await app.register(mercurius, {
     schema: typeDefs,
     resolvers: resolvers(app, cfg.maxContentBytes) as never,
     loaders: loaders as never,
     path: '/graphql',
-    graphiql: true,
+    graphiql: false,
     validationRules: [depthLimit(cfg.maxDepth)],
     allowBatchedQueries: false,
     jit: 1,
@@ -151,12 +203,23 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     subscription: {
       ...(emitter && { emitter }),
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
-        const raw = payload?.authorization ?? payload?.Authorization ?? (payload?.headers as Record<string, unknown> | undefined)?.authorization;
-        const token = typeof raw === 'string' ? bearer(raw) : undefined;
+        const token = tokenOf(payload);
         const tenant = token ? await app.tenants.authenticate(token) : undefined;
         return tenant ? { tenant } : false;
       },
     },
+  });
+
+  await app.register(graphiqlRoutes);
+
+  // Cost and aliases are checked with the request's own variables, before anything runs.
+  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+    const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
+    const { cost, aliases } = operationCost(schema, document, variables as Record<string, unknown> | undefined, body?.operationName);
+    if (aliases > cfg.maxAliases) throw new errors.GraphqlTooCostly(`The operation has ${aliases} aliased fields; at most ${cfg.maxAliases} are allowed (S3GATE_GRAPHQL_MAX_ALIASES)`);
+    if (cost > cfg.maxCost) {
+      throw new errors.GraphqlTooCostly(`The operation's estimated cost is ${cost}, over the limit of ${cfg.maxCost} (S3GATE_GRAPHQL_MAX_COST): ask for smaller pages (first), fewer fields or smaller text(maxBytes), or split it`);
+    }
   });
 
   // Every recorded event (gateway writes, native notifications) reaches the subscriptions of its

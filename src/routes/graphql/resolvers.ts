@@ -195,13 +195,12 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number): IResol
       ) => {
         const bytes = decodeContent(args.content, args.encoding ?? 'UTF8');
         if (bytes.length > maxContentBytes) throw new errors.ContentTooLarge(bytes.length, maxContentBytes);
-        if (args.ifNoneMatch != null && args.ifNoneMatch !== '*') throw new errors.Validation('ifNoneMatch takes only "*" (store only if the key is absent)');
         const stored = await app.objects.put(c.ctx, args.bucket, args.key, {
           body: Readable.from([bytes]),
           contentLength: bytes.length,
           contentType: args.contentType ?? undefined,
           metadata: args.metadata ?? undefined,
-          createOnly: args.ifNoneMatch === '*',
+          ifNoneMatch: args.ifNoneMatch ?? undefined,
         });
         return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
       },

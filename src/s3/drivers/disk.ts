@@ -77,6 +77,30 @@ export class DiskBackend {
     this.#db.close();
   }
 
+  /**
+   * Moves a deleted tenant's buckets and objects out of reach under another name (kept for an operator
+   * to recover), so a new tenant given the same id starts empty. Returns the objects moved.
+   */
+  detachTenant(tenant: string, as: string): number {
+    return this.#db.transaction(() => {
+      this.#db.prepare('UPDATE buckets SET tenant = ? WHERE tenant = ?').run(as, tenant);
+      return this.#db.prepare('UPDATE objects SET tenant = ? WHERE tenant = ?').run(as, tenant).changes;
+    })();
+  }
+
+  /** Deletes a tenant's buckets and objects, index rows first (in one transaction), then their files. Returns the objects deleted. */
+  async purgeTenant(tenant: string): Promise<number> {
+    const blobs = this.#db.transaction(() => {
+      const rows = this.#db.prepare('SELECT blob FROM objects WHERE tenant = ?').all(tenant) as { blob: string }[];
+      this.#db.prepare('DELETE FROM objects WHERE tenant = ?').run(tenant);
+      this.#db.prepare('DELETE FROM buckets WHERE tenant = ?').run(tenant);
+      return rows.map((r) => r.blob);
+    })();
+    // A blob may be shared by no one else: each object has its own (copies write a new one).
+    for (const blob of blobs) await unlink(this.blobPath(blob)).catch(() => {});
+    return blobs.length;
+  }
+
   /** @internal */ get db() {
     return this.#db;
   }

@@ -398,6 +398,8 @@ export class S3Driver implements ObjectStore {
   }
 
   async getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
+    // S3 (RGW at least) answers a zero-length suffix with the whole object; RFC 9110 §14.1.3 says 416.
+    if (opts.range && 'suffix' in opts.range && opts.range.suffix === 0) throw await this.#unsatisfiable(ctx, bucket, key, opts.range);
     const res = await this.#fast.read('GET', bucket, key, { ...opts, signal: ctx.signal });
     if (res.status === 416) throw await this.#unsatisfiable(ctx, bucket, key, opts.range ?? { start: 0 });
     if (res.status === 304) return res;

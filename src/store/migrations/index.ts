@@ -1,7 +1,12 @@
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration } from 'kysely';
+import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
-export const migrations: Record<string, Migration> = {
+export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect) };
+}
+
+const migrations: Record<string, Migration> = {
   '0001_tenants': {
     async up(db: Kysely<any>) {
       await db.schema
