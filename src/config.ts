@@ -20,9 +20,16 @@ export interface Config {
    * each presigned URL uses the origin of the request that asked for it.
    */
   publicUrl: string | undefined;
+  /**
+   * Host header values (host[:port], lower case) trusted to name the gateway in URLs it hands out when
+   * publicUrl is unset; other requests get the address their connection reached. @default []
+   */
+  allowedHosts: string[];
   dataDir: string;
   /** postgres://… to keep state in PostgreSQL; otherwise SQLite under dataDir. */
   databaseUrl: string | undefined;
+  /** Bearer token /metrics requires when set; open when unset. */
+  metricsToken: string | undefined;
   /** Bearer token of the admin API; generated into dataDir on first start when unset. */
   adminToken: string | undefined;
   /** 32-byte key (base64) that encrypts S3 secrets at rest; generated into dataDir when unset. */
@@ -184,9 +191,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host,
     port,
     publicUrl: env.S3GATE_PUBLIC_URL ? env.S3GATE_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    allowedHosts: (env.S3GATE_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     dataDir: resolve(env.S3GATE_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
     adminToken: env.S3GATE_ADMIN_TOKEN || undefined,
+    metricsToken: env.S3GATE_METRICS_TOKEN || undefined,
     masterKey: env.S3GATE_MASTER_KEY || undefined,
     tenantsFile: env.S3GATE_TENANTS_FILE || undefined,
     bootstrapLocalTenant: bool(env, 'S3GATE_BOOTSTRAP_LOCAL_TENANT', true),

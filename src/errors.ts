@@ -11,6 +11,7 @@ export const errors = {
   UnsupportedMediaType: createError('S3GATE_UNSUPPORTED_MEDIA_TYPE', "Content-Type '%s' is not accepted here; send %s", 415),
   Unauthorized: createError('S3GATE_UNAUTHORIZED', '%s', 401),
   AdminUnauthorized: createError('S3GATE_ADMIN_UNAUTHORIZED', 'Send the admin token as Authorization: Bearer <S3GATE_ADMIN_TOKEN>', 401),
+  MetricsUnauthorized: createError('S3GATE_METRICS_UNAUTHORIZED', 'Send the metrics token as Authorization: Bearer <S3GATE_METRICS_TOKEN>', 401),
   RouteNotFound: createError('S3GATE_ROUTE_NOT_FOUND', 'No route %s %s; see /docs for the API', 404),
 
   InvalidBucketName: createError('S3GATE_INVALID_BUCKET_NAME', "Bucket name '%s' is invalid: %s", 400),

@@ -1,36 +1,25 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Addresses a webhook must never reach: loopback, private, link-local (cloud metadata), CGNAT, multicast, reserved. */
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv6');
+/** IPv6 global unicast: 2000::/3; everything outside it is special or unassigned. */
+const GLOBAL_V6 = ipaddr.parseCIDR('2000::/3');
 
+/**
+ * Whether a webhook must never reach this address: anything but a public unicast address. ipaddr.js's
+ * list of IANA special-purpose ranges decides (loopback, private, link-local and cloud metadata, CGNAT,
+ * documentation and benchmarking, multicast, reserved), and every IPv6 form that embeds or translates
+ * an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64) is refused whole, whatever it embeds.
+ */
 export function isBlockedAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1], 'ipv4');
-  return blocked.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
+  } catch {
+    return true;
+  }
+  if (parsed.range() !== 'unicast') return true;
+  return parsed.kind() === 'ipv6' && !(parsed as ipaddr.IPv6).match(GLOBAL_V6 as [ipaddr.IPv6, number]);
 }
 
 /** Why a webhook URL is refused, or undefined. Checks the scheme and every address the host resolves to. */
@@ -52,7 +41,7 @@ export async function urlProblem(url: string, allowPrivate: boolean): Promise<st
   }
   const bad = addresses.find((a) => isBlockedAddress(a.address));
   return bad
-    ? `it resolves to ${bad.address}, a loopback, private, link-local or reserved address (the operator can allow such receivers with S3GATE_WEBHOOK_ALLOW_PRIVATE=true)`
+    ? `it resolves to ${bad.address}, a loopback, private, link-local, documentation or other special-purpose address (the operator can allow such receivers with S3GATE_WEBHOOK_ALLOW_PRIVATE=true)`
     : undefined;
 }
 

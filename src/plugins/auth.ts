@@ -11,6 +11,24 @@ declare module 'fastify' {
 }
 
 /**
+ * The gateway's origin as URLs it hands out (presigned URLs of disk tenants, the push endpoint wired
+ * into S3 notifications) must name it: S3GATE_PUBLIC_URL when set; else the Host header only when it
+ * is one of S3GATE_ALLOWED_HOSTS; else the address and port the request's connection reached. A Host
+ * header alone never decides: `Host: 10.0.0.1:6379` would make the S3 server push to another service.
+ */
+export function originOf(request: FastifyRequest): string {
+  const { publicUrl, allowedHosts } = request.server.config;
+  if (publicUrl) return publicUrl;
+  const host = request.host.toLowerCase();
+  if (allowedHosts.includes(host)) return `${request.protocol}://${host}`;
+  // An injected request (tests, in-process tooling) has no real connection.
+  if (!request.socket.localPort) return `${request.protocol}://${host}`;
+  const address = request.socket.localAddress ?? '127.0.0.1';
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return `${request.protocol}://${plain.includes(':') ? `[${plain}]` : plain}:${request.socket.localPort}`;
+}
+
+/**
  * The context services get: the tenant, a logger that names it, and a signal that fires when the
  * client goes away before the response is complete (so the S3 request is aborted at once).
  */
@@ -20,8 +38,7 @@ export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant:
     if (!reply.raw.writableEnded) controller.abort(new errors.ClientClosed());
   });
   request.log = request.log.child({ tenant: tenant.id });
-  const origin = request.server.config.publicUrl ?? `${request.protocol}://${request.host}`;
-  request.ctx = { tenant, log: request.log, signal: controller.signal, origin };
+  request.ctx = { tenant, log: request.log, signal: controller.signal, origin: originOf(request) };
 }
 
 /** onRequest hook of the tenant API: the API key alone identifies the tenant; then its rate limit applies. */

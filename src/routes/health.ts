@@ -1,3 +1,5 @@
+import { errors } from '../errors.js';
+import { bearer, safeEqual } from '../lib/api-keys.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { responses } from '../schema/common.js';
@@ -28,13 +30,20 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         operationId: 'metrics',
-        tags: ['operations'], security: [],
-        summary: 'Prometheus metrics: HTTP and S3 request histograms, per-tenant pool gauges',
+        tags: ['operations'],
+        security: [],
+        summary: 'Prometheus metrics: HTTP and S3 request histograms, per-tenant pool gauges. With S3GATE_METRICS_TOKEN set, send it as Authorization: Bearer <token> (401 otherwise)',
         produces: ['text/plain'],
-        response: { 200: { content: { 'text/plain': { schema: { type: 'string' } } } } },
+        response: { 200: { content: { 'text/plain': { schema: { type: 'string' } } } }, 401: { $ref: 'ErrorResponse#' } },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      // The figures name every tenant and its traffic: an operator keeps them private with a token.
+      const token = app.config.metricsToken;
+      if (token) {
+        const given = bearer(request.headers.authorization);
+        if (!given || !safeEqual(given, token)) throw new errors.MetricsUnauthorized();
+      }
       reply.type(app.metrics.registry.contentType);
       return app.metrics.registry.metrics();
     },

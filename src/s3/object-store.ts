@@ -107,10 +107,11 @@ export interface ObjectStore {
   presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult>;
   /**
    * Native event notifications of a bucket (RGW's SNS-compatible topics): absent on drivers without
-   * them. enable() points the bucket at url and returns the topic; disable() removes both.
+   * them. enable() points the bucket at url through a new topic (and drops `replaces`, the topic it
+   * used before) and returns it; disable() removes both.
    */
   notifications?: {
-    enable(ctx: OpContext, bucket: string, url: string, persistent: boolean): Promise<{ topicArn: string }>;
+    enable(ctx: OpContext, bucket: string, url: string, persistent: boolean, replaces?: string): Promise<{ topicArn: string }>;
     disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
   };
   /** One cheap request that needs the endpoint and working credentials (ListBuckets). */

@@ -66,7 +66,7 @@ export class NotificationService {
       }
       if (enabled) {
         const url = ctx.origin + (await this.ingest.pathFor(ctx.tenant.id));
-        const { topicArn } = await s.notifications.enable(ctx, bucket, url, persistent);
+        const { topicArn } = await s.notifications.enable(ctx, bucket, url, persistent, current.topicArn ?? undefined);
         const row = { tenant_id: ctx.tenant.id, bucket, topic_arn: topicArn, created_at: new Date().toISOString() };
         await this.db
           .insertInto('bucket_notifications')

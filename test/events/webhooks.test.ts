@@ -186,12 +186,39 @@ t.test('webhook subscriptions on RGW, delivered to real receivers', async (t) =>
 t.test('webhook URLs on private addresses are refused unless allowed', async (t) => {
   const app = await testApp(t);
   const key = await createTenant(app, { id: 'ssrf', driver: 'disk' });
-  for (const url of ['http://127.0.0.1:9/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://10.1.2.3/x', 'http://localhost/x']) {
+  const special = [
+    'http://127.0.0.1:9/x',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]/x',
+    'http://10.1.2.3/x',
+    'http://localhost/x',
+    // Documentation, benchmarking and other IANA special-purpose ranges, and IPv6 forms that embed an
+    // IPv4 address (compatible, translated, 6to4, Teredo, NAT64): each once got through.
+    'http://192.0.2.1/x',
+    'http://198.51.100.1/x',
+    'http://203.0.113.1/x',
+    'http://198.18.0.1/x',
+    'http://[2001:db8::1]/x',
+    'http://[100::1]/x',
+    'http://[2001::1]/x',
+    'http://[2002:7f00:1::]/x',
+    'http://[::127.0.0.1]/x',
+    'http://[::ffff:0:127.0.0.1]/x',
+    'http://[::ffff:127.0.0.1]/x',
+    'http://[64:ff9b::7f00:1]/x',
+    'http://[fd00::1]/x',
+  ];
+  for (const url of special) {
     const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: bearer(key), payload: { url, events: ['s3:ObjectCreated:*'] } });
     t.equal(res.statusCode, 400, url);
     t.equal(res.json().code, 'S3GATE_INVALID_WEBHOOK_URL');
-    t.match(res.json().message, /private|loopback|reserved/);
+    t.match(res.json().message, /private|loopback|special-purpose/);
   }
+  // A public address is accepted (registration does not connect).
+  const ok = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: bearer(key), payload: { url: 'http://8.8.8.8/x', events: ['s3:ObjectCreated:*'] } });
+  t.equal(ok.statusCode, 201);
+  const ok6 = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: bearer(key), payload: { url: 'http://[2606:4700::1111]/x', events: ['s3:ObjectCreated:*'] } });
+  t.equal(ok6.statusCode, 201);
 });
 
 t.test('a slow endpoint holds only its own slots: other subscriptions are delivered meanwhile', async (t) => {

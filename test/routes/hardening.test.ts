@@ -54,6 +54,18 @@ t.test('REST under hostile input', async (t) => {
     t.equal((await fetch(`${base}/healthz`)).headers.get('x-content-type-options'), 'nosniff', 'every answer is nosniff');
   });
 
+  t.test('the Host header does not decide the URLs the gateway hands out', async (t) => {
+    const body = JSON.stringify({ bucket: 'hard-bkt', key: 'pic.png', method: 'GET', expiresIn: 60 });
+    const presignWithHost = async (host: string) => {
+      const res = await rawHttp(base, `POST /v1/presign HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return (JSON.parse(res.body) as { url: string }).url;
+    };
+    const url = await presignWithHost('evil.example');
+    t.ok(url.startsWith(`${base}/v1/presigned/`), `signed on the address the connection reached: ${url}`);
+    t.notMatch(url, /evil/);
+    t.notMatch(await presignWithHost('10.255.255.1:6379'), /10\.255/);
+  });
+
   t.test('times a Date cannot hold are a 400, not a 500', async (t) => {
     const list = await fetch(`${base}/v1/events?since=2026-12-31T23:59:60Z`, { headers: h });
     t.equal(list.status, 400);
@@ -144,6 +156,48 @@ t.test('REST under hostile input', async (t) => {
     t.equal(res.status, 201);
     t.match(await (await fetch(`${base}/v1/buckets/hard-bkt/objects/slow.txt`, { headers: h })).text(), /^chunk-0;.*chunk-11;$/);
   });
+});
+
+t.test('a Host header listed in S3GATE_ALLOWED_HOSTS names the gateway; S3GATE_PUBLIC_URL wins over both', async (t) => {
+  for (const [env, expected] of [
+    [{ S3GATE_ALLOWED_HOSTS: 'files.example:8080, other.example' }, 'http://files.example:8080/v1/presigned/'],
+    [{ S3GATE_ALLOWED_HOSTS: 'files.example:8080', S3GATE_PUBLIC_URL: 'https://gw.example/' }, 'https://gw.example/v1/presigned/'],
+  ] as const) {
+    const app = await testApp(t, { env });
+    const key = await createTenant(app, { id: 'hosts', driver: 'disk' });
+    const base = await listen(app);
+    await fetch(`${base}/v1/buckets/hosts-bkt`, { method: 'PUT', headers: bearer(key) });
+    const body = JSON.stringify({ bucket: 'hosts-bkt', key: 'k', method: 'GET', expiresIn: 60 });
+    const res = await rawHttp(base, `POST /v1/presign HTTP/1.1\r\nHost: files.example:8080\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    t.ok((JSON.parse(res.body) as { url: string }).url.startsWith(expected), expected);
+    await app.close();
+  }
+});
+
+t.test('/metrics takes S3GATE_METRICS_TOKEN when it is set', async (t) => {
+  const open = await testApp(t);
+  t.equal((await open.inject({ method: 'GET', url: '/metrics' })).statusCode, 200, 'open when unset');
+  const app = await testApp(t, { env: { S3GATE_METRICS_TOKEN: 'metrics-secret-123' } });
+  await createTenant(app, { id: 'secret-tenant-name', driver: 'disk' });
+  const anon = await app.inject({ method: 'GET', url: '/metrics' });
+  t.equal(anon.statusCode, 401);
+  t.equal(anon.json().code, 'S3GATE_METRICS_UNAUTHORIZED');
+  t.notMatch(anon.body, /secret-tenant-name/);
+  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+  const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-secret-123' } });
+  t.equal(ok.statusCode, 200);
+  t.match(ok.body, /s3gate_http_request_duration_seconds/);
+});
+
+t.test('an ingest token never appears in the logs', async (t) => {
+  const lines: string[] = [];
+  const app = await testApp(t, { logStream: { write: (l) => void lines.push(l) } });
+  await createTenant(app, { id: 'quiet', driver: 'disk' });
+  const { token, path } = (await app.inject({ method: 'POST', url: '/admin/tenants/quiet/ingest-token', headers: admin })).json();
+  await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: { Records: [] } });
+  await app.inject({ method: 'POST', url: path + 'x', headers: { 'content-type': 'application/json' }, payload: { Records: [] } });
+  t.ok(lines.some((l) => l.includes('/ingest/s3/[redacted]')), 'the request is logged, redacted');
+  t.notOk(lines.some((l) => l.includes(token.slice(4, 20))), 'the token is in no line');
 });
 
 t.test('Range numbers beyond 2^53 and an empty suffix on an S3 tenant (RGW)', async (t) => {

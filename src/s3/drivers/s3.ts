@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -465,11 +466,13 @@ export class S3Driver implements ObjectStore {
   get notifications(): ObjectStore['notifications'] {
     if (this.#isAws) return undefined;
     return {
-      enable: async (ctx, bucket, url, persistent) => {
+      enable: async (ctx, bucket, url, persistent, replaces) => {
         const sns = this.#sns();
         try {
+          // A random name: topics share one namespace among the users of an RGW tenant, so a name
+          // derived from the bucket could be guessed, and taken or overwritten, by another user.
           const topic = await sns.send(
-            new CreateTopicCommand({ Name: `s3gate-${bucket}`, Attributes: { 'push-endpoint': url, persistent: String(persistent) } }),
+            new CreateTopicCommand({ Name: `s3gate-${randomBytes(12).toString('hex')}`, Attributes: { 'push-endpoint': url, persistent: String(persistent) } }),
             { abortSignal: ctx.signal },
           );
           const current = await this.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
@@ -482,6 +485,7 @@ export class S3Driver implements ObjectStore {
             }),
             { abortSignal: ctx.signal },
           );
+          if (replaces && replaces !== topic.TopicArn) await sns.send(new DeleteTopicCommand({ TopicArn: replaces }), { abortSignal: ctx.signal }).catch(() => {});
           return { topicArn: topic.TopicArn ?? '' };
         } catch (err) {
           throw mapS3Error(err, { bucket });
