@@ -74,6 +74,10 @@ export interface Config {
     pollMs: number;
     /** Events older than this are dropped from the log. @default 7 days */
     retentionMs: number;
+    /** Finished deliveries and attempts older than this are dropped from the delivery log. @default the event retention */
+    deliveryRetentionMs: number;
+    /** How often retention runs (the first run is a minute after start). @default 1 hour */
+    retentionIntervalMs: number;
   };
   s3: {
     /** Attempts of a retryable S3 request unless a tenant sets its own. @default 3 */
@@ -227,6 +231,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       endpointConcurrency: int(env, 'S3GATE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1),
       pollMs: int(env, 'S3GATE_WEBHOOK_POLL_MS', 1000, 10),
       retentionMs: int(env, 'S3GATE_EVENT_RETENTION_DAYS', 7, 1) * 24 * 3600 * 1000,
+      deliveryRetentionMs: int(env, 'S3GATE_DELIVERY_RETENTION_DAYS', int(env, 'S3GATE_EVENT_RETENTION_DAYS', 7, 1), 1) * 24 * 3600 * 1000,
+      retentionIntervalMs: int(env, 'S3GATE_RETENTION_INTERVAL_MS', 3600_000, 1000),
     },
     s3: {
       maxAttempts: int(env, 'S3GATE_S3_MAX_ATTEMPTS', 3, 1),

@@ -39,7 +39,6 @@ export class Dispatcher {
   #running = false;
   #again = false;
   #closed = false;
-  #lastPrune = 0;
 
   readonly #tenantExists: (tenantId: string) => Promise<boolean>;
 
@@ -99,13 +98,6 @@ export class Dispatcher {
   }
 
   async #cycle(): Promise<void> {
-    if (Date.now() - this.#lastPrune > 3600_000) {
-      this.#lastPrune = Date.now();
-      // Retention: old events go, with the deliveries that are done with them (a pending one stays).
-      const cutoff = new Date(Date.now() - this.#cfg.retentionMs).toISOString();
-      await this.#db.deleteFrom('events').where('created_at', '<', cutoff).execute();
-      await this.#db.deleteFrom('deliveries').where('created_at', '<', cutoff).where('status', 'in', ['delivered', 'dead']).execute();
-    }
     // Claim ahead: up to PREFETCH rounds of work per subscription in one claim, so a freed slot takes
     // its next delivery from memory instead of a query round trip per delivery.
     const capacity = this.#cfg.concurrency * PREFETCH;

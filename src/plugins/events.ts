@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { Dispatcher } from '../events/dispatcher.js';
+import { Retention } from '../events/retention.js';
 import { WebhookSender } from '../events/sender.js';
 import { SecretBox } from '../lib/secretbox.js';
 import { WebhookService } from '../services/webhooks.js';
@@ -8,6 +9,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     webhooks: WebhookService;
     dispatcher: Dispatcher;
+    retention: Retention;
   }
 }
 
@@ -25,8 +27,25 @@ export const eventsPlugin = fp(
     app.decorate('dispatcher', dispatcher);
     app.decorate('webhooks', new WebhookService(app.db.kysely, box, sender, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() }));
     app.events.onRecorded(() => dispatcher.wake());
-    app.addHook('onReady', async () => dispatcher.start());
+    const retention = new Retention(app.db.kysely, { eventsMs: cfg.retentionMs, deliveriesMs: cfg.deliveryRetentionMs });
+    app.decorate('retention', retention);
+    const prune = () =>
+      retention.run().then(
+        (report) => {
+          if (report.events + report.deliveries + report.attempts > 0) app.log.info({ retention: report }, 'retention pruned the event and delivery logs');
+        },
+        (err: unknown) => app.log.warn({ err }, 'retention failed; it runs again at the next interval'),
+      );
+    let retentionTimer: NodeJS.Timeout | undefined;
+    let firstPrune: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      dispatcher.start();
+      firstPrune = setTimeout(prune, Math.min(60_000, cfg.retentionIntervalMs)).unref();
+      retentionTimer = setInterval(prune, cfg.retentionIntervalMs).unref();
+    });
     app.addHook('onClose', async () => {
+      clearTimeout(firstPrune);
+      clearInterval(retentionTimer);
       await dispatcher.close();
       await sender.close();
     });

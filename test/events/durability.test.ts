@@ -35,7 +35,7 @@ t.test('two processes on one PostgreSQL database share deliveries: none lost, no
   const config = {
     databaseUrl,
     masterKey,
-    webhooks: { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100, 100, 100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 20, retentionMs: 86_400_000 },
+    webhooks: { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100, 100, 100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 20, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 },
   };
   const a = await testApp(t, { config });
   const b = await testApp(t, { config });
@@ -71,7 +71,7 @@ t.test('a process that dies mid-delivery has its claim picked up by another', as
   dying.child.kill('SIGKILL');
   hang = false;
   const survivor = await testApp(t, {
-    config: { databaseUrl, masterKey, webhooks: { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000 } },
+    config: { databaseUrl, masterKey, webhooks: { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 } },
   });
   await until(async () => {
     const d = await survivor.db.kysely.selectFrom('deliveries').select('status').executeTakeFirst();

@@ -8,7 +8,7 @@ import { directClient, rgwEndpoint, rgwSettings, rgwUser, uniqueBucket } from '.
 import { until } from '../helpers/stall.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000 };
+const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 };
 
 function record(eventName: string, bucket: string, key: string, extra: Record<string, unknown> = {}, source = 'aws:s3') {
   return { eventVersion: '2.1', eventSource: source, eventName, s3: { bucket: { name: bucket }, object: { key, size: 3, eTag: md5('abc'), sequencer: '0A1B', ...extra } } };

@@ -14,7 +14,7 @@ const fast = {
     concurrency: 16,
     endpointConcurrency: 2,
     pollMs: 50,
-    retentionMs: 24 * 3600 * 1000,
+    retentionMs: 24 * 3600 * 1000, deliveryRetentionMs: 24 * 3600 * 1000, retentionIntervalMs: 3_600_000,
   },
 };
 

@@ -6,7 +6,7 @@ import { receiver } from '../helpers/receiver.js';
 import { rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 import { until } from '../helpers/stall.js';
 
-const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [50, 50, 50, 50, 50, 50, 50, 50, 50, 50], disableAfterMs: 3_600_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000 };
+const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [50, 50, 50, 50, 50, 50, 50, 50, 50, 50], disableAfterMs: 3_600_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 };
 
 /** Every table that holds rows of a tenant, and how to count them. */
 const COUNTS: Record<string, (tenant: string, deliveryIds: string[]) => ReturnType<typeof sql<{ n: number | string }>>> = {
