@@ -127,7 +127,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(eventsPlugin);
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
-    const err = toApiError(raw, request.headers['content-type']);
+    const err = toApiError(raw, request.headers['content-type'], request.routeOptions.bodyLimit);
     const level = logLevelOf(err);
     if (level === 'error') request.log.error({ err: raw }, 'request failed');
     else request.log[level]({ code: err.code, status: err.statusCode, msg: err.message }, level === 'warn' ? 'request failed upstream' : 'request refused');

@@ -135,6 +135,10 @@ export interface Config {
     partSize: number;
     /** Parts of a chunked upload in flight at once; its memory is about partSize × (queueSize + 1). @default 2 */
     queueSize: number;
+    /** An unfinished multipart upload the gateway started is aborted by the janitor after this. @default 24 hours */
+    multipartMaxAgeMs: number;
+    /** How often the upload janitor runs (failed aborts, stale uploads, orphaned disk blobs). @default 15 minutes */
+    janitorIntervalMs: number;
   };
 }
 
@@ -265,6 +269,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       streamPartSize: int(env, 'S3GATE_STREAM_PART_SIZE', 64 * MiB, 5 * MiB),
       partSize,
       queueSize: int(env, 'S3GATE_UPLOAD_QUEUE_SIZE', 2, 1),
+      multipartMaxAgeMs: num(env, 'S3GATE_MULTIPART_MAX_AGE_HOURS', 24) * 3600_000,
+      janitorIntervalMs: int(env, 'S3GATE_JANITOR_INTERVAL_MS', 15 * 60_000, 1000),
     },
     ...overrides,
   };

@@ -32,7 +32,7 @@ export const errors = {
   PreconditionFailed: createError('S3GATE_PRECONDITION_FAILED', 'Precondition failed: %s', 412),
   RangeNotSatisfiable: createError('S3GATE_RANGE_NOT_SATISFIABLE', 'Range %s selects no byte of the object (size %d): it starts past the end or is an empty suffix', 416),
   PreconditionUnsupported: createError('S3GATE_PRECONDITION_UNSUPPORTED', '%s', 400),
-  PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds the limit of %d bytes for this tenant; nothing was stored', 413),
+  PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds %s; nothing was stored', 413),
   PresignInvalid: createError('S3GATE_PRESIGN_INVALID', 'The presigned URL is invalid or expired: %s', 403),
 
   TenantNotFound: createError('S3GATE_TENANT_NOT_FOUND', "Tenant '%s' not found", 404),
@@ -111,8 +111,16 @@ export function logLevelOf(err: GatewayError): 'error' | 'warn' | 'info' {
   return err.code.startsWith('S3GATE_UPSTREAM_') ? 'warn' : 'error';
 }
 
-/** Turns anything thrown into one of the API's errors. */
-export function toApiError(err: FastifyError, contentType: string | undefined): GatewayError {
+/** The limit a body went over, as S3GATE_PAYLOAD_TOO_LARGE says it. */
+export const limits = {
+  tenant: (bytes: number) => `this tenant's limit of ${bytes} bytes (limits.maxObjectSize)`,
+  route: (bytes: number) => `the limit of ${bytes} bytes for a request body on this route`,
+  backend: (bytes: number | undefined) =>
+    bytes ? `the S3 endpoint's limit of ${bytes} bytes for one request` : "the S3 endpoint's limit for one request (S3's own is 5 GiB; an endpoint may set a lower one)",
+};
+
+/** Turns anything thrown into one of the API's errors; `bodyLimit` is the route's, for a body over it. */
+export function toApiError(err: FastifyError, contentType: string | undefined, bodyLimit?: number): GatewayError {
   if (isGatewayError(err)) return err;
   if (err.validation) return new errors.Validation(err.message);
   switch (err.code) {
@@ -124,7 +132,7 @@ export function toApiError(err: FastifyError, contentType: string | undefined): 
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new errors.InvalidJson(err.message);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new errors.Validation('the JSON body is larger than 1 MiB');
+      return new errors.PayloadTooLarge(limits.route(bodyLimit ?? 1024 * 1024));
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new errors.Validation('Content-Length does not match the body');
   }

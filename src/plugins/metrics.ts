@@ -16,6 +16,7 @@ export interface Metrics {
   circuitState: Gauge<'tenant'>;
   credentialRefreshes: Counter<'tenant' | 'outcome'>;
   rateLimited: Counter<'tenant'>;
+  multipartAborts: Counter<'tenant' | 'outcome'>;
   /** Where the pool gauges read their figures at scrape time (set by the storage plugin). */
   poolSource: () => Iterable<PoolEntryStats>;
 }
@@ -56,6 +57,12 @@ export const metricsPlugin = fp(
         registers: [registry],
       }),
       rateLimited: new Counter({ name: 's3gate_rate_limited_total', help: 'Requests refused with 429 by the tenant rate limit', labelNames: ['tenant'] as const, registers: [registry] }),
+      multipartAborts: new Counter({
+        name: 's3gate_multipart_janitor_total',
+        help: "The janitor's aborts of unfinished multipart uploads (failed aborts, or past S3GATE_MULTIPART_MAX_AGE_HOURS), by outcome",
+        labelNames: ['tenant', 'outcome'] as const,
+        registers: [registry],
+      }),
       poolRejected: new Counter({ name: 's3gate_pool_rejected_total', help: 'Requests refused with 503 because the tenant was at its limit or its circuit was open', labelNames: ['tenant'] as const, registers: [registry] }),
     };
     new Gauge({

@@ -12,6 +12,8 @@ import { ConnectionService } from '../services/connections.js';
 import { EventService } from '../services/events.js';
 import { IngestService } from '../services/ingest.js';
 import { TenantRemoval } from '../services/tenant-removal.js';
+import { UploadJanitor } from '../services/upload-janitor.js';
+import { MultipartRepo } from '../store/multipart.js';
 import { NotificationService } from '../services/notifications.js';
 import { SecretBox } from '../lib/secretbox.js';
 import { ObjectService } from '../services/objects.js';
@@ -26,6 +28,7 @@ declare module 'fastify' {
     objects: ObjectService;
     urlSigner: UrlSigner;
     tenantRemoval: TenantRemoval;
+    uploadJanitor: UploadJanitor;
     connections: ConnectionService;
     limits: LimitService;
   }
@@ -37,6 +40,7 @@ export const storagePlugin = fp(
     const { config, metrics } = app;
     const disk = new DiskBackend(join(config.dataDir, 'objects'));
     const signer = new UrlSigner(app.masterKey);
+    const uploads = new MultipartRepo(app.db.kysely);
     const pool = new TenantPool({
       maxTenants: config.pool.maxTenants,
       onReject: (tenant) => metrics.poolRejected.inc({ tenant }),
@@ -71,6 +75,14 @@ export const storagePlugin = fp(
             observe: (operation, status, seconds) => metrics.s3Requests.observe({ tenant: tenant.id, operation, status }, seconds),
             error: (operation, code) => metrics.s3Errors.inc({ tenant: tenant.id, operation, code }),
             reached,
+            multipart: {
+              started: (bucket, key, uploadId) => uploads.started(tenant.id, bucket, key, uploadId, new Date(Date.now() + config.upload.multipartMaxAgeMs).toISOString()),
+              ended: (uploadId) => uploads.ended(tenant.id, uploadId),
+              abortFailed: (uploadId, error) => {
+                app.log.warn({ tenant: tenant.id, uploadId, error }, 'aborting a multipart upload failed; the janitor retries it');
+                return uploads.abortFailed(tenant.id, uploadId, error, new Date(Date.now() + 60_000).toISOString());
+              },
+            },
           },
         });
       },
@@ -86,6 +98,13 @@ export const storagePlugin = fp(
     app.decorate('ingest', ingest);
     app.decorate('notifications', notifications);
     app.decorate('tenantRemoval', new TenantRemoval(app.tenants, notifications, disk));
+    const janitor = new UploadJanitor(uploads, app.tenants, pool, disk, { log: app.log, onOutcome: (tenant, outcome) => metrics.multipartAborts.inc({ tenant, outcome }) });
+    app.decorate('uploadJanitor', janitor);
+    let janitorTimer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      janitorTimer = setInterval(() => void janitor.run().catch((err: unknown) => app.log.warn({ err }, 'the upload janitor failed; it runs again at the next interval')), config.upload.janitorIntervalMs).unref();
+    });
+    app.addHook('preClose', async () => clearInterval(janitorTimer));
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
     redis?.on('error', () => {}); // reported by LimitService when a request needs it
     const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {

@@ -1,4 +1,4 @@
-import { errors } from '../errors.js';
+import { errors, limits } from '../errors.js';
 
 interface SdkError extends Error {
   code?: string;
@@ -83,8 +83,11 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
       return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
     case 'KeyTooLongError':
       return new errors.InvalidKey('longer than the S3 endpoint accepts', cause);
-    case 'EntityTooLarge':
-      return new errors.PayloadTooLarge(0, cause);
+    case 'EntityTooLarge': {
+      // AWS names its limit in the error (MaxSizeAllowed); the SDK keeps unknown fields on the error.
+      const max = Number((err as { MaxSizeAllowed?: string }).MaxSizeAllowed);
+      return new errors.PayloadTooLarge(limits.backend(Number.isSafeInteger(max) && max > 0 ? max : undefined), cause);
+    }
     case 'TimeoutError':
     case 'RequestTimeout':
       return new errors.UpstreamTimeout(cause);
@@ -97,4 +100,29 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
   if (status === 412) return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
   if (status === undefined) return new errors.UpstreamUnavailable(e.code ?? e.name, cause);
   return new errors.UpstreamError(`${e.name} (HTTP ${status})`, cause);
+}
+
+/**
+ * The one place a tenant's S3 request is measured and reported, whichever path made it (the SDK's
+ * middleware or the signed hot path): once per request, after its retries, with its final status or
+ * error, and whether the endpoint was reached (the circuit breaker's input).
+ */
+export async function observed<T>(
+  hooks: { observe?: (operation: string, status: string, seconds: number) => void; error?: (operation: string, code: string) => void; reached?: (ok: boolean) => void },
+  operation: string,
+  run: () => Promise<T>,
+  statusOf: (out: T) => number | undefined,
+): Promise<T> {
+  const start = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+  try {
+    const out = await run();
+    hooks.observe?.(operation, String(statusOf(out) ?? 200), seconds());
+    hooks.reached?.(true);
+    return out;
+  } catch (err) {
+    hooks.observe?.(operation, String(httpStatusOf(err) ?? (err as Error).name), seconds());
+    reportFailure(hooks, operation, err);
+    throw err;
+  }
 }

@@ -114,6 +114,8 @@ export interface ObjectStore {
     enable(ctx: OpContext, bucket: string, url: string, persistent: boolean, replaces?: string): Promise<{ topicArn: string }>;
     disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
   };
+  /** Aborts a multipart upload (drivers that use S3's); one already gone counts as aborted. */
+  abortMultipartUpload?(ctx: OpContext, bucket: string, key: string, uploadId: string): Promise<void>;
   /** One cheap request that needs the endpoint and working credentials (ListBuckets). */
   check(ctx: OpContext): Promise<void>;
   /** Live connection figures for the admin API and metrics. */

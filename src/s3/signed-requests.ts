@@ -4,9 +4,9 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../services/tenants.js';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { DriverHooks } from './drivers/s3.js';
-import { mapS3Error, reportFailure } from './map-error.js';
+import { mapS3Error, observed } from './map-error.js';
 import type { ByteRange, Conditions, ObjectInfo } from './object-store.js';
 import { formatRange } from './ranges.js';
 
@@ -35,6 +35,19 @@ const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const RETRY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT']);
+/** The statuses the SDK counts as transient (and SlowDown's 503 as throttling): the ones retried. */
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+
+/** How the SDK's retry strategy would class a failed attempt; undefined: not retried. */
+function retryTypeOf(outcome: { err?: unknown; status?: number }): RetryErrorType | undefined {
+  if (outcome.err !== undefined) {
+    const e = outcome.err as NodeJS.ErrnoException;
+    return RETRY_CODES.has(e.code ?? '') || e.name === 'TimeoutError' ? 'TRANSIENT' : undefined;
+  }
+  const status = outcome.status ?? 0;
+  if (status === 429) return 'THROTTLING';
+  return TRANSIENT_STATUS.has(status) ? 'TRANSIENT' : undefined;
+}
 
 interface Target {
   protocol: string;
@@ -57,6 +70,8 @@ export interface SignedRequestsOptions {
   requestTimeoutMs: number;
   credentials: AwsCredentialIdentityProvider;
   hooks: DriverHooks;
+  /** The tenant's S3Client's retry strategy: one policy (attempts, backoff, jitter, quota) for both paths. */
+  retryStrategy: () => Promise<RetryStrategyV2>;
 }
 
 /**
@@ -89,7 +104,6 @@ export class SignedRequests {
     key: string,
     opts: { range?: ByteRange; conditions?: Conditions; signal?: AbortSignal },
   ): Promise<ReadResult> {
-    const operation = method === 'GET' ? 'GetObjectCommand' : 'HeadObjectCommand';
     const headers: Record<string, string> = { 'x-amz-content-sha256': EMPTY_SHA256 };
     if (opts.range) headers.range = formatRange(opts.range);
     const c = opts.conditions;
@@ -98,48 +112,22 @@ export class SignedRequests {
     if (c?.ifModifiedSince) headers['if-modified-since'] = c.ifModifiedSince.toUTCString();
     if (c?.ifUnmodifiedSince) headers['if-unmodified-since'] = c.ifUnmodifiedSince.toUTCString();
     const target = this.#target(bucket, key);
-    const retries = this.#opts.s3.maxAttempts - 1;
-    for (let attempt = 0; ; attempt++) {
-      const start = process.hrtime.bigint();
-      const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
-      let res: http.IncomingMessage;
-      try {
-        const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query: {}, headers: { ...headers, host: target.host } });
-        res = await this.#send(target, method, signed.headers as Record<string, string>, opts.signal, undefined);
-      } catch (err) {
-        this.#opts.hooks.observe?.(operation, (err as Error).name, seconds());
-        if (attempt < retries && !opts.signal?.aborted && RETRY_CODES.has((err as NodeJS.ErrnoException).code ?? '')) continue;
-        reportFailure(this.#opts.hooks, operation, err);
-        throw mapS3Error(err, { bucket, key });
-      }
-      const status = res.statusCode ?? 0;
-      this.#opts.hooks.observe?.(operation, String(status), seconds());
-      this.#opts.hooks.reached?.(true);
-      if (status === 200 || status === 206) {
-        const info = infoOf(key, res.headers);
-        const contentLength = Number(res.headers['content-length'] ?? 0);
-        if (method === 'HEAD') res.resume();
-        return { status, info, body: res, contentLength, contentRange: res.headers['content-range'] };
-      }
-      if (status === 304) {
-        res.resume();
-        return { status: 304, info: { etag: unquote(res.headers.etag), lastModified: new Date(res.headers['last-modified'] ?? 0) } };
-      }
-      if (status === 416) {
-        res.resume();
-        return { status: 416 };
-      }
-      const code = await errorCode(res, method);
-      if (attempt < retries && status >= 500 && !opts.signal?.aborted) {
-        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        continue;
-      }
-      this.#opts.hooks.error?.(operation, code);
-      throw s3Failure(code, status, { bucket, key });
+    const res = await this.#exchange(method === 'GET' ? 'GetObjectCommand' : 'HeadObjectCommand', method, { bucket, key }, opts.signal, [200, 206, 304, 416], () =>
+      this.#signedSend(target, method, headers, opts.signal),
+    );
+    const status = res.statusCode ?? 0;
+    if (status === 200 || status === 206) {
+      const info = infoOf(key, res.headers);
+      const contentLength = Number(res.headers['content-length'] ?? 0);
+      if (method === 'HEAD') res.resume();
+      return { status, info, body: res, contentLength, contentRange: res.headers['content-range'] };
     }
+    res.resume();
+    if (status === 304) return { status: 304, info: { etag: unquote(res.headers.etag), lastModified: new Date(res.headers['last-modified'] ?? 0) } };
+    return { status: 416 };
   }
 
-  /** A streamed PutObject of a body of known length (UNSIGNED-PAYLOAD: the body is not hashed first). */
+  /** A streamed PutObject of a body of known length (UNSIGNED-PAYLOAD: the body is not hashed first). Not retried: a stream cannot be replayed. */
   async put(
     bucket: string,
     key: string,
@@ -151,38 +139,79 @@ export class SignedRequests {
     if (opts.createOnly) headers['if-none-match'] = '*';
     for (const [name, value] of Object.entries(opts.metadata)) headers[`x-amz-meta-${name}`] = value;
     const target = this.#target(bucket, key);
-    const start = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
-    let res: http.IncomingMessage;
-    try {
-      const signed = await this.#signer.sign({ method: 'PUT', protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query: {}, headers: { ...headers, host: target.host } });
-      res = await this.#send(target, 'PUT', signed.headers as Record<string, string>, opts.signal, body);
-    } catch (err) {
-      this.#opts.hooks.observe?.('PutObjectCommand', (err as Error).name, seconds());
-      reportFailure(this.#opts.hooks, 'PutObjectCommand', err);
-      throw mapS3Error(err, { bucket, key });
-    }
-    const status = res.statusCode ?? 0;
-    this.#opts.hooks.observe?.('PutObjectCommand', String(status), seconds());
-    this.#opts.hooks.reached?.(true);
-    if (status === 200) {
-      res.resume();
-      return { etag: unquote(res.headers.etag) };
-    }
-    const code = await errorCode(res, 'PUT');
-    this.#opts.hooks.error?.('PutObjectCommand', code);
-    throw s3Failure(code, status, { bucket, key });
+    const res = await this.#exchange('PutObjectCommand', 'PUT', { bucket, key }, opts.signal, [200], () => this.#signedSend(target, 'PUT', headers, opts.signal, body), { replayable: false });
+    res.resume();
+    return { etag: unquote(res.headers.etag) };
   }
 
   /** DELETE /{bucket}?notification: RGW removes a bucket's notification configuration this way (no SDK command). */
   async deleteBucketNotification(bucket: string, signal?: AbortSignal): Promise<void> {
     const target = this.#target(bucket, '');
     const path = target.path.replace(/\/$/, '');
-    const signed = await this.#signer.sign({ method: 'DELETE', protocol: target.protocol, hostname: target.hostname, port: target.port, path, query: { notification: '' }, headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host } });
-    const res = await this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed.headers as Record<string, string>, signal, undefined);
-    const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return void res.resume();
-    throw s3Failure(await errorCode(res, 'DELETE'), status, { bucket });
+    const res = await this.#exchange('DeleteBucketNotificationCommand', 'DELETE', { bucket }, signal, [200, 204], async () => {
+      const signed = await this.#signer.sign({ method: 'DELETE', protocol: target.protocol, hostname: target.hostname, port: target.port, path, query: { notification: '' }, headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host } });
+      return this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed.headers as Record<string, string>, signal, undefined);
+    });
+    res.resume();
+  }
+
+  /**
+   * One S3 request as the SDK would make it: attempts retried by the client's own retry strategy (the
+   * same backoff with jitter, attempts and retry quota), measured and reported once through `observed`
+   * (metrics, the error counter and the circuit's reached/unreached), and an S3 error answer mapped
+   * like the SDK's. Resolves to the response when its status is one of `ok`.
+   */
+  async #exchange(
+    operation: string,
+    method: string,
+    target: { bucket?: string; key?: string },
+    signal: AbortSignal | undefined,
+    ok: number[],
+    attempt: () => Promise<http.IncomingMessage>,
+    opts: { replayable: boolean } = { replayable: true },
+  ): Promise<http.IncomingMessage> {
+    const run = async () => {
+      const strategy = await this.#opts.retryStrategy();
+      let token = await strategy.acquireInitialRetryToken(operation);
+      for (;;) {
+        let res: http.IncomingMessage | undefined;
+        let err: unknown;
+        try {
+          res = await attempt();
+        } catch (e) {
+          err = e;
+        }
+        const status = res?.statusCode ?? 0;
+        if (res && ok.includes(status)) {
+          strategy.recordSuccess(token);
+          return res;
+        }
+        const errorType = opts.replayable && !signal?.aborted ? retryTypeOf({ err, status: res ? status : undefined }) : undefined;
+        if (errorType) {
+          res?.resume();
+          try {
+            // Waits the backoff itself; throws when no attempt (or quota) is left.
+            token = await strategy.refreshRetryTokenForRetry(token, { errorType });
+            if (!signal?.aborted) continue;
+          } catch {
+            // No retry left: the last failure stands.
+          }
+        }
+        if (err !== undefined || !res) throw err;
+        const answer = await errorAnswer(res, method);
+        throw Object.assign(s3Failure(answer.code, status), answer.maxSizeAllowed && { MaxSizeAllowed: answer.maxSizeAllowed });
+      }
+    };
+    try {
+      return await observed(this.#opts.hooks, operation, run, (res) => res.statusCode);
+    } catch (err) {
+      throw mapS3Error(err, target);
+    }
+  }
+
+  async #signedSend(target: Target, method: string, headers: Record<string, string>, signal: AbortSignal | undefined, body?: Readable): Promise<http.IncomingMessage> {
+    const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query: {}, headers: { ...headers, host: target.host } });
+    return this.#send(target, method, signed.headers as Record<string, string>, signal, body);
   }
 
   #target(bucket: string, key: string): Target {
@@ -265,20 +294,20 @@ function infoOf(key: string, h: http.IncomingHttpHeaders): ObjectInfo {
   };
 }
 
-/** An S3 error answer, shaped like the SDK's errors so that one mapping serves both. */
-function s3Failure(code: string, status: number, target: { bucket?: string; key?: string }): Error {
-  return mapS3Error(Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } }), target);
+/** An S3 error answer, shaped like the SDK's errors so that one mapping and one report serve both. */
+function s3Failure(code: string, status: number): Error {
+  return Object.assign(new Error(`${code} (HTTP ${status})`), { name: code, $metadata: { httpStatusCode: status } });
 }
 
-/** The S3 error code of a failed response (HEAD has no body: named by status, as the SDK does). */
-async function errorCode(res: http.IncomingMessage, method: string): Promise<string> {
+/** The S3 error code of a failed response (HEAD has no body: named by status, as the SDK does), and the limit of an EntityTooLarge. */
+async function errorAnswer(res: http.IncomingMessage, method: string): Promise<{ code: string; maxSizeAllowed?: string }> {
   if (method === 'HEAD') {
     res.resume();
-    return res.statusCode === 404 ? 'NotFound' : res.statusCode === 403 ? 'Forbidden' : `Http${res.statusCode}`;
+    return { code: res.statusCode === 404 ? 'NotFound' : res.statusCode === 403 ? 'Forbidden' : `Http${res.statusCode}` };
   }
   let body = '';
   for await (const chunk of res) {
     if (body.length < 65536) body += chunk;
   }
-  return /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? `Http${res.statusCode}`;
+  return { code: /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? `Http${res.statusCode}`, maxSizeAllowed: /<MaxSizeAllowed>(\d+)<\/MaxSizeAllowed>/.exec(body)?.[1] };
 }

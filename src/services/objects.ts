@@ -1,5 +1,5 @@
 import { Transform, finished, type Readable } from 'node:stream';
-import { errors } from '../errors.js';
+import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { ByteRange, Conditions, DeleteManyResult, GetResult, HeadResult } from '../s3/object-store.js';
 import { deleteKeys, withStore, type RequestContext } from './context.js';
@@ -61,7 +61,7 @@ function byteLimit(limit: number): Transform & { bytes: number } {
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       t.bytes += chunk.length;
-      if (t.bytes > limit) cb(new errors.PayloadTooLarge(limit));
+      if (t.bytes > limit) cb(new errors.PayloadTooLarge(limits.tenant(limit)));
       else cb(null, chunk);
     },
   }) as Transform & { bytes: number };
@@ -91,7 +91,7 @@ export class ObjectService {
     const metadata = input.metadata ?? {};
     validateMetadata(metadata);
     const limit = ctx.tenant.limits.maxObjectSize;
-    if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limit);
+    if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
     const releaseUpload = this.limits.upload(ctx.tenant);
     const abort = new AbortController();
     const onAbort = () => abort.abort(ctx.signal.reason);

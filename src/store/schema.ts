@@ -29,6 +29,21 @@ export interface Database {
   delivery_attempts: DeliveryAttemptRow;
   ingest_tokens: IngestTokenRow;
   bucket_notifications: BucketNotificationRow;
+  multipart_uploads: MultipartUploadRow;
+}
+
+export interface MultipartUploadRow {
+  tenant_id: string;
+  upload_id: string;
+  bucket: string;
+  key: string;
+  created_at: string;
+  /** open: in progress (or its process died); abort_failed: an abort was refused or unreachable, retried. */
+  state: 'open' | 'abort_failed';
+  attempts: number;
+  /** When the janitor looks at it next: created_at + the maximum age, or a retry's time. */
+  next_attempt_at: string | null;
+  last_error: string | null;
 }
 
 export interface BucketNotificationRow {

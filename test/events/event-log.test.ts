@@ -6,7 +6,7 @@ const MiB = 1024 * 1024;
 
 for (const db of ['sqlite', 'postgres'] as const) {
   t.test(`every gateway write is in the event log when its call answers (${db})`, async (t) => {
-    const app = await testApp(t, { db, config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2 } } });
+    const app = await testApp(t, { db, config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2, multipartMaxAgeMs: 24 * 3600_000, janitorIntervalMs: 900_000 } } });
     const key = await createTenant(app, { id: 'ev', s3: rgwSettings(rgwUser('ev')) });
     const other = await createTenant(app, { id: 'other', driver: 'disk' });
     const h = bearer(key);

@@ -222,3 +222,32 @@ t.test('Range numbers beyond 2^53 and an empty suffix on an S3 tenant (RGW)', as
   t.equal(hugeSuffix.statusCode, 206);
   t.equal(hugeSuffix.body, '0123456789abcdef');
 });
+
+t.test('a body over a limit says the limit that applied, on every face', async (t) => {
+  const app = await testApp(t);
+  const key = await createTenant(app, { id: 'limits', driver: 'disk', limits: { maxObjectSize: 10 } });
+  const h = bearer(key);
+  const json = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: { ...h, 'content-type': 'application/json' }, payload: JSON.stringify({ url: 'x'.repeat(2 * 1024 * 1024) }) });
+  t.equal(json.statusCode, 413);
+  t.equal(json.json().code, 'S3GATE_PAYLOAD_TOO_LARGE');
+  t.match(json.json().message, /limit of 1048576 bytes for a request body on this route/);
+  const gql = await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: JSON.stringify({ query: `{ buckets { name } } # ${'x'.repeat(3 * 1024 * 1024)}` }) });
+  t.equal(gql.statusCode, 413);
+  t.equal(gql.json().errors[0].extensions.code, 'S3GATE_PAYLOAD_TOO_LARGE');
+  t.match(gql.json().errors[0].message, /limit of 2162688 bytes for a request body on this route/, "GraphQL's own, larger limit");
+  await app.inject({ method: 'PUT', url: '/v1/buckets/limits-bkt', headers: h });
+  const object = await app.inject({ method: 'PUT', url: '/v1/buckets/limits-bkt/objects/big', headers: h, payload: 'more than ten bytes' });
+  t.equal(object.statusCode, 413);
+  t.match(object.json().message, /this tenant's limit of 10 bytes \(limits\.maxObjectSize\)/);
+  const inline = await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: JSON.stringify({ query: 'mutation { putObject(bucket: "limits-bkt", key: "g", content: "more than ten bytes") { key } }' }) });
+  t.equal(inline.json().errors[0].extensions.code, 'S3GATE_PAYLOAD_TOO_LARGE', 'the same code through GraphQL');
+});
+
+t.test("S3's EntityTooLarge names the endpoint's limit, not the tenant's", async (t) => {
+  const { mapS3Error } = await import('../../src/s3/map-error.js');
+  const withMax = mapS3Error(Object.assign(new Error('too big'), { name: 'EntityTooLarge', MaxSizeAllowed: '5368709120', $metadata: { httpStatusCode: 400 } }));
+  t.match(withMax, { code: 'S3GATE_PAYLOAD_TOO_LARGE', statusCode: 413, message: /S3 endpoint's limit of 5368709120 bytes/ });
+  const without = mapS3Error(Object.assign(new Error('too big'), { name: 'EntityTooLarge', $metadata: { httpStatusCode: 400 } }));
+  t.match(without.message, /S3 endpoint's limit for one request/);
+  t.notMatch(without.message, /limit of 0 bytes/);
+});

@@ -31,7 +31,7 @@ async function md5Of(stream: Readable): Promise<string> {
 }
 
 t.test('streams through the S3 driver', async (t) => {
-  const app = await testApp(t, { config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2 } } });
+  const app = await testApp(t, { config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2, multipartMaxAgeMs: 24 * 3600_000, janitorIntervalMs: 900_000 } } });
   const user = rgwUser('streams');
   const key = await createTenant(app, { id: 'streams', s3: rgwSettings(user) });
   const s3 = directClient(user);

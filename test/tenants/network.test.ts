@@ -83,6 +83,30 @@ t.test('network settings', async (t) => {
     t.same(await exercise(adaptive), [201, 201, 200, 200], 'adaptive retry mode works');
   });
 
+  t.test('one retry policy and one report per request: the hot path uses the SDK client\'s own strategy and quota', async (t) => {
+    const failing = await failingEndpoint(t, 500);
+    const key = await createTenant(app, { id: 'onepolicy', s3: { ...rgwSettings(user), endpoint: failing.url, maxAttempts: 3 } });
+    const get = () => app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects/k', headers: bearer(key) });
+    t.equal((await get()).statusCode, 502);
+    const metrics = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const seen = (m: string, name: string, labels: string) => Number(new RegExp(`${name}\\{${labels}\\} (\\d+)`).exec(m)?.[1] ?? 0);
+    let m = await metrics();
+    t.equal(seen(m, 's3gate_s3_request_duration_seconds_count', 'tenant="onepolicy",operation="GetObjectCommand",status="500"'), 1, 'measured once, after its 3 attempts');
+    t.equal(seen(m, 's3gate_s3_errors_total', 'tenant="onepolicy",operation="GetObjectCommand",code="InternalError"'), 1, 'counted once as an error');
+    t.equal(failing.requests(), 3, 'retried by the strategy');
+    // The SDK's standard strategy holds a retry quota (500, spent per retry, refilled by successes):
+    // 49 more failing GETs use it up, and then no request of the tenant is retried, on either path.
+    for (let i = 0; i < 49; i += 7) await Promise.all(Array.from({ length: 7 }, get));
+    const spent = failing.requests();
+    t.ok(spent < 150, `the quota ran out before 50 GETs had all their retries (${spent} attempts)`);
+    await get();
+    t.equal(failing.requests(), spent + 1, 'the quota is spent: one attempt');
+    t.equal((await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects', headers: bearer(key) })).statusCode, 502);
+    t.equal(failing.requests(), spent + 2, 'and the SDK path shares the same quota');
+    m = await metrics();
+    t.equal(seen(m, 's3gate_s3_request_duration_seconds_count', 'tenant="onepolicy",operation="GetObjectCommand",status="500"'), 51);
+  });
+
   t.test('tls: a private CA bundle makes an https endpoint work; turning checks off needs the operator', async (t) => {
     const pki = privateCa(tempDir(t));
     const front = await httpsFront(t, pki, new URL(rgwEndpoint()));

@@ -29,7 +29,10 @@ interface FormattedError {
  * (authorization, CSRF, syntax, validation) keep their HTTP status; errors of a field answer 200
  * with the rest of the data, as GraphQL over HTTP says.
  */
-function formatErrors(execution: { data?: unknown; errors: readonly GraphQLError[] }, context: { reply?: { log: FastifyInstance['log']; header(name: string, value: string): unknown }; app: FastifyInstance }) {
+function formatErrors(
+  execution: { data?: unknown; errors: readonly GraphQLError[] },
+  context: { reply?: { log: FastifyInstance['log']; header(name: string, value: string): unknown; request: { routeOptions: { bodyLimit?: number } } }; app: FastifyInstance },
+) {
   const log = context.reply?.log ?? context.app.log;
   let status: number | undefined;
   const out: FormattedError[] = [];
@@ -67,7 +70,7 @@ function formatErrors(execution: { data?: unknown; errors: readonly GraphQLError
     } else if (original?.code?.startsWith('MER_ERR_') && (original.statusCode ?? 500) < 500) {
       add(new errors.GraphqlInvalid(original.message), error);
     } else {
-      add(toApiError((original ?? error) as Parameters<typeof toApiError>[0], undefined), error);
+      add(toApiError((original ?? error) as Parameters<typeof toApiError>[0], undefined, context.reply?.request.routeOptions.bodyLimit), error);
     }
   }
   const statusCode = execution.data ? 200 : (status ?? 200);

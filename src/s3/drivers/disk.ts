@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +66,7 @@ export class DiskBackend {
         etag TEXT NOT NULL, content_type TEXT NOT NULL, metadata TEXT NOT NULL, last_modified TEXT NOT NULL,
         PRIMARY KEY (tenant, bucket, key)
       ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS objects_blob ON objects (blob);
     `);
   }
 
@@ -99,6 +100,28 @@ export class DiskBackend {
     // A blob may be shared by no one else: each object has its own (copies write a new one).
     for (const blob of blobs) await unlink(this.blobPath(blob)).catch(() => {});
     return blobs.length;
+  }
+
+  /**
+   * Deletes blob files that no object refers to (a crash between writing a blob and indexing it, or a
+   * failed unlink after a delete). Only files older than `olderThanMs` are looked at, so a blob being
+   * indexed right now is never taken. Returns how many were removed (at most `limit`).
+   */
+  async removeOrphanBlobs(olderThanMs: number, limit: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const referenced = this.#db.prepare('SELECT 1 FROM objects WHERE blob = ? LIMIT 1');
+    let removed = 0;
+    for (const dir of await readdir(this.#blobs)) {
+      for (const name of await readdir(join(this.#blobs, dir)).catch(() => [] as string[])) {
+        if (removed >= limit) return removed;
+        const path = join(this.#blobs, dir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (!info || info.mtimeMs > cutoff || referenced.get(name)) continue;
+        await unlink(path).catch(() => {});
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** @internal */ get db() {

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { RetryStrategyV2 } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../errors.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
@@ -48,7 +49,7 @@ import { take } from '../../lib/take.js';
 import { SignedRequests } from '../signed-requests.js';
 import { credentialProvider } from '../credentials.js';
 import { tenantAgents } from '../network.js';
-import { httpStatusOf, mapS3Error, reportFailure } from '../map-error.js';
+import { httpStatusOf, mapS3Error, observed } from '../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../ranges.js';
 
@@ -78,6 +79,16 @@ export interface DriverHooks {
   error?: (operation: string, code: string) => void;
   /** false when the endpoint could not be reached at all (no HTTP answer), true when it answered. */
   reached?: (ok: boolean) => void;
+  /**
+   * The multipart uploads this driver starts, whoever starts them (the streamed path or lib-storage):
+   * recorded when created (before any part is sent), dropped when completed or aborted, and marked when
+   * an abort fails, so none is left billing in S3 unseen.
+   */
+  multipart?: {
+    started(bucket: string, key: string, uploadId: string): Promise<void>;
+    ended(uploadId: string): Promise<void>;
+    abortFailed(uploadId: string, error: string): Promise<void>;
+  };
 }
 
 export interface DriverOptions {
@@ -175,21 +186,25 @@ export class S3Driver implements ObjectStore {
       connectTimeoutMs: tenant.pool.connectTimeoutMs,
       requestTimeoutMs: tenant.pool.requestTimeoutMs,
       hooks,
+      // The client's own strategy: the same backoff, jitter, attempts and retry quota as SDK calls.
+      retryStrategy: () => this.client.config.retryStrategy() as Promise<RetryStrategyV2>,
     });
     this.client.middlewareStack.add(
       (next, context) => async (args) => {
-        const start = process.hrtime.bigint();
-        const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
         const operation = context.commandName ?? 'unknown';
+        const input = args.input as { Bucket?: string; Key?: string; UploadId?: string };
         try {
-          const out = await next(args);
-          hooks.observe?.(operation, String((out.response as { statusCode?: number }).statusCode ?? 200), seconds());
-          hooks.reached?.(true);
+          const out = await observed(hooks, operation, () => next(args), (o) => (o.response as { statusCode?: number }).statusCode);
+          const uploadId = (out.output as { UploadId?: string }).UploadId ?? input.UploadId;
+          if (operation === 'CreateMultipartUploadCommand' && uploadId) await hooks.multipart?.started(input.Bucket ?? '', input.Key ?? '', uploadId);
+          else if ((operation === 'CompleteMultipartUploadCommand' || operation === 'AbortMultipartUploadCommand') && uploadId) await hooks.multipart?.ended(uploadId);
           return out;
         } catch (err) {
-          const status = httpStatusOf(err);
-          hooks.observe?.(operation, String(status ?? (err as Error).name), seconds());
-          reportFailure(hooks, operation, err);
+          if (operation === 'AbortMultipartUploadCommand' && input.UploadId) {
+            // Already gone is what an abort wants; anything else leaves a billable upload to retry.
+            if ((err as Error).name === 'NoSuchUpload') await hooks.multipart?.ended(input.UploadId).catch(() => {});
+            else await hooks.multipart?.abortFailed(input.UploadId, `${(err as Error).name}: ${(err as Error).message}`).catch(() => {});
+          }
           throw err;
         }
       },
@@ -385,6 +400,16 @@ export class S3Driver implements ObjectStore {
       return unquote((await upload.done()).ETag);
     } finally {
       ctx.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Aborts a multipart upload; one S3 no longer has counts as aborted. */
+  async abortMultipartUpload(ctx: OpContext, bucket: string, key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: ctx.signal });
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchUpload') return;
+      throw mapS3Error(err, { bucket, key });
     }
   }
 

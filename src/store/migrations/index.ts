@@ -3,8 +3,28 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect) };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads };
 }
+
+/** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
+const multipartUploads: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('multipart_uploads')
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('upload_id', 'text', (c) => c.notNull())
+      .addColumn('bucket', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'text')
+      .addColumn('last_error', 'text')
+      .addPrimaryKeyConstraint('multipart_uploads_pk', ['tenant_id', 'upload_id'])
+      .execute();
+    await db.schema.createIndex('multipart_uploads_due').on('multipart_uploads').columns(['state', 'next_attempt_at']).execute();
+  },
+};
 
 const migrations: Record<string, Migration> = {
   '0001_tenants': {
