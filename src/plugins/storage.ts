@@ -112,7 +112,7 @@ export const storagePlugin = fp(
       onStoreError: (err) => app.log.warn({ err }, 'the rate-limit store (Redis) failed; requests are let through meanwhile'),
     });
     app.decorate('limits', limits);
-    app.decorate('buckets', new BucketService(pool, events, wired));
+    app.decorate('buckets', new BucketService(pool, events, wired, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
     app.decorate('objects', new ObjectService(pool, events, wired, limits));
     app.decorate('urlSigner', signer);
     app.decorate('connections', new ConnectionService(pool));

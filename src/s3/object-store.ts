@@ -107,11 +107,11 @@ export interface ObjectStore {
   presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult>;
   /**
    * Native event notifications of a bucket (RGW's SNS-compatible topics): absent on drivers without
-   * them. enable() points the bucket at url through a new topic (and drops `replaces`, the topic it
-   * used before) and returns it; disable() removes both.
+   * them. enable() points the bucket at url through its topic (`current`, or a new one) and returns
+   * it; disable() removes both.
    */
   notifications?: {
-    enable(ctx: OpContext, bucket: string, url: string, persistent: boolean, replaces?: string): Promise<{ topicArn: string }>;
+    enable(ctx: OpContext, bucket: string, url: string, persistent: boolean, current?: string): Promise<{ topicArn: string }>;
     disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
   };
   /** Aborts a multipart upload (drivers that use S3's); one already gone counts as aborted. */

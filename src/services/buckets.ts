@@ -12,6 +12,8 @@ export class BucketService {
     private readonly pool: TenantPool,
     private readonly events: EventSink,
     private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
+    /** Removes the native notification wiring of a bucket (its topic and entry). */
+    private readonly unwire: (ctx: RequestContext, bucket: string) => Promise<void> = async () => {},
   ) {}
 
   list(ctx: RequestContext): Promise<BucketInfo[]> {
@@ -32,7 +34,14 @@ export class BucketService {
   /** With force, deletes every object (and unfinished upload) first, one batch of 1000 at a time. */
   async delete(ctx: RequestContext, bucket: string, force: boolean): Promise<void> {
     validateBucketName(bucket);
-    const oneByOne = force && (await this.wired(ctx.tenant.id, bucket));
+    const wired = await this.wired(ctx.tenant.id, bucket);
+    if (wired) {
+      // A deleted bucket's topic and record would outlive it, and a bucket created again with the
+      // name would inherit them: the wiring goes first, once the bucket is sure to go.
+      if (!force && (await withStore(this.pool, ctx, (s) => s.listObjects(ctx, bucket, { limit: 1 }))).objects.length > 0) throw new errors.BucketNotEmpty(bucket);
+      await this.unwire(ctx, bucket);
+    }
+    const oneByOne = force && wired;
     return withStore(this.pool, ctx, async (s) => {
       if (force) {
         for (;;) {

@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, Location } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import mqemitterRedis from 'mqemitter-redis';
 import type { WebSocket } from 'ws';
@@ -214,6 +214,19 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   });
 
   await app.register(graphiqlRoutes);
+
+  // mercurius also takes a JSON-serialised AST as `query`: anything JSON (`true`, `{}`) reached the
+  // validation rules as a document and crashed them (500). Only documents the GraphQL parser made (their
+  // `loc` is a Location) go on, and a subscription over HTTP is told where subscriptions run.
+  app.graphql.addHook('preValidation', async (_schema, document, context) => {
+    if (!(document?.loc instanceof Location) || !Array.isArray(document.definitions)) {
+      throw new errors.GraphqlInvalid('"query" must be a GraphQL document as text, such as "{ buckets { name } }"');
+    }
+    const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
+    const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const op = body?.operationName ? ops.find((o) => o.name?.value === body.operationName) : ops.length === 1 ? ops[0] : undefined;
+    if (op?.operation === 'subscription') throw new errors.GraphqlInvalid('Subscriptions run over a WebSocket on /graphql (graphql-transport-ws), not over HTTP');
+  });
 
   // Cost and aliases are checked with the request's own variables, before anything runs.
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {

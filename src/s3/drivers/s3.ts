@@ -491,13 +491,16 @@ export class S3Driver implements ObjectStore {
   get notifications(): ObjectStore['notifications'] {
     if (this.#isAws) return undefined;
     return {
-      enable: async (ctx, bucket, url, persistent, replaces) => {
+      enable: async (ctx, bucket, url, persistent, currentTopic) => {
         const sns = this.#sns();
         try {
           // A random name: topics share one namespace among the users of an RGW tenant, so a name
-          // derived from the bucket could be guessed, and taken or overwritten, by another user.
+          // derived from the bucket could be guessed, and taken or overwritten, by another user. A
+          // bucket wired again keeps its topic (CreateTopic updates it): RGW 16 fails every write to
+          // the bucket with EINVAL for a while if the topic its configuration used is deleted.
+          const name = currentTopic?.split(':').pop() || `s3gate-${randomBytes(12).toString('hex')}`;
           const topic = await sns.send(
-            new CreateTopicCommand({ Name: `s3gate-${randomBytes(12).toString('hex')}`, Attributes: { 'push-endpoint': url, persistent: String(persistent) } }),
+            new CreateTopicCommand({ Name: name, Attributes: { 'push-endpoint': url, persistent: String(persistent) } }),
             { abortSignal: ctx.signal },
           );
           const current = await this.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
@@ -510,7 +513,6 @@ export class S3Driver implements ObjectStore {
             }),
             { abortSignal: ctx.signal },
           );
-          if (replaces && replaces !== topic.TopicArn) await sns.send(new DeleteTopicCommand({ TopicArn: replaces }), { abortSignal: ctx.signal }).catch(() => {});
           return { topicArn: topic.TopicArn ?? '' };
         } catch (err) {
           throw mapS3Error(err, { bucket });
