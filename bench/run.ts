@@ -3,7 +3,7 @@
 // peak RSS during the large transfers. Prints a table and writes JSON under bench/results/.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -15,6 +15,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Pool } from 'undici';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
+import { startGateway } from './gateway.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const KiB = 1024;
@@ -207,33 +208,12 @@ async function main() {
     tenantsFile,
     JSON.stringify({ tenants: [{ id: 'bench', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }),
   );
-  const port = await freePort();
   // The gateway runs with the Node flags of `npm start` (package.json), so the figures are the product's.
-  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? startScript.split(' ').filter((a) => a.startsWith('--'));
-  const gateway = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      S3GATE_DATA_DIR: dataDir,
-      S3GATE_TENANTS_FILE: tenantsFile,
-      S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false',
-      S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const { base, child: gateway, stop } = await startGateway({
+    dataDir,
+    env: { S3GATE_TENANTS_FILE: tenantsFile },
+    nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
   });
-  const stop = () => {
-    gateway.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.on('exit', stop);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
-    if (i > 300) throw new Error('the gateway did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const RUNS = Number(process.env.BENCH_RUNS ?? 3);
   const rss: Record<string, number> = { idle: Math.round(rssOf(gateway.pid!) / MiB) };
   const http = new Pool(base, { connections: CONCURRENCY, pipelining: 1 });

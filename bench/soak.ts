@@ -3,15 +3,16 @@
 // slow, then down, in turns, and a tenant whose S3 stalls. Reports, minute by minute, each operation's
 // p99 and errors, the gateway's RSS and event-loop delay; at the end, that every event was delivered.
 // Loopback only; stops by itself. Writes bench/results/soak-<time>.json.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort, stallingEndpoint } from '../test/helpers/stall.js';
+import { startGateway } from './gateway.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const arg = (name: string, def: number) => {
@@ -84,33 +85,15 @@ async function main() {
       ],
     }),
   );
-  const port = await freePort();
-  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const gateway = spawn(process.execPath, [...startScript.split(' ').filter((a) => a.startsWith('--')), join(root, 'dist/server.js')], {
+  const { base, stop } = await startGateway({
+    dataDir,
     env: {
-      ...process.env,
-      PORT: String(port),
-      S3GATE_DATA_DIR: dataDir,
       S3GATE_TENANTS_FILE: tenantsFile,
-      S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false',
-      S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true',
       S3GATE_WEBHOOK_TIMEOUT_MS: '1000',
       S3GATE_WEBHOOK_RETRY_SCHEDULE: '1,2,5,10,20,30,60,60,60,60',
       S3GATE_WEBHOOK_POLL_MS: '200',
-      LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const stop = () => {
-    gateway.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.on('exit', stop);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) {
-    if (i > 300) throw new Error('the gateway did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const auth = (k: string) => ({ authorization: `Bearer ${k}` });
   const bucket = `soak-${randomBytes(4).toString('hex')}`;
   await fetch(`${base}/v1/buckets/${bucket}`, { method: 'PUT', headers: auth(keys.rgw) });

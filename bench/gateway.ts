@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/stall.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * The gateway as its own process, built and flagged as `npm start` runs it (dist/server.js, the Node
+ * flags of package.json's start script unless `nodeArgs` says otherwise), on a free loopback port;
+ * resolves once /readyz answers. stop() ends it and removes its data directory.
+ */
+export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[] }): Promise<{ base: string; child: ChildProcess; stop: () => void }> {
+  const port = await freePort();
+  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const nodeArgs = opts.nodeArgs ?? startScript.split(' ').filter((a) => a.startsWith('--'));
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
+    env: { ...process.env, PORT: String(port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = () => {
+    child.kill('SIGTERM');
+    rmSync(opts.dataDir, { recursive: true, force: true });
+  };
+  process.on('exit', stop);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) {
+    if (i > 300) throw new Error('the gateway did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, child, stop };
+}
