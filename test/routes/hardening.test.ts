@@ -250,4 +250,6 @@ t.test("S3's EntityTooLarge names the endpoint's limit, not the tenant's", async
   const without = mapS3Error(Object.assign(new Error('too big'), { name: 'EntityTooLarge', $metadata: { httpStatusCode: 400 } }));
   t.match(without.message, /S3 endpoint's limit for one request/);
   t.notMatch(without.message, /limit of 0 bytes/);
+  t.equal((mapS3Error(new ReferenceError('x is not defined')) as Error & { code: string }).code, 'S3GATE_INTERNAL', "a bug of the gateway's own is not reported as the endpoint being unreachable");
+  t.equal((mapS3Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) as Error & { code: string }).code, 'S3GATE_UPSTREAM_UNAVAILABLE');
 });
