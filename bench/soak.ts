@@ -49,6 +49,8 @@ interface Minute {
 
 async function main() {
   const endpoint = rgwEndpoint();
+  // The commit the measured build comes from (a tree with changes says so).
+  const commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).trim();
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const user = rgwUser('soak');
   const stall = await stallingEndpoint({ teardown: () => {} });
@@ -197,7 +199,7 @@ async function main() {
   const final = await scrape();
   const result = {
     when: new Date().toISOString(),
-    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(),
+    commit,
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
     settings: { minutes: MINUTES, workers: WORKERS, receiverPhaseSeconds: PHASE_MS / 1000 },
     minutes,
