@@ -16,6 +16,8 @@ export interface JanitorReport {
 export interface UploadJanitorOptions {
   /** Most uploads looked at per run. @default 100 */
   batch?: number;
+  /** Most uploads of one tenant per run, so one tenant's backlog cannot hold up the others'. @default 20 */
+  perTenant?: number;
   /** Disk blobs unreferenced for this long are orphans. @default 1 hour */
   orphanAfterMs?: number;
   /** Counts each outcome per tenant (metrics). */
@@ -40,12 +42,17 @@ export class UploadJanitor {
     private readonly disk: { removeOrphanBlobs(olderThanMs: number, limit: number): Promise<number> },
     opts: UploadJanitorOptions,
   ) {
-    this.#opts = { batch: 100, orphanAfterMs: 3600_000, ...opts };
+    this.#opts = { batch: 100, perTenant: 20, orphanAfterMs: 3600_000, ...opts };
   }
 
   async run(now = Date.now()): Promise<JanitorReport> {
     const report: JanitorReport = { aborted: 0, failed: 0, orphanBlobs: 0 };
-    for (const row of await this.repo.due(new Date(now).toISOString(), this.#opts.batch)) {
+    const taken = new Map<string, number>();
+    let done = 0;
+    for (const row of await this.repo.due(new Date(now).toISOString(), this.#opts.batch * 5)) {
+      if (done >= this.#opts.batch || (taken.get(row.tenant_id) ?? 0) >= this.#opts.perTenant) continue;
+      taken.set(row.tenant_id, (taken.get(row.tenant_id) ?? 0) + 1);
+      done++;
       const tenant = await this.tenants.resolve(row.tenant_id).catch(() => undefined);
       // A deleted tenant's rows went with it (cascade); one deleted meanwhile has no credentials left.
       if (!tenant) continue;

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
+import { UploadJanitor } from '../../src/services/upload-janitor.js';
 import { MultipartRepo } from '../../src/store/multipart.js';
 import { bearer, createTenant, listen, tempDir, testApp } from '../helpers/app.js';
 import { tcpForwarder } from '../helpers/net.js';
@@ -67,6 +68,16 @@ t.test('an upload left open by a process that died is aborted once past S3GATE_M
   await repo.started('stale', bucket, 'orphan.bin', UploadId!, new Date(dueAt).toISOString());
   t.same(await app.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 0 }, 'younger than the maximum age: left alone');
   t.same(await app.uploadJanitor.run(dueAt + 1000), { aborted: 1, failed: 0, orphanBlobs: 0 });
+  t.same((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [], []);
+
+  // Bounded per tenant: a backlog of three with a bound of two takes two runs.
+  for (const k of ['o1', 'o2', 'o3']) {
+    const { UploadId: id } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: k }));
+    await repo.started('stale', bucket, k, id!, new Date(dueAt).toISOString());
+  }
+  const bounded = new UploadJanitor(repo, app.tenants, app.pool, { removeOrphanBlobs: async () => 0 }, { perTenant: 2, log: app.log });
+  t.same(await bounded.run(dueAt + 1000), { aborted: 2, failed: 0, orphanBlobs: 0 }, 'two of the tenant\'s three in one run');
+  t.same(await bounded.run(dueAt + 1000), { aborted: 1, failed: 0, orphanBlobs: 0 }, 'the third in the next');
   t.same((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [], []);
 });
 
