@@ -125,6 +125,12 @@ export interface Config {
     maxAliases: number;
     /** A subscription socket that sends no connection_init within this is closed (4408). @default 10000 */
     connectionInitWaitMs: number;
+    /** Longest operation text (content goes in variables beyond it). @default 65536 */
+    maxQueryBytes: number;
+    /** Most tokens the parser reads in one operation. @default 10000 */
+    maxTokens: number;
+    /** Parsed operations kept for reuse (each with its compiled form). @default 128 */
+    cacheSize: number;
   };
   upload: {
     /** A body of known length up to this goes as one streamed PutObject. @default 5 GiB (S3's PutObject maximum) */
@@ -263,6 +269,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxCost: int(env, 'S3GATE_GRAPHQL_MAX_COST', 10_000, 1),
       maxAliases: int(env, 'S3GATE_GRAPHQL_MAX_ALIASES', 100, 0),
       connectionInitWaitMs: int(env, 'S3GATE_GRAPHQL_INIT_WAIT_MS', 10_000, 1),
+      maxQueryBytes: int(env, 'S3GATE_GRAPHQL_MAX_QUERY_BYTES', 64 * 1024, 1),
+      maxTokens: int(env, 'S3GATE_GRAPHQL_MAX_TOKENS', 10_000, 100),
+      cacheSize: int(env, 'S3GATE_GRAPHQL_CACHE_SIZE', 128, 1),
     },
     upload: {
       multipartThreshold: Math.min(int(env, 'S3GATE_MULTIPART_THRESHOLD', 5 * 1024 * MiB, 0), 5 * 1024 * MiB),

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { extend } from './common.js';
 
 const TenantId = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Lower-case letters, digits, - and _; 1 to 63 characters' });
 
@@ -181,7 +182,7 @@ export const Tenant = Type.Object(
 );
 export type Tenant = Static<typeof Tenant>;
 
-export const TenantWithKey = Type.Intersect([Type.Ref(Tenant), Type.Object({ apiKey: Type.String({ description: 'Shown only in this response' }), apiKeyId: Type.String() })]);
+export const TenantWithKey = extend(Tenant, { apiKey: Type.String({ description: 'Shown only in this response' }), apiKeyId: Type.String() });
 
 export const ApiKeyCreated = Type.Object({ id: Type.String(), apiKey: Type.String({ description: 'Shown only in this response' }) }, { additionalProperties: false });
 

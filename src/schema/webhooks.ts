@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { extend } from './common.js';
 
 const Filter = Type.Object(
   {
@@ -50,10 +51,7 @@ export const Webhook = Type.Object(
   { $id: 'Webhook', additionalProperties: false },
 );
 
-export const WebhookWithSecret = Type.Intersect([
-  Type.Ref(Webhook),
-  Type.Object({ secret: Type.String({ description: 'whsec_…: verify signatures with it (standardwebhooks); shown only in this response' }) }),
-]);
+export const WebhookWithSecret = extend(Webhook, { secret: Type.String({ description: 'whsec_…: verify signatures with it (standardwebhooks); shown only in this response' }) });
 
 export const WebhookParams = Type.Object({ id: Type.String() });
 export const DeliveryParams = Type.Object({ id: Type.String(), deliveryId: Type.String() });
@@ -78,9 +76,7 @@ export const Delivery = Type.Object(
   { $id: 'Delivery', additionalProperties: false },
 );
 
-export const DeliveryDetail = Type.Intersect([
-  Type.Ref(Delivery),
-  Type.Object({
+export const DeliveryDetail = extend(Delivery, {
     attemptLog: Type.Array(
       Type.Object(
         {
@@ -93,8 +89,7 @@ export const DeliveryDetail = Type.Intersect([
         { additionalProperties: false },
       ),
     ),
-  }),
-]);
+  });
 
 export const DeliveryListQuery = Type.Object({
   status: Type.Optional(Status),

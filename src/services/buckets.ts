@@ -54,6 +54,13 @@ export class BucketService {
             page.objects.map((o) => o.key),
             oneByOne,
           );
+          if (res.errors.length > 0) {
+            // A key written or deleted by another request meanwhile can fail in a batch (RGW answers
+            // UnknownError): those keys get one more try, one by one, before the delete gives up.
+            const again = await deleteKeys(s, ctx, bucket, res.errors.map((e) => e.key), true);
+            res.deleted.push(...again.deleted);
+            res.errors = again.errors;
+          }
           await this.events.record(
             ctx.tenant.id,
             res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),

@@ -3,6 +3,8 @@
 // answer checked against the invariants. Used by test/fuzz/*.test.ts (a short seeded pass) and
 // `npm run fuzz` (100,000 requests).
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -45,6 +47,8 @@ export interface FuzzReport {
   byCode: Record<string, number>;
   findings: Finding[];
   rssMB: { start: number; end: number };
+  /** The heap after a full collection: what the process really holds (RSS also counts pages V8 keeps). */
+  heapMB: { start: number; end: number };
 }
 
 /** What a fuzz run may use: tenants (with buckets and keys that exist) and the admin token. */
@@ -222,6 +226,19 @@ export function problemOf(op: Operation | undefined, status: number, contentType
 }
 
 const rssMB = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+v8.setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+/** The live heap, after a full collection. */
+export const heapMB = () => {
+  gc();
+  return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
+};
+const newReport = (): FuzzReport => ({ requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: rssMB(), end: 0 }, heapMB: { start: heapMB(), end: 0 } });
+const finish = (report: FuzzReport) => {
+  report.rssMB.end = rssMB();
+  report.heapMB.end = heapMB();
+  return report;
+};
 
 /** Sends `count` generated requests (seeded) to the app and checks each answer. */
 export async function fuzzRest(app: FastifyInstance, ctx: FuzzContext, opts: { count: number; seed: number; concurrency?: number; exclude?: (op: Operation) => boolean }): Promise<FuzzReport> {
@@ -229,7 +246,7 @@ export async function fuzzRest(app: FastifyInstance, ctx: FuzzContext, opts: { c
   const ops = operations().filter((op) => op.path !== '/graphql' && !opts.exclude?.(op));
   const byId = new Map(ops.map((o) => [o.operationId, o]));
   const arb = fc.oneof(...ops.map((op) => requestOf(op, ctx)));
-  const report: FuzzReport = { requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: rssMB(), end: 0 } };
+  const report = newReport();
   const requests = fc.sample(arb, { seed: opts.seed, numRuns: opts.count });
   await run(requests, opts.concurrency ?? 4, async (req) => {
     const res = await app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, payload: req.payload });
@@ -237,14 +254,13 @@ export async function fuzzRest(app: FastifyInstance, ctx: FuzzContext, opts: { c
     const problem = problemOf(byId.get(req.operationId), res.statusCode, res.headers['content-type'] as string | undefined, res.body);
     if (problem) report.findings.push({ request: req, status: res.statusCode, problem, body: res.body.slice(0, 300) });
   });
-  report.rssMB.end = rssMB();
-  return report;
+  return finish(report);
 }
 
 function count(report: FuzzReport, status: number, contentType: string | undefined, body: string) {
   report.requests++;
   report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
-  if (status >= 400 && contentType?.startsWith('application/json')) {
+  if (status >= 400 && body !== '' && contentType?.startsWith('application/json')) {
     try {
       const parsed = JSON.parse(body) as { code?: string; errors?: { extensions?: { code?: string } }[] };
       const code = parsed.code ?? parsed.errors?.[0]?.extensions?.code ?? '(none)';
@@ -293,7 +309,7 @@ export function graphqlDocument(ctx: FuzzContext): fc.Arbitrary<{ query: string;
 
 /** Random GraphQL documents over HTTP: never a 5xx, every error with a documented code. */
 export async function fuzzGraphql(app: FastifyInstance, ctx: FuzzContext, opts: { count: number; seed: number }): Promise<FuzzReport> {
-  const report: FuzzReport = { requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: rssMB(), end: 0 } };
+  const report = newReport();
   const docs = fc.sample(fc.tuple(graphqlDocument(ctx), fc.constantFrom(...ctx.tenants)), { seed: opts.seed, numRuns: opts.count });
   await run(docs, 4, async ([d, t]) => {
     const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.apiKey}` }, payload: JSON.stringify(d) });
@@ -301,8 +317,7 @@ export async function fuzzGraphql(app: FastifyInstance, ctx: FuzzContext, opts: 
     const problem = graphqlProblem(res.statusCode, res.body);
     if (problem) report.findings.push({ request: { operationId: 'graphql', method: 'POST', url: '/graphql', headers: {}, payload: JSON.stringify(d).slice(0, 500) }, status: res.statusCode, problem, body: res.body.slice(0, 300) });
   });
-  report.rssMB.end = rssMB();
-  return report;
+  return finish(report);
 }
 
 function graphqlProblem(status: number, body: string): string | undefined {
@@ -339,7 +354,7 @@ export async function fuzzIngest(app: FastifyInstance, ctx: FuzzContext, opts: {
     nasty,
     fc.jsonValue().map((v) => JSON.stringify(v)),
   );
-  const report: FuzzReport = { requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: rssMB(), end: 0 } };
+  const report = newReport();
   const items = fc.sample(fc.tuple(bodies, fc.constantFrom('application/json', 'text/plain; charset=UTF-8', 'application/xml'), fc.boolean()), { seed: opts.seed, numRuns: opts.count });
   const op = operations().find((o) => o.operationId === 'ingestS3Events');
   await run(items, 4, async ([payload, contentType, validToken]) => {
@@ -349,6 +364,5 @@ export async function fuzzIngest(app: FastifyInstance, ctx: FuzzContext, opts: {
     const problem = problemOf(op, res.statusCode, res.headers['content-type'] as string | undefined, res.body);
     if (problem) report.findings.push({ request: { operationId: 'ingestS3Events', method: 'POST', url, headers: { 'content-type': contentType }, payload: payload.slice(0, 500) }, status: res.statusCode, problem, body: res.body.slice(0, 300) });
   });
-  report.rssMB.end = rssMB();
-  return report;
+  return finish(report);
 }

@@ -87,6 +87,28 @@ t.test('GraphQL under hostile input', async (t) => {
     t.ok(JSON.parse(res.body).data.__schema.types.length > 10);
   });
 
+  t.test('distinct large documents cannot fill memory: text, tokens and kept documents are bounded', async (t) => {
+    const over = await post({ query: `{ buckets { name } } # ${'x'.repeat(70_000)}` }, { authorization: `Bearer ${key}` });
+    t.equal(codeOf(over.body), 'S3GATE_GRAPHQL_TOO_COSTLY');
+    t.match(JSON.parse(over.body).errors[0].message, /at most 65536 are allowed.*variables/);
+    const tokens = await post({ query: `{ buckets { name ${'name '.repeat(12_000)} } }` }, { authorization: `Bearer ${key}` });
+    t.equal(codeOf(tokens.body), 'S3GATE_GRAPHQL_INVALID');
+    t.match(JSON.parse(tokens.body).errors[0].message, /more th(at|an) 10000 tokens/);
+    const v8 = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    v8.setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 600 distinct documents of 60 KB: 36 MB of text, kept whole by an unbounded or large cache.
+    for (let i = 0; i < 600; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, j) => post({ query: `{ buckets { name } } # ${i + j} ${'x'.repeat(60_000)}` }, { authorization: `Bearer ${key}` })));
+    }
+    gc();
+    const grown = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    t.ok(grown < 20, `the heap grew by ${grown.toFixed(1)} MB (at most 128 documents are kept)`);
+  });
+
   t.test('a WebSocket that never sends connection_init is closed with 4408', async (t) => {
     const ws = new WebSocket(base.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
     const closed = await new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));

@@ -187,6 +187,11 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     graphiql: false,
     validationRules: [depthLimit(cfg.maxDepth)],
     allowBatchedQueries: false,
+    // Every distinct operation text is parsed, kept and later compiled: the text, its tokens and the
+    // number kept are bounded, or a client could fill memory with distinct large documents (1,024
+    // documents of 2 MB each by mercurius's defaults). Content goes in variables, which are not kept.
+    cache: cfg.cacheSize,
+    graphql: { parseOptions: { maxTokens: cfg.maxTokens } },
     jit: 1,
     // A request with an Authorization header (not CORS-safelisted) or a WebSocket handshake key cannot
     // be forged by a form or a simple cross-site request: a browser preflights those first.
@@ -214,6 +219,13 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   });
 
   await app.register(graphiqlRoutes);
+
+  app.graphql.addHook('preParsing', async (_schema, source) => {
+    const bytes = Buffer.byteLength(source);
+    if (bytes > cfg.maxQueryBytes) {
+      throw new errors.GraphqlTooCostly(`The operation text is ${bytes} bytes; at most ${cfg.maxQueryBytes} are allowed (S3GATE_GRAPHQL_MAX_QUERY_BYTES): pass large values, such as putObject content, as variables`);
+    }
+  });
 
   // mercurius also takes a JSON-serialised AST as `query`: anything JSON (`true`, `{}`) reached the
   // validation rules as a document and crashed them (500). Only documents the GraphQL parser made (their
