@@ -116,9 +116,9 @@ export interface Config {
     maxLookups: number;
     lookupConcurrency: number;
     /**
-     * Highest estimated cost of one operation (1 per field, 10 more per backend call, 1 more per KiB
-     * a text field may return, children counted once per item of a page); bounds both the work and
-     * the size of an answer. @default 10000
+     * Highest estimated cost of one operation (1 per value field, 10 more per backend call, 1 more per
+     * KiB a text field may return, a list's children once per item); bounds both the work and the size
+     * of an answer. @default 10000
      */
     maxCost: number;
     /** Most aliased fields in one operation. @default 100 */

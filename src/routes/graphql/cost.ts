@@ -1,6 +1,8 @@
 import {
   getArgumentValues,
   getNamedType,
+  getNullableType,
+  isListType,
   isObjectType,
   Kind,
   type DocumentNode,
@@ -46,10 +48,10 @@ export interface Cost {
 }
 
 /**
- * The estimated cost of one operation, computed before anything runs: every field counts 1 (so
- * aliases and fragments are counted as often as they run), a field that reaches the backend 10 more,
- * `text` one more per KiB it may return, and a field's children count once per item of its page
- * (`first`). Introspection counts like any other field: 10,000 aliases of `__schema` cost 10,000s.
+ * The estimated cost of one operation, computed before anything runs: every value (leaf) field counts
+ * 1 (so aliases and fragments are counted as often as they run), a field that reaches the backend 10 more,
+ * `text` one more per KiB it may return, and a list's children once per item: a connection's page
+ * (`first`) for its edges, an assumed length for lists without pages. Introspection counts like any other field: 10,000 aliases of `__schema` cost 10,000s.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string): Cost {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -64,13 +66,15 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   if (!root) return result;
 
-  const walk = (type: GraphQLObjectType, set: SelectionSetNode, seen: ReadonlySet<string>): number => {
+  /** `page`: the page size of the enclosing connection, which its list field (edges) repeats. */
+  const walk = (type: GraphQLObjectType, set: SelectionSetNode, seen: ReadonlySet<string>, page: number | undefined): number => {
     let total = 0;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
         if (sel.alias) result.aliases++;
-        total += 1;
         const name = sel.name.value;
+        // A value costs 1; an object is structure (edges, node, pageInfo) and costs what it holds.
+        if (!sel.selectionSet || name.startsWith('__')) total += 1;
         if (name.startsWith('__')) {
           // Introspection: its own types (__Schema, __Type) are not in the type map's object types by name here.
           if (sel.selectionSet) total += walkIntrospection(sel.selectionSet, seen);
@@ -82,12 +86,14 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
         const args = argumentsOf(field, sel, variables);
         if (BACKEND_FIELDS.has(id) || type === schema.getMutationType()) total += BACKEND_COST;
         if (name === 'text') total += Math.ceil(Number(args.maxBytes ?? WORST.maxBytes) / 1024);
-        if (sel.selectionSet) {
-          const child = getNamedType(field.type);
-          const paged = field.args.some((a) => a.name === 'first');
-          const items = paged ? Math.min(WORST.first, Math.max(1, Number(args.first ?? WORST.first) || WORST.first)) : (ASSUMED_LENGTH[id] ?? 1);
-          if (isObjectType(child)) total += items * walk(child, sel.selectionSet, seen);
-        }
+        const child = getNamedType(field.type);
+        if (!sel.selectionSet || !isObjectType(child)) continue;
+        // A connection (a field with `first`) passes its page size down to its list (edges).
+        const paged = field.args.some((a) => a.name === 'first');
+        const size = paged ? Math.min(WORST.first, Math.max(1, Number(args.first ?? WORST.first) || WORST.first)) : page;
+        const isList = isListType(getNullableType(field.type));
+        const items = isList ? (page ?? ASSUMED_LENGTH[id] ?? 1) : 1;
+        total += items * walk(child, sel.selectionSet, seen, paged ? size : isList ? undefined : page);
       } else {
         const set2 = sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : fragments.get(sel.name.value)?.selectionSet;
         const condition = sel.kind === Kind.INLINE_FRAGMENT ? sel.typeCondition?.name.value : fragments.get(sel.name.value)?.typeCondition.name.value;
@@ -96,7 +102,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
         if (!set2 || (key && seen.has(key))) continue;
         const target = condition ? schema.getType(condition) : type;
         const next = key ? new Set([...seen, key]) : seen;
-        total += isObjectType(target) ? walk(target, set2, next) : walkIntrospection(set2, next);
+        total += isObjectType(target) ? walk(target, set2, next, page) : walkIntrospection(set2, next);
       }
     }
     return total;
@@ -119,7 +125,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
     return total;
   };
 
-  result.cost = walk(root, operation.selectionSet, new Set());
+  result.cost = walk(root, operation.selectionSet, new Set(), undefined);
   return result;
 }
 
