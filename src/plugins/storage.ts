@@ -98,6 +98,12 @@ export const storagePlugin = fp(
     app.decorate('ingest', ingest);
     app.decorate('notifications', notifications);
     app.decorate('tenantRemoval', new TenantRemoval(app.tenants, notifications, disk));
+    // Disk objects left under an id by a tenant deleted before deletions set them aside (or by a row
+    // removed by hand) must not reach a new tenant given the id: they are set aside when it is created.
+    app.tenants.onCreate(async (tenant) => {
+      const moved = disk.detachTenant(tenant.id, `${tenant.id}#orphaned#${tenant.createdAt}`);
+      if (moved > 0) app.log.warn({ tenant: tenant.id, objects: moved }, 'objects left under this tenant id by an earlier tenant were set aside');
+    });
     const janitor = new UploadJanitor(uploads, app.tenants, pool, disk, { log: app.log, onOutcome: (tenant, outcome) => metrics.multipartAborts.inc({ tenant, outcome }) });
     app.decorate('uploadJanitor', janitor);
     let janitorTimer: NodeJS.Timeout | undefined;

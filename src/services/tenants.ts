@@ -133,6 +133,7 @@ export class TenantService {
   readonly #box: SecretBox;
   readonly #defaults: TenantDefaults;
   readonly #listeners: ((id: string) => void)[] = [];
+  readonly #onCreate: ((tenant: ResolvedTenant) => Promise<void>)[] = [];
   readonly #tenants: LRUCache<string, ResolvedTenant | typeof NOT_FOUND>;
   readonly #keys: LRUCache<string, string | typeof NOT_FOUND>;
 
@@ -160,6 +161,11 @@ export class TenantService {
   /** Calls fn after a tenant changed or was deleted, so live clients can be replaced. */
   onChange(fn: (id: string) => void): void {
     this.#listeners.push(fn);
+  }
+
+  /** Awaited after a tenant is created, before create() answers: whatever must start empty for it. */
+  onCreate(fn: (tenant: ResolvedTenant) => Promise<void>): void {
+    this.#onCreate.push(fn);
   }
 
   /** The tenant an API key belongs to, or undefined for an unknown or revoked key. */
@@ -208,6 +214,7 @@ export class TenantService {
     const inserted = await this.#repo.insert(row, { id: key.id, tenant_id: row.id, hash: key.hash, created_at: now, revoked_at: null });
     if (!inserted) throw new errors.TenantExists(input.id);
     this.#changed(row.id);
+    for (const fn of this.#onCreate) await fn(this.#resolve(row));
     return { tenant: this.toPublic(this.#resolve(row)), apiKey: key.apiKey, apiKeyId: key.id };
   }
 

@@ -108,6 +108,14 @@ t.test('a disk tenant re-created with a deleted id sees none of its objects or p
   const third = await createTenant(app, { id: 'reuse', driver: 'disk' });
   t.same(((await (await fetch(`${base}/v1/buckets`, { headers: bearer(third) })).json()) as { buckets: unknown[] }).buckets, []);
 
+  // A tenant deleted before deletions set disk objects aside (its row removed without them): a new
+  // tenant given the id still starts empty.
+  await fetch(`${base}/v1/buckets/old-bkt`, { method: 'PUT', headers: bearer(third) });
+  await fetch(`${base}/v1/buckets/old-bkt/objects/left.txt`, { method: 'PUT', headers: bearer(third), body: 'left behind' });
+  await app.db.kysely.deleteFrom('tenants').where('id', '=', 'reuse').execute();
+  const fourth = await createTenant(app, { id: 'reuse', driver: 'disk' });
+  t.same(((await (await fetch(`${base}/v1/buckets`, { headers: bearer(fourth) })).json()) as { buckets: unknown[] }).buckets, [], 'objects left under the id are set aside at creation');
+
   const s3 = await createTenant(app, { id: 'nopurge', s3: rgwSettings(rgwUser('nopurge')) });
   t.ok(s3);
   const refused = await app.inject({ method: 'DELETE', url: '/admin/tenants/nopurge?purgeObjects=true', headers: admin });
