@@ -16,6 +16,7 @@ import { adminTenantRoutes } from './routes/admin/tenants.js';
 import { bucketRoutes } from './routes/buckets.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { s3KeyRoutes } from './routes/s3-keys.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { eventsPlugin } from './plugins/events.js';
 import { Delivery, Webhook } from './schema/webhooks.js';
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await tenantApi.register(uploadRoutes);
         await tenantApi.register(eventRoutes);
         await tenantApi.register(webhookRoutes);
+        await tenantApi.register(s3KeyRoutes);
       });
       await v1.register(presignedRoutes);
     },

@@ -37,6 +37,7 @@ export const errors = {
 
   TenantNotFound: createError('S3GATE_TENANT_NOT_FOUND', "Tenant '%s' not found", 404),
   TenantExists: createError('S3GATE_TENANT_EXISTS', "Tenant '%s' already exists; PATCH it instead", 409),
+  S3KeyNotFound: createError('S3GATE_S3_KEY_NOT_FOUND', "S3 access key '%s' not found for tenant '%s'", 404),
   KeyNotFound: createError('S3GATE_KEY_NOT_FOUND', "API key '%s' not found for tenant '%s'", 404),
   InvalidTenant: createError('S3GATE_INVALID_TENANT', '%s', 400),
 

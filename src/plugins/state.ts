@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { SecretBox } from '../lib/secretbox.js';
+import { S3KeyService } from '../services/s3-keys.js';
+import { S3KeyRepo } from '../store/s3-keys.js';
 import { TenantService } from '../services/tenants.js';
 import { openDb, type Db } from '../store/db.js';
 import { TenantRepo } from '../store/tenants.js';
@@ -14,6 +16,7 @@ declare module 'fastify' {
     config: Config;
     db: Db;
     tenants: TenantService;
+    s3Keys: S3KeyService;
     masterKey: Buffer;
     adminToken: string;
     bootstrap: BootstrapReport;
@@ -58,6 +61,15 @@ export const statePlugin = fp<{ config: Config }>(
     app.decorate('config', config);
     app.decorate('db', db);
     app.decorate('tenants', tenants);
+    app.decorate(
+      's3Keys',
+      new S3KeyService(new S3KeyRepo(db.kysely), new SecretBox(masterKey), (id) =>
+        tenants.resolveFresh(id).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     app.decorate('masterKey', masterKey);
     app.decorate('adminToken', admin.value);
     app.decorate('bootstrap', await bootstrapTenants(tenants, config, app.log));

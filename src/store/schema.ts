@@ -30,6 +30,17 @@ export interface Database {
   ingest_tokens: IngestTokenRow;
   bucket_notifications: BucketNotificationRow;
   multipart_uploads: MultipartUploadRow;
+  s3_keys: S3KeyRow;
+}
+
+export interface S3KeyRow {
+  /** S3G + 17 upper-case letters and digits: 20 characters, like AWS's access key ids. */
+  access_key_id: string;
+  tenant_id: string;
+  /** The secret access key, sealed with the master key (SigV4 verification needs it whole). */
+  secret_sealed: string;
+  created_at: string;
+  revoked_at: string | null;
 }
 
 export interface MultipartUploadRow {

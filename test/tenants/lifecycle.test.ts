@@ -20,6 +20,7 @@ const COUNTS: Record<string, (tenant: string, deliveryIds: string[]) => ReturnTy
   ingest_tokens: (id) => sql`select count(*) as n from ingest_tokens where tenant_id = ${id}`,
   bucket_notifications: (id) => sql`select count(*) as n from bucket_notifications where tenant_id = ${id}`,
   multipart_uploads: (id) => sql`select count(*) as n from multipart_uploads where tenant_id = ${id}`,
+  s3_keys: (id) => sql`select count(*) as n from s3_keys where tenant_id = ${id}`,
 };
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -49,6 +50,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     sub.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { objectEvents { id } }' } }));
 
     const kysely = app.db.kysely;
+    await app.inject({ method: 'POST', url: '/v1/s3-keys', headers: h });
     // An unfinished upload on the janitor's list (as a process that died mid-upload leaves it).
     await new MultipartRepo(kysely).started('gone', bucket, 'half.bin', 'upload-1', new Date(Date.now() + 3600_000).toISOString());
     const deliveryIds = (await kysely.selectFrom('deliveries').select('id').where('tenant_id', '=', 'gone').execute()).map((r) => r.id);

@@ -4,6 +4,7 @@ import { Empty, responses } from '../../schema/common.js';
 import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantRemovalReport, TenantWithKey } from '../../schema/tenants.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
 import { requireAdmin } from '../../plugins/auth.js';
+import { adminS3KeyRoutes } from '../s3-keys.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 const VerifyQuery = Type.Object({
@@ -15,6 +16,7 @@ const security = [{ adminToken: [] }];
 /** Tenants, their API keys and their live pool figures; admin token only. */
 export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireAdmin);
+  await app.register(adminS3KeyRoutes);
 
   app.post(
     '/tenants',

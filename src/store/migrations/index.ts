@@ -3,7 +3,7 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -23,6 +23,21 @@ const multipartUploads: Migration = {
       .addPrimaryKeyConstraint('multipart_uploads_pk', ['tenant_id', 'upload_id'])
       .execute();
     await db.schema.createIndex('multipart_uploads_due').on('multipart_uploads').columns(['state', 'next_attempt_at']).execute();
+  },
+};
+
+/** S3 access keys of tenants (for the S3-protocol door): the secret sealed, since SigV4 needs it whole. */
+const s3Keys: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('s3_keys')
+      .addColumn('access_key_id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema.createIndex('s3_keys_tenant').on('s3_keys').column('tenant_id').execute();
   },
 };
 
