@@ -16,7 +16,7 @@ export async function startGateway(opts: { dataDir: string; env: Record<string, 
   const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const nodeArgs = opts.nodeArgs ?? startScript.split(' ').filter((a) => a.startsWith('--'));
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
-    env: { ...process.env, PORT: String(port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: '0', S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const stop = () => {

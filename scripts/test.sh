@@ -34,6 +34,20 @@ if ! redis_ping; then
   redis_ping || { say "Redis is needed at $redis_url for the multi-process GraphQL test (or set S3GATE_TEST_REDIS_URL)"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# Real S3 clients the S3-door tests drive: Debian's AWS CLI v2, boto3, rclone and s3cmd.
+missing=()
+[ -x /usr/bin/aws ] || missing+=(awscli)
+/usr/bin/python3 -c 'import boto3' 2>/dev/null || missing+=(python3-boto3)
+command -v rclone >/dev/null 2>&1 || missing+=(rclone)
+command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing the S3 clients the tests use: ${missing[*]} (apt-get)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/s3gate-apt.log 2>&1; then
+    apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/s3gate-apt.log 2>&1 \
+      || { say "could not install ${missing[*]} (see /tmp/s3gate-apt.log); the S3-door client tests need them: apt-get install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+  fi
+fi
+
 failed=0
 say "type check (tsc --noEmit)"
 if ! npx tsc --noEmit -p tsconfig.json; then

@@ -22,6 +22,7 @@ import { eventsPlugin } from './plugins/events.js';
 import { Delivery, Webhook } from './schema/webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { graphqlRoutes } from './routes/graphql/index.js';
+import { buildS3Door } from './routes/s3/door.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
 import { uploadRoutes } from './routes/uploads.js';
@@ -162,6 +163,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     { prefix: '/v1' },
   );
   await app.register(graphqlRoutes);
+  // The S3-protocol door: its own listener (server.ts), the same services.
+  const door = buildS3Door(app);
+  app.decorate('s3door', door);
+  app.addHook('onReady', async () => {
+    await door.ready().then(() => undefined);
+  });
+  app.addHook('preClose', async () => {
+    await door.close().then(() => undefined);
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   return app;

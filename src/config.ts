@@ -25,6 +25,15 @@ export interface Config {
    * publicUrl is unset; other requests get the address their connection reached. @default []
    */
   allowedHosts: string[];
+  /** The S3-protocol door. */
+  s3Door: {
+    /** Port of its listener on `host`; 0 turns it off. @default 3001 */
+    port: number;
+    /** Virtual-hosted addressing under this domain (`bucket.<domain>`) besides path style. @default unset */
+    domain: string | undefined;
+    /** The region clients sign for; another region in a signature's scope is refused as S3 does. @default us-east-1 */
+    region: string;
+  };
   dataDir: string;
   /** postgres://… to keep state in PostgreSQL; otherwise SQLite under dataDir. */
   databaseUrl: string | undefined;
@@ -209,6 +218,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
+    s3Door: {
+      port: int(env, 'S3GATE_S3_PORT', 3001),
+      domain: env.S3GATE_S3_DOMAIN ? env.S3GATE_S3_DOMAIN.toLowerCase().replace(/^\.+|\.+$/g, '') : undefined,
+      region: env.S3GATE_S3_REGION || 'us-east-1',
+    },
     dataDir: resolve(env.S3GATE_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
     adminToken: env.S3GATE_ADMIN_TOKEN || undefined,

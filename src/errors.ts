@@ -33,6 +33,10 @@ export const errors = {
   RangeNotSatisfiable: createError('S3GATE_RANGE_NOT_SATISFIABLE', 'Range %s selects no byte of the object (size %d): it starts past the end or is an empty suffix', 416),
   PreconditionUnsupported: createError('S3GATE_PRECONDITION_UNSUPPORTED', '%s', 400),
   PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds %s; nothing was stored', 413),
+  NoSuchUpload: createError('S3GATE_NO_SUCH_UPLOAD', "Multipart upload '%s' does not exist: it was completed or aborted, or its id is wrong", 404),
+  InvalidPart: createError('S3GATE_INVALID_PART', 'One or more of the parts could not be found or its ETag does not match (%s); list the parts (ListParts) and send their ETags', 400),
+  InvalidPartOrder: createError('S3GATE_INVALID_PART_ORDER', 'The parts must be listed in ascending order of part number, each once', 400),
+  PartTooSmall: createError('S3GATE_PART_TOO_SMALL', 'Every part but the last must be at least 5 MiB (%s)', 400),
   PresignInvalid: createError('S3GATE_PRESIGN_INVALID', 'The presigned URL is invalid or expired: %s', 403),
 
   TenantNotFound: createError('S3GATE_TENANT_NOT_FOUND', "Tenant '%s' not found", 404),

@@ -5,15 +5,29 @@ async function main() {
   const config = loadConfig(process.env);
   const app = await buildApp(config);
   await app.listen({ host: config.host, port: config.port });
+  const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const s3Url = config.s3Door.port === 0 ? undefined : await app.s3door.listen({ host: config.host, port: config.s3Door.port }).then(() => `http://${hostPart}:${config.s3Door.port}`);
 
-  const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-  const lines = [`s3gate listening on ${base}  (API docs: ${base}/docs)`, `  data directory: ${config.dataDir}`];
+  const base = config.publicUrl ?? `http://${hostPart}:${config.port}`;
+  const lines = [`s3gate listening on ${base}  (API docs: ${base}/docs)`];
+  lines.push(s3Url ? `  S3 protocol on ${s3Url}  (region ${config.s3Door.region}; any S3 client with a tenant's S3 key)` : '  S3 protocol: off (S3GATE_S3_PORT=0)');
+  lines.push(`  data directory: ${config.dataDir}`);
   lines.push(config.adminToken ? '  admin token: from S3GATE_ADMIN_TOKEN' : `  admin token: ${app.adminToken}  (kept in ${config.dataDir}/admin-token)`);
   for (const { tenant, apiKey } of app.bootstrap.createdKeys) {
     lines.push(`  tenant '${tenant}' API key (shown once): ${apiKey}`);
     lines.push(`    try: curl -H 'Authorization: Bearer ${apiKey}' -X PUT ${base}/v1/buckets/my-bucket`);
+    const key = await app.s3Keys.create(tenant);
+    lines.push(`  tenant '${tenant}' S3 key (shown once): ${key.accessKeyId} / ${key.secretAccessKey}`);
+    if (s3Url) {
+      lines.push(
+        `    try: AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_DEFAULT_REGION=${config.s3Door.region} aws --endpoint-url ${s3Url} s3 ls`,
+      );
+    }
   }
-  if (app.bootstrap.createdKeys.length === 0) lines.push(`  new API key: curl -H 'Authorization: Bearer <admin token>' -X POST ${base}/admin/tenants/local/keys`);
+  if (app.bootstrap.createdKeys.length === 0) {
+    lines.push(`  new API key: curl -H 'Authorization: Bearer <admin token>' -X POST ${base}/admin/tenants/local/keys`);
+    lines.push(`  new S3 key:  curl -H 'Authorization: Bearer <admin token>' -X POST ${base}/admin/tenants/local/s3-keys`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
 
   let closing = false;
@@ -44,7 +58,7 @@ main().catch((err) => {
     process.exit(2);
   }
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    process.stderr.write(`s3gate: ${(err as Error).message}; set PORT to another port\n`);
+    process.stderr.write(`s3gate: ${(err as Error).message}; set PORT (or S3GATE_S3_PORT for the S3 door; 0 turns it off) to another port\n`);
     process.exit(2);
   }
   process.stderr.write(`s3gate: ${(err as Error).stack ?? err}\n`);

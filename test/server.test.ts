@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -10,14 +10,15 @@ const entry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 t.test('with no configuration the gateway serves a local disk tenant and drains on SIGTERM', async (t) => {
   const dataDir = tempDir(t);
   const port = await freePort();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, S3GATE_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+  const s3Port = await freePort();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, S3GATE_DATA_DIR: dataDir, PORT: String(port), S3GATE_S3_PORT: String(s3Port), LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await until(() => /API key \(shown once\): s3g_/.test(out), 30_000, 'the start-up banner');
+  await until(() => /S3 key \(shown once\)/.test(out), 30_000, 'the start-up banner');
   const base = `http://127.0.0.1:${port}`;
   t.match(out, `s3gate listening on ${base}`);
   t.match(out, /admin token: s3ga_/);
@@ -29,6 +30,15 @@ t.test('with no configuration the gateway serves a local disk tenant and drains 
   t.equal((await fetch(`${base}/v1/buckets/first`, { method: 'PUT', headers: auth })).status, 201);
   t.equal((await fetch(`${base}/docs/`)).status, 200, 'interactive docs');
   t.equal((await fetch(`${base}/openapi.json`)).status, 200);
+
+  // The S3 door and its key: the printed aws command line works as printed (after the bucket above).
+  t.match(out, `S3 protocol on http://127.0.0.1:${s3Port}`);
+  t.match(out, /S3 key \(shown once\): S3G[A-Z2-7]{17} \/ \S{40}/);
+  const line = /try: (AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ AWS_DEFAULT_REGION=\S+ aws --endpoint-url \S+ s3 ls)/.exec(out)?.[1];
+  t.ok(line, 'a ready aws command line');
+  const ls = spawnSync('bash', ['-c', line!], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dataDir } });
+  t.equal(ls.status, 0, ls.stderr);
+  t.match(ls.stdout, / first\n/, 'it lists the bucket made through the API');
 
   // An upload in flight when SIGTERM arrives completes; then the process exits 0.
   const size = 1024 * 1024;

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import { UrlSigner } from '../lib/url-signer.js';
 import { TenantPool } from '../s3/client-pool.js';
-import { DiskBackend } from '../s3/drivers/disk.js';
+import { DiskBackend, type MultipartHooks } from '../s3/drivers/disk.js';
+import { MultipartService } from '../services/multipart.js';
 import { S3Driver } from '../s3/drivers/s3.js';
 import { Redis } from 'ioredis';
 import { MemoryRateLimiter, RedisRateLimiter } from '../lib/rate-limiter.js';
@@ -31,6 +32,7 @@ declare module 'fastify' {
     uploadJanitor: UploadJanitor;
     connections: ConnectionService;
     limits: LimitService;
+    multipart: MultipartService;
   }
 }
 
@@ -54,11 +56,19 @@ export const storagePlugin = fp(
         },
       },
       factory: (tenant, reached) => {
+        const multipart: MultipartHooks = {
+          started: (bucket, key, uploadId) => uploads.started(tenant.id, bucket, key, uploadId, new Date(Date.now() + config.upload.multipartMaxAgeMs).toISOString()),
+          ended: (uploadId) => uploads.ended(tenant.id, uploadId),
+          abortFailed: (uploadId, error) => {
+            app.log.warn({ tenant: tenant.id, uploadId, error }, 'aborting a multipart upload failed; the janitor retries it');
+            return uploads.abortFailed(tenant.id, uploadId, error, new Date(Date.now() + 60_000).toISOString());
+          },
+        };
         if (tenant.driver === 'disk') {
           return disk.forTenant(tenant.id, (origin, req) => ({
             url: signer.sign(origin, { tenant: tenant.id, tenantCreatedAt: tenant.createdAt, method: req.method, bucket: req.bucket, key: req.key, contentType: req.contentType, expires: Math.floor(Date.now() / 1000) + req.expiresIn }),
             headers: req.method === 'PUT' && req.contentType ? { 'content-type': req.contentType } : ({} as Record<string, string>),
-          }));
+          }), multipart);
         }
         if (tenant.s3?.tls?.rejectUnauthorized === false) {
           app.log.warn({ tenant: tenant.id }, "TLS certificate verification is OFF for this tenant's S3 endpoint (s3.tls.rejectUnauthorized: false, allowed by S3GATE_ALLOW_INSECURE_TLS)");
@@ -75,14 +85,7 @@ export const storagePlugin = fp(
             observe: (operation, status, seconds) => metrics.s3Requests.observe({ tenant: tenant.id, operation, status }, seconds),
             error: (operation, code) => metrics.s3Errors.inc({ tenant: tenant.id, operation, code }),
             reached,
-            multipart: {
-              started: (bucket, key, uploadId) => uploads.started(tenant.id, bucket, key, uploadId, new Date(Date.now() + config.upload.multipartMaxAgeMs).toISOString()),
-              ended: (uploadId) => uploads.ended(tenant.id, uploadId),
-              abortFailed: (uploadId, error) => {
-                app.log.warn({ tenant: tenant.id, uploadId, error }, 'aborting a multipart upload failed; the janitor retries it');
-                return uploads.abortFailed(tenant.id, uploadId, error, new Date(Date.now() + 60_000).toISOString());
-              },
-            },
+            multipart,
           },
         });
       },
@@ -120,6 +123,7 @@ export const storagePlugin = fp(
     app.decorate('limits', limits);
     app.decorate('buckets', new BucketService(pool, events, wired, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
     app.decorate('objects', new ObjectService(pool, events, wired, limits));
+    app.decorate('multipart', new MultipartService(pool, events, limits));
     app.decorate('urlSigner', signer);
     app.decorate('connections', new ConnectionService(pool));
     // Registered after the state plugin, so it closes first: clients go before the database.

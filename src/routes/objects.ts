@@ -15,14 +15,21 @@ function httpDate(value: string | string[] | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-/** The conditional request headers (RFC 9110 §13); unparsable dates are ignored, as the RFC says. */
-export function conditionsOf(request: FastifyRequest): Conditions {
+/**
+ * The conditional request headers (RFC 9110 §13), or S3's copy-source ones with prefix
+ * `x-amz-copy-source-`; unparsable dates are ignored, as the RFC says.
+ */
+export function conditionsOf(request: FastifyRequest, prefix = ''): Conditions {
   const h = request.headers;
+  const str = (name: string) => {
+    const v = h[prefix + name];
+    return Array.isArray(v) ? v.join(',') : v;
+  };
   return {
-    ifMatch: h['if-match'],
-    ifNoneMatch: h['if-none-match'],
-    ifModifiedSince: httpDate(h['if-modified-since']),
-    ifUnmodifiedSince: httpDate(h['if-unmodified-since']),
+    ifMatch: str('if-match'),
+    ifNoneMatch: str('if-none-match'),
+    ifModifiedSince: httpDate(h[prefix + 'if-modified-since']),
+    ifUnmodifiedSince: httpDate(h[prefix + 'if-unmodified-since']),
   };
 }
 
@@ -35,22 +42,34 @@ const PASSIVE_TYPE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|video\/[\w.+-]+|audi
  * scripts, nosniff stops a browser from guessing a runnable type, and active types (HTML, SVG, XML,
  * scripts, PDF…) are downloads, not pages.
  */
-function contentSafety(reply: FastifyReply, contentType: string) {
+function contentSafety(reply: FastifyReply, contentType: string, downloadActive: boolean) {
   reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'");
   reply.header('x-content-type-options', 'nosniff');
-  if (!PASSIVE_TYPE.test(contentType)) reply.header('content-disposition', 'attachment');
+  if (downloadActive && !PASSIVE_TYPE.test(contentType)) reply.header('content-disposition', 'attachment');
 }
 
+/** How a face names object headers: the REST API's, or the S3 door's (its own origin, S3's names). */
+export interface ObjectFace {
+  metaPrefix: string;
+  /** Active types as downloads (the API's origin); the S3 door leaves Content-Disposition to the client. */
+  downloadActive: boolean;
+  /** Headers set last (the S3 door's response-* overrides). */
+  overrides?: Record<string, string>;
+}
+
+const REST_FACE: ObjectFace = { metaPrefix: META_PREFIX, downloadActive: true };
+
 /** Writes an object's headers (and body for GET) to the reply. */
-export function sendObject(reply: FastifyReply, res: GetResult | HeadResult) {
+export function sendObject(reply: FastifyReply, res: GetResult | HeadResult, face: ObjectFace = REST_FACE) {
   reply.header('etag', `"${res.info.etag}"`);
   reply.header('last-modified', res.info.lastModified.toUTCString());
   reply.header('accept-ranges', 'bytes');
   if (res.status === 304) return reply.code(304).send();
   const info = res.info;
   reply.header('content-type', info.contentType);
-  contentSafety(reply, info.contentType);
-  for (const [name, value] of Object.entries(info.metadata)) reply.header(META_PREFIX + name, value);
+  contentSafety(reply, info.contentType, face.downloadActive);
+  for (const [name, value] of Object.entries(info.metadata)) reply.header(face.metaPrefix + name, value);
+  for (const [name, value] of Object.entries(face.overrides ?? {})) reply.header(name, value);
   if ('body' in res) {
     reply.header('content-length', res.contentLength);
     if (res.status === 206 && res.range) reply.header('content-range', `bytes ${res.range.start}-${res.range.end}/${res.range.total}`);

@@ -66,6 +66,12 @@ export type GetResult =
 
 export type HeadResult = { status: 200; info: ObjectInfo } | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
 
+/** A copy's options: new content type and metadata instead of the source's, and conditions on the source (412 when unmet). */
+export interface CopyOptions {
+  replace?: { contentType: string; metadata: Record<string, string> };
+  conditions?: Conditions;
+}
+
 export interface DeleteManyResult {
   deleted: string[];
   errors: { key: string; code: string; message: string }[];
@@ -82,6 +88,51 @@ export interface PresignRequest {
 export interface PresignResult {
   url: string;
   headers: Record<string, string>;
+}
+
+/** One multipart upload. */
+export interface UploadRef {
+  bucket: string;
+  key: string;
+  uploadId: string;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  /** Without quotes. */
+  etag: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface UploadInfo {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+export interface UploadListOptions {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  limit: number;
+}
+
+/**
+ * S3's multipart uploads, as the S3 protocol door offers them to clients: every driver has them, with
+ * S3's rules (parts 1-10000, all but the last at least 5 MiB, completed in ascending order with their
+ * ETags). Errors: NoSuchUpload, InvalidPart, InvalidPartOrder, PartTooSmall of src/errors.ts.
+ */
+export interface MultipartStore {
+  create(ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string> }): Promise<{ uploadId: string }>;
+  uploadPart(ctx: OpContext, ref: UploadRef, partNumber: number, body: Readable, contentLength: number): Promise<{ etag: string }>;
+  copyPart(ctx: OpContext, ref: UploadRef, partNumber: number, source: { bucket: string; key: string }, opts: { range?: { start: number; end: number }; conditions?: Conditions }): Promise<{ etag: string; lastModified: Date }>;
+  complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }>;
+  /** NoSuchUpload when it is not there (any more). */
+  abort(ctx: OpContext, ref: UploadRef): Promise<void>;
+  listParts(ctx: OpContext, ref: UploadRef, opts: { marker: number; limit: number }): Promise<{ parts: PartInfo[]; truncated: boolean }>;
+  listUploads(ctx: OpContext, bucket: string, opts: UploadListOptions): Promise<{ uploads: UploadInfo[]; prefixes: string[]; truncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }>;
 }
 
 /**
@@ -103,7 +154,7 @@ export interface ObjectStore {
   /** Succeeds when the key is absent. */
   deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void>;
   deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult>;
-  copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }): Promise<{ etag: string }>;
+  copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts?: CopyOptions): Promise<{ etag: string; lastModified?: Date }>;
   presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult>;
   /**
    * Native event notifications of a bucket (RGW's SNS-compatible topics): absent on drivers without
@@ -114,8 +165,8 @@ export interface ObjectStore {
     enable(ctx: OpContext, bucket: string, url: string, persistent: boolean, current?: string): Promise<{ topicArn: string }>;
     disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
   };
-  /** Aborts a multipart upload (drivers that use S3's); one already gone counts as aborted. */
-  abortMultipartUpload?(ctx: OpContext, bucket: string, key: string, uploadId: string): Promise<void>;
+  /** Multipart uploads driven by the client (the S3 door). */
+  readonly multipart: MultipartStore;
   /** One cheap request that needs the endpoint and working credentials (ListBuckets). */
   check(ctx: OpContext): Promise<void>;
   /** Live connection figures for the admin API and metrics. */

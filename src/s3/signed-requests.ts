@@ -11,7 +11,7 @@ import type { ByteRange, Conditions, ObjectInfo } from './object-store.js';
 import { formatRange } from './ranges.js';
 
 /** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto. */
-class Sha256 {
+export class Sha256 {
   readonly #h: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));

@@ -31,6 +31,22 @@ const streamedBodies: Record<string, OpenAPIV3_1.RequestBodyObject> = {
   },
 };
 
+
+/** The S3 protocol door, as an extension of the document (OpenAPI cannot describe S3's XML protocol). */
+function s3Door(config: Config): Record<string, unknown> {
+  return {
+    'x-s3-door': {
+      port: config.s3Door.port,
+      region: config.s3Door.region,
+      operations: [
+        'ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning (always unversioned)',
+        'ListObjects', 'ListObjectsV2', 'GetObject', 'HeadObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject',
+        'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts', 'ListMultipartUploads',
+      ],
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document: generated from the route schemas, plus what they cannot say. */
 export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOptions {
   return {
@@ -41,8 +57,15 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
         version: '1.0.0',
         description:
           'Multi-tenant gateway in front of S3 and S3-compatible storage. Tenant routes take `Authorization: Bearer <apiKey>`; ' +
-          '/admin routes take the admin token. Errors are `{ statusCode, code, error, message }` with a stable `code`.',
+          '/admin routes take the admin token. Errors are `{ statusCode, code, error, message }` with a stable `code`.\n\n' +
+          '**The S3 protocol door.** A second listener (`S3GATE_S3_PORT`, default 3001) speaks the S3 REST protocol for any S3 client ' +
+          '(the AWS CLI, boto3, AWS SDKs, rclone, s3cmd): path-style addressing, and virtual-hosted style under `S3GATE_S3_DOMAIN`. ' +
+          'Requests are signed with AWS Signature Version 4 (header or presigned query; every payload mode, aws-chunked with chunk signatures ' +
+          'and CRC32/CRC32C/CRC64NVME/SHA-1/SHA-256 trailers) using a tenant S3 access key from `POST /v1/s3-keys` or ' +
+          '`POST /admin/tenants/{id}/s3-keys`, in the region `S3GATE_S3_REGION` (default us-east-1). It serves the operations in ' +
+          '`x-s3-door` with S3\'s XML and error codes through the same services, limits and events as this API; any other S3 operation answers 501 NotImplemented.',
       },
+      ...s3Door(config),
       servers: [{ url: config.publicUrl ?? '/' }],
       components: {
         securitySchemes: {

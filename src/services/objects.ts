@@ -1,7 +1,7 @@
 import { Transform, finished, type Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { ByteRange, Conditions, DeleteManyResult, GetResult, HeadResult } from '../s3/object-store.js';
+import type { ByteRange, Conditions, CopyOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
 import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
 import type { LimitService } from './limits.js';
@@ -70,6 +70,66 @@ function byteLimit(limit: number): Transform & { bytes: number } {
 }
 
 /**
+ * Streams a client's body into a backend write (`write`), holding one of the tenant's upload slots:
+ * the body is counted against `limit` as it passes, and a body that fails (over the limit, a check,
+ * the client gone) aborts the backend request through the signal, so nothing is stored. The body's
+ * own failure is thrown rather than the abort it caused.
+ */
+export async function guardedUpload<T>(
+  ctx: RequestContext,
+  limits: Pick<LimitService, 'upload'>,
+  input: Readable,
+  limit: number,
+  write: (body: Readable, signal: AbortSignal) => Promise<T>,
+): Promise<{ result: T; bytes: number }> {
+  const releaseUpload = limits.upload(ctx.tenant);
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const counted = byteLimit(limit);
+  let streamError: Error | undefined;
+  // pipe() does not forward errors, so a failing body aborts the backend request through the signal.
+  input.on('error', (err) => {
+    streamError ??= err;
+    counted.destroy(err);
+    abort.abort(err);
+  });
+  counted.on('error', (err) => {
+    streamError ??= err;
+    input.unpipe(counted);
+    abort.abort(err);
+  });
+  input.pipe(counted);
+  try {
+    const result = await write(counted, abort.signal);
+    return { result, bytes: counted.bytes };
+  } catch (err) {
+    // The body's own failure (limit, a check, client gone) explains the backend's abort better than the abort does.
+    throw streamError && isGatewayOrS3Error(streamError) ? streamError : err;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    releaseUpload();
+  }
+}
+
+/**
+ * x-amz-copy-source-if-* checked by the gateway before a copy: RGW 16 ignores all four (a copy with
+ * a failing condition succeeds), so they are not left to the backend. A source that a read would
+ * answer 304 fails a copy with 412, as S3 does. (The backend gets them too, where it applies them.)
+ */
+export async function checkCopySource(store: ObjectStore, ctx: OpContext, source: ObjectRef, conditions: Conditions | undefined): Promise<void> {
+  if (!conditions || !Object.values(conditions).some((v) => v !== undefined)) return;
+  const head = await store.headObject(ctx, source.bucket, source.key, conditions);
+  if (head.status === 304) throw new errors.PreconditionFailed('the copy source does not match x-amz-copy-source-if-none-match / if-modified-since');
+}
+
+/** An error meant for the client: the gateway's codes, or an S3 error a face raised (the door's body checks). */
+function isGatewayOrS3Error(err: Error): boolean {
+  return Boolean((err as { code?: string }).code?.startsWith('S3GATE_') || (err as { s3Code?: string }).s3Code);
+}
+
+/**
  * Object operations. Every change is recorded as an event (with its webhook deliveries) before the
  * call returns: a failure to record fails the call, so no change is acknowledged without its event.
  */
@@ -92,44 +152,12 @@ export class ObjectService {
     validateMetadata(metadata);
     const limit = ctx.tenant.limits.maxObjectSize;
     if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
-    const releaseUpload = this.limits.upload(ctx.tenant);
-    const abort = new AbortController();
-    const onAbort = () => abort.abort(ctx.signal.reason);
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const counted = byteLimit(limit);
-    let streamError: Error | undefined;
-    // pipe() does not forward errors, so a failing body aborts the backend request through the signal.
-    input.body.on('error', (err) => {
-      streamError ??= err;
-      counted.destroy(err);
-      abort.abort(err);
-    });
-    counted.on('error', (err) => {
-      streamError ??= err;
-      input.body.unpipe(counted);
-      abort.abort(err);
-    });
-    input.body.pipe(counted);
-    try {
-      const { etag, multipart } = await withStore(this.pool, ctx, (s) =>
-        s.putObject({ signal: abort.signal }, bucket, key, counted, {
-          contentType: input.contentType,
-          metadata,
-          contentLength: input.contentLength,
-          createOnly,
-        }),
-      );
-      const type = input.eventType ?? (multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put');
-      await this.events.record(ctx.tenant.id, [{ type, bucket, key, size: counted.bytes, etag, source: 'gateway' }]);
-      return { bucket, key, etag, size: counted.bytes };
-    } catch (err) {
-      // The body's own failure (limit, client gone) explains the backend's abort better than the abort does.
-      throw streamError && (streamError as { code?: string }).code?.startsWith('S3GATE_') ? streamError : err;
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      releaseUpload();
-    }
+    const type = input.eventType;
+    const stored = await guardedUpload(ctx, this.limits, input.body, limit, (body, signal) =>
+      withStore(this.pool, ctx, (s) => s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, contentLength: input.contentLength, createOnly })),
+    );
+    await this.events.record(ctx.tenant.id, [{ type: type ?? (stored.result.multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put'), bucket, key, size: stored.bytes, etag: stored.result.etag, source: 'gateway' }]);
+    return { bucket, key, etag: stored.result.etag, size: stored.bytes };
   }
 
   /**
@@ -202,22 +230,24 @@ export class ObjectService {
   }
 
   /** Copies within the tenant; move deletes the source once the copy is stored. */
-  async copy(ctx: RequestContext, source: ObjectRef, destination: ObjectRef, move: boolean): Promise<{ bucket: string; key: string; etag: string }> {
+  async copy(ctx: RequestContext, source: ObjectRef, destination: ObjectRef, move: boolean, opts: CopyOptions = {}): Promise<{ bucket: string; key: string; etag: string; lastModified?: Date }> {
     checkTarget(source.bucket, source.key);
     checkTarget(destination.bucket, destination.key);
+    if (opts.replace) validateMetadata(opts.replace.metadata);
     const moved = move && !(source.bucket === destination.bucket && source.key === destination.key);
-    const { etag, size } = await withStore(this.pool, ctx, async (s) => {
-      const out = await s.copyObject(ctx, source, destination);
+    const { etag, size, lastModified } = await withStore(this.pool, ctx, async (s) => {
+      await checkCopySource(s, ctx, source, opts.conditions);
+      const out = await s.copyObject(ctx, source, destination, opts);
       if (moved) await s.deleteObject(ctx, source.bucket, source.key);
       // CopyObject does not report the size; the event carries it, so ask within the same admission.
       const head = await s.headObject(ctx, destination.bucket, destination.key).catch(() => undefined);
-      return { etag: out.etag, size: head?.status === 200 ? head.info.size : undefined };
+      return { etag: out.etag, size: head?.status === 200 ? head.info.size : undefined, lastModified: out.lastModified ?? head?.info.lastModified };
     });
     await this.events.record(ctx.tenant.id, [
       { type: 's3:ObjectCreated:Copy', bucket: destination.bucket, key: destination.key, etag, size, source: 'gateway' },
       ...(moved ? [{ type: 's3:ObjectRemoved:Delete' as const, bucket: source.bucket, key: source.key, source: 'gateway' as const }] : []),
     ]);
-    return { bucket: destination.bucket, key: destination.key, etag };
+    return { bucket: destination.bucket, key: destination.key, etag, lastModified };
   }
 
   async presign(

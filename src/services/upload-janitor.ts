@@ -58,10 +58,12 @@ export class UploadJanitor {
       if (!tenant) continue;
       const ctx = { tenant, log: this.#opts.log.child({ tenant: tenant.id }), signal: AbortSignal.timeout(30_000), origin: '' };
       try {
-        await withStore(this.pool, ctx, async (store) => {
-          if (!store.abortMultipartUpload) throw new Error(`the ${tenant.driver} driver has no multipart uploads`);
-          await store.abortMultipartUpload(ctx, row.bucket, row.key, row.upload_id);
-        });
+        await withStore(this.pool, ctx, (store) =>
+          // Already gone is what an abort wants.
+          store.multipart.abort(ctx, { bucket: row.bucket, key: row.key, uploadId: row.upload_id }).catch((err: { code?: string }) => {
+            if (err.code !== 'S3GATE_NO_SUCH_UPLOAD') throw err;
+          }),
+        );
         // The driver drops the record when S3 confirms; this covers a driver that did not.
         await this.repo.ended(row.tenant_id, row.upload_id);
         report.aborted++;

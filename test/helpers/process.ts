@@ -23,6 +23,7 @@ export async function gatewayProcess(
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
+      S3GATE_S3_PORT: '0',
       S3GATE_DATA_DIR: dataDir,
       S3GATE_TENANTS_FILE: tenants,
       S3GATE_ADMIN_TOKEN: ADMIN_TOKEN,

@@ -31,6 +31,8 @@ t.test('a failed AbortMultipartUpload is recorded and retried by the janitor unt
   req.on('error', () => {});
   req.write(Buffer.alloc(6 * MiB, 1));
   await until(async () => (await openUploads()).length === 1, 15_000, 'the multipart upload to start in RGW');
+  // Recorded when CreateMultipartUpload answers, which can be a moment after RGW lists the upload.
+  await until(async () => (await repo.list('jan')).length === 1, 5_000, 'the record of the upload');
   t.equal((await repo.list('jan')).length, 1, 'the gateway recorded the upload it started');
 
   // S3 becomes unreachable, then the client goes away: the gateway's abort cannot reach S3.

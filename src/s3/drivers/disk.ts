@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,11 +19,18 @@ import type {
   ObjectInfo,
   ObjectStore,
   OpContext,
+  CopyOptions,
+  MultipartStore,
+  PartInfo,
+  UploadInfo,
+  UploadListOptions,
+  UploadRef,
   PresignRequest,
   PresignResult,
   PutOptions,
 } from '../object-store.js';
 import { formatRange, resolveRange } from '../ranges.js';
+import type { DriverHooks } from './s3.js';
 
 interface ObjectRow {
   key: Buffer;
@@ -67,11 +75,21 @@ export class DiskBackend {
         PRIMARY KEY (tenant, bucket, key)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS objects_blob ON objects (blob);
+      CREATE TABLE IF NOT EXISTS uploads (
+        upload_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, bucket TEXT NOT NULL, key BLOB NOT NULL,
+        content_type TEXT NOT NULL, metadata TEXT NOT NULL, initiated TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS uploads_key ON uploads (tenant, bucket, key, upload_id);
+      CREATE TABLE IF NOT EXISTS parts (
+        upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
+        etag TEXT NOT NULL, last_modified TEXT NOT NULL, PRIMARY KEY (upload_id, part_number)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS parts_blob ON parts (blob);
     `);
   }
 
-  forTenant(tenant: string, presign: (origin: string, req: PresignRequest) => PresignResult): ObjectStore {
-    return new DiskStore(this, tenant, presign);
+  forTenant(tenant: string, presign: (origin: string, req: PresignRequest) => PresignResult, hooks?: MultipartHooks): ObjectStore {
+    return new DiskStore(this, tenant, presign, hooks);
   }
 
   close(): void {
@@ -85,6 +103,7 @@ export class DiskBackend {
   detachTenant(tenant: string, as: string): number {
     return this.#db.transaction(() => {
       this.#db.prepare('UPDATE buckets SET tenant = ? WHERE tenant = ?').run(as, tenant);
+      this.#db.prepare('UPDATE uploads SET tenant = ? WHERE tenant = ?').run(as, tenant);
       return this.#db.prepare('UPDATE objects SET tenant = ? WHERE tenant = ?').run(as, tenant).changes;
     })();
   }
@@ -92,7 +111,9 @@ export class DiskBackend {
   /** Deletes a tenant's buckets and objects, index rows first (in one transaction), then their files. Returns the objects deleted. */
   async purgeTenant(tenant: string): Promise<number> {
     const blobs = this.#db.transaction(() => {
-      const rows = this.#db.prepare('SELECT blob FROM objects WHERE tenant = ?').all(tenant) as { blob: string }[];
+      const rows = this.#db.prepare('SELECT blob FROM objects WHERE tenant = ? UNION ALL SELECT p.blob FROM parts p JOIN uploads u USING (upload_id) WHERE u.tenant = ?').all(tenant, tenant) as { blob: string }[];
+      this.#db.prepare('DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE tenant = ?)').run(tenant);
+      this.#db.prepare('DELETE FROM uploads WHERE tenant = ?').run(tenant);
       this.#db.prepare('DELETE FROM objects WHERE tenant = ?').run(tenant);
       this.#db.prepare('DELETE FROM buckets WHERE tenant = ?').run(tenant);
       return rows.map((r) => r.blob);
@@ -109,14 +130,15 @@ export class DiskBackend {
    */
   async removeOrphanBlobs(olderThanMs: number, limit: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
-    const referenced = this.#db.prepare('SELECT 1 FROM objects WHERE blob = ? LIMIT 1');
+    // Parts of unfinished multipart uploads are referenced too.
+    const referenced = this.#db.prepare('SELECT 1 FROM objects WHERE blob = ? UNION ALL SELECT 1 FROM parts WHERE blob = ? LIMIT 1');
     let removed = 0;
     for (const dir of await readdir(this.#blobs)) {
       for (const name of await readdir(join(this.#blobs, dir)).catch(() => [] as string[])) {
         if (removed >= limit) return removed;
         const path = join(this.#blobs, dir, name);
         const info = await stat(path).catch(() => undefined);
-        if (!info || info.mtimeMs > cutoff || referenced.get(name)) continue;
+        if (!info || info.mtimeMs > cutoff || referenced.get(name, name)) continue;
         await unlink(path).catch(() => {});
         removed++;
       }
@@ -136,6 +158,31 @@ export class DiskBackend {
     return join(this.#tmp, randomUUID());
   }
 
+  /** Streams a body into a new blob file (not yet indexed); returns it with its MD5 and size. */
+  async writeBlob(body: Readable, signal: AbortSignal | undefined): Promise<{ blob: string; etag: string; size: number }> {
+    const tmp = this.tmpPath();
+    const md5 = createHash('md5');
+    let size = 0;
+    try {
+      await pipeline(
+        body,
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            md5.update(chunk);
+            size += chunk.length;
+            cb(null, chunk);
+          },
+        }),
+        createWriteStream(tmp, { flags: 'wx' }),
+        ...(signal ? [{ signal }] : []),
+      );
+      return { blob: await this.placeBlob(tmp), etag: md5.digest('hex'), size };
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+
   async placeBlob(tmp: string): Promise<string> {
     const blob = randomUUID().replaceAll('-', '');
     const path = this.blobPath(blob);
@@ -145,12 +192,23 @@ export class DiskBackend {
   }
 }
 
+/** Records the uploads a driver starts and ends, for the janitor (DriverHooks.multipart). */
+export type MultipartHooks = NonNullable<DriverHooks['multipart']>;
+
+/** S3's smallest part (all but the last). */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
 class DiskStore implements ObjectStore {
+  readonly multipart: MultipartStore;
+
   constructor(
     private readonly backend: DiskBackend,
     private readonly tenant: string,
     private readonly signer: (origin: string, req: PresignRequest) => PresignResult,
-  ) {}
+    hooks?: MultipartHooks,
+  ) {
+    this.multipart = new DiskMultipart(backend, tenant, this, hooks);
+  }
 
   get #db() {
     return this.backend.db;
@@ -179,6 +237,24 @@ class DiskStore implements ObjectStore {
            content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified`,
       )
       .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString());
+  }
+
+  /** @internal */ row(bucket: string, key: string): ObjectRow | undefined {
+    return this.#row(bucket, key);
+  }
+
+  /** @internal */ find(bucket: string, key: string, conditions?: Conditions): ObjectRow {
+    const row = this.#find(bucket, key);
+    if (conditions && this.#check(row, conditions) === 304) throw new errors.PreconditionFailed('the copy source does not match x-amz-copy-source-if-none-match / if-modified-since');
+    return row;
+  }
+
+  /** @internal */ requireBucket(bucket: string): void {
+    this.#requireBucket(bucket);
+  }
+
+  /** @internal */ upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'>): void {
+    this.#upsert(bucket, key, o);
   }
 
   #row(bucket: string, key: string): ObjectRow | undefined {
@@ -245,44 +321,23 @@ class DiskStore implements ObjectStore {
   async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string }> {
     this.#requireBucket(bucket);
     if (opts.createOnly && this.#row(bucket, key)) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
-    const tmp = this.backend.tmpPath();
-    const md5 = createHash('md5');
-    let size = 0;
+    const { blob, etag, size } = await this.backend.writeBlob(body, ctx.signal);
+    const old = this.#db.transaction(() => {
+      const existing = this.#row(bucket, key);
+      if (opts.createOnly && existing) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
+      this.#requireBucket(bucket);
+      this.#upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata) });
+      return existing?.blob;
+    });
+    let replaced: string | undefined;
     try {
-      await pipeline(
-        body,
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            md5.update(chunk);
-            size += chunk.length;
-            cb(null, chunk);
-          },
-        }),
-        createWriteStream(tmp, { flags: 'wx' }),
-        { signal: ctx.signal },
-      );
-      const blob = await this.backend.placeBlob(tmp);
-      const etag = md5.digest('hex');
-      const old = this.#db.transaction(() => {
-        const existing = this.#row(bucket, key);
-        if (opts.createOnly && existing) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
-        this.#requireBucket(bucket);
-        this.#upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata) });
-        return existing?.blob;
-      });
-      let replaced: string | undefined;
-      try {
-        replaced = old();
-      } catch (err) {
-        await unlink(this.backend.blobPath(blob)).catch(() => {});
-        throw err;
-      }
-      if (replaced) await unlink(this.backend.blobPath(replaced)).catch(() => {});
-      return { etag };
+      replaced = old();
     } catch (err) {
-      await unlink(tmp).catch(() => {});
+      await unlink(this.backend.blobPath(blob)).catch(() => {});
       throw err;
     }
+    if (replaced) await unlink(this.backend.blobPath(replaced)).catch(() => {});
+    return { etag };
   }
 
   #check(row: ObjectRow, c: Conditions | undefined): 304 | undefined {
@@ -361,8 +416,10 @@ class DiskStore implements ObjectStore {
     return result;
   }
 
-  async copyObject(_ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }): Promise<{ etag: string }> {
+  async copyObject(_ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts: CopyOptions = {}): Promise<{ etag: string; lastModified?: Date }> {
     const row = this.#find(src.bucket, src.key);
+    // A copy whose source condition fails is refused (412), never answered 304 as a read would be.
+    if (opts.conditions && this.#check(row, opts.conditions) === 304) throw new errors.PreconditionFailed('the copy source does not match x-amz-copy-source-if-none-match / if-modified-since');
     this.#requireBucket(dst.bucket);
     const tmp = this.backend.tmpPath();
     try {
@@ -375,11 +432,11 @@ class DiskStore implements ObjectStore {
     const old = this.#db.transaction(() => {
       this.#requireBucket(dst.bucket);
       const existing = this.#row(dst.bucket, dst.key);
-      this.#upsert(dst.bucket, dst.key, { ...row, blob });
+      this.#upsert(dst.bucket, dst.key, { ...row, blob, ...(opts.replace && { content_type: opts.replace.contentType, metadata: JSON.stringify(opts.replace.metadata) }) });
       return existing?.blob;
     })();
     if (old) await unlink(this.backend.blobPath(old)).catch(() => {});
-    return { etag: row.etag };
+    return { etag: row.etag, lastModified: new Date(this.#row(dst.bucket, dst.key)?.last_modified ?? Date.now()) };
   }
 
   async presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult> {
@@ -414,4 +471,192 @@ function encodeCursor(after: Buffer): string {
 function decodeCursor(cursor: string): Buffer {
   if (!cursor.startsWith('d') || cursor.length < 2 || !/^[A-Za-z0-9_-]+$/.test(cursor.slice(1))) throw new errors.InvalidCursor();
   return Buffer.from(cursor.slice(1), 'base64url');
+}
+
+interface UploadRow {
+  upload_id: string;
+  tenant: string;
+  bucket: string;
+  key: Buffer;
+  content_type: string;
+  metadata: string;
+  initiated: string;
+}
+
+interface PartRow {
+  upload_id: string;
+  part_number: number;
+  blob: string;
+  size: number;
+  etag: string;
+  last_modified: string;
+}
+
+/**
+ * Multipart uploads on disk: each part is a blob of its own, indexed in `parts`; completing writes
+ * the parts one after another into a new blob (streamed, so memory stays flat) and makes the key
+ * point at it in one transaction, as a PUT does. The ETag is S3's: the MD5 of the parts' MD5s, -N.
+ */
+class DiskMultipart implements MultipartStore {
+  constructor(
+    private readonly backend: DiskBackend,
+    private readonly tenant: string,
+    private readonly store: DiskStore,
+    private readonly hooks?: MultipartHooks,
+  ) {}
+
+  get #db() {
+    return this.backend.db;
+  }
+
+  #upload(ref: UploadRef): UploadRow {
+    const row = this.#db.prepare('SELECT * FROM uploads WHERE upload_id = ? AND tenant = ?').get(ref.uploadId, this.tenant) as UploadRow | undefined;
+    if (!row || row.bucket !== ref.bucket || row.key.toString('utf8') !== ref.key) throw new errors.NoSuchUpload(ref.uploadId);
+    return row;
+  }
+
+  async create(_ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string> }): Promise<{ uploadId: string }> {
+    this.store.requireBucket(bucket);
+    const uploadId = randomUUID().replaceAll('-', '');
+    this.#db
+      .prepare('INSERT INTO uploads (upload_id, tenant, bucket, key, content_type, metadata, initiated) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(uploadId, this.tenant, bucket, utf8(key), opts.contentType ?? 'binary/octet-stream', JSON.stringify(opts.metadata), new Date().toISOString());
+    await this.hooks?.started(bucket, key, uploadId);
+    return { uploadId };
+  }
+
+  /** Indexes a part's blob; the part it replaces (same number) has its blob removed. */
+  async #putPart(ref: UploadRef, partNumber: number, written: { blob: string; etag: string; size: number }): Promise<PartRow> {
+    const part: PartRow = { upload_id: ref.uploadId, part_number: partNumber, blob: written.blob, size: written.size, etag: written.etag, last_modified: new Date().toISOString() };
+    let replaced: string | undefined;
+    try {
+      replaced = this.#db.transaction(() => {
+        this.#upload(ref);
+        const old = this.#db.prepare('SELECT blob FROM parts WHERE upload_id = ? AND part_number = ?').get(ref.uploadId, partNumber) as { blob: string } | undefined;
+        this.#db
+          .prepare('INSERT INTO parts (upload_id, part_number, blob, size, etag, last_modified) VALUES (@upload_id, @part_number, @blob, @size, @etag, @last_modified) ON CONFLICT (upload_id, part_number) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag, last_modified = excluded.last_modified')
+          .run(part);
+        return old?.blob;
+      })();
+    } catch (err) {
+      await unlink(this.backend.blobPath(written.blob)).catch(() => {});
+      throw err;
+    }
+    if (replaced) await unlink(this.backend.blobPath(replaced)).catch(() => {});
+    return part;
+  }
+
+  async uploadPart(ctx: OpContext, ref: UploadRef, partNumber: number, body: Readable, contentLength: number): Promise<{ etag: string }> {
+    this.#upload(ref);
+    const written = await this.backend.writeBlob(body, ctx.signal);
+    if (written.size !== contentLength) {
+      await unlink(this.backend.blobPath(written.blob)).catch(() => {});
+      throw new errors.ClientClosed();
+    }
+    return { etag: (await this.#putPart(ref, partNumber, written)).etag };
+  }
+
+  async copyPart(ctx: OpContext, ref: UploadRef, partNumber: number, source: { bucket: string; key: string }, opts: { range?: { start: number; end: number }; conditions?: Conditions }): Promise<{ etag: string; lastModified: Date }> {
+    this.#upload(ref);
+    const row = this.store.find(source.bucket, source.key, opts.conditions);
+    if (opts.range && opts.range.end >= row.size) {
+      throw withHeaders(new errors.RangeNotSatisfiable(`bytes=${opts.range.start}-${opts.range.end}`, row.size), { 'content-range': `bytes */${row.size}` });
+    }
+    const body = createReadStream(this.backend.blobPath(row.blob), opts.range ? { start: opts.range.start, end: opts.range.end } : {});
+    const part = await this.#putPart(ref, partNumber, await this.backend.writeBlob(body, ctx.signal));
+    return { etag: part.etag, lastModified: new Date(part.last_modified) };
+  }
+
+  async complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }> {
+    const upload = this.#upload(ref);
+    for (let i = 1; i < parts.length; i++) if (parts[i].partNumber <= parts[i - 1].partNumber) throw new errors.InvalidPartOrder();
+    const stored = new Map((this.#db.prepare('SELECT * FROM parts WHERE upload_id = ?').all(ref.uploadId) as PartRow[]).map((p) => [p.part_number, p]));
+    const chosen = parts.map((p, i) => {
+      const part = stored.get(p.partNumber);
+      if (!part || part.etag !== p.etag) throw new errors.InvalidPart(`part ${p.partNumber}`);
+      if (i < parts.length - 1 && part.size < MIN_PART_SIZE) throw new errors.PartTooSmall(`part ${p.partNumber} is ${part.size} bytes`);
+      return part;
+    });
+    const tmp = this.backend.tmpPath();
+    try {
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      for (const part of chosen) await pipeline(createReadStream(this.backend.blobPath(part.blob)), out, { end: false, signal: ctx.signal });
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+    const blob = await this.backend.placeBlob(tmp);
+    const etag = createHash('md5').update(Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')))).digest('hex') + `-${chosen.length}`;
+    const size = chosen.reduce((n, p) => n + p.size, 0);
+    let freed: string[];
+    try {
+      freed = this.#db.transaction(() => {
+        this.#upload(ref);
+        this.store.requireBucket(ref.bucket);
+        const existing = this.store.row(ref.bucket, ref.key);
+        this.store.upsert(ref.bucket, ref.key, { blob, size, etag, content_type: upload.content_type, metadata: upload.metadata });
+        const partBlobs = (this.#db.prepare('SELECT blob FROM parts WHERE upload_id = ?').all(ref.uploadId) as { blob: string }[]).map((r) => r.blob);
+        this.#db.prepare('DELETE FROM parts WHERE upload_id = ?').run(ref.uploadId);
+        this.#db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(ref.uploadId);
+        return existing ? [...partBlobs, existing.blob] : partBlobs;
+      })();
+    } catch (err) {
+      await unlink(this.backend.blobPath(blob)).catch(() => {});
+      throw err;
+    }
+    for (const b of freed) await unlink(this.backend.blobPath(b)).catch(() => {});
+    await this.hooks?.ended(ref.uploadId);
+    return { etag };
+  }
+
+  async abort(_ctx: OpContext, ref: UploadRef): Promise<void> {
+    const blobs = this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT upload_id FROM uploads WHERE upload_id = ? AND tenant = ?').get(ref.uploadId, this.tenant);
+      if (!row) return undefined;
+      const list = (this.#db.prepare('SELECT blob FROM parts WHERE upload_id = ?').all(ref.uploadId) as { blob: string }[]).map((r) => r.blob);
+      this.#db.prepare('DELETE FROM parts WHERE upload_id = ?').run(ref.uploadId);
+      this.#db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(ref.uploadId);
+      return list;
+    })();
+    for (const b of blobs ?? []) await unlink(this.backend.blobPath(b)).catch(() => {});
+    await this.hooks?.ended(ref.uploadId);
+    if (!blobs) throw new errors.NoSuchUpload(ref.uploadId);
+  }
+
+  async listParts(_ctx: OpContext, ref: UploadRef, opts: { marker: number; limit: number }): Promise<{ parts: PartInfo[]; truncated: boolean }> {
+    this.#upload(ref);
+    const rows = this.#db.prepare('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?').all(ref.uploadId, opts.marker, opts.limit + 1) as PartRow[];
+    return {
+      parts: rows.slice(0, opts.limit).map((p) => ({ partNumber: p.part_number, etag: p.etag, size: p.size, lastModified: new Date(p.last_modified) })),
+      truncated: rows.length > opts.limit,
+    };
+  }
+
+  async listUploads(_ctx: OpContext, bucket: string, opts: UploadListOptions) {
+    this.store.requireBucket(bucket);
+    const prefix = opts.prefix ?? '';
+    const rows = this.#db
+      .prepare('SELECT upload_id, key, initiated FROM uploads WHERE tenant = ? AND bucket = ? ORDER BY key, upload_id')
+      .all(this.tenant, bucket) as Pick<UploadRow, 'upload_id' | 'key' | 'initiated'>[];
+    const uploads: UploadInfo[] = [];
+    const prefixes: string[] = [];
+    let truncated = false;
+    for (const r of rows) {
+      const key = r.key.toString('utf8');
+      if (!key.startsWith(prefix)) continue;
+      if (opts.keyMarker !== undefined && (key < opts.keyMarker || (key === opts.keyMarker && (opts.uploadIdMarker === undefined || r.upload_id <= opts.uploadIdMarker)))) continue;
+      const at = opts.delimiter ? key.indexOf(opts.delimiter, prefix.length) : -1;
+      const common = at >= 0 ? key.slice(0, at + opts.delimiter!.length) : undefined;
+      if (common !== undefined && prefixes.at(-1) === common) continue;
+      if (uploads.length + prefixes.length >= opts.limit) {
+        truncated = true;
+        break;
+      }
+      if (common !== undefined) prefixes.push(common);
+      else uploads.push({ key, uploadId: r.upload_id, initiated: new Date(r.initiated) });
+    }
+    const last = uploads.at(-1);
+    return { uploads, prefixes, truncated, ...(truncated && last && { nextKeyMarker: last.key, nextUploadIdMarker: last.uploadId }) };
+  }
 }

@@ -19,6 +19,8 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
+  ListPartsCommand,
+  UploadPartCopyCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -41,6 +43,9 @@ import type {
   ObjectInfo,
   ObjectStore,
   OpContext,
+  CopyOptions,
+  MultipartStore,
+  UploadRef,
   PresignRequest,
   PresignResult,
   PutOptions,
@@ -100,6 +105,23 @@ export interface DriverOptions {
   refreshBeforeMs: number;
   /** Counts refreshes of temporary credentials. */
   onCredentialRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
+}
+
+/** The multipart errors S3 names, as the gateway's; the rest as any S3 error. */
+function mapMultipartError(err: unknown, ref: UploadRef): Error {
+  switch ((err as Error).name) {
+    case 'NoSuchUpload':
+      return new errors.NoSuchUpload(ref.uploadId, { cause: err });
+    case 'InvalidPart':
+      return new errors.InvalidPart('the S3 endpoint said so', { cause: err });
+    case 'InvalidPartOrder':
+      return new errors.InvalidPartOrder({ cause: err });
+    case 'EntityTooSmall':
+      return new errors.PartTooSmall('the S3 endpoint said so', { cause: err });
+  }
+  // An upload's own 404 (RGW 16 answers ListParts of a completed upload with NoSuchKey) is its absence.
+  if (httpStatusOf(err) === 404 && (err as Error).name !== 'NoSuchBucket') return new errors.NoSuchUpload(ref.uploadId, { cause: err });
+  return mapS3Error(err, { bucket: ref.bucket, key: ref.key });
 }
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
@@ -403,15 +425,110 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  /** Aborts a multipart upload; one S3 no longer has counts as aborted. */
-  async abortMultipartUpload(ctx: OpContext, bucket: string, key: string, uploadId: string): Promise<void> {
-    try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: ctx.signal });
-    } catch (err) {
-      if ((err as Error).name === 'NoSuchUpload') return;
-      throw mapS3Error(err, { bucket, key });
-    }
-  }
+  /** Client-driven multipart uploads (the S3 door), one SDK call each; the middleware records them for the janitor. */
+  readonly multipart: MultipartStore = {
+    create: async (ctx, bucket, key, opts) => {
+      try {
+        const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType, Metadata: opts.metadata }), { abortSignal: ctx.signal });
+        return { uploadId: out.UploadId ?? '' };
+      } catch (err) {
+        throw mapS3Error(err, { bucket, key });
+      }
+    },
+    uploadPart: async (ctx, ref, partNumber, body, contentLength) => {
+      // As in #streamedMultipart: a failing body (a check, the client gone) aborts the part's request.
+      const partAbort = new AbortController();
+      body.on('error', (err) => partAbort.abort(err));
+      const onAbort = () => partAbort.abort(ctx.signal?.reason);
+      if (ctx.signal?.aborted) onAbort();
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const out = await this.client.send(new UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId, PartNumber: partNumber, Body: body, ContentLength: contentLength }), { abortSignal: partAbort.signal });
+        return { etag: unquote(out.ETag) };
+      } catch (err) {
+        throw mapMultipartError(err, ref);
+      } finally {
+        ctx.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    copyPart: async (ctx, ref, partNumber, source, opts) => {
+      const c = opts.conditions;
+      try {
+        const out = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            UploadId: ref.uploadId,
+            PartNumber: partNumber,
+            CopySource: copySource(source.bucket, source.key),
+            CopySourceRange: opts.range && `bytes=${opts.range.start}-${opts.range.end}`,
+            CopySourceIfMatch: c?.ifMatch,
+            CopySourceIfNoneMatch: c?.ifNoneMatch,
+            CopySourceIfModifiedSince: c?.ifModifiedSince,
+            CopySourceIfUnmodifiedSince: c?.ifUnmodifiedSince,
+          }),
+          { abortSignal: ctx.signal },
+        );
+        return { etag: unquote(out.CopyPartResult?.ETag), lastModified: out.CopyPartResult?.LastModified ?? new Date() };
+      } catch (err) {
+        if ((err as Error).name === 'NoSuchKey') throw new errors.ObjectNotFound(source.key, source.bucket, { cause: err });
+        if (httpStatusOf(err) === 416 || (err as Error).name === 'InvalidRange') throw new errors.RangeNotSatisfiable(`bytes=${opts.range?.start}-${opts.range?.end}`, 0, { cause: err });
+        throw mapMultipartError(err, ref);
+      }
+    },
+    complete: async (ctx, ref, parts) => {
+      try {
+        const out = await this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) } }),
+          { abortSignal: ctx.signal },
+        );
+        const etag = unquote(out.ETag);
+        if (etag) return { etag };
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), { abortSignal: ctx.signal });
+        return { etag: unquote(head.ETag) };
+      } catch (err) {
+        throw mapMultipartError(err, ref);
+      }
+    },
+    abort: async (ctx, ref) => {
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId }), { abortSignal: ctx.signal });
+      } catch (err) {
+        throw mapMultipartError(err, ref);
+      }
+    },
+    listParts: async (ctx, ref, opts) => {
+      try {
+        const out = await this.client.send(
+          new ListPartsCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId, PartNumberMarker: opts.marker ? String(opts.marker) : undefined, MaxParts: opts.limit }),
+          { abortSignal: ctx.signal },
+        );
+        return {
+          parts: (out.Parts ?? []).map((p) => ({ partNumber: p.PartNumber ?? 0, etag: unquote(p.ETag), size: p.Size ?? 0, lastModified: p.LastModified ?? new Date(0) })),
+          truncated: out.IsTruncated ?? false,
+        };
+      } catch (err) {
+        throw mapMultipartError(err, ref);
+      }
+    },
+    listUploads: async (ctx, bucket, opts) => {
+      try {
+        const out = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: opts.prefix, Delimiter: opts.delimiter, KeyMarker: opts.keyMarker, UploadIdMarker: opts.uploadIdMarker, MaxUploads: opts.limit }),
+          { abortSignal: ctx.signal },
+        );
+        return {
+          uploads: (out.Uploads ?? []).map((u) => ({ key: u.Key ?? '', uploadId: u.UploadId ?? '', initiated: u.Initiated ?? new Date(0) })),
+          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+          truncated: out.IsTruncated ?? false,
+          nextKeyMarker: out.NextKeyMarker,
+          nextUploadIdMarker: out.NextUploadIdMarker,
+        };
+      } catch (err) {
+        throw mapS3Error(err, { bucket });
+      }
+    },
+  };
 
   async #exists(ctx: OpContext, bucket: string, key: string): Promise<boolean> {
     try {
@@ -473,17 +590,28 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }): Promise<{ etag: string }> {
+  async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts: CopyOptions = {}): Promise<{ etag: string; lastModified?: Date }> {
+    const c = opts.conditions;
     try {
       const out = await this.client.send(
-        new CopyObjectCommand({ Bucket: dst.bucket, Key: dst.key, CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
+        new CopyObjectCommand({
+          Bucket: dst.bucket,
+          Key: dst.key,
+          CopySource: copySource(src.bucket, src.key),
+          MetadataDirective: opts.replace ? 'REPLACE' : 'COPY',
+          ...(opts.replace && { ContentType: opts.replace.contentType, Metadata: opts.replace.metadata }),
+          CopySourceIfMatch: c?.ifMatch,
+          CopySourceIfNoneMatch: c?.ifNoneMatch,
+          CopySourceIfModifiedSince: c?.ifModifiedSince,
+          CopySourceIfUnmodifiedSince: c?.ifUnmodifiedSince,
+        }),
         { abortSignal: ctx.signal },
       );
-      return { etag: unquote(out.CopyObjectResult?.ETag) };
+      return { etag: unquote(out.CopyObjectResult?.ETag), lastModified: out.CopyObjectResult?.LastModified };
     } catch (err) {
       // A missing source is reported as NoSuchKey of the source; a missing destination bucket as NoSuchBucket.
       if ((err as Error).name === 'NoSuchKey') throw new errors.ObjectNotFound(src.key, src.bucket, { cause: err });
-      throw mapS3Error(err, { bucket: (err as Error).name === 'NoSuchBucket' ? `${src.bucket}' or '${dst.bucket}` : dst.bucket });
+      throw mapS3Error(err, { bucket: (err as Error).name === 'NoSuchBucket' && src.bucket !== dst.bucket ? `${src.bucket}' or '${dst.bucket}` : dst.bucket });
     }
   }
 

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { logLevelOf, toApiError, isGatewayError } from '../../errors.js';
+import { bindTenant } from '../../plugins/auth.js';
+import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
+import { S3Error, s3ErrorOf } from './errors.js';
+import { operations } from './operations.js';
+import { xmlDocument } from './xml.js';
+
+/** What the door knows of a request once its address and signature are checked. */
+export interface S3Request {
+  /** Decoded; undefined for the service (ListBuckets). */
+  bucket: string | undefined;
+  /** Decoded; undefined for a bucket operation. */
+  key: string | undefined;
+  query: Query;
+  auth: Authenticated;
+  /** The resource as S3 names it in errors: /bucket/key. */
+  resource: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    s3: S3Request;
+  }
+  interface FastifyInstance {
+    /** The S3-protocol listener (a second Fastify instance over the same services). */
+    s3door: FastifyInstance;
+  }
+}
+
+/** S3's request ids: 16 upper-case hex characters. */
+const requestId = () => randomBytes(8).toString('hex').toUpperCase();
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new S3Error('InvalidURI', `Couldn't parse the specified URI: the ${what} is not valid percent-encoded UTF-8.`, 400);
+  }
+}
+
+/**
+ * Where a request points: path style (`/bucket/key`) always, virtual-hosted style (`bucket.<domain>`)
+ * when a domain is configured. The path stays percent-encoded for the signature; the names are decoded.
+ */
+function addressOf(rawPath: string, host: string | undefined, domain: string | undefined): { bucket?: string; key?: string } {
+  const hostname = (host ?? '').toLowerCase().replace(/:\d+$/, '');
+  if (domain && hostname.endsWith('.' + domain)) {
+    const bucket = hostname.slice(0, -(domain.length + 1));
+    const key = rawPath.slice(1);
+    return { bucket, key: key ? decode(key, 'key') : undefined };
+  }
+  const rest = rawPath.slice(1);
+  if (!rest) return {};
+  const slash = rest.indexOf('/');
+  if (slash < 0) return { bucket: decode(rest, 'bucket') };
+  const key = rest.slice(slash + 1);
+  return { bucket: decode(rest.slice(0, slash), 'bucket'), key: key ? decode(key, 'key') : undefined };
+}
+
+/** Answers an error as S3 does: its XML document (none for HEAD), with x-amz-request-id. */
+export function sendS3Error(request: FastifyRequest, reply: FastifyReply, raw: unknown) {
+  const err = s3ErrorOf(raw);
+  const logged = isGatewayError(raw) ? raw : toApiError(raw as never, undefined);
+  const level = raw instanceof S3Error ? 'info' : logLevelOf(logged);
+  if (level === 'error') request.log.error({ err: raw }, 'S3 request failed');
+  else request.log[level]({ code: err.s3Code, status: err.status, msg: err.message }, level === 'warn' ? 'S3 request failed upstream' : 'S3 request refused');
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
+  if (!request.raw.complete) reply.header('connection', 'close');
+  reply.code(err.status);
+  if (request.method === 'HEAD') return reply.send();
+  const resource = request.s3?.resource ?? request.url.split('?')[0];
+  return reply
+    .type('application/xml')
+    .send(xmlDocument('Error', { Code: err.s3Code, Message: err.message, ...err.fields, Resource: resource, RequestId: request.id }, false));
+}
+
+/** Errors Node's parser finds before a request exists, as S3's XML. */
+function clientError(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 400 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 400 : 400;
+  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'RequestHeaderSectionTooLarge' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'RequestTimeout' : 'BadRequest';
+  if (socket.writable) {
+    const body = xmlDocument('Error', { Code: code, Message: 'The request could not be parsed as HTTP/1.1', RequestId: requestId() }, false);
+    socket.write(`HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * The S3-protocol door: a listener of its own that speaks S3's REST protocol and translates each
+ * operation onto the gateway's services (the same pools, limits, circuit, events and metrics as
+ * REST). Authentication is SigV4 with a tenant's S3 access key; the key alone names the tenant.
+ * Synchronous on purpose: a Fastify instance is thenable, so an async function could not return one.
+ */
+export function buildS3Door(app: FastifyInstance): FastifyInstance {
+  const config = app.config;
+  const { domain, region } = config.s3Door;
+  const door = Fastify({
+    loggerInstance: app.log.child({ face: 's3' }),
+    genReqId: requestId,
+    requestIdHeader: false,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: 0,
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.http.headersTimeoutMs / 4))) },
+    // S3 keys are object keys of up to 1024 bytes, percent-encoded: the router only sees a wildcard.
+    routerOptions: { maxParamLength: 8192, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
+    frameworkErrors: (err, request, reply) => void sendS3Error(request, reply, err.code === 'FST_ERR_BAD_URL' ? new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400) : err),
+    clientErrorHandler: clientError,
+  });
+  // What request helpers shared with the API read (originOf).
+  door.decorate('config', config);
+  // Bodies are object bytes (or XML read by the operation): no parser touches them.
+  door.removeAllContentTypeParsers();
+  door.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  door.addHook('onRequest', async (request, reply) => {
+    reply.header('x-amz-request-id', request.id);
+    reply.header('x-amz-id-2', request.id);
+    reply.header('server', 's3gate');
+    const url = request.raw.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    if (!rawPath.startsWith('/')) throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+    const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+    const { bucket, key } = addressOf(rawPath, request.headers.host, domain);
+    const resource = bucket === undefined ? '/' : `/${bucket}${key !== undefined ? '/' + key : ''}`;
+    const partial = { bucket, key, query, resource } as S3Request;
+    request.s3 = partial;
+    partial.auth = await authenticate({ method: request.method, rawPath, query, headers: request.headers }, { region, lookup: (id) => app.s3Keys.lookup(id) });
+    const tenant = await app.tenants.resolve(partial.auth.tenantId).catch(() => undefined);
+    if (!tenant) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
+    bindTenant(request, reply, tenant);
+    const { headers } = await app.limits.admit(tenant);
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  });
+
+  door.setErrorHandler((err, request, reply) => sendS3Error(request, reply, err));
+  door.setNotFoundHandler((request, reply) => sendS3Error(request, reply, new S3Error('MethodNotAllowed', `The specified method ${request.method} is not allowed against this resource.`, 405)));
+
+  const handler = (request: FastifyRequest, reply: FastifyReply) => operations(app, request, reply);
+  for (const url of ['/', '/*']) door.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url, handler });
+  return door;
+}

@@ -1,0 +1,445 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { errors } from '../../errors.js';
+import { conditionsOf, sendObject, type ObjectFace } from '../objects.js';
+import { parseRange } from '../../s3/ranges.js';
+import { MAX_LIST_LIMIT } from '../../services/buckets.js';
+import type { RequestContext } from '../../services/context.js';
+import { checkedBody } from '../../s3/protocol/payload.js';
+import { S3Error, s3 } from './errors.js';
+import { parseXml, xmlDocument, type XmlTree } from './xml.js';
+
+/** Subresources S3 has that the door does not serve: 501 NotImplemented, never a listing or a write. */
+const UNSUPPORTED = new Set([
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'legal-hold', 'lifecycle', 'logging',
+  'metadataConfiguration', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
+  'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'versioning', 'versions', 'website', 'renameObject',
+]);
+/** Largest XML body the door reads (DeleteObjects of 1000 long keys, CompleteMultipartUpload of 10,000 parts). */
+const MAX_XML_BYTES = 4 * 1024 * 1024;
+const META = 'x-amz-meta-';
+/** The response-* query overrides of GetObject/HeadObject and the header each sets. */
+const OVERRIDES: Record<string, string> = {
+  'response-content-type': 'content-type',
+  'response-content-language': 'content-language',
+  'response-expires': 'expires',
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+};
+
+const one = (v: string | string[] | null | undefined): string | undefined => (Array.isArray(v) ? v[0] : (v ?? undefined));
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function has(request: FastifyRequest, name: string): boolean {
+  return request.s3.query[name] !== undefined;
+}
+
+function q(request: FastifyRequest, name: string): string | undefined {
+  return one(request.s3.query[name]);
+}
+
+function sendXml(reply: FastifyReply, root: string, content: XmlTree, status = 200) {
+  return reply.code(status).type('application/xml').send(xmlDocument(root, content));
+}
+
+/** A whole number query parameter within bounds, or InvalidArgument naming it. */
+function intParam(request: FastifyRequest, name: string, def: number, min: number, max: number): number {
+  const raw = q(request, name);
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) {
+    throw s3.invalidArgument(`${name} must be a whole number from ${min} to ${max}`, name, raw.slice(0, 64));
+  }
+  return Math.min(n, max);
+}
+
+function metadataOf(request: FastifyRequest): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (name.startsWith(META) && name.length > META.length) meta[name.slice(META.length)] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return meta;
+}
+
+/**
+ * x-amz-copy-source: `bucket/key` or `/bucket/key`, percent-encoded, optionally `?versionId=`. Encoding
+ * that is not valid (a lone `%`) is refused here: radosgw 16.2 aborts on it, taking every tenant of the
+ * backend down with it.
+ */
+export function parseCopySource(value: string): { bucket: string; key: string } {
+  let raw = value.startsWith('/') ? value.slice(1) : value;
+  const q = raw.indexOf('?');
+  if (q >= 0) {
+    if (!/^versionId=(null)?$/.test(raw.slice(q + 1))) throw s3.notImplemented('Copying a version other than the current one (versionId)');
+    raw = raw.slice(0, q);
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(raw)) throw s3.invalidArgument('Invalid copy source encoding: x-amz-copy-source must be percent-encoded (a % not followed by two hex digits is not)', 'x-amz-copy-source', value.slice(0, 256));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw s3.invalidArgument('Invalid copy source encoding: x-amz-copy-source is not valid percent-encoded UTF-8', 'x-amz-copy-source', value.slice(0, 256));
+  }
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) throw s3.invalidArgument('Copy Source must mention the source bucket and key: sourcebucket/sourcekey', 'x-amz-copy-source', value.slice(0, 256));
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+/** The body of a request that carries XML: verified like any body, read up to MAX_XML_BYTES. */
+async function readXml(request: FastifyRequest): Promise<string> {
+  const { body } = checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_XML_BYTES) {
+      body.destroy();
+      throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: at most ${MAX_XML_BYTES} bytes of XML are taken.`, 400);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const etagOf = (etag: string) => `"${etag}"`;
+/** `"abc"` or `abc` as the service's bare ETag. */
+const bareEtag = (etag: unknown) => String(etag ?? '').trim().replace(/^"|"$/g, '').replace(/&quot;/g, '');
+
+/** The door's object headers: S3's names, and the response-* overrides the request asked for. */
+function face(request: FastifyRequest): ObjectFace {
+  const overrides: Record<string, string> = {};
+  for (const [param, name] of Object.entries(OVERRIDES)) {
+    const v = q(request, param);
+    if (v !== undefined) overrides[name] = v;
+  }
+  return { metaPrefix: META, downloadActive: false, overrides };
+}
+
+/** One S3 request, after its signature and tenant are known: which operation, then the service call. */
+export async function operations(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { bucket, key, query } = request.s3;
+  const ctx = request.ctx;
+  const method = request.method;
+  const unsupported = Object.keys(query).find((name) => UNSUPPORTED.has(name) && !(name === 'versioning' && method === 'GET' && key === undefined));
+  if (unsupported) throw s3.notImplemented(`The ?${unsupported} subresource`);
+
+  if (bucket === undefined) {
+    if (method === 'GET') return listBuckets(app, ctx, reply);
+    throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
+  }
+  if (key === undefined) {
+    switch (method) {
+      case 'GET':
+        if (has(request, 'location')) {
+          if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
+          const region = app.config.s3Door.region;
+          return reply.type('application/xml').send(xmlDocument('LocationConstraint', region === 'us-east-1' ? '' : region));
+        }
+        if (has(request, 'uploads')) return listUploads(app, request, reply, bucket);
+        if (has(request, 'versioning')) {
+          // Never enabled: the gateway keeps one version of each object, and says so as S3 does for such a bucket.
+          if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
+          return sendXml(reply, 'VersioningConfiguration', {});
+        }
+        return has(request, 'list-type') ? listV2(app, request, reply, bucket) : listV1(app, request, reply, bucket);
+      case 'HEAD':
+        if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
+        return reply.header('x-amz-bucket-region', app.config.s3Door.region).code(200).send();
+      case 'PUT':
+        return createBucket(app, request, reply, bucket);
+      case 'DELETE':
+        await app.buckets.delete(ctx, bucket, false);
+        return reply.code(204).send();
+      case 'POST':
+        if (has(request, 'delete')) return deleteObjects(app, request, reply, bucket);
+        throw s3.notImplemented('POST on a bucket (browser form uploads)');
+    }
+  }
+  const k = key!;
+  switch (method) {
+    case 'GET':
+    case 'HEAD': {
+      if (has(request, 'uploadId') && method === 'GET') return listParts(app, request, reply, bucket, k);
+      const partNumber = q(request, 'partNumber');
+      if (partNumber !== undefined && partNumber !== '1') throw s3.notImplemented('partNumber other than 1 on GetObject/HeadObject');
+      const conditions = conditionsOf(request);
+      const res =
+        method === 'GET'
+          ? await app.objects.get(ctx, bucket, k, { range: parseRange(header(request, 'range')), conditions })
+          : await app.objects.head(ctx, bucket, k, conditions);
+      return sendObject(reply, res, face(request));
+    }
+    case 'PUT': {
+      if (has(request, 'uploadId') || has(request, 'partNumber')) return uploadPart(app, request, reply, bucket, k);
+      const source = header(request, 'x-amz-copy-source');
+      if (source !== undefined) return copyObject(app, request, reply, bucket, k, source);
+      return putObject(app, request, reply, bucket, k);
+    }
+    case 'DELETE':
+      if (has(request, 'uploadId')) {
+        await app.multipart.abort(ctx, bucket, k, q(request, 'uploadId')!);
+        return reply.code(204).send();
+      }
+      await app.objects.delete(ctx, bucket, k);
+      return reply.code(204).send();
+    case 'POST':
+      if (has(request, 'uploads')) return createUpload(app, request, reply, bucket, k);
+      if (has(request, 'uploadId')) return completeUpload(app, request, reply, bucket, k);
+      throw s3.notImplemented('POST on an object other than multipart uploads');
+  }
+  throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
+}
+
+async function listBuckets(app: FastifyInstance, ctx: RequestContext, reply: FastifyReply) {
+  const buckets = await app.buckets.list(ctx);
+  return sendXml(reply, 'ListAllMyBucketsResult', {
+    Owner: { ID: ctx.tenant.id, DisplayName: ctx.tenant.id },
+    Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: b.createdAt ?? new Date(0) })) },
+  });
+}
+
+async function createBucket(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  const xml = await readXml(request);
+  if (xml.trim()) {
+    const conf = parseXml(xml, 'CreateBucketConfiguration');
+    const location = typeof conf.LocationConstraint === 'string' ? conf.LocationConstraint : '';
+    const region = app.config.s3Door.region;
+    if (location && location !== region && !(region === 'us-east-1' && location === 'US')) {
+      throw new S3Error('IllegalLocationConstraintException', `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to (${region}).`, 400);
+    }
+  }
+  const outcome = await app.buckets.create(request.ctx, bucket);
+  if (outcome === 'exists') throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucket });
+  return reply.header('location', `/${bucket}`).code(200).send();
+}
+
+/** Keys and prefixes as the client asked: percent-encoded with encoding-type=url. */
+function encoder(request: FastifyRequest): (s: string) => string {
+  const type = q(request, 'encoding-type');
+  if (type !== undefined && type !== 'url') throw s3.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type.slice(0, 64));
+  return type === 'url' ? (s) => encodeURIComponent(s).replace(/%2F/g, '/') : (s) => s;
+}
+
+function listOptions(request: FastifyRequest) {
+  const delimiter = q(request, 'delimiter') || undefined;
+  return { prefix: q(request, 'prefix') || undefined, delimiter, limit: intParam(request, 'max-keys', MAX_LIST_LIMIT, 0, MAX_LIST_LIMIT) };
+}
+
+/**
+ * A marker or start-after that names a common prefix the client was given (`photos/`) means "after
+ * everything under it", as S3 reads it: listing after the prefix itself would return it again.
+ */
+function after(marker: string | undefined, delimiter: string | undefined): string | undefined {
+  if (!marker) return undefined;
+  return delimiter && marker.endsWith(delimiter) ? marker + '\u{10FFFF}' : marker;
+}
+
+async function listV2(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  if (q(request, 'list-type') !== '2') throw s3.invalidArgument('list-type must be 2', 'list-type');
+  const enc = encoder(request);
+  const opts = listOptions(request);
+  const token = q(request, 'continuation-token');
+  const startAfter = q(request, 'start-after');
+  const fetchOwner = q(request, 'fetch-owner') === 'true';
+  const page =
+    opts.limit === 0
+      ? { objects: [], prefixes: [], nextCursor: null }
+      : await app.buckets.listObjects(request.ctx, bucket, { ...opts, cursor: token || undefined, startAfter: after(startAfter, opts.delimiter) });
+  if (opts.limit === 0 && !(await app.buckets.exists(request.ctx, bucket))) throw new errors.BucketNotFound(bucket);
+  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  return sendXml(reply, 'ListBucketResult', {
+    Name: bucket,
+    Prefix: enc(opts.prefix ?? ''),
+    ...(startAfter !== undefined && { StartAfter: enc(startAfter) }),
+    ...(token !== undefined && { ContinuationToken: token }),
+    ...(page.nextCursor && { NextContinuationToken: page.nextCursor }),
+    KeyCount: page.objects.length + page.prefixes.length,
+    MaxKeys: opts.limit,
+    ...(opts.delimiter !== undefined && { Delimiter: enc(opts.delimiter) }),
+    ...(q(request, 'encoding-type') && { EncodingType: 'url' }),
+    IsTruncated: page.nextCursor !== null,
+    Contents: page.objects.map((o) => ({ Key: enc(o.key), LastModified: o.lastModified, ETag: etagOf(o.etag), Size: o.size, ...(fetchOwner && { Owner: owner }), StorageClass: 'STANDARD' })),
+    CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+async function listV1(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  const enc = encoder(request);
+  const opts = listOptions(request);
+  const marker = q(request, 'marker');
+  const page =
+    opts.limit === 0 ? { objects: [], prefixes: [], nextCursor: null } : await app.buckets.listObjects(request.ctx, bucket, { ...opts, startAfter: after(marker, opts.delimiter) });
+  if (opts.limit === 0 && !(await app.buckets.exists(request.ctx, bucket))) throw new errors.BucketNotFound(bucket);
+  const truncated = page.nextCursor !== null;
+  // The last key or prefix of the page, whichever sorts last: where the next page starts.
+  const lastKey = page.objects.at(-1)?.key;
+  const lastPrefix = page.prefixes.at(-1);
+  const next = lastKey !== undefined && lastPrefix !== undefined ? (lastKey > lastPrefix ? lastKey : lastPrefix) : (lastKey ?? lastPrefix);
+  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  return sendXml(reply, 'ListBucketResult', {
+    Name: bucket,
+    Prefix: enc(opts.prefix ?? ''),
+    Marker: enc(marker ?? ''),
+    ...(truncated && next !== undefined && { NextMarker: enc(next) }),
+    MaxKeys: opts.limit,
+    ...(opts.delimiter !== undefined && { Delimiter: enc(opts.delimiter) }),
+    ...(q(request, 'encoding-type') && { EncodingType: 'url' }),
+    IsTruncated: truncated,
+    Contents: page.objects.map((o) => ({ Key: enc(o.key), LastModified: o.lastModified, ETag: etagOf(o.etag), Size: o.size, Owner: owner, StorageClass: 'STANDARD' })),
+    CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+/** The object's body as it must be stored, and what to echo back (x-amz-checksum-*). */
+function objectBody(request: FastifyRequest): { body: Readable; contentLength: number | undefined; checksums: () => Record<string, string> } {
+  return checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
+}
+
+/** Content-Type as stored: aws-chunked is how the body travelled, not what it is. */
+function contentTypeOf(request: FastifyRequest): string | undefined {
+  return header(request, 'content-type') || undefined;
+}
+
+async function putObject(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
+  const { body, contentLength, checksums } = objectBody(request);
+  if (contentLength === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
+  const stored = await app.objects.put(request.ctx, bucket, key, {
+    body,
+    contentLength,
+    contentType: contentTypeOf(request),
+    metadata: metadataOf(request),
+    ifNoneMatch: header(request, 'if-none-match'),
+    ifMatch: header(request, 'if-match'),
+  });
+  for (const [name, value] of Object.entries(checksums())) reply.header(name, value);
+  return reply.header('etag', etagOf(stored.etag)).code(200).send();
+}
+
+async function copyObject(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string, sourceHeader: string) {
+  const source = parseCopySource(sourceHeader);
+  const directive = (header(request, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') throw s3.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive.slice(0, 32));
+  if (directive === 'COPY' && source.bucket === bucket && source.key === key) {
+    throw s3.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+  }
+  const replace = directive === 'REPLACE' ? { contentType: contentTypeOf(request) ?? 'binary/octet-stream', metadata: metadataOf(request) } : undefined;
+  const out = await app.objects.copy(request.ctx, source, { bucket, key }, false, { replace, conditions: conditionsOf(request, 'x-amz-copy-source-') });
+  return sendXml(reply, 'CopyObjectResult', { LastModified: out.lastModified ?? new Date(), ETag: etagOf(out.etag) });
+}
+
+async function deleteObjects(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  const doc = parseXml(await readXml(request), 'Delete');
+  const objects = Array.isArray(doc.Object) ? (doc.Object as Record<string, unknown>[]) : [];
+  if (objects.length === 0 || objects.length > 1000) throw s3.malformedXml();
+  const keys = objects.map((o) => (typeof o?.Key === 'string' ? o.Key : ''));
+  if (keys.some((k) => k === '')) throw s3.malformedXml();
+  const quiet = String(doc.Quiet ?? '').trim() === 'true';
+  const res = await app.objects.deleteMany(request.ctx, bucket, keys);
+  // S3 reports every key asked for; a key given twice is one deletion, reported as asked.
+  const failed = new Map(res.errors.map((e) => [e.key, e]));
+  return sendXml(reply, 'DeleteResult', {
+    Deleted: quiet ? undefined : keys.filter((k, i) => !failed.has(k) && keys.indexOf(k) === i).map((Key) => ({ Key })),
+    Error: res.errors.map((e) => ({ Key: e.key, Code: e.code.startsWith('S3GATE_') ? 'InternalError' : e.code, Message: e.message })),
+  });
+}
+
+async function createUpload(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
+  const { uploadId } = await app.multipart.create(request.ctx, bucket, key, { contentType: contentTypeOf(request), metadata: metadataOf(request) });
+  const algorithm = header(request, 'x-amz-checksum-algorithm');
+  if (algorithm) reply.header('x-amz-checksum-algorithm', algorithm);
+  return sendXml(reply, 'InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId });
+}
+
+function partNumberOf(request: FastifyRequest): number {
+  const raw = q(request, 'partNumber') ?? '';
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 10_000) throw s3.invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', raw.slice(0, 32));
+  return n;
+}
+
+async function uploadPart(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
+  const uploadId = q(request, 'uploadId');
+  if (!uploadId) throw s3.invalidArgument('UploadPart needs uploadId and partNumber', 'uploadId');
+  const partNumber = partNumberOf(request);
+  const sourceHeader = header(request, 'x-amz-copy-source');
+  if (sourceHeader !== undefined) {
+    const source = parseCopySource(sourceHeader);
+    const rangeHeader = header(request, 'x-amz-copy-source-range');
+    let range: { start: number; end: number } | undefined;
+    if (rangeHeader !== undefined) {
+      const m = /^bytes=(\d{1,15})-(\d{1,15})$/.exec(rangeHeader);
+      if (!m || Number(m[1]) > Number(m[2])) throw s3.invalidArgument('The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', 'x-amz-copy-source-range', rangeHeader.slice(0, 64));
+      range = { start: Number(m[1]), end: Number(m[2]) };
+    }
+    const out = await app.multipart.copyPart(request.ctx, bucket, key, uploadId, partNumber, source, { range, conditions: conditionsOf(request, 'x-amz-copy-source-') });
+    return sendXml(reply, 'CopyPartResult', { LastModified: out.lastModified, ETag: etagOf(out.etag) });
+  }
+  const { body, contentLength, checksums } = objectBody(request);
+  if (contentLength === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
+  const out = await app.multipart.uploadPart(request.ctx, bucket, key, uploadId, partNumber, body, contentLength);
+  for (const [name, value] of Object.entries(checksums())) reply.header(name, value);
+  return reply.header('etag', etagOf(out.etag)).code(200).send();
+}
+
+async function completeUpload(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
+  const uploadId = q(request, 'uploadId')!;
+  const doc = parseXml(await readXml(request), 'CompleteMultipartUpload');
+  const rawParts = Array.isArray(doc.Part) ? (doc.Part as Record<string, unknown>[]) : [];
+  if (rawParts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: it lists no Part', 400);
+  const parts = rawParts.map((p) => {
+    const n = Number(p?.PartNumber);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000 || p?.ETag === undefined) throw s3.malformedXml();
+    return { partNumber: n, etag: bareEtag(p.ETag) };
+  });
+  const out = await app.multipart.complete(request.ctx, bucket, key, uploadId, parts);
+  return sendXml(reply, 'CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etagOf(out.etag) });
+}
+
+async function listParts(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
+  const uploadId = q(request, 'uploadId')!;
+  const limit = intParam(request, 'max-parts', 1000, 0, 1000);
+  const marker = intParam(request, 'part-number-marker', 0, 0, 10_000);
+  const page = await app.multipart.listParts(request.ctx, bucket, key, uploadId, { marker, limit });
+  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  return sendXml(reply, 'ListPartsResult', {
+    Bucket: bucket,
+    Key: key,
+    UploadId: uploadId,
+    Initiator: owner,
+    Owner: owner,
+    StorageClass: 'STANDARD',
+    PartNumberMarker: marker,
+    ...(page.truncated && { NextPartNumberMarker: page.parts.at(-1)?.partNumber }),
+    MaxParts: limit,
+    IsTruncated: page.truncated,
+    Part: page.parts.map((p) => ({ PartNumber: p.partNumber, LastModified: p.lastModified, ETag: etagOf(p.etag), Size: p.size })),
+  });
+}
+
+async function listUploads(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  const enc = encoder(request);
+  const limit = intParam(request, 'max-uploads', 1000, 0, 1000);
+  const prefix = q(request, 'prefix') || undefined;
+  const delimiter = q(request, 'delimiter') || undefined;
+  const keyMarker = q(request, 'key-marker') || undefined;
+  const uploadIdMarker = q(request, 'upload-id-marker') || undefined;
+  const page = await app.multipart.listUploads(request.ctx, bucket, { prefix, delimiter, keyMarker, uploadIdMarker, limit });
+  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  return sendXml(reply, 'ListMultipartUploadsResult', {
+    Bucket: bucket,
+    KeyMarker: enc(keyMarker ?? ''),
+    UploadIdMarker: uploadIdMarker ?? '',
+    ...(page.truncated && { NextKeyMarker: enc(page.nextKeyMarker ?? ''), NextUploadIdMarker: page.nextUploadIdMarker ?? '' }),
+    ...(delimiter !== undefined && { Delimiter: enc(delimiter) }),
+    Prefix: enc(prefix ?? ''),
+    MaxUploads: limit,
+    IsTruncated: page.truncated,
+    Upload: page.uploads.map((u) => ({ Key: enc(u.key), UploadId: u.uploadId, Initiator: owner, Owner: owner, StorageClass: 'STANDARD', Initiated: u.initiated })),
+    CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}

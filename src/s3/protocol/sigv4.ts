@@ -1,0 +1,274 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
+import type { HeaderBag, HttpRequest, QueryParameterBag } from '@smithy/types';
+import { Sha256 } from '../signed-requests.js';
+import { S3Error, s3 } from './errors.js';
+
+/** How far a request's signing time may be from the gateway's clock, as S3 allows. */
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+/** S3's longest presigned URL: 7 days. */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/** A request's query, names and values decoded; a repeated name is an array. */
+export type Query = QueryParameterBag;
+
+export type PayloadMode =
+  | { kind: 'signed'; sha256: string }
+  | { kind: 'unsigned' }
+  /** aws-chunked bodies: chunk signatures chained from the seed, and/or a checksum trailer. */
+  | { kind: 'chunked'; signed: boolean; trailer: boolean };
+
+/** A request whose signature checked out: who signed it, and what its body must be checked against. */
+export interface Authenticated {
+  tenantId: string;
+  accessKeyId: string;
+  payload: PayloadMode;
+  /** What the chunk and trailer signatures of an aws-chunked body chain from. */
+  chain: ChunkChain;
+}
+
+export interface ChunkChain {
+  seed: string;
+  longDate: string;
+  scope: string;
+  /** Signs a string with the request's signing key (the chunk signatures' last step). */
+  sign(stringToSign: string): Promise<string>;
+}
+
+/** The parts of a request its signature covers, as received (path still percent-encoded). */
+export interface SignedRequest {
+  method: string;
+  /** The path exactly as the client sent it, before decoding. */
+  rawPath: string;
+  query: QueryParameterBag;
+  headers: IncomingHttpHeaders;
+}
+
+export type KeyLookup = (accessKeyId: string) => Promise<{ tenantId: string; secretAccessKey: string } | undefined>;
+
+/**
+ * The arithmetic is @smithy/signature-v4's: this subclass only exposes its canonical request and
+ * string-to-sign steps, so a signature is computed from the request as it was received rather than
+ * from a request the signer would build (it adds and drops headers of its own when signing).
+ */
+class Verifier extends SignatureV4 {
+  constructor(accessKeyId: string, secretAccessKey: string, region: string) {
+    // S3 signs the path as sent: no second encoding, no normalisation of `.` or `//`.
+    super({ service: 's3', region, credentials: { accessKeyId, secretAccessKey }, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  }
+
+  async expected(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, longDate: string, scope: string, signingDate: Date): Promise<string> {
+    const canonical = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
+    const stringToSign = await this.createStringToSign(longDate, scope, canonical, 'AWS4-HMAC-SHA256');
+    return this.sign(stringToSign, { signingDate });
+  }
+}
+
+const LONG_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+function parseLongDate(value: string | undefined): Date | undefined {
+  const m = LONG_DATE.exec(value ?? '');
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v.join(',') : v;
+};
+
+function sameSignature(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const STREAMING: Record<string, { signed: boolean; trailer: boolean }> = {
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD': { signed: true, trailer: false },
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER': { signed: true, trailer: true },
+  'STREAMING-UNSIGNED-PAYLOAD-TRAILER': { signed: false, trailer: true },
+};
+
+function payloadModeOf(hash: string | undefined, presigned: boolean): PayloadMode {
+  if (hash === undefined) {
+    if (presigned) return { kind: 'unsigned' };
+    throw s3.invalidRequest('Missing required header for this request: x-amz-content-sha256');
+  }
+  if (hash === 'UNSIGNED-PAYLOAD') return { kind: 'unsigned' };
+  if (/^[0-9a-f]{64}$/.test(hash)) return { kind: 'signed', sha256: hash };
+  const streaming = STREAMING[hash];
+  if (streaming && !presigned) return { kind: 'chunked', ...streaming };
+  throw new S3Error('InvalidArgument', `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*-PAYLOAD[-TRAILER] or a SHA-256 in lower-case hex; got '${hash.slice(0, 80)}'`, 400, {
+    ArgumentName: 'x-amz-content-sha256',
+  });
+}
+
+interface Credential {
+  accessKeyId: string;
+  shortDate: string;
+  region: string;
+  service: string;
+}
+
+function parseCredential(value: string, where: 'header' | 'query'): Credential {
+  const parts = value.split('/');
+  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) {
+    const message = `the Credential '${value.slice(0, 200)}' is not <access key id>/<yyyymmdd>/<region>/s3/aws4_request`;
+    throw where === 'header'
+      ? new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${message}`, 400)
+      : new S3Error('AuthorizationQueryParametersError', `X-Amz-Credential is malformed; ${message}`, 400);
+  }
+  return { accessKeyId: parts[0], shortDate: parts[1], region: parts[2], service: parts[3] };
+}
+
+/**
+ * Verifies the AWS Signature Version 4 of a request (Authorization header or presigned query) and
+ * returns who signed it. Throws the S3 error S3 itself would answer: AccessDenied for an anonymous
+ * request, InvalidRequest for SigV2, InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed,
+ * AuthorizationHeaderMalformed for another region's scope, and AccessDenied for an expired URL.
+ */
+export async function authenticate(req: SignedRequest, opts: { region: string; lookup: KeyLookup; now?: number }): Promise<Authenticated> {
+  const now = opts.now ?? Date.now();
+  const authorization = header(req.headers, 'authorization');
+  const query = req.query;
+  const presigned = query['X-Amz-Algorithm'] !== undefined || query['X-Amz-Signature'] !== undefined;
+  if (authorization !== undefined && presigned) throw s3.invalidArgument('Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified', 'Authorization');
+  if (authorization === undefined && !presigned) {
+    if (query.AWSAccessKeyId !== undefined || query.Signature !== undefined) throw s3.invalidRequest('The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+    throw s3.accessDenied('Anonymous access is not allowed: sign the request with an S3 access key of your tenant (POST /v1/s3-keys)');
+  }
+
+  let credential: Credential;
+  let signedHeaders: string[];
+  let signature: string;
+  let signingDate: Date;
+  let longDate: string;
+  let payload: PayloadMode;
+  if (authorization !== undefined) {
+    if (/^AWS /.test(authorization)) throw s3.invalidRequest('The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+    const m = /^AWS4-HMAC-SHA256 (.*)$/s.exec(authorization);
+    if (!m) throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; it must start with AWS4-HMAC-SHA256', 400);
+    const fields: Record<string, string> = {};
+    for (const part of m[1].split(',')) {
+      const at = part.indexOf('=');
+      if (at > 0) fields[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+    }
+    if (!fields.Credential || !fields.SignedHeaders || !fields.Signature) {
+      throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; it needs Credential=, SignedHeaders= and Signature=', 400);
+    }
+    credential = parseCredential(fields.Credential, 'header');
+    signedHeaders = fields.SignedHeaders.split(';');
+    signature = fields.Signature;
+    const amzDate = header(req.headers, 'x-amz-date');
+    const date = amzDate !== undefined ? parseLongDate(amzDate) : (() => {
+      const raw = header(req.headers, 'date');
+      const d = raw ? new Date(raw) : undefined;
+      return d && !Number.isNaN(d.getTime()) ? d : undefined;
+    })();
+    if (!date) throw s3.accessDenied('AWS authentication requires a valid Date or x-amz-date header');
+    signingDate = date;
+    longDate = amzDate ?? date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    if (Math.abs(now - date.getTime()) > MAX_SKEW_MS) {
+      throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', 403, {
+        RequestTime: amzDate ?? header(req.headers, 'date') ?? '',
+        ServerTime: new Date(now).toISOString(),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      });
+    }
+    payload = payloadModeOf(header(req.headers, 'x-amz-content-sha256'), false);
+  } else {
+    const str = (name: string) => {
+      const v = query[name];
+      return Array.isArray(v) ? v[0] : (v ?? undefined);
+    };
+    if (str('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"', 400);
+    const missing = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter((n) => !str(n));
+    if (missing.length > 0) throw new S3Error('AuthorizationQueryParametersError', `Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing ${missing.join(', ')}`, 400);
+    credential = parseCredential(str('X-Amz-Credential')!, 'query');
+    signedHeaders = str('X-Amz-SignedHeaders')!.split(';');
+    signature = str('X-Amz-Signature')!;
+    longDate = str('X-Amz-Date')!;
+    const date = parseLongDate(longDate);
+    if (!date) throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"", 400);
+    signingDate = date;
+    const expires = Number(str('X-Amz-Expires'));
+    if (!Number.isInteger(expires) || expires < 0) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires should be a number', 400);
+    if (expires > MAX_PRESIGN_SECONDS) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is; 604800', 400);
+    if (date.getTime() - now > MAX_SKEW_MS) throw s3.accessDenied('Request is not valid yet');
+    if (now > date.getTime() + expires * 1000) {
+      throw new S3Error('AccessDenied', 'Request has expired', 403, { 'X-Amz-Expires': String(expires), Expires: new Date(date.getTime() + expires * 1000).toISOString(), ServerTime: new Date(now).toISOString() });
+    }
+    payload = payloadModeOf(str('X-Amz-Content-Sha256') ?? header(req.headers, 'x-amz-content-sha256'), true);
+  }
+
+  const shortDate = longDate.slice(0, 8);
+  if (credential.shortDate !== shortDate) {
+    throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; Invalid credential date "${credential.shortDate}". This date is not the same as X-Amz-Date: "${shortDate}".`, 400);
+  }
+  if (credential.region !== opts.region) {
+    throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${credential.region.slice(0, 64)}' is wrong; expecting '${opts.region}'`, 400, { Region: opts.region });
+  }
+  if (credential.service !== 's3') {
+    throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; incorrect service "${credential.service.slice(0, 64)}". This endpoint belongs to "s3".`, 400);
+  }
+  if (!signedHeaders.includes('host')) throw s3.accessDenied('The host header must be signed');
+
+  const key = await opts.lookup(credential.accessKeyId);
+  if (!key) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: credential.accessKeyId.slice(0, 128) });
+
+  // The canonical headers are the signed ones, with the values received; a signed header that is
+  // absent cannot have been signed as it is.
+  const headers: HeaderBag = {};
+  for (const name of signedHeaders) {
+    const value = header(req.headers, name);
+    if (value === undefined) throw s3.signatureMismatch();
+    headers[name] = value;
+  }
+  const scope = `${shortDate}/${opts.region}/s3/aws4_request`;
+  const payloadHash = authorization !== undefined ? (header(req.headers, 'x-amz-content-sha256') ?? '') : payloadHashOfPresigned(query);
+  // getCanonicalHeaders (inside the signer) would drop headers it never signs itself, such as Expect:
+  // every header the client signed is passed as signable.
+  const canonicalHeaders = getCanonicalHeaders({ headers } as HttpRequest, undefined, new Set(signedHeaders));
+  const request = { method: req.method, path: req.rawPath, query, headers, protocol: 'http:', hostname: '' } as unknown as HttpRequest;
+  const verifier = new Verifier(credential.accessKeyId, key.secretAccessKey, opts.region);
+  const expected = await verifier.expected(request, canonicalHeaders, payloadHash, longDate, scope, signingDate);
+  if (!sameSignature(expected, signature)) throw s3.signatureMismatch();
+  return {
+    tenantId: key.tenantId,
+    accessKeyId: credential.accessKeyId,
+    payload,
+    chain: { seed: signature, longDate, scope, sign: (s) => verifier.sign(s, { signingDate }) },
+  };
+}
+
+function payloadHashOfPresigned(query: QueryParameterBag): string {
+  const v = query['X-Amz-Content-Sha256'];
+  return (Array.isArray(v) ? v[0] : v) ?? 'UNSIGNED-PAYLOAD';
+}
+
+/**
+ * The query of a request target as the signer wants it: names and values percent-decoded, a repeated
+ * name as an array. Throws InvalidArgument for percent-encoding that is not valid UTF-8.
+ */
+export function parseQuery(raw: string): QueryParameterBag {
+  const out: QueryParameterBag = {};
+  if (!raw) return out;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const at = pair.indexOf('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(at < 0 ? pair : pair.slice(0, at));
+      value = at < 0 ? '' : decodeURIComponent(pair.slice(at + 1));
+    } catch {
+      throw s3.invalidArgument('the query string is not valid percent-encoded UTF-8');
+    }
+    const prev = out[name];
+    if (prev === undefined || prev === null) out[name] = value;
+    else out[name] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}

@@ -1,0 +1,202 @@
+import { utimesSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import t from 'tap';
+import { admin, tempDir, testApp } from '../helpers/app.js';
+import { codeOf, doorTenant, doorUrl, rawRequest, sdk, signed } from '../helpers/door.js';
+import { directClient, rgwEndpoint, rgwUser, uniqueBucket } from '../helpers/rgw.js';
+
+async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+  }
+  throw new Error('expected the call to fail');
+}
+
+const MiB = 1024 * 1024;
+
+t.test("a tenant's S3 key reaches only its own buckets, objects and uploads", async (t) => {
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  for (const driver of ['disk', 'rgw'] as const) {
+    const a = await doorTenant(app, `iso-a-${driver}`, driver);
+    const b = await doorTenant(app, `iso-b-${driver}`, driver);
+    const sa = sdk(url, a.key);
+    const sb = sdk(url, b.key);
+    const bucket = uniqueBucket('mine');
+    await sa.send(new CreateBucketCommand({ Bucket: bucket }));
+    await sa.send(new PutObjectCommand({ Bucket: bucket, Key: 'secret.txt', Body: 'only a' }));
+    const upload = (await sa.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }))).UploadId!;
+
+    t.notOk((await sb.send(new ListBucketsCommand({}))).Buckets?.some((x) => x.Name === bucket), `${driver}: not listed for b`);
+    t.match(await failure(sb.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret.txt' }))), { status: driver === 'disk' ? 404 : 404 }, `${driver}: read refused as absent`);
+    t.match(await failure(sb.send(new ListObjectsV2Command({ Bucket: bucket }))), { name: 'NoSuchBucket' }, `${driver}: listing refused`);
+    t.match(await failure(sb.send(new PutObjectCommand({ Bucket: bucket, Key: 'planted', Body: 'b' }))), { status: 404 }, `${driver}: write refused`);
+    t.match(await failure(sb.send(new ListPartsCommand({ Bucket: bucket, Key: 'mp', UploadId: upload }))), { status: 404 }, `${driver}: a's upload is not b's`);
+    t.match(await failure(sb.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: upload, PartNumber: 1, Body: 'x' }))), { status: 404 });
+    // b copying a's object into its own bucket.
+    const theirs = uniqueBucket('theirs');
+    await sb.send(new CreateBucketCommand({ Bucket: theirs }));
+    t.match(await failure(sb.send(new CopyObjectCommand({ Bucket: theirs, Key: 'stolen', CopySource: `${bucket}/secret.txt` }))), { status: 404 }, `${driver}: copy from a's bucket refused`);
+    const theirUpload = (await sb.send(new CreateMultipartUploadCommand({ Bucket: theirs, Key: 'stolen' }))).UploadId!;
+    t.match(await failure(sb.send(new UploadPartCopyCommand({ Bucket: theirs, Key: 'stolen', UploadId: theirUpload, PartNumber: 1, CopySource: `${bucket}/secret.txt` }))), { status: 404 }, `${driver}: part copy from a's bucket refused`);
+    t.equal(await (await sa.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret.txt' }))).Body!.transformToString(), 'only a');
+  }
+});
+
+t.test('a copy source that is not valid percent-encoding is refused before it reaches RGW (radosgw 16.2 aborts on it)', async (t) => {
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'enc', 'rgw');
+  const s3 = sdk(url, key);
+  const bucket = uniqueBucket('enc');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'anyfilename.txt', Body: 'x' }));
+  const upload = (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'dst' }))).UploadId!;
+  for (const source of [`${bucket}/anyfilename%.txt`, `${bucket}/any%zzname.txt`, `/${bucket}/%E0%A4%A.txt`, `${bucket}/%FF%FE`]) {
+    const part = await signed(url, key, { method: 'PUT', path: `/${bucket}/dst`, query: { partNumber: '1', uploadId: upload }, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'x-amz-copy-source': source } });
+    const res = await rawRequest(url, { method: 'PUT', path: part.path, headers: part.headers });
+    t.same([res.status, codeOf(res.body)], [400, 'InvalidArgument'], `UploadPartCopy from ${source}`);
+    const copy = await signed(url, key, { method: 'PUT', path: `/${bucket}/copy`, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'x-amz-copy-source': source } });
+    const res2 = await rawRequest(url, { method: 'PUT', path: copy.path, headers: copy.headers });
+    t.same([res2.status, codeOf(res2.body)], [400, 'InvalidArgument'], `CopyObject from ${source}`);
+  }
+  // RGW is still up for everyone.
+  const direct = directClient(rgwUser('enc-probe'));
+  t.ok(await direct.send(new ListBucketsCommand({})), `RGW at ${rgwEndpoint()} still answers`);
+  t.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'anyfilename.txt' }))).Body!.transformToString(), 'x');
+});
+
+t.test('limits, rate and body size apply to the door as to REST', async (t) => {
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'lim', 'disk');
+  t.equal((await app.inject({ method: 'PATCH', url: '/admin/tenants/lim', headers: admin, payload: { limits: { maxObjectSize: 1000, requestsPerSecond: 1, burst: 5 } } })).statusCode, 200);
+  const s3 = sdk(url, key);
+  await s3.send(new CreateBucketCommand({ Bucket: 'lim-b' }));
+  t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'lim-b', Key: 'big', Body: Buffer.alloc(2000) }))), { name: 'EntityTooLarge', status: 400 });
+  t.match(await failure(s3.send(new GetObjectCommand({ Bucket: 'lim-b', Key: 'big' }))), { name: 'NoSuchKey' }, 'nothing stored');
+  const upload = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lim-b', Key: 'mp' }))).UploadId!;
+  t.match(await failure(s3.send(new UploadPartCommand({ Bucket: 'lim-b', Key: 'mp', UploadId: upload, PartNumber: 1, Body: Buffer.alloc(2000) }))), { name: 'EntityTooLarge' }, 'a part over the limit');
+  let slowDown: { name: string; status?: number } | undefined;
+  for (let i = 0; i < 10 && !slowDown; i++) slowDown = await s3.send(new ListBucketsCommand({})).then(() => undefined, (e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode }));
+  t.match(slowDown, { name: 'SlowDown', status: 503 }, 'over the rate: SlowDown, which S3 clients back off from');
+});
+
+t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors and cost nothing', async (t) => {
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'hos', 'disk');
+  const s3 = sdk(url, key);
+  await s3.send(new CreateBucketCommand({ Bucket: 'hos-b' }));
+  const post = async (path: string, query: Record<string, string>, body: string) => {
+    const s = await signed(url, key, { method: 'POST', path, query, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': String(Buffer.byteLength(body)) } });
+    return rawRequest(url, { method: 'POST', path: s.path, headers: s.headers, body });
+  };
+  const bomb = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Delete><Object><Key>&b;</Key></Object></Delete>';
+  t.equal(codeOf((await post('/hos-b', { delete: '' }, bomb)).body), 'MalformedXML', 'entity definitions are refused');
+  t.equal(codeOf((await post('/hos-b', { delete: '' }, '<Delete><Object><Key>a</Key></Object>')).body), 'MalformedXML', 'unclosed XML');
+  t.equal(codeOf((await post('/hos-b', { delete: '' }, '<Delete></Delete>')).body), 'MalformedXML', 'no keys');
+  const many = `<Delete>${'<Object><Key>k</Key></Object>'.repeat(1001)}</Delete>`;
+  t.equal(codeOf((await post('/hos-b', { delete: '' }, many)).body), 'MalformedXML', 'more than 1000 keys');
+  const huge = `<Delete><Object><Key>${'k'.repeat(5 * MiB)}</Key></Object></Delete>`;
+  const tooBig = await post('/hos-b', { delete: '' }, huge);
+  t.same([tooBig.status, codeOf(tooBig.body)], [400, 'MaxMessageLengthExceeded']);
+  t.equal(codeOf((await post('/hos-b/x', { uploadId: 'nope' }, '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>')).body), 'NoSuchUpload');
+  t.equal(codeOf((await post('/hos-b/x', { uploadId: 'nope' }, '<CompleteMultipartUpload><Part><PartNumber>0</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>')).body), 'MalformedXML');
+  const notXml = await post('/hos-b/x', { uploads: '' }, '');
+  t.equal(notXml.status, 200, 'CreateMultipartUpload takes no body');
+
+  const badPath = await rawRequest(url, { method: 'GET', path: '/hos-b/%E0%A4%A', headers: (await signed(url, key, { method: 'GET', path: '/hos-b/%E0%A4%A', payloadHash: 'UNSIGNED-PAYLOAD' })).headers });
+  t.same([badPath.status, codeOf(badPath.body)], [400, 'InvalidURI'], 'a key that is not UTF-8');
+  const longKey = 'k'.repeat(1100);
+  t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'hos-b', Key: longKey, Body: 'x' }))), { name: 'KeyTooLongError', status: 400 });
+  const badPart = await signed(url, key, { method: 'PUT', path: '/hos-b/x', query: { partNumber: '10001', uploadId: 'u' }, payloadHash: 'UNSIGNED-PAYLOAD' });
+  t.equal(codeOf((await rawRequest(url, { method: 'PUT', path: badPart.path, headers: { ...badPart.headers, 'content-length': '0' } })).body), 'InvalidArgument');
+  const head = await rawRequest(url, { method: 'HEAD', path: '/hos-b/absent', headers: (await signed(url, key, { method: 'HEAD', path: '/hos-b/absent', payloadHash: 'UNSIGNED-PAYLOAD' })).headers });
+  t.same([head.status, head.body], [404, ''], 'HEAD errors have no body');
+
+  // A client that sends half a body and goes away: the upload is aborted, nothing is stored.
+  const s = await signed(url, key, { method: 'PUT', path: '/hos-b/half', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': String(4 * MiB) } });
+  await new Promise<void>((resolve) => {
+    const req = http.request(url + s.path, { method: 'PUT', headers: s.headers });
+    req.on('error', () => resolve());
+    req.write(Buffer.alloc(MiB));
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 200);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  t.match(await failure(s3.send(new GetObjectCommand({ Bucket: 'hos-b', Key: 'half' }))), { name: 'NoSuchKey' }, 'half a body stores nothing');
+  t.equal(app.limits.uploadsInProgress('hos'), 0, 'its upload slot is free again');
+});
+
+t.test('virtual-hosted addressing under S3GATE_S3_DOMAIN', async (t) => {
+  const app = await testApp(t, { env: { S3GATE_S3_DOMAIN: 's3.gateway.test' } });
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'vh', 'disk');
+  const port = new URL(url).port;
+  // Every host name resolves to the loopback door, as DNS would for *.s3.gateway.test.
+  const agent = new http.Agent({ lookup: ((_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))) as never });
+  const s3 = sdk(`http://s3.gateway.test:${port}`, key, { forcePathStyle: false, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+  await s3.send(new CreateBucketCommand({ Bucket: 'vhost-b' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'vhost-b', Key: 'dir/k.txt', Body: 'virtual' }));
+  t.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'vhost-b', Key: 'dir/k.txt' }))).Body!.transformToString(), 'virtual');
+  t.same((await s3.send(new ListObjectsV2Command({ Bucket: 'vhost-b' }))).Contents?.map((c) => c.Key), ['dir/k.txt']);
+  t.ok((await s3.send(new ListBucketsCommand({}))).Buckets?.some((b) => b.Name === 'vhost-b'), 'the bare domain is the service');
+  // Path style still works on the same listener.
+  t.equal(await (await sdk(url, key).send(new GetObjectCommand({ Bucket: 'vhost-b', Key: 'dir/k.txt' }))).Body!.transformToString(), 'virtual');
+});
+
+t.test("disk uploads through the door: the janitor keeps their parts, aborts them past the maximum age, and a deleted tenant's go with it", async (t) => {
+  const dataDir = tempDir(t);
+  const app = await testApp(t, { dataDir });
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'jd', 'disk');
+  const s3 = sdk(url, key);
+  await s3.send(new CreateBucketCommand({ Bucket: 'jd-b' }));
+  const keep = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'jd-b', Key: 'keep' }))).UploadId!;
+  const e1 = await s3.send(new UploadPartCommand({ Bucket: 'jd-b', Key: 'keep', UploadId: keep, PartNumber: 1, Body: Buffer.alloc(5 * MiB, 1) }));
+  const e2 = await s3.send(new UploadPartCommand({ Bucket: 'jd-b', Key: 'keep', UploadId: keep, PartNumber: 2, Body: 'end' }));
+  // Every blob looks a day old: the orphan sweep must still see the parts as referenced.
+  const blobs = join(dataDir, 'objects', 'blobs');
+  const old = new Date(Date.now() - 24 * 3600_000);
+  for (const d of readdirSync(blobs)) for (const f of readdirSync(join(blobs, d))) utimesSync(join(blobs, d, f), old, old);
+  const report = await app.uploadJanitor.run();
+  t.equal(report.orphanBlobs, 0, 'no part taken for an orphan');
+  const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'jd-b', Key: 'keep', UploadId: keep, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 2, ETag: e2.ETag }] } }));
+  t.match(done.ETag, /-2"$/);
+  t.equal((await (await s3.send(new GetObjectCommand({ Bucket: 'jd-b', Key: 'keep' }))).Body!.transformToByteArray()).length, 5 * MiB + 3);
+
+  const stale = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'jd-b', Key: 'stale' }))).UploadId!;
+  await s3.send(new UploadPartCommand({ Bucket: 'jd-b', Key: 'stale', UploadId: stale, PartNumber: 1, Body: 'x' }));
+  const later = await app.uploadJanitor.run(Date.now() + 25 * 3600_000);
+  t.equal(later.aborted, 1, 'aborted past S3GATE_MULTIPART_MAX_AGE_HOURS (24)');
+  t.match(await failure(s3.send(new ListPartsCommand({ Bucket: 'jd-b', Key: 'stale', UploadId: stale }))), { name: 'NoSuchUpload' });
+
+  const open = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'jd-b', Key: 'open' }))).UploadId!;
+  await s3.send(new UploadPartCommand({ Bucket: 'jd-b', Key: 'open', UploadId: open, PartNumber: 1, Body: 'x' }));
+  t.equal((await app.inject({ method: 'DELETE', url: '/admin/tenants/jd?purgeObjects=true', headers: admin })).statusCode, 200);
+  const { key: again } = await doorTenant(app, 'jd', 'disk');
+  const fresh = sdk(url, again);
+  await fresh.send(new CreateBucketCommand({ Bucket: 'jd-b' }));
+  t.match(await failure(fresh.send(new ListPartsCommand({ Bucket: 'jd-b', Key: 'open', UploadId: open }))), { name: 'NoSuchUpload' }, 'a new tenant with the id does not inherit the upload');
+});
