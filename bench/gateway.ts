@@ -11,12 +11,13 @@ const root = fileURLToPath(new URL('../', import.meta.url));
  * flags of package.json's start script unless `nodeArgs` says otherwise), on a free loopback port;
  * resolves once /readyz answers. stop() ends it and removes its data directory.
  */
-export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[] }): Promise<{ base: string; child: ChildProcess; stop: () => void }> {
+export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[] }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => void }> {
   const port = await freePort();
+  const s3Port = await freePort();
   const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const nodeArgs = opts.nodeArgs ?? startScript.split(' ').filter((a) => a.startsWith('--'));
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
-    env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: '0', S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const stop = () => {
@@ -29,5 +30,5 @@ export async function startGateway(opts: { dataDir: string; env: Record<string, 
     if (i > 300) throw new Error('the gateway did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, child, stop };
+  return { base, s3Base: `http://127.0.0.1:${s3Port}`, child, stop };
 }

@@ -1,5 +1,6 @@
 // npm run bench: the gateway beside direct S3 access, against the same Ceph RGW, in one run.
-// Small GET/PUT at concurrency 32, listing (REST and GraphQL), a 1 GiB streamed upload and download, and the gateway's
+// Small GET/PUT at concurrency 32, listing (REST and GraphQL), a 1 GiB streamed upload and download, the S3 door
+// (the default AWS SDK through it and on RGW: 1 KiB GET/PUT at c=32, 256 MiB up and down), and the gateway's
 // peak RSS during the large transfers. Prints a table and writes JSON under bench/results/.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,8 +11,10 @@ import { createServer } from 'node:http';
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
 import { Pool } from 'undici';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
@@ -209,9 +212,10 @@ async function main() {
     JSON.stringify({ tenants: [{ id: 'bench', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }),
   );
   // The gateway runs with the Node flags of `npm start` (package.json), so the figures are the product's.
-  const { base, child: gateway, stop } = await startGateway({
+  const adminToken = 'bench-admin-' + randomBytes(8).toString('hex');
+  const { base, s3Base, child: gateway, stop } = await startGateway({
     dataDir,
-    env: { S3GATE_TENANTS_FILE: tenantsFile },
+    env: { S3GATE_TENANTS_FILE: tenantsFile, S3GATE_ADMIN_TOKEN: adminToken },
     nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
   });
   const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -337,6 +341,37 @@ async function main() {
   for (const k of ['large-gateway', 'large-direct', 'large-chunked', 'large-chunked-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
   const eventFigures = await benchEvents(http, auth, obj, bucket);
+
+  // The S3 door: the same default-configured @aws-sdk/client-s3 through the door and on RGW directly.
+  const s3Key = (await (await fetch(`${base}/admin/tenants/bench/s3-keys`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } })).json()) as { accessKeyId: string; secretAccessKey: string };
+  const sdkDefaults = (endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }) =>
+    new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) }) });
+  const viaDoor = sdkDefaults(s3Base, s3Key);
+  const onRgw = sdkDefaults(endpoint, { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey });
+  const sdkGet = (client: S3Client) => async (i: number) => void (await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${i % 100}` }))).Body!.transformToByteArray());
+  await load(500, CONCURRENCY, sdkGet(viaDoor));
+  await load(500, CONCURRENCY, sdkGet(onRgw));
+  compare('door GET 1 KiB, c=32', await load(SMALL_REQUESTS, CONCURRENCY, sdkGet(viaDoor)), await load(SMALL_REQUESTS, CONCURRENCY, sdkGet(onRgw)));
+  const sdkPut = (client: S3Client, tag: string) => async (i: number) => void (await client.send(new PutObjectCommand({ Bucket: bucket, Key: `put/${tag}${i % 200}`, Body: small })));
+  compare('door PUT 1 KiB, c=32', await load(SMALL_REQUESTS, CONCURRENCY, sdkPut(viaDoor, 's')), await load(SMALL_REQUESTS, CONCURRENCY, sdkPut(onRgw, 'r')));
+  const DOOR_LARGE = Number(process.env.BENCH_DOOR_LARGE_BYTES ?? 256 * MiB);
+  // lib-storage with its defaults (5 MiB parts, 4 at a time) is how SDK users upload large bodies.
+  const sdkUpload = (client: S3Client, key: string) => timed(() => new Upload({ client, params: { Bucket: bucket, Key: key, Body: bytes(DOOR_LARGE) } }).done());
+  const sdkDownload = (client: S3Client, key: string) =>
+    timed(async () => {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if ((await drain(out.Body as Readable)) !== DOOR_LARGE) throw new Error('short download');
+    });
+  const doorUp = await median(() => sdkUpload(viaDoor, 'door-large'));
+  const rgwUp = await median(() => sdkUpload(onRgw, 'door-large-direct'));
+  const doorDown = await median(() => sdkDownload(viaDoor, 'door-large'));
+  const rgwDown = await median(() => sdkDownload(onRgw, 'door-large-direct'));
+  const doorLabel = `${DOOR_LARGE / MiB} MiB`;
+  results[`door upload ${doorLabel} (MB/s)`] = { gateway: mbps(DOOR_LARGE, doorUp), direct: mbps(DOOR_LARGE, rgwUp), ratio: Number((rgwUp / doorUp).toFixed(2)) };
+  results[`door download ${doorLabel} (MB/s)`] = { gateway: mbps(DOOR_LARGE, doorDown), direct: mbps(DOOR_LARGE, rgwDown), ratio: Number((rgwDown / doorDown).toFixed(2)) };
+  for (const k of ['door-large', 'door-large-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+  viaDoor.destroy();
+  onRgw.destroy();
 
   const rows = Object.entries(results).map(([name, r]) => {
     const fmt = (v: Load | number) => (typeof v === 'number' ? `${v}` : `${v.rps} req/s  p50 ${v.p50ms} ms  p99 ${v.p99ms} ms`);

@@ -38,9 +38,12 @@ export interface BuildOptions {
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
-/** Request log fields; a presigned URL's signature and an ingest token are credentials and are never logged. */
+/**
+ * Request log fields. A presigned URL's signature (the API's `signature`, S3's `X-Amz-Signature`) and
+ * an ingest token are credentials and are never logged.
+ */
 function serializeRequest(req: { method: string; url: string; id: string }) {
-  return { method: req.method, url: req.url.replace(/([?&]signature=)[^&]*/i, '$1[redacted]').replace(/^\/ingest\/s3\/[^/?]+/, '/ingest/s3/[redacted]'), reqId: req.id };
+  return { method: req.method, url: req.url.replace(/([?&](?:x-amz-)?signature=)[^&]*/gi, '$1[redacted]').replace(/^\/ingest\/s3\/[^/?]+/, '/ingest/s3/[redacted]'), reqId: req.id };
 }
 
 /** Longest path parameter (a bucket name, a webhook id); object keys are wildcards and not limited by it. */

@@ -31,6 +31,8 @@ export const errors = {
   ObjectNotFound: createError('S3GATE_OBJECT_NOT_FOUND', "Object '%s' not found in bucket '%s'", 404),
   PreconditionFailed: createError('S3GATE_PRECONDITION_FAILED', 'Precondition failed: %s', 412),
   RangeNotSatisfiable: createError('S3GATE_RANGE_NOT_SATISFIABLE', 'Range %s selects no byte of the object (size %d): it starts past the end or is an empty suffix', 416),
+  InvalidPartNumber: createError('S3GATE_INVALID_PART_NUMBER', "Part %d of '%s' does not exist: the object has %d part(s)", 416),
+  PartReadUnsupported: createError('S3GATE_PART_READ_UNSUPPORTED', "The S3 endpoint of this tenant does not serve one part of an object uploaded in parts (partNumber); read it with a Range instead", 501),
   PreconditionUnsupported: createError('S3GATE_PRECONDITION_UNSUPPORTED', '%s', 400),
   PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds %s; nothing was stored', 413),
   NoSuchUpload: createError('S3GATE_NO_SUCH_UPLOAD', "Multipart upload '%s' does not exist: it was completed or aborted, or its id is wrong", 404),

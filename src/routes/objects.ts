@@ -70,14 +70,15 @@ export function sendObject(reply: FastifyReply, res: GetResult | HeadResult, fac
   contentSafety(reply, info.contentType, face.downloadActive);
   for (const [name, value] of Object.entries(info.metadata)) reply.header(face.metaPrefix + name, value);
   for (const [name, value] of Object.entries(face.overrides ?? {})) reply.header(name, value);
+  if (res.partsCount !== undefined) reply.header('x-amz-mp-parts-count', res.partsCount);
+  if (res.status === 206 && res.range) reply.header('content-range', `bytes ${res.range.start}-${res.range.end}/${res.range.total}`);
   if ('body' in res) {
     reply.header('content-length', res.contentLength);
-    if (res.status === 206 && res.range) reply.header('content-range', `bytes ${res.range.start}-${res.range.end}/${res.range.total}`);
     // Fastify destroys the stream when the client goes away, which releases the S3 socket at once.
     return reply.code(res.status).send(res.body);
   }
-  reply.header('content-length', info.size);
-  return reply.code(200).send();
+  reply.header('content-length', res.range ? res.range.end - res.range.start + 1 : info.size);
+  return reply.code(res.status).send();
 }
 
 const objectBody = { headers: objectHeaders, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };

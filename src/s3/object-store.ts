@@ -60,11 +60,26 @@ export interface Conditions {
 /** A single byte range: start..end inclusive, or the last `suffix` bytes. */
 export type ByteRange = { start: number; end?: number } | { suffix: number };
 
+/** What a read of one part of a multipart object (S3's `partNumber`) adds: how many parts it has. */
+interface PartOf {
+  partsCount?: number;
+}
+
 export type GetResult =
-  | { status: 200 | 206; info: ObjectInfo; body: Readable; contentLength: number; range?: { start: number; end: number; total: number } }
+  | ({ status: 200 | 206; info: ObjectInfo; body: Readable; contentLength: number; range?: { start: number; end: number; total: number } } & PartOf)
   | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
 
-export type HeadResult = { status: 200; info: ObjectInfo } | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
+export type HeadResult =
+  | ({ status: 200 | 206; info: ObjectInfo; range?: { start: number; end: number; total: number } } & PartOf)
+  | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
+
+/** A read's options: a byte range or (S3's) one part of a multipart upload's object, and conditions. */
+export interface ReadOptions {
+  range?: ByteRange;
+  /** 1-based; an object that was not uploaded in parts has one part. */
+  partNumber?: number;
+  conditions?: Conditions;
+}
 
 /** A copy's options: new content type and metadata instead of the source's, and conditions on the source (412 when unmet). */
 export interface CopyOptions {
@@ -149,8 +164,8 @@ export interface ObjectStore {
   listObjects(ctx: OpContext, bucket: string, opts: ListOptions): Promise<ListResult>;
   /** Streams body to the backend; nothing is visible under key unless the whole body arrived. */
   putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean }>;
-  getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult>;
-  headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult>;
+  getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult>;
+  headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions, partNumber?: number): Promise<HeadResult>;
   /** Succeeds when the key is absent. */
   deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void>;
   deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult>;

@@ -59,7 +59,7 @@ interface Target {
 
 export type ReadResult =
   | { status: 416 }
-  | { status: 200 | 206; info: ObjectInfo; body: http.IncomingMessage; contentLength: number; contentRange?: string }
+  | { status: 200 | 206; info: ObjectInfo; body: http.IncomingMessage; contentLength: number; contentRange?: string; partsCount?: number }
   | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
 
 export interface SignedRequestsOptions {
@@ -102,7 +102,7 @@ export class SignedRequests {
     method: 'GET' | 'HEAD',
     bucket: string,
     key: string,
-    opts: { range?: ByteRange; conditions?: Conditions; signal?: AbortSignal },
+    opts: { range?: ByteRange; partNumber?: number; conditions?: Conditions; signal?: AbortSignal },
   ): Promise<ReadResult> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': EMPTY_SHA256 };
     if (opts.range) headers.range = formatRange(opts.range);
@@ -113,14 +113,15 @@ export class SignedRequests {
     if (c?.ifUnmodifiedSince) headers['if-unmodified-since'] = c.ifUnmodifiedSince.toUTCString();
     const target = this.#target(bucket, key);
     const res = await this.#exchange(method === 'GET' ? 'GetObjectCommand' : 'HeadObjectCommand', method, { bucket, key }, opts.signal, [200, 206, 304, 416], () =>
-      this.#signedSend(target, method, headers, opts.signal),
+      this.#signedSend(target, method, headers, opts.signal, undefined, opts.partNumber ? { partNumber: String(opts.partNumber) } : {}),
     );
     const status = res.statusCode ?? 0;
     if (status === 200 || status === 206) {
       const info = infoOf(key, res.headers);
       const contentLength = Number(res.headers['content-length'] ?? 0);
       if (method === 'HEAD') res.resume();
-      return { status, info, body: res, contentLength, contentRange: res.headers['content-range'] };
+      const parts = Number(res.headers['x-amz-mp-parts-count']);
+      return { status, info, body: res, contentLength, contentRange: res.headers['content-range'], ...(parts > 0 && { partsCount: parts }) };
     }
     res.resume();
     if (status === 304) return { status: 304, info: { etag: unquote(res.headers.etag), lastModified: new Date(res.headers['last-modified'] ?? 0) } };
@@ -209,9 +210,10 @@ export class SignedRequests {
     }
   }
 
-  async #signedSend(target: Target, method: string, headers: Record<string, string>, signal: AbortSignal | undefined, body?: Readable): Promise<http.IncomingMessage> {
-    const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query: {}, headers: { ...headers, host: target.host } });
-    return this.#send(target, method, signed.headers as Record<string, string>, signal, body);
+  async #signedSend(target: Target, method: string, headers: Record<string, string>, signal: AbortSignal | undefined, body?: Readable, query: Record<string, string> = {}): Promise<http.IncomingMessage> {
+    const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query, headers: { ...headers, host: target.host } });
+    const qs = new URLSearchParams(query).toString();
+    return this.#send(qs ? { ...target, path: `${target.path}?${qs}` } : target, method, signed.headers as Record<string, string>, signal, body);
   }
 
   #target(bucket: string, key: string): Target {

@@ -1,7 +1,7 @@
 import { Transform, finished, type Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { ByteRange, Conditions, CopyOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
+import type { Conditions, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
 import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
 import type { LimitService } from './limits.js';
@@ -190,7 +190,7 @@ export class ObjectService {
   }
 
   /** The pool admission is held until the body has been read or destroyed. */
-  async get(ctx: RequestContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
+  async get(ctx: RequestContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult> {
     checkTarget(bucket, key);
     const lease = this.pool.lease(ctx.tenant);
     try {
@@ -204,9 +204,9 @@ export class ObjectService {
     }
   }
 
-  head(ctx: RequestContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
+  head(ctx: RequestContext, bucket: string, key: string, conditions?: Conditions, partNumber?: number): Promise<HeadResult> {
     checkTarget(bucket, key);
-    return withStore(this.pool, ctx, (s) => s.headObject(ctx, bucket, key, conditions));
+    return withStore(this.pool, ctx, (s) => s.headObject(ctx, bucket, key, conditions, partNumber));
   }
 
   async delete(ctx: RequestContext, bucket: string, key: string): Promise<void> {

@@ -200,3 +200,22 @@ t.test("disk uploads through the door: the janitor keeps their parts, aborts the
   await fresh.send(new CreateBucketCommand({ Bucket: 'jd-b' }));
   t.match(await failure(fresh.send(new ListPartsCommand({ Bucket: 'jd-b', Key: 'open', UploadId: open }))), { name: 'NoSuchUpload' }, 'a new tenant with the id does not inherit the upload');
 });
+
+t.test('no S3 credential reaches the logs: presigned signatures are redacted, secrets never written', async (t) => {
+  const lines: string[] = [];
+  const app = await testApp(t, { logStream: { write: (line: string) => void lines.push(line) } });
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'logs', 'disk');
+  const s3 = sdk(url, key);
+  await s3.send(new CreateBucketCommand({ Bucket: 'logs-b' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'logs-b', Key: 'k', Body: 'x' }));
+  const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+  const presigned = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'logs-b', Key: 'k' }), { expiresIn: 60 });
+  t.equal((await fetch(presigned)).status, 200);
+  t.equal((await fetch(presigned.replace(/X-Amz-Signature=[0-9a-f]+/, 'X-Amz-Signature=' + '0'.repeat(64)))).status, 403);
+  const signature = /X-Amz-Signature=([0-9a-f]+)/.exec(presigned)![1];
+  const log = lines.join('');
+  t.match(log, /X-Amz-Signature=\[redacted\]/, 'the door logs the request, its signature redacted');
+  t.notMatch(log, signature, 'the signature itself is not in the logs');
+  t.notMatch(log, key.secretAccessKey, 'nor the secret key');
+});

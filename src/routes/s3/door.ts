@@ -30,8 +30,10 @@ declare module 'fastify' {
   }
 }
 
-/** S3's request ids: 16 upper-case hex characters. */
-const requestId = () => randomBytes(8).toString('hex').toUpperCase();
+/** S3's request ids: 16 upper-case hex characters, a random process prefix and a counter (no entropy drawn per request). */
+const ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let idCounter = 0;
+const requestId = () => ID_PREFIX + (idCounter = (idCounter + 1) >>> 0).toString(16).toUpperCase().padStart(8, '0');
 
 function decode(part: string, what: string): string {
   try {

@@ -165,13 +165,14 @@ export async function operations(app: FastifyInstance, request: FastifyRequest, 
     case 'GET':
     case 'HEAD': {
       if (has(request, 'uploadId') && method === 'GET') return listParts(app, request, reply, bucket, k);
-      const partNumber = q(request, 'partNumber');
-      if (partNumber !== undefined && partNumber !== '1') throw s3.notImplemented('partNumber other than 1 on GetObject/HeadObject');
+      const partNumber = has(request, 'partNumber') ? partNumberOf(request) : undefined;
+      const range = header(request, 'range');
+      if (partNumber !== undefined && range !== undefined) throw s3.invalidRequest('Cannot specify both Range header and partNumber query parameter');
       const conditions = conditionsOf(request);
       const res =
         method === 'GET'
-          ? await app.objects.get(ctx, bucket, k, { range: parseRange(header(request, 'range')), conditions })
-          : await app.objects.head(ctx, bucket, k, conditions);
+          ? await app.objects.get(ctx, bucket, k, { range: parseRange(range), partNumber, conditions })
+          : await app.objects.head(ctx, bucket, k, conditions, partNumber);
       return sendObject(reply, res, face(request));
     }
     case 'PUT': {

@@ -20,6 +20,7 @@ import type {
   ObjectStore,
   OpContext,
   CopyOptions,
+  ReadOptions,
   MultipartStore,
   PartInfo,
   UploadInfo,
@@ -36,6 +37,8 @@ interface ObjectRow {
   key: Buffer;
   blob: string;
   size: number;
+  /** JSON array of the part sizes of an object completed from a multipart upload; null otherwise. */
+  part_sizes: string | null;
   etag: string;
   content_type: string;
   metadata: string;
@@ -86,6 +89,9 @@ export class DiskBackend {
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS parts_blob ON parts (blob);
     `);
+    // Indexes from before multipart uploads on disk: the part sizes column is added in place.
+    const columns = this.#db.prepare('PRAGMA table_info(objects)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'part_sizes')) this.#db.exec('ALTER TABLE objects ADD COLUMN part_sizes TEXT');
   }
 
   forTenant(tenant: string, presign: (origin: string, req: PresignRequest) => PresignResult, hooks?: MultipartHooks): ObjectStore {
@@ -229,14 +235,14 @@ class DiskStore implements ObjectStore {
   }
 
   /** Makes key point at a stored blob (inside the caller's transaction). */
-  #upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'>) {
+  #upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'> & { part_sizes?: string | null }) {
     this.#db
       .prepare(
-        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified, part_sizes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
-           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified`,
+           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified, part_sizes = excluded.part_sizes`,
       )
-      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString());
+      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString(), o.part_sizes ?? null);
   }
 
   /** @internal */ row(bucket: string, key: string): ObjectRow | undefined {
@@ -253,7 +259,7 @@ class DiskStore implements ObjectStore {
     this.#requireBucket(bucket);
   }
 
-  /** @internal */ upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'>): void {
+  /** @internal */ upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata' | 'part_sizes'>): void {
     this.#upsert(bucket, key, o);
   }
 
@@ -353,11 +359,14 @@ class DiskStore implements ObjectStore {
     return undefined;
   }
 
-  async headObject(_ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
+  async headObject(_ctx: OpContext, bucket: string, key: string, conditions?: Conditions, partNumber?: number): Promise<HeadResult> {
     const row = this.#find(bucket, key);
     const info = infoOf(row);
     if (this.#check(row, conditions) === 304) return { status: 304, info };
-    return { status: 200, info };
+    if (partNumber === undefined) return { status: 200, info };
+    const part = partOf(row, partNumber);
+    if (part.end < part.start) return { status: 200, info };
+    return { status: 206, info, range: { start: part.start, end: part.end, total: row.size }, ...(row.part_sizes && { partsCount: part.count }) };
   }
 
   #find(bucket: string, key: string): ObjectRow {
@@ -367,7 +376,7 @@ class DiskStore implements ObjectStore {
     throw new errors.ObjectNotFound(key, bucket);
   }
 
-  async getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
+  async getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult> {
     // The file is opened before its row can be replaced: an overwrite unlinks the old file, whose open
     // handle still reads the old bytes. A lost race (unlinked between lookup and open) is retried once.
     for (let attempt = 0; ; attempt++) {
@@ -375,7 +384,13 @@ class DiskStore implements ObjectStore {
       const info = infoOf(row);
       if (this.#check(row, opts.conditions) === 304) return { status: 304, info };
       let span: { start: number; end: number } | undefined;
-      if (opts.range) {
+      let partsCount: number | undefined;
+      if (opts.partNumber !== undefined) {
+        const part = partOf(row, opts.partNumber);
+        // An empty object's one part is the whole (empty) object.
+        if (part.end >= part.start) span = part;
+        if (row.part_sizes) partsCount = part.count;
+      } else if (opts.range) {
         span = resolveRange(opts.range, row.size);
         if (!span) {
           throw withHeaders(new errors.RangeNotSatisfiable(formatRange(opts.range), row.size), { 'content-range': `bytes */${row.size}` });
@@ -390,7 +405,7 @@ class DiskStore implements ObjectStore {
       }
       const body = handle.createReadStream({ start: span?.start ?? 0, ...(span && { end: span.end }), signal: ctx.signal });
       if (span) {
-        return { status: 206, info, body, contentLength: span.end - span.start + 1, range: { ...span, total: row.size } };
+        return { status: 206, info, body, contentLength: span.end - span.start + 1, range: { start: span.start, end: span.end, total: row.size }, ...(partsCount !== undefined && { partsCount }) };
       }
       return { status: 200, info, body, contentLength: row.size };
     }
@@ -443,6 +458,14 @@ class DiskStore implements ObjectStore {
     if (!ctx.origin) throw new Error('presigning for the disk driver needs the origin of the gateway');
     return this.signer(ctx.origin, req);
   }
+}
+
+/** The bytes of part n (1-based) of an object; an object not uploaded in parts is its own part 1. */
+function partOf(row: ObjectRow, n: number): { start: number; end: number; count: number } {
+  const sizes = row.part_sizes ? (JSON.parse(row.part_sizes) as number[]) : [row.size];
+  if (n < 1 || n > sizes.length) throw new errors.InvalidPartNumber(n, row.key.toString('utf8'), sizes.length);
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  return { start, end: start + sizes[n - 1] - 1, count: sizes.length };
 }
 
 function infoOf(row: ObjectRow): ObjectInfo {
@@ -595,7 +618,7 @@ class DiskMultipart implements MultipartStore {
         this.#upload(ref);
         this.store.requireBucket(ref.bucket);
         const existing = this.store.row(ref.bucket, ref.key);
-        this.store.upsert(ref.bucket, ref.key, { blob, size, etag, content_type: upload.content_type, metadata: upload.metadata });
+        this.store.upsert(ref.bucket, ref.key, { blob, size, etag, content_type: upload.content_type, metadata: upload.metadata, part_sizes: JSON.stringify(chosen.map((p) => p.size)) });
         const partBlobs = (this.#db.prepare('SELECT blob FROM parts WHERE upload_id = ?').all(ref.uploadId) as { blob: string }[]).map((r) => r.blob);
         this.#db.prepare('DELETE FROM parts WHERE upload_id = ?').run(ref.uploadId);
         this.#db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(ref.uploadId);

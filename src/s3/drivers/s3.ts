@@ -44,6 +44,7 @@ import type {
   ObjectStore,
   OpContext,
   CopyOptions,
+  ReadOptions,
   MultipartStore,
   UploadRef,
   PresignRequest,
@@ -122,6 +123,24 @@ function mapMultipartError(err: unknown, ref: UploadRef): Error {
   // An upload's own 404 (RGW 16 answers ListParts of a completed upload with NoSuchKey) is its absence.
   if (httpStatusOf(err) === 404 && (err as Error).name !== 'NoSuchBucket') return new errors.NoSuchUpload(ref.uploadId, { cause: err });
   return mapS3Error(err, { bucket: ref.bucket, key: ref.key });
+}
+
+/**
+ * A backend that ignores partNumber (RGW 16 answers the whole object): an object not uploaded in parts
+ * is its own part 1, as S3 says; for any other, the whole object would be a wrong answer, so none is given.
+ */
+function wholeAsPart(info: ObjectInfo, partNumber: number, discard: () => void): { start: number; end: number; total: number } {
+  const multipart = /-\d+$/.test(info.etag);
+  if (multipart || partNumber !== 1) {
+    discard();
+    throw multipart ? new errors.PartReadUnsupported() : new errors.InvalidPartNumber(partNumber, info.key, 1);
+  }
+  return { start: 0, end: Math.max(0, info.size - 1), total: info.size };
+}
+
+function rangeOf(contentRange: string | undefined): { start: number; end: number; total: number } | undefined {
+  const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(contentRange ?? '');
+  return m ? { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } : undefined;
 }
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
@@ -540,17 +559,22 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  async getObject(ctx: OpContext, bucket: string, key: string, opts: { range?: ByteRange; conditions?: Conditions }): Promise<GetResult> {
+  async getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult> {
     // S3 (RGW at least) answers a zero-length suffix with the whole object; RFC 9110 §14.1.3 says 416.
     if (opts.range && 'suffix' in opts.range && opts.range.suffix === 0) throw await this.#unsatisfiable(ctx, bucket, key, opts.range);
     const res = await this.#fast.read('GET', bucket, key, { ...opts, signal: ctx.signal });
-    if (res.status === 416) throw await this.#unsatisfiable(ctx, bucket, key, opts.range ?? { start: 0 });
+    if (res.status === 416) throw opts.partNumber ? await this.#noSuchPart(ctx, bucket, key, opts.partNumber) : await this.#unsatisfiable(ctx, bucket, key, opts.range ?? { start: 0 });
     if (res.status === 304) return res;
-    const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.contentRange ?? '');
-    if (res.status === 206 && m) {
-      return { status: 206, info: res.info, body: res.body, contentLength: res.contentLength, range: { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } };
-    }
-    return { status: 200, info: res.info, body: res.body, contentLength: res.contentLength };
+    const range = rangeOf(res.contentRange) ?? (opts.partNumber ? wholeAsPart(res.info, opts.partNumber, () => res.body.destroy()) : undefined);
+    const parts = res.partsCount !== undefined ? { partsCount: res.partsCount } : {};
+    if (range) return { status: 206, info: res.info, body: res.body, contentLength: res.contentLength, range, ...parts };
+    return { status: 200, info: res.info, body: res.body, contentLength: res.contentLength, ...parts };
+  }
+
+  async #noSuchPart(ctx: OpContext, bucket: string, key: string, partNumber: number): Promise<Error> {
+    const head = await this.headObject(ctx, bucket, key).catch((err: unknown) => err as Error);
+    if (head instanceof Error) return head;
+    return new errors.InvalidPartNumber(partNumber, key, Number(/-(\d+)$/.exec(head.info.etag)?.[1] ?? 1));
   }
 
   async #unsatisfiable(ctx: OpContext, bucket: string, key: string, range: ByteRange): Promise<Error> {
@@ -560,10 +584,16 @@ export class S3Driver implements ObjectStore {
     return withHeaders(new errors.RangeNotSatisfiable(formatRange(range), size), { 'content-range': `bytes */${size}` });
   }
 
-  async headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions): Promise<HeadResult> {
-    const res = await this.#fast.read('HEAD', bucket, key, { conditions, signal: ctx.signal });
-    if (res.status === 416) throw new errors.UpstreamError('HeadObject answered 416');
-    return res.status === 304 ? res : { status: 200, info: res.info };
+  async headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions, partNumber?: number): Promise<HeadResult> {
+    const res = await this.#fast.read('HEAD', bucket, key, { conditions, partNumber, signal: ctx.signal });
+    if (res.status === 416) {
+      if (partNumber) throw await this.#noSuchPart(ctx, bucket, key, partNumber);
+      throw new errors.UpstreamError('HeadObject answered 416');
+    }
+    if (res.status === 304) return res;
+    const range = rangeOf(res.contentRange) ?? (partNumber ? wholeAsPart(res.info, partNumber, () => {}) : undefined);
+    const parts = res.partsCount !== undefined ? { partsCount: res.partsCount } : {};
+    return range ? { status: 206, info: res.info, range, ...parts } : { status: 200, info: res.info, ...parts };
   }
 
   async deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void> {
