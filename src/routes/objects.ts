@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
-import type { Conditions, GetResult, HeadResult } from '../s3/object-store.js';
+import { CONTENT_HEADERS, type Conditions, type ContentHeaders, type GetResult, type HeadResult } from '../s3/object-store.js';
 import { parseRange } from '../s3/ranges.js';
 import { Empty, described, responses } from '../schema/common.js';
 import { BucketParams, CopyBody, CopyResult, DeleteManyBody, DeleteManyResult, ObjectParams, PresignBody, PresignResult, objectHeaders } from '../schema/objects.js';
@@ -67,6 +67,7 @@ export function sendObject(reply: FastifyReply, res: GetResult | HeadResult, fac
   if (res.status === 304) return reply.code(304).send();
   const info = res.info;
   reply.header('content-type', info.contentType);
+  for (const [field, value] of Object.entries(info.headers ?? {})) if (value !== undefined) reply.header(CONTENT_HEADERS[field as keyof ContentHeaders], value);
   contentSafety(reply, info.contentType, face.downloadActive);
   for (const [name, value] of Object.entries(info.metadata)) reply.header(face.metaPrefix + name, value);
   for (const [name, value] of Object.entries(face.overrides ?? {})) reply.header(name, value);

@@ -20,9 +20,32 @@ export interface ObjectSummary {
   lastModified: Date;
 }
 
+/** The standard headers S3 keeps with an object besides Content-Type, and serves back on reads. */
+export interface ContentHeaders {
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
+}
+
+/** Their HTTP names. */
+export const CONTENT_HEADERS: Record<keyof ContentHeaders, string> = {
+  cacheControl: 'cache-control',
+  contentDisposition: 'content-disposition',
+  contentEncoding: 'content-encoding',
+  contentLanguage: 'content-language',
+  expires: 'expires',
+};
+
+/** The SDK's names of the same. */
+export const SDK_CONTENT_HEADERS = { cacheControl: 'CacheControl', contentDisposition: 'ContentDisposition', contentEncoding: 'ContentEncoding', contentLanguage: 'ContentLanguage', expires: 'Expires' } as const;
+
 export interface ObjectInfo extends ObjectSummary {
   contentType: string;
   metadata: Record<string, string>;
+  /** Those set when the object was written (none: an empty object). */
+  headers?: ContentHeaders;
 }
 
 export interface ListOptions {
@@ -44,6 +67,7 @@ export interface ListResult {
 export interface PutOptions {
   contentType?: string;
   metadata: Record<string, string>;
+  headers?: ContentHeaders;
   /** Known length of body, when the client sent Content-Length. */
   contentLength?: number;
   /** Refuse with PreconditionFailed when the key exists. */
@@ -83,7 +107,7 @@ export interface ReadOptions {
 
 /** A copy's options: new content type and metadata instead of the source's, and conditions on the source (412 when unmet). */
 export interface CopyOptions {
-  replace?: { contentType: string; metadata: Record<string, string> };
+  replace?: { contentType: string; metadata: Record<string, string>; headers?: ContentHeaders };
   conditions?: Conditions;
 }
 
@@ -140,7 +164,7 @@ export interface UploadListOptions {
  * ETags). Errors: NoSuchUpload, InvalidPart, InvalidPartOrder, PartTooSmall of src/errors.ts.
  */
 export interface MultipartStore {
-  create(ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string> }): Promise<{ uploadId: string }>;
+  create(ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders }): Promise<{ uploadId: string }>;
   uploadPart(ctx: OpContext, ref: UploadRef, partNumber: number, body: Readable, contentLength: number): Promise<{ etag: string }>;
   copyPart(ctx: OpContext, ref: UploadRef, partNumber: number, source: { bucket: string; key: string }, opts: { range?: { start: number; end: number }; conditions?: Conditions }): Promise<{ etag: string; lastModified: Date }>;
   complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }>;

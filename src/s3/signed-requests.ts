@@ -7,7 +7,7 @@ import type { S3Settings } from '../services/tenants.js';
 import type { AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { DriverHooks } from './drivers/s3.js';
 import { mapS3Error, observed } from './map-error.js';
-import type { ByteRange, Conditions, ObjectInfo } from './object-store.js';
+import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ObjectInfo } from './object-store.js';
 import { formatRange } from './ranges.js';
 
 /** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto. */
@@ -133,10 +133,14 @@ export class SignedRequests {
     bucket: string,
     key: string,
     body: Readable,
-    opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; createOnly?: boolean; signal?: AbortSignal },
+    opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders; createOnly?: boolean; signal?: AbortSignal },
   ): Promise<{ etag: string }> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(opts.contentLength) };
     if (opts.contentType) headers['content-type'] = opts.contentType;
+    for (const [field, name] of Object.entries(CONTENT_HEADERS) as [keyof ContentHeaders, string][]) {
+      const value = opts.headers?.[field];
+      if (value !== undefined) headers[name] = value;
+    }
     if (opts.createOnly) headers['if-none-match'] = '*';
     for (const [name, value] of Object.entries(opts.metadata)) headers[`x-amz-meta-${name}`] = value;
     const target = this.#target(bucket, key);
@@ -286,6 +290,11 @@ function infoOf(key: string, h: http.IncomingHttpHeaders): ObjectInfo {
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(h)) if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = String(value);
   const range = /\/(\d+)$/.exec(h['content-range'] ?? '');
+  let headers: ContentHeaders | undefined;
+  for (const [field, name] of Object.entries(CONTENT_HEADERS) as [keyof ContentHeaders, string][]) {
+    const value = h[name];
+    if (typeof value === 'string' && value !== '') (headers ??= {})[field] = value;
+  }
   return {
     key,
     size: range ? Number(range[1]) : Number(h['content-length'] ?? 0),
@@ -293,6 +302,7 @@ function infoOf(key: string, h: http.IncomingHttpHeaders): ObjectInfo {
     lastModified: new Date(h['last-modified'] ?? 0),
     contentType: h['content-type'] ?? 'application/octet-stream',
     metadata,
+    ...(headers && { headers }),
   };
 }
 

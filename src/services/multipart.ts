@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { Conditions, PartInfo, UploadInfo, UploadListOptions, UploadRef } from '../s3/object-store.js';
+import type { Conditions, ContentHeaders, PartInfo, UploadInfo, UploadListOptions, UploadRef } from '../s3/object-store.js';
 import { withStore, type RequestContext } from './context.js';
 import type { EventSink } from './events.js';
 import type { LimitService } from './limits.js';
 import { checkCopySource, guardedUpload } from './objects.js';
-import { validateBucketName, validateKey, validateMetadata } from './validate.js';
+import { validateBucketName, validateContentHeaders, validateKey, validateMetadata } from './validate.js';
 
 /** S3's largest part. */
 const MAX_PART_SIZE = 5 * 1024 ** 3;
@@ -34,9 +34,10 @@ export class MultipartService {
     private readonly limits: Pick<LimitService, 'upload'>,
   ) {}
 
-  create(ctx: RequestContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string> }): Promise<{ uploadId: string }> {
+  create(ctx: RequestContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders }): Promise<{ uploadId: string }> {
     checkTarget(bucket, key);
     validateMetadata(opts.metadata);
+    validateContentHeaders(opts.headers);
     return withStore(this.pool, ctx, (s) => s.multipart.create(ctx, bucket, key, opts));
   }
 

@@ -1,11 +1,11 @@
 import { Transform, finished, type Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { Conditions, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
+import type { Conditions, ContentHeaders, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
 import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
 import type { LimitService } from './limits.js';
-import { validateBucketName, validateKey, validateMetadata } from './validate.js';
+import { validateBucketName, validateContentHeaders, validateKey, validateMetadata } from './validate.js';
 
 export const MAX_BATCH_DELETE = 1000;
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -15,6 +15,8 @@ export interface PutInput {
   body: Readable;
   contentType?: string;
   metadata?: Record<string, string>;
+  /** Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires to keep with it. */
+  headers?: ContentHeaders;
   contentLength?: number;
   /** The write's preconditions as the client sent them (If-None-Match, If-Match); checked here for every face. */
   ifNoneMatch?: string;
@@ -150,11 +152,12 @@ export class ObjectService {
     const createOnly = writePrecondition(input);
     const metadata = input.metadata ?? {};
     validateMetadata(metadata);
+    validateContentHeaders(input.headers);
     const limit = ctx.tenant.limits.maxObjectSize;
     if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
     const type = input.eventType;
     const stored = await guardedUpload(ctx, this.limits, input.body, limit, (body, signal) =>
-      withStore(this.pool, ctx, (s) => s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, contentLength: input.contentLength, createOnly })),
+      withStore(this.pool, ctx, (s) => s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, createOnly })),
     );
     await this.events.record(ctx.tenant.id, [{ type: type ?? (stored.result.multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put'), bucket, key, size: stored.bytes, etag: stored.result.etag, source: 'gateway' }]);
     return { bucket, key, etag: stored.result.etag, size: stored.bytes };
@@ -233,7 +236,10 @@ export class ObjectService {
   async copy(ctx: RequestContext, source: ObjectRef, destination: ObjectRef, move: boolean, opts: CopyOptions = {}): Promise<{ bucket: string; key: string; etag: string; lastModified?: Date }> {
     checkTarget(source.bucket, source.key);
     checkTarget(destination.bucket, destination.key);
-    if (opts.replace) validateMetadata(opts.replace.metadata);
+    if (opts.replace) {
+      validateMetadata(opts.replace.metadata);
+      validateContentHeaders(opts.replace.headers);
+    }
     const moved = move && !(source.bucket === destination.bucket && source.key === destination.key);
     const { etag, size, lastModified } = await withStore(this.pool, ctx, async (s) => {
       await checkCopySource(s, ctx, source, opts.conditions);

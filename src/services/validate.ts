@@ -1,4 +1,5 @@
 import { errors } from '../errors.js';
+import { CONTENT_HEADERS, type ContentHeaders } from '../s3/object-store.js';
 
 /** S3's bucket naming rules (general purpose buckets), checked before any S3 call. */
 export function validateBucketName(name: string): void {
@@ -34,6 +35,15 @@ export function validateMetadata(meta: Record<string, string>): void {
     size += name.length + value.length;
   }
   if (size > 2048) throw new errors.InvalidMetadata(`${size} bytes of names and values; S3 allows 2048`);
+}
+
+/** Content headers to store with an object: printable ASCII (as HTTP carries them), 1 KiB each at most. */
+export function validateContentHeaders(h: ContentHeaders | undefined): void {
+  for (const [field, value] of Object.entries(h ?? {})) {
+    if (value === undefined) continue;
+    if (!/^[\x20-\x7e\t]*$/.test(value)) throw new errors.Validation(`${CONTENT_HEADERS[field as keyof ContentHeaders]} must be printable ASCII`);
+    if (value.length > 1024) throw new errors.Validation(`${CONTENT_HEADERS[field as keyof ContentHeaders]} is longer than 1024 characters`);
+  }
 }
 
 /**

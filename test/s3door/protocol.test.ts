@@ -235,6 +235,21 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     t.match(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'nothing-here' }))), { name: 'NoSuchKey', status: 404 });
     t.match(await failure(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'dir/a b+c.txt', Body: 'again', IfNoneMatch: '*' }))), { name: 'PreconditionFailed', status: 412 });
 
+    // Content headers are kept and served back, also across a stream body sent aws-chunked.
+    const expires = new Date('2030-01-01T00:00:00Z');
+    const headers = { CacheControl: 'max-age=60', ContentDisposition: 'attachment; filename="r.csv"', ContentEncoding: 'gzip', ContentLanguage: 'de', Expires: expires };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'headers', Body: 'h', ContentType: 'text/csv', ...headers }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'headers-stream', Body: Readable.from([Buffer.from('h')]), ContentLength: 1, ...headers }));
+    for (const k of ['headers', 'headers-stream']) {
+      const h = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: k }));
+      t.same([h.CacheControl, h.ContentDisposition, h.ContentEncoding, h.ContentLanguage, h.Expires?.toISOString()], ['max-age=60', 'attachment; filename="r.csv"', 'gzip', 'de', expires.toISOString()], `${k}: content headers kept`);
+    }
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'headers-copy', CopySource: `${bucket}/headers` }));
+    t.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'headers-copy' }))).CacheControl, 'max-age=60', 'COPY keeps them');
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'headers-copy', CopySource: `${bucket}/headers`, MetadataDirective: 'REPLACE', CacheControl: 'no-store' }));
+    const replacedHeaders = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'headers-copy' }));
+    t.same([replacedHeaders.CacheControl, replacedHeaders.ContentEncoding], ['no-store', undefined], 'REPLACE sets them anew');
+
     // Copy: metadata COPY and REPLACE, and a source condition.
     const copied = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy-1', CopySource: `${bucket}/${encodeURIComponent('dir/a b+c.txt')}` }));
     t.equal(copied.CopyObjectResult?.ETag, put.ETag);
@@ -253,7 +268,7 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     t.same(p2.Contents?.map((c) => c.Key), ['list/2', 'list/3', 'list/4']);
     t.same((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', StartAfter: 'list/3' }))).Contents?.map((c) => c.Key), ['list/4']);
     const tree = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/' }));
-    t.same([tree.CommonPrefixes?.map((p) => p.Prefix), tree.Contents?.map((c) => c.Key)], [['dir/', 'list/'], ['copy-1', 'copy-2']]);
+    t.same([tree.CommonPrefixes?.map((p) => p.Prefix), tree.Contents?.map((c) => c.Key)], [['dir/', 'list/'], ['copy-1', 'copy-2', 'headers', 'headers-copy', 'headers-stream']]);
     // The JS SDK leaves url-encoded keys as they come (botocore decodes them).
     const encoded = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'dir/', EncodingType: 'url' }));
     t.same(encoded.Contents?.map((c) => decodeURIComponent(c.Key!)), ['dir/a b+c.txt']);
@@ -264,8 +279,10 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     t.same((await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: 'list/', Marker: 'list/2' }))).Contents?.map((c) => c.Key), ['list/3', 'list/4']);
     const v1tree = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', MaxKeys: 3 }));
     t.same([v1tree.IsTruncated, v1tree.NextMarker], [true, 'dir/']);
-    const v1next = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: v1tree.NextMarker }));
-    t.same(v1next.CommonPrefixes?.map((p) => p.Prefix), ['list/'], 'a common prefix as marker skips all under it');
+    const v1mid = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: v1tree.NextMarker, MaxKeys: 3 }));
+    t.same([v1mid.Contents?.map((c) => c.Key), v1mid.CommonPrefixes?.map((p) => p.Prefix), v1mid.NextMarker], [['headers', 'headers-copy', 'headers-stream'], undefined, 'headers-stream']);
+    const v1last = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: v1mid.NextMarker }));
+    t.same(v1last.CommonPrefixes?.map((p) => p.Prefix), ['list/'], 'a common prefix as marker skips all under it');
 
     // Batch delete, verbose and quiet.
     const verbose = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'list/0' }, { Key: 'list/1' }, { Key: 'never-was' }] } }));
@@ -276,7 +293,7 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     t.same((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/' }))).Contents?.map((c) => c.Key), ['list/4']);
 
     // Multipart: parts, a copied part, listing, completion order and sizes; abort.
-    const mp = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', ContentType: 'application/x-mp', Metadata: { via: 'door' } }));
+    const mp = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', ContentType: 'application/x-mp', Metadata: { via: 'door' }, ContentDisposition: 'inline' }));
     const uploadId = mp.UploadId!;
     const partA = Buffer.alloc(5 * MiB, 'a');
     const e1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, PartNumber: 1, Body: partA }));
@@ -301,7 +318,7 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     t.match(done.ETag, /^"[0-9a-f]{32}-3"$/);
     const whole = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mp/object' }));
-    t.same([whole.ContentLength, whole.ContentType, whole.Metadata, whole.ETag], [10 * MiB + 4, 'application/x-mp', { via: 'door' }, done.ETag]);
+    t.same([whole.ContentLength, whole.ContentType, whole.Metadata, whole.ETag, whole.ContentDisposition], [10 * MiB + 4, 'application/x-mp', { via: 'door' }, done.ETag, 'inline']);
     const ends = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp/object', Range: `bytes=${5 * MiB - 1}-${5 * MiB}` }));
     t.equal(await ends.Body!.transformToString(), 'ab', 'the parts are joined in order');
     // One part of it, as SDKs that download by part read it. RGW 16 ignores partNumber: rather than

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { errors } from '../../errors.js';
 import { conditionsOf, sendObject, type ObjectFace } from '../objects.js';
+import { CONTENT_HEADERS, type ContentHeaders } from '../../s3/object-store.js';
 import { parseRange } from '../../s3/ranges.js';
 import { MAX_LIST_LIMIT } from '../../services/buckets.js';
 import type { RequestContext } from '../../services/context.js';
@@ -301,9 +302,19 @@ function objectBody(request: FastifyRequest): { body: Readable; contentLength: n
   return checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
 }
 
-/** Content-Type as stored: aws-chunked is how the body travelled, not what it is. */
 function contentTypeOf(request: FastifyRequest): string | undefined {
   return header(request, 'content-type') || undefined;
+}
+
+/** The content headers to keep with the object; aws-chunked is how the body travelled, not what it is. */
+function contentHeadersOf(request: FastifyRequest): ContentHeaders | undefined {
+  let out: ContentHeaders | undefined;
+  for (const [field, name] of Object.entries(CONTENT_HEADERS) as [keyof ContentHeaders, string][]) {
+    let value = header(request, name);
+    if (field === 'contentEncoding' && value !== undefined) value = value.split(',').map((s) => s.trim()).filter((s) => s && s.toLowerCase() !== 'aws-chunked').join(', ');
+    if (value) (out ??= {})[field] = value;
+  }
+  return out;
 }
 
 async function putObject(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
@@ -314,6 +325,7 @@ async function putObject(app: FastifyInstance, request: FastifyRequest, reply: F
     contentLength,
     contentType: contentTypeOf(request),
     metadata: metadataOf(request),
+    headers: contentHeadersOf(request),
     ifNoneMatch: header(request, 'if-none-match'),
     ifMatch: header(request, 'if-match'),
   });
@@ -328,7 +340,7 @@ async function copyObject(app: FastifyInstance, request: FastifyRequest, reply: 
   if (directive === 'COPY' && source.bucket === bucket && source.key === key) {
     throw s3.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
-  const replace = directive === 'REPLACE' ? { contentType: contentTypeOf(request) ?? 'binary/octet-stream', metadata: metadataOf(request) } : undefined;
+  const replace = directive === 'REPLACE' ? { contentType: contentTypeOf(request) ?? 'binary/octet-stream', metadata: metadataOf(request), headers: contentHeadersOf(request) } : undefined;
   const out = await app.objects.copy(request.ctx, source, { bucket, key }, false, { replace, conditions: conditionsOf(request, 'x-amz-copy-source-') });
   return sendXml(reply, 'CopyObjectResult', { LastModified: out.lastModified ?? new Date(), ETag: etagOf(out.etag) });
 }
@@ -350,7 +362,7 @@ async function deleteObjects(app: FastifyInstance, request: FastifyRequest, repl
 }
 
 async function createUpload(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
-  const { uploadId } = await app.multipart.create(request.ctx, bucket, key, { contentType: contentTypeOf(request), metadata: metadataOf(request) });
+  const { uploadId } = await app.multipart.create(request.ctx, bucket, key, { contentType: contentTypeOf(request), metadata: metadataOf(request), headers: contentHeadersOf(request) });
   const algorithm = header(request, 'x-amz-checksum-algorithm');
   if (algorithm) reply.header('x-amz-checksum-algorithm', algorithm);
   return sendXml(reply, 'InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId });

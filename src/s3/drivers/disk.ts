@@ -20,6 +20,7 @@ import type {
   ObjectStore,
   OpContext,
   CopyOptions,
+  ContentHeaders,
   ReadOptions,
   MultipartStore,
   PartInfo,
@@ -39,6 +40,8 @@ interface ObjectRow {
   size: number;
   /** JSON array of the part sizes of an object completed from a multipart upload; null otherwise. */
   part_sizes: string | null;
+  /** JSON of its content headers (ContentHeaders), or null. */
+  headers: string | null;
   etag: string;
   content_type: string;
   metadata: string;
@@ -80,7 +83,7 @@ export class DiskBackend {
       CREATE INDEX IF NOT EXISTS objects_blob ON objects (blob);
       CREATE TABLE IF NOT EXISTS uploads (
         upload_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, bucket TEXT NOT NULL, key BLOB NOT NULL,
-        content_type TEXT NOT NULL, metadata TEXT NOT NULL, initiated TEXT NOT NULL
+        content_type TEXT NOT NULL, metadata TEXT NOT NULL, headers TEXT, initiated TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS uploads_key ON uploads (tenant, bucket, key, upload_id);
       CREATE TABLE IF NOT EXISTS parts (
@@ -92,6 +95,7 @@ export class DiskBackend {
     // Indexes from before multipart uploads on disk: the part sizes column is added in place.
     const columns = this.#db.prepare('PRAGMA table_info(objects)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'part_sizes')) this.#db.exec('ALTER TABLE objects ADD COLUMN part_sizes TEXT');
+    if (!columns.some((c) => c.name === 'headers')) this.#db.exec('ALTER TABLE objects ADD COLUMN headers TEXT');
   }
 
   forTenant(tenant: string, presign: (origin: string, req: PresignRequest) => PresignResult, hooks?: MultipartHooks): ObjectStore {
@@ -235,14 +239,14 @@ class DiskStore implements ObjectStore {
   }
 
   /** Makes key point at a stored blob (inside the caller's transaction). */
-  #upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'> & { part_sizes?: string | null }) {
+  #upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'> & { part_sizes?: string | null; headers?: string | null }) {
     this.#db
       .prepare(
-        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified, part_sizes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified, part_sizes, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
-           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified, part_sizes = excluded.part_sizes`,
+           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified, part_sizes = excluded.part_sizes, headers = excluded.headers`,
       )
-      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString(), o.part_sizes ?? null);
+      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString(), o.part_sizes ?? null, o.headers ?? null);
   }
 
   /** @internal */ row(bucket: string, key: string): ObjectRow | undefined {
@@ -259,7 +263,7 @@ class DiskStore implements ObjectStore {
     this.#requireBucket(bucket);
   }
 
-  /** @internal */ upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata' | 'part_sizes'>): void {
+  /** @internal */ upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata' | 'part_sizes' | 'headers'>): void {
     this.#upsert(bucket, key, o);
   }
 
@@ -332,7 +336,7 @@ class DiskStore implements ObjectStore {
       const existing = this.#row(bucket, key);
       if (opts.createOnly && existing) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
       this.#requireBucket(bucket);
-      this.#upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata) });
+      this.#upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata), headers: headersJson(opts.headers) });
       return existing?.blob;
     });
     let replaced: string | undefined;
@@ -447,7 +451,7 @@ class DiskStore implements ObjectStore {
     const old = this.#db.transaction(() => {
       this.#requireBucket(dst.bucket);
       const existing = this.#row(dst.bucket, dst.key);
-      this.#upsert(dst.bucket, dst.key, { ...row, blob, ...(opts.replace && { content_type: opts.replace.contentType, metadata: JSON.stringify(opts.replace.metadata) }) });
+      this.#upsert(dst.bucket, dst.key, { ...row, blob, ...(opts.replace && { content_type: opts.replace.contentType, metadata: JSON.stringify(opts.replace.metadata), headers: headersJson(opts.replace.headers) }) });
       return existing?.blob;
     })();
     if (old) await unlink(this.backend.blobPath(old)).catch(() => {});
@@ -458,6 +462,10 @@ class DiskStore implements ObjectStore {
     if (!ctx.origin) throw new Error('presigning for the disk driver needs the origin of the gateway');
     return this.signer(ctx.origin, req);
   }
+}
+
+function headersJson(h: ContentHeaders | undefined): string | null {
+  return h && Object.values(h).some((v) => v !== undefined) ? JSON.stringify(h) : null;
 }
 
 /** The bytes of part n (1-based) of an object; an object not uploaded in parts is its own part 1. */
@@ -476,6 +484,7 @@ function infoOf(row: ObjectRow): ObjectInfo {
     lastModified: new Date(row.last_modified),
     contentType: row.content_type,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    ...(row.headers && { headers: JSON.parse(row.headers) as ContentHeaders }),
   };
 }
 
@@ -503,6 +512,7 @@ interface UploadRow {
   key: Buffer;
   content_type: string;
   metadata: string;
+  headers: string | null;
   initiated: string;
 }
 
@@ -538,12 +548,12 @@ class DiskMultipart implements MultipartStore {
     return row;
   }
 
-  async create(_ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string> }): Promise<{ uploadId: string }> {
+  async create(_ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders }): Promise<{ uploadId: string }> {
     this.store.requireBucket(bucket);
     const uploadId = randomUUID().replaceAll('-', '');
     this.#db
-      .prepare('INSERT INTO uploads (upload_id, tenant, bucket, key, content_type, metadata, initiated) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(uploadId, this.tenant, bucket, utf8(key), opts.contentType ?? 'binary/octet-stream', JSON.stringify(opts.metadata), new Date().toISOString());
+      .prepare('INSERT INTO uploads (upload_id, tenant, bucket, key, content_type, metadata, headers, initiated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(uploadId, this.tenant, bucket, utf8(key), opts.contentType ?? 'binary/octet-stream', JSON.stringify(opts.metadata), headersJson(opts.headers), new Date().toISOString());
     await this.hooks?.started(bucket, key, uploadId);
     return { uploadId };
   }
@@ -618,7 +628,7 @@ class DiskMultipart implements MultipartStore {
         this.#upload(ref);
         this.store.requireBucket(ref.bucket);
         const existing = this.store.row(ref.bucket, ref.key);
-        this.store.upsert(ref.bucket, ref.key, { blob, size, etag, content_type: upload.content_type, metadata: upload.metadata, part_sizes: JSON.stringify(chosen.map((p) => p.size)) });
+        this.store.upsert(ref.bucket, ref.key, { blob, size, etag, content_type: upload.content_type, metadata: upload.metadata, headers: upload.headers, part_sizes: JSON.stringify(chosen.map((p) => p.size)) });
         const partBlobs = (this.#db.prepare('SELECT blob FROM parts WHERE upload_id = ?').all(ref.uploadId) as { blob: string }[]).map((r) => r.blob);
         this.#db.prepare('DELETE FROM parts WHERE upload_id = ?').run(ref.uploadId);
         this.#db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(ref.uploadId);

@@ -44,6 +44,7 @@ import type {
   ObjectStore,
   OpContext,
   CopyOptions,
+  ContentHeaders,
   ReadOptions,
   MultipartStore,
   UploadRef,
@@ -58,6 +59,7 @@ import { tenantAgents } from '../network.js';
 import { httpStatusOf, mapS3Error, observed } from '../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../ranges.js';
+import { SDK_CONTENT_HEADERS } from '../object-store.js';
 
 export interface UploadSettings {
   /** A body of known length up to this goes as one streamed PutObject. */
@@ -106,6 +108,23 @@ export interface DriverOptions {
   refreshBeforeMs: number;
   /** Counts refreshes of temporary credentials. */
   onCredentialRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
+}
+
+type SdkHeaders = { CacheControl?: string; ContentDisposition?: string; ContentEncoding?: string; ContentLanguage?: string; Expires?: Date };
+
+/** Content headers as SDK command fields (Expires is a date there; one that is not a date is left out). */
+function sdkHeaders(h: ContentHeaders | undefined): SdkHeaders {
+  if (!h) return {};
+  const out: SdkHeaders = {};
+  for (const [field, name] of Object.entries(SDK_CONTENT_HEADERS) as [keyof ContentHeaders, keyof SdkHeaders][]) {
+    const value = h[field];
+    if (value === undefined) continue;
+    if (name === 'Expires') {
+      const d = new Date(value);
+      if (!Number.isNaN(d.getTime())) out.Expires = d;
+    } else out[name] = value;
+  }
+  return out;
 }
 
 /** The multipart errors S3 names, as the gateway's; the rest as any S3 error. */
@@ -373,11 +392,12 @@ export class S3Driver implements ObjectStore {
       Body: body,
       ContentType: opts.contentType,
       Metadata: opts.metadata,
+      ...sdkHeaders(opts.headers),
     };
     try {
       const length = opts.contentLength;
       if (length !== undefined && length <= this.#upload.multipartThreshold) {
-        return await this.#fast.put(bucket, key, body, { contentLength: length, contentType: opts.contentType, metadata: opts.metadata, createOnly: opts.createOnly, signal: ctx.signal });
+        return await this.#fast.put(bucket, key, body, { contentLength: length, contentType: opts.contentType, metadata: opts.metadata, headers: opts.headers, createOnly: opts.createOnly, signal: ctx.signal });
       }
       // Multipart completion cannot be made conditional on every S3 server, so create-only checks
       // first: a race with another writer of the same new key in the upload's lifetime is possible.
@@ -398,7 +418,7 @@ export class S3Driver implements ObjectStore {
    * A body of known length: each part is the next byte-exact slice of the body, streamed as it arrives,
    * so memory stays flat at any size. Parts go one after another (the body is one stream anyway).
    */
-  async #streamedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> }, length: number): Promise<string> {
+  async #streamedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> } & SdkHeaders, length: number): Promise<string> {
     const { Body: body, ...target } = params;
     const partSize = Math.max(this.#upload.streamPartSize, Math.ceil(length / MAX_PARTS));
     const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(target), { abortSignal: ctx.signal });
@@ -431,7 +451,7 @@ export class S3Driver implements ObjectStore {
   }
 
   /** A body of unknown length: lib-storage cuts it into parts, buffering each (partSize × (queueSize + 1)). */
-  async #bufferedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> }): Promise<string> {
+  async #bufferedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> } & SdkHeaders): Promise<string> {
     // Loaded on first use: only chunked uploads need it (it costs the idle process about 10 MB).
     const { Upload } = await import('@aws-sdk/lib-storage');
     const upload = new Upload({ client: this.client, params, partSize: this.#upload.partSize, queueSize: this.#upload.queueSize, leavePartsOnError: false });
@@ -448,7 +468,7 @@ export class S3Driver implements ObjectStore {
   readonly multipart: MultipartStore = {
     create: async (ctx, bucket, key, opts) => {
       try {
-        const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType, Metadata: opts.metadata }), { abortSignal: ctx.signal });
+        const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType, Metadata: opts.metadata, ...sdkHeaders(opts.headers) }), { abortSignal: ctx.signal });
         return { uploadId: out.UploadId ?? '' };
       } catch (err) {
         throw mapS3Error(err, { bucket, key });
@@ -629,7 +649,7 @@ export class S3Driver implements ObjectStore {
           Key: dst.key,
           CopySource: copySource(src.bucket, src.key),
           MetadataDirective: opts.replace ? 'REPLACE' : 'COPY',
-          ...(opts.replace && { ContentType: opts.replace.contentType, Metadata: opts.replace.metadata }),
+          ...(opts.replace && { ContentType: opts.replace.contentType, Metadata: opts.replace.metadata, ...sdkHeaders(opts.replace.headers) }),
           CopySourceIfMatch: c?.ifMatch,
           CopySourceIfNoneMatch: c?.ifNoneMatch,
           CopySourceIfModifiedSince: c?.ifModifiedSince,
