@@ -130,6 +130,14 @@ t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors 
   t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'hos-b', Key: longKey, Body: 'x' }))), { name: 'KeyTooLongError', status: 400 });
   const badPart = await signed(url, key, { method: 'PUT', path: '/hos-b/x', query: { partNumber: '10001', uploadId: 'u' }, payloadHash: 'UNSIGNED-PAYLOAD' });
   t.equal(codeOf((await rawRequest(url, { method: 'PUT', path: badPart.path, headers: { ...badPart.headers, 'content-length': '0' } })).body), 'InvalidArgument');
+  // What the door does not do is refused, never ignored: the object would lack what the client asked for.
+  for (const [name, value] of [['x-amz-server-side-encryption', 'AES256'], ['x-amz-server-side-encryption-customer-algorithm', 'AES256'], ['x-amz-tagging', 'a=b'], ['x-amz-acl', 'public-read'], ['x-amz-storage-class', 'GLACIER'], ['x-amz-object-lock-mode', 'GOVERNANCE']]) {
+    const put = await signed(url, key, { method: 'PUT', path: '/hos-b/refused', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '1', [name]: value } });
+    const res = await rawRequest(url, { method: 'PUT', path: put.path, headers: put.headers, body: 'x' });
+    t.same([res.status, codeOf(res.body)], [501, 'NotImplemented'], `${name}: ${value}`);
+  }
+  t.match(await failure(s3.send(new GetObjectCommand({ Bucket: 'hos-b', Key: 'refused' }))), { name: 'NoSuchKey' }, 'none of them stored anything');
+  t.match(await failure(s3.send(new GetObjectCommand({ Bucket: 'hos-b', Key: 'refused', VersionId: 'v123' }))), { name: 'NotImplemented', status: 501 }, 'a version other than null');
   const head = await rawRequest(url, { method: 'HEAD', path: '/hos-b/absent', headers: (await signed(url, key, { method: 'HEAD', path: '/hos-b/absent', payloadHash: 'UNSIGNED-PAYLOAD' })).headers });
   t.same([head.status, head.body], [404, ''], 'HEAD errors have no body');
 
@@ -218,4 +226,20 @@ t.test('no S3 credential reaches the logs: presigned signatures are redacted, se
   t.match(log, /X-Amz-Signature=\[redacted\]/, 'the door logs the request, its signature redacted');
   t.notMatch(log, signature, 'the signature itself is not in the logs');
   t.notMatch(log, key.secretAccessKey, 'nor the secret key');
+});
+
+t.test('what is not HTTP gets an S3 error document and a closed connection', async (t) => {
+  const app = await testApp(t);
+  const url = new URL(await doorUrl(app));
+  const { connect } = await import('node:net');
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write('PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    let data = '';
+    socket.on('data', (d) => (data += d));
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+  });
+  t.match(answer, /^HTTP\/1\.1 400 /);
+  t.match(answer, /<Code>BadRequest<\/Code>/);
+  t.match(answer, /Connection: close/i);
 });

@@ -82,11 +82,16 @@ export function sendS3Error(request: FastifyRequest, reply: FastifyReply, raw: u
 /** Errors Node's parser finds before a request exists, as S3's XML. */
 function clientError(err: NodeJS.ErrnoException, socket: Duplex) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 400 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 400 : 400;
-  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'RequestHeaderSectionTooLarge' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'RequestTimeout' : 'BadRequest';
+  // S3 answers all of these 400: headers too large, a request not received in time, bad framing.
+  const [code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.']
+        : ['BadRequest', 'The request could not be parsed as HTTP/1.1.'];
   if (socket.writable) {
-    const body = xmlDocument('Error', { Code: code, Message: 'The request could not be parsed as HTTP/1.1', RequestId: requestId() }, false);
-    socket.write(`HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = xmlDocument('Error', { Code: code, Message: message, RequestId: requestId() }, false);
+    socket.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy();
 }

@@ -29,6 +29,26 @@ const OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
+/**
+ * Request headers that ask S3 for something the door does not do: accepting them would store an
+ * object without the encryption, lock, tags, ACL or storage class the client asked for.
+ */
+function refuseUnsupported(request: FastifyRequest): void {
+  const h = request.headers;
+  const refuse = (what: string) => {
+    throw s3.notImplemented(what);
+  };
+  if (Object.keys(h).some((n) => n.startsWith('x-amz-server-side-encryption'))) refuse('Server-side encryption headers (x-amz-server-side-encryption*)');
+  if (Object.keys(h).some((n) => n.startsWith('x-amz-object-lock') || n === 'x-amz-bucket-object-lock-enabled')) refuse('Object Lock (x-amz-object-lock-*)');
+  if (Object.keys(h).some((n) => n.startsWith('x-amz-grant-'))) refuse('ACL grants (x-amz-grant-*)');
+  if (h['x-amz-tagging'] !== undefined || h['x-amz-tagging-directive'] === 'REPLACE') refuse('Object tagging (x-amz-tagging)');
+  if (h['x-amz-website-redirect-location'] !== undefined) refuse('x-amz-website-redirect-location');
+  const acl = header(request, 'x-amz-acl');
+  if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') refuse(`The canned ACL '${acl.slice(0, 40)}' (only private)`);
+  const storageClass = header(request, 'x-amz-storage-class');
+  if (storageClass !== undefined && storageClass !== 'STANDARD') refuse(`The storage class '${storageClass.slice(0, 40)}' (only STANDARD)`);
+}
+
 const one = (v: string | string[] | null | undefined): string | undefined => (Array.isArray(v) ? v[0] : (v ?? undefined));
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -109,7 +129,7 @@ async function readXml(request: FastifyRequest): Promise<string> {
 
 const etagOf = (etag: string) => `"${etag}"`;
 /** `"abc"` or `abc` as the service's bare ETag. */
-const bareEtag = (etag: unknown) => String(etag ?? '').trim().replace(/^"|"$/g, '').replace(/&quot;/g, '');
+const bareEtag = (etag: unknown) => String(etag ?? '').trim().replace(/^"|"$/g, '');
 
 /** The door's object headers: S3's names, and the response-* overrides the request asked for. */
 function face(request: FastifyRequest): ObjectFace {
@@ -126,8 +146,12 @@ export async function operations(app: FastifyInstance, request: FastifyRequest, 
   const { bucket, key, query } = request.s3;
   const ctx = request.ctx;
   const method = request.method;
+  // GET ?versioning on a bucket is served (never enabled); every other use of these is not.
   const unsupported = Object.keys(query).find((name) => UNSUPPORTED.has(name) && !(name === 'versioning' && method === 'GET' && key === undefined));
   if (unsupported) throw s3.notImplemented(`The ?${unsupported} subresource`);
+  const version = q(request, 'versionId');
+  if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId)');
+  if (method === 'PUT' || method === 'POST') refuseUnsupported(request);
 
   if (bucket === undefined) {
     if (method === 'GET') return listBuckets(app, ctx, reply);
