@@ -81,6 +81,12 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** CPU time (user + system) the process has used, in ms, from /proc (10 ms resolution). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Samples the gateway's RSS every 20 ms while fn runs. */
 async function withPeakRss<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
   let peak = rssOf(pid);
@@ -235,25 +241,32 @@ async function main() {
   await load(500, CONCURRENCY, async (i) => void (await drain((await http.request({ method: 'GET', path: obj(`small/${i % 100}`), headers: auth })).body)));
   await load(500, CONCURRENCY, async (i) => void (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${i % 100}` }))).Body!.transformToByteArray()));
 
+  const gatewayCpuMsPerRequest: Record<string, number> = {};
+  const cpuBefore = cpuMsOf(gateway.pid!);
+  const restGet = await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
+    const res = await http.request({ method: 'GET', path: obj(`small/${i % 100}`), headers: auth });
+    if (res.statusCode !== 200) throw new Error(`GET ${res.statusCode}`);
+    await drain(res.body);
+  });
+  gatewayCpuMsPerRequest['GET 1 KiB, c=32'] = Number(((cpuMsOf(gateway.pid!) - cpuBefore) / SMALL_REQUESTS).toFixed(3));
   compare(
     'GET 1 KiB, c=32',
-    await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
-      const res = await http.request({ method: 'GET', path: obj(`small/${i % 100}`), headers: auth });
-      if (res.statusCode !== 200) throw new Error(`GET ${res.statusCode}`);
-      await drain(res.body);
-    }),
+    restGet,
     await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
       const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${i % 100}` }));
       await out.Body!.transformToByteArray();
     }),
   );
+  const putCpuBefore = cpuMsOf(gateway.pid!);
+  const restPut = await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
+    const res = await http.request({ method: 'PUT', path: obj(`put/g${i % 200}`), headers: { ...auth, 'content-type': 'application/octet-stream' }, body: small });
+    if (res.statusCode !== 201) throw new Error(`PUT ${res.statusCode}`);
+    await drain(res.body);
+  });
+  gatewayCpuMsPerRequest['PUT 1 KiB, c=32'] = Number(((cpuMsOf(gateway.pid!) - putCpuBefore) / SMALL_REQUESTS).toFixed(3));
   compare(
     'PUT 1 KiB, c=32',
-    await load(SMALL_REQUESTS, CONCURRENCY, async (i) => {
-      const res = await http.request({ method: 'PUT', path: obj(`put/g${i % 200}`), headers: { ...auth, 'content-type': 'application/octet-stream' }, body: small });
-      if (res.statusCode !== 201) throw new Error(`PUT ${res.statusCode}`);
-      await drain(res.body);
-    }),
+    restPut,
     await load(SMALL_REQUESTS, CONCURRENCY, async (i) => void (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `put/d${i % 200}`, Body: small })))),
   );
   const restList = await load(LIST_REQUESTS, 8, async () => {
@@ -353,13 +366,19 @@ async function main() {
   await load(500, CONCURRENCY, sdkGet(onRgw));
   // Door and direct alternate in rounds and the median round of each is reported: a single phase of
   // one then the other moved by ±40% here (the machine's three processes share two cores).
+  // The gateway's own CPU per request is measured beside (shared cores make the ratio a measure of
+  // the whole machine: client, gateway and RGW compete for the same two cores).
   const alternating = async (name: string, door: (i: number) => Promise<void>, direct: (i: number) => Promise<void>) => {
     const d: Load[] = [];
     const r: Load[] = [];
+    let cpu = 0;
     for (let round = 0; round < RUNS; round++) {
+      const before = cpuMsOf(gateway.pid!);
       d.push(await load(SMALL_REQUESTS / 2, CONCURRENCY, door));
+      cpu += cpuMsOf(gateway.pid!) - before;
       r.push(await load(SMALL_REQUESTS / 2, CONCURRENCY, direct));
     }
+    gatewayCpuMsPerRequest[name] = Number((cpu / ((SMALL_REQUESTS / 2) * RUNS)).toFixed(3));
     const mid = (xs: Load[]) => xs.sort((a, b) => a.rps - b.rps)[Math.floor(xs.length / 2)];
     compare(name, mid(d), mid(r));
   };
@@ -400,6 +419,7 @@ async function main() {
   });
   process.stdout.write(
     [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+     `gateway CPU per request (ms): ${Object.entries(gatewayCpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`,
      `events: write→receipt at ${eventFigures.steadyWritesPerSecond} writes/s p50 ${eventFigures.delayP50ms} ms, p99 ${eventFigures.delayP99ms} ms; at saturation (32 writers) p50 ${eventFigures.saturatedDelayP50ms} ms, p99 ${eventFigures.saturatedDelayP99ms} ms; burst of ${eventFigures.burst} (batch delete, ${eventFigures.burstRecordMs} ms to delete and record) delivered at ${eventFigures.burstEventsPerSecond} events/s`].join('\n') + '\n',
   );
   const report = {
@@ -411,6 +431,7 @@ async function main() {
     gatewayPeakRssMiB: peakRssMiB,
     gatewayRssMiB: rss,
     events: eventFigures,
+    gatewayCpuMsPerRequest,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const out = join(root, 'bench/results', `${report.date.slice(0, 19).replaceAll(':', '-')}.json`);

@@ -37,7 +37,11 @@ export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant:
   reply.raw.on('close', () => {
     if (!reply.raw.writableEnded) controller.abort(new errors.ClientClosed());
   });
-  request.log = request.log.child({ tenant: tenant.id });
+  // The request's logger is its own (Fastify makes one per request): naming the tenant on it costs
+  // less than a child of it, which showed in profiles. A disabled logger has no bindings to set.
+  const log = request.log as typeof request.log & { setBindings?: (b: Record<string, unknown>) => void };
+  if (typeof log.setBindings === 'function') log.setBindings({ tenant: tenant.id });
+  else request.log = request.log.child({ tenant: tenant.id });
   request.ctx = { tenant, log: request.log, signal: controller.signal, origin: originOf(request) };
 }
 

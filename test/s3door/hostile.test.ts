@@ -226,6 +226,7 @@ t.test('no S3 credential reaches the logs: presigned signatures are redacted, se
   t.match(log, /X-Amz-Signature=\[redacted\]/, 'the door logs the request, its signature redacted');
   t.notMatch(log, signature, 'the signature itself is not in the logs');
   t.notMatch(log, key.secretAccessKey, 'nor the secret key');
+  t.match(log, /"tenant":"logs"[^\n]*"msg":"request completed"/, 'its log lines name the tenant');
 });
 
 t.test('what is not HTTP gets an S3 error document and a closed connection', async (t) => {
