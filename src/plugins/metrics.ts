@@ -17,6 +17,8 @@ export interface Metrics {
   credentialRefreshes: Counter<'tenant' | 'outcome'>;
   rateLimited: Counter<'tenant'>;
   multipartAborts: Counter<'tenant' | 'outcome'>;
+  /** Requests of the S3 protocol door by operation and status. */
+  doorRequests: Histogram<'operation' | 'status_code'>;
   /** Where the pool gauges read their figures at scrape time (set by the storage plugin). */
   poolSource: () => Iterable<PoolEntryStats>;
 }
@@ -33,7 +35,15 @@ export const metricsPlugin = fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
+    const doorRequests = new Histogram({
+      name: 's3gate_s3_door_request_duration_seconds',
+      help: 'S3 protocol door requests by S3 operation and status',
+      labelNames: ['operation', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
     const metrics: Metrics = {
+      doorRequests,
       registry,
       s3Requests: new Histogram({
         name: 's3gate_s3_request_duration_seconds',

@@ -98,6 +98,10 @@ t.test('limits, rate and body size apply to the door as to REST', async (t) => {
   let slowDown: { name: string; status?: number } | undefined;
   for (let i = 0; i < 10 && !slowDown; i++) slowDown = await s3.send(new ListBucketsCommand({})).then(() => undefined, (e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode }));
   t.match(slowDown, { name: 'SlowDown', status: 503 }, 'over the rate: SlowDown, which S3 clients back off from');
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(metrics, /s3gate_s3_door_request_duration_seconds_count\{operation="PutObject",status_code="400"\} 1/, 'door requests are counted by S3 operation and status');
+  t.match(metrics, /s3gate_s3_door_request_duration_seconds_count\{operation="ListBuckets",status_code="503"\} 1/);
+  t.match(metrics, /s3gate_rate_limited_total\{tenant="lim"\} 1/, 'and by the same rate-limit counter as REST');
 });
 
 t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors and cost nothing', async (t) => {

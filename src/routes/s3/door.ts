@@ -5,7 +5,7 @@ import { logLevelOf, toApiError, isGatewayError } from '../../errors.js';
 import { bindTenant } from '../../plugins/auth.js';
 import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
-import { operations } from './operations.js';
+import { operationOf, operations, type OperationName } from './operations.js';
 import { xmlDocument } from './xml.js';
 
 /** What the door knows of a request once its address and signature are checked. */
@@ -18,6 +18,8 @@ export interface S3Request {
   auth: Authenticated;
   /** The resource as S3 names it in errors: /bucket/key. */
   resource: string;
+  /** The S3 operation it is (metrics, logs, dispatch). */
+  operation: OperationName;
 }
 
 declare module 'fastify' {
@@ -137,7 +139,8 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
     const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
     const { bucket, key } = addressOf(rawPath, request.headers.host, domain);
     const resource = bucket === undefined ? '/' : `/${bucket}${key !== undefined ? '/' + key : ''}`;
-    const partial = { bucket, key, query, resource } as S3Request;
+    const operation = operationOf(request.method, bucket, key, query, request.headers['x-amz-copy-source'] !== undefined);
+    const partial = { bucket, key, query, resource, operation } as S3Request;
     request.s3 = partial;
     partial.auth = await authenticate({ method: request.method, rawPath, query, headers: request.headers }, { region, lookup: (id) => app.s3Keys.lookup(id) });
     const tenant = await app.tenants.resolve(partial.auth.tenantId).catch(() => undefined);
@@ -148,6 +151,10 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   });
 
   door.setErrorHandler((err, request, reply) => sendS3Error(request, reply, err));
+  // Requests by S3 operation, as the API's are by route (s3gate_s3_door_request_duration_seconds).
+  door.addHook('onResponse', async (request, reply) => {
+    app.metrics.doorRequests.observe({ operation: request.s3?.operation ?? 'invalid', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
   door.setNotFoundHandler((request, reply) => sendS3Error(request, reply, new S3Error('MethodNotAllowed', `The specified method ${request.method} is not allowed against this resource.`, 405)));
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => operations(app, request, reply);

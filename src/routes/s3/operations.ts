@@ -9,6 +9,7 @@ import type { RequestContext } from '../../services/context.js';
 import { checkedBody } from '../../s3/protocol/payload.js';
 import { S3Error, s3 } from './errors.js';
 import { parseXml, xmlDocument, type XmlTree } from './xml.js';
+import type { Query } from '../../s3/protocol/sigv4.js';
 
 /** Subresources S3 has that the door does not serve: 501 NotImplemented, never a listing or a write. */
 const UNSUPPORTED = new Set([
@@ -141,84 +142,128 @@ function face(request: FastifyRequest): ObjectFace {
   return { metaPrefix: META, downloadActive: false, overrides };
 }
 
-/** One S3 request, after its signature and tenant are known: which operation, then the service call. */
-export async function operations(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const { bucket, key, query } = request.s3;
-  const ctx = request.ctx;
-  const method = request.method;
-  // GET ?versioning on a bucket is served (never enabled); every other use of these is not.
-  const unsupported = Object.keys(query).find((name) => UNSUPPORTED.has(name) && !(name === 'versioning' && method === 'GET' && key === undefined));
-  if (unsupported) throw s3.notImplemented(`The ?${unsupported} subresource`);
-  const version = q(request, 'versionId');
-  if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId)');
-  if (method === 'PUT' || method === 'POST') refuseUnsupported(request);
+/** Names of the operations the door serves, and what the rest is called in metrics and logs. */
+export type OperationName =
+  | 'ListBuckets' | 'CreateBucket' | 'HeadBucket' | 'DeleteBucket' | 'GetBucketLocation' | 'GetBucketVersioning'
+  | 'ListObjects' | 'ListObjectsV2' | 'GetObject' | 'HeadObject' | 'PutObject' | 'DeleteObject' | 'DeleteObjects' | 'CopyObject'
+  | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts' | 'ListMultipartUploads'
+  | 'NotImplemented' | 'MethodNotAllowed';
 
-  if (bucket === undefined) {
-    if (method === 'GET') return listBuckets(app, ctx, reply);
-    throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
-  }
+/** Which S3 operation a request is, from its method, address, query and x-amz-copy-source (S3's own dispatch). */
+export function operationOf(method: string, bucket: string | undefined, key: string | undefined, query: Query, copySource: boolean): OperationName {
+  const has = (name: string) => query[name] !== undefined;
+  if (Object.keys(query).some((name) => UNSUPPORTED.has(name) && !(name === 'versioning' && method === 'GET' && key === undefined))) return 'NotImplemented';
+  if (bucket === undefined) return method === 'GET' ? 'ListBuckets' : 'MethodNotAllowed';
   if (key === undefined) {
     switch (method) {
       case 'GET':
-        if (has(request, 'location')) {
-          if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
-          const region = app.config.s3Door.region;
-          return reply.type('application/xml').send(xmlDocument('LocationConstraint', region === 'us-east-1' ? '' : region));
-        }
-        if (has(request, 'uploads')) return listUploads(app, request, reply, bucket);
-        if (has(request, 'versioning')) {
-          // Never enabled: the gateway keeps one version of each object, and says so as S3 does for such a bucket.
-          if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
-          return sendXml(reply, 'VersioningConfiguration', {});
-        }
-        return has(request, 'list-type') ? listV2(app, request, reply, bucket) : listV1(app, request, reply, bucket);
+        if (has('location')) return 'GetBucketLocation';
+        if (has('uploads')) return 'ListMultipartUploads';
+        if (has('versioning')) return 'GetBucketVersioning';
+        return has('list-type') ? 'ListObjectsV2' : 'ListObjects';
       case 'HEAD':
-        if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
-        return reply.header('x-amz-bucket-region', app.config.s3Door.region).code(200).send();
+        return 'HeadBucket';
       case 'PUT':
-        return createBucket(app, request, reply, bucket);
+        return 'CreateBucket';
       case 'DELETE':
-        await app.buckets.delete(ctx, bucket, false);
-        return reply.code(204).send();
+        return 'DeleteBucket';
       case 'POST':
-        if (has(request, 'delete')) return deleteObjects(app, request, reply, bucket);
-        throw s3.notImplemented('POST on a bucket (browser form uploads)');
+        return has('delete') ? 'DeleteObjects' : 'NotImplemented';
     }
+    return 'MethodNotAllowed';
   }
-  const k = key!;
   switch (method) {
     case 'GET':
-    case 'HEAD': {
-      if (has(request, 'uploadId') && method === 'GET') return listParts(app, request, reply, bucket, k);
+      return has('uploadId') ? 'ListParts' : 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'PUT':
+      if (has('uploadId') || has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
+      return copySource ? 'CopyObject' : 'PutObject';
+    case 'DELETE':
+      return has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+    case 'POST':
+      if (has('uploads')) return 'CreateMultipartUpload';
+      return has('uploadId') ? 'CompleteMultipartUpload' : 'NotImplemented';
+  }
+  return 'MethodNotAllowed';
+}
+
+/** One S3 request, after its signature and tenant are known: the operation the door named, then the service call. */
+export async function operations(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { bucket: b, key: k, operation } = request.s3;
+  const ctx = request.ctx;
+  const method = request.method;
+  if (operation === 'MethodNotAllowed') throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
+  if (operation === 'NotImplemented') {
+    const sub = Object.keys(request.s3.query).find((name) => UNSUPPORTED.has(name));
+    throw s3.notImplemented(sub ? `The ?${sub} subresource` : `${method} with these parameters`);
+  }
+  const version = q(request, 'versionId');
+  if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId)');
+  if (method === 'PUT' || method === 'POST') refuseUnsupported(request);
+  const bucket = b!;
+  const key = k!;
+  switch (operation) {
+    case 'ListBuckets':
+      return listBuckets(app, ctx, reply);
+    case 'GetBucketLocation': {
+      if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
+      const region = app.config.s3Door.region;
+      return reply.type('application/xml').send(xmlDocument('LocationConstraint', region === 'us-east-1' ? '' : region));
+    }
+    case 'GetBucketVersioning':
+      // Never enabled: the gateway keeps one version of each object, and says so as S3 does for such a bucket.
+      if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
+      return sendXml(reply, 'VersioningConfiguration', {});
+    case 'ListMultipartUploads':
+      return listUploads(app, request, reply, bucket);
+    case 'ListObjectsV2':
+      return listV2(app, request, reply, bucket);
+    case 'ListObjects':
+      return listV1(app, request, reply, bucket);
+    case 'HeadBucket':
+      if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
+      return reply.header('x-amz-bucket-region', app.config.s3Door.region).code(200).send();
+    case 'CreateBucket':
+      return createBucket(app, request, reply, bucket);
+    case 'DeleteBucket':
+      await app.buckets.delete(ctx, bucket, false);
+      return reply.code(204).send();
+    case 'DeleteObjects':
+      return deleteObjects(app, request, reply, bucket);
+    case 'ListParts':
+      return listParts(app, request, reply, bucket, key);
+    case 'GetObject':
+    case 'HeadObject': {
       const partNumber = has(request, 'partNumber') ? partNumberOf(request) : undefined;
       const range = header(request, 'range');
       if (partNumber !== undefined && range !== undefined) throw s3.invalidRequest('Cannot specify both Range header and partNumber query parameter');
       const conditions = conditionsOf(request);
       const res =
-        method === 'GET'
-          ? await app.objects.get(ctx, bucket, k, { range: parseRange(range), partNumber, conditions })
-          : await app.objects.head(ctx, bucket, k, conditions, partNumber);
+        operation === 'GetObject'
+          ? await app.objects.get(ctx, bucket, key, { range: parseRange(range), partNumber, conditions })
+          : await app.objects.head(ctx, bucket, key, conditions, partNumber);
       return sendObject(reply, res, face(request));
     }
-    case 'PUT': {
-      if (has(request, 'uploadId') || has(request, 'partNumber')) return uploadPart(app, request, reply, bucket, k);
-      const source = header(request, 'x-amz-copy-source');
-      if (source !== undefined) return copyObject(app, request, reply, bucket, k, source);
-      return putObject(app, request, reply, bucket, k);
-    }
-    case 'DELETE':
-      if (has(request, 'uploadId')) {
-        await app.multipart.abort(ctx, bucket, k, q(request, 'uploadId')!);
-        return reply.code(204).send();
-      }
-      await app.objects.delete(ctx, bucket, k);
+    case 'UploadPart':
+    case 'UploadPartCopy':
+      return uploadPart(app, request, reply, bucket, key);
+    case 'CopyObject':
+      return copyObject(app, request, reply, bucket, key, header(request, 'x-amz-copy-source')!);
+    case 'PutObject':
+      return putObject(app, request, reply, bucket, key);
+    case 'AbortMultipartUpload':
+      await app.multipart.abort(ctx, bucket, key, q(request, 'uploadId')!);
       return reply.code(204).send();
-    case 'POST':
-      if (has(request, 'uploads')) return createUpload(app, request, reply, bucket, k);
-      if (has(request, 'uploadId')) return completeUpload(app, request, reply, bucket, k);
-      throw s3.notImplemented('POST on an object other than multipart uploads');
+    case 'DeleteObject':
+      await app.objects.delete(ctx, bucket, key);
+      return reply.code(204).send();
+    case 'CreateMultipartUpload':
+      return createUpload(app, request, reply, bucket, key);
+    case 'CompleteMultipartUpload':
+      return completeUpload(app, request, reply, bucket, key);
   }
-  throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
 }
 
 async function listBuckets(app: FastifyInstance, ctx: RequestContext, reply: FastifyReply) {
