@@ -248,3 +248,62 @@ t.test('what is not HTTP gets an S3 error document and a closed connection', asy
   t.match(answer, /<Code>BadRequest<\/Code>/);
   t.match(answer, /Connection: close/i);
 });
+
+t.test('fuzzed aws-chunked bodies: stored exactly when valid, refused with a 4xx and nothing stored otherwise, never a 5xx', async (t) => {
+  const { default: fc } = await import('fast-check');
+  const { crc32 } = await import('node:zlib');
+  const rarely = <T,>(arb: import('fast-check').Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'fuzz', 'disk');
+  const s3 = sdk(url, key);
+  await s3.send(new CreateBucketCommand({ Bucket: 'fuzz-b' }));
+  let n = 0;
+  const outcomes = { stored: 0, refused: 0 };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.uint8Array({ minLength: 0, maxLength: 3000 }), { minLength: 1, maxLength: 4 }),
+      // Each mutation in about one case of six, so valid bodies are common too.
+      fc.record({
+        cut: rarely(fc.nat()),
+        flip: rarely(fc.nat()),
+        lie: rarely(fc.constant(true)),
+        junk: rarely(fc.constantFrom('zz', ';chunk-signature=x', '\r\n\r\n', '-1', 'ffffffffffffff')),
+      }),
+      async (chunks, m) => {
+        const k = `f${n++}`;
+        const data = Buffer.concat(chunks.map((c) => Buffer.from(c)));
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(crc32(data));
+        let wire = Buffer.concat([
+          ...chunks.filter((c) => c.length > 0).flatMap((c) => [Buffer.from(`${c.length.toString(16)}\r\n`), Buffer.from(c), Buffer.from('\r\n')]),
+          Buffer.from(`0\r\nx-amz-checksum-crc32:${crc.toString('base64')}\r\n\r\n`),
+        ]);
+        if (m.junk !== undefined) wire = Buffer.concat([Buffer.from(m.junk), wire]);
+        if (m.flip !== undefined && wire.length > 0) wire[m.flip % wire.length] ^= 0x20;
+        if (m.cut !== undefined) wire = wire.subarray(0, m.cut % (wire.length + 1));
+        const declared = m.lie ? data.length + 1 : data.length;
+        const s = await signed(url, key, {
+          method: 'PUT',
+          path: `/fuzz-b/${k}`,
+          payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+          headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(declared), 'x-amz-trailer': 'x-amz-checksum-crc32', 'content-length': String(wire.length) },
+        });
+        const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: s.headers, body: wire });
+        if (res.status >= 500) throw new Error(`5xx for ${JSON.stringify(m)}: ${res.body}`);
+        if (res.status === 200) {
+          outcomes.stored++;
+          const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'fuzz-b', Key: k }))).Body!.transformToByteArray());
+          if (!got.equals(data)) throw new Error(`stored bytes differ for ${JSON.stringify(m)}`);
+        } else {
+          outcomes.refused++;
+          if (res.status < 400 || !codeOf(res.body)) throw new Error(`not an S3 error: ${res.status} ${res.body}`);
+          const head = await s3.send(new GetObjectCommand({ Bucket: 'fuzz-b', Key: k })).then(() => 'stored', (e: Error) => e.name);
+          if (head !== 'NoSuchKey') throw new Error(`a refused body was stored (${JSON.stringify(m)})`);
+        }
+      },
+    ),
+    { numRuns: 300, seed: 20261130 },
+  );
+  t.ok(outcomes.stored > 10 && outcomes.refused > 10, `both outcomes exercised: ${JSON.stringify(outcomes)}`);
+});
