@@ -40,7 +40,7 @@ function s3Door(config: Config): Record<string, unknown> {
       region: config.s3Door.region,
       operations: [
         'ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning (always unversioned)',
-        'ListObjects', 'ListObjectsV2', 'GetObject', 'HeadObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject',
+        'ListObjects', 'ListObjectsV2', 'ListObjectVersions (every object its null version)', 'GetObject', 'HeadObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject',
         'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts', 'ListMultipartUploads',
       ],
     },

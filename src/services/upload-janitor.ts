@@ -59,9 +59,9 @@ export class UploadJanitor {
       const ctx = { tenant, log: this.#opts.log.child({ tenant: tenant.id }), signal: AbortSignal.timeout(30_000), origin: '' };
       try {
         await withStore(this.pool, ctx, (store) =>
-          // Already gone is what an abort wants.
+          // Already gone is what an abort wants; so is a deleted bucket (its uploads went with it).
           store.multipart.abort(ctx, { bucket: row.bucket, key: row.key, uploadId: row.upload_id }).catch((err: { code?: string }) => {
-            if (err.code !== 'S3GATE_NO_SUCH_UPLOAD') throw err;
+            if (err.code !== 'S3GATE_NO_SUCH_UPLOAD' && err.code !== 'S3GATE_BUCKET_NOT_FOUND') throw err;
           }),
         );
         // The driver drops the record when S3 confirms; this covers a driver that did not.

@@ -15,7 +15,7 @@ import type { Query } from '../../s3/protocol/sigv4.js';
 const UNSUPPORTED = new Set([
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'legal-hold', 'lifecycle', 'logging',
   'metadataConfiguration', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
-  'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'versioning', 'versions', 'website', 'renameObject',
+  'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'versioning', 'website', 'renameObject',
 ]);
 /** Largest XML body the door reads (DeleteObjects of 1000 long keys, CompleteMultipartUpload of 10,000 parts). */
 const MAX_XML_BYTES = 4 * 1024 * 1024;
@@ -145,7 +145,7 @@ function face(request: FastifyRequest): ObjectFace {
 /** Names of the operations the door serves, and what the rest is called in metrics and logs. */
 export type OperationName =
   | 'ListBuckets' | 'CreateBucket' | 'HeadBucket' | 'DeleteBucket' | 'GetBucketLocation' | 'GetBucketVersioning'
-  | 'ListObjects' | 'ListObjectsV2' | 'GetObject' | 'HeadObject' | 'PutObject' | 'DeleteObject' | 'DeleteObjects' | 'CopyObject'
+  | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'GetObject' | 'HeadObject' | 'PutObject' | 'DeleteObject' | 'DeleteObjects' | 'CopyObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts' | 'ListMultipartUploads'
   | 'NotImplemented' | 'MethodNotAllowed';
 
@@ -160,6 +160,7 @@ export function operationOf(method: string, bucket: string | undefined, key: str
         if (has('location')) return 'GetBucketLocation';
         if (has('uploads')) return 'ListMultipartUploads';
         if (has('versioning')) return 'GetBucketVersioning';
+        if (has('versions')) return 'ListObjectVersions';
         return has('list-type') ? 'ListObjectsV2' : 'ListObjects';
       case 'HEAD':
         return 'HeadBucket';
@@ -222,6 +223,8 @@ export async function operations(app: FastifyInstance, request: FastifyRequest, 
       return listV2(app, request, reply, bucket);
     case 'ListObjects':
       return listV1(app, request, reply, bucket);
+    case 'ListObjectVersions':
+      return listVersions(app, request, reply, bucket);
     case 'HeadBucket':
       if (!(await app.buckets.exists(ctx, bucket))) throw new errors.BucketNotFound(bucket);
       return reply.header('x-amz-bucket-region', app.config.s3Door.region).code(200).send();
@@ -366,6 +369,40 @@ async function listV1(app: FastifyInstance, request: FastifyRequest, reply: Fast
   });
 }
 
+/**
+ * ListObjectVersions of a bucket that never had versioning (the gateway keeps one version of each
+ * object): every object is its own latest version, `null`, as S3 lists an unversioned bucket. Clients
+ * that empty a bucket by its versions (S3 conformance suites, backup tools) work as against S3.
+ */
+async function listVersions(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  const enc = encoder(request);
+  const opts = listOptions(request);
+  const keyMarker = q(request, 'key-marker') || undefined;
+  const versionMarker = q(request, 'version-id-marker') || undefined;
+  if (versionMarker !== undefined && versionMarker !== 'null') throw s3.invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker.slice(0, 64));
+  const page =
+    opts.limit === 0 ? { objects: [], prefixes: [], nextCursor: null } : await app.buckets.listObjects(request.ctx, bucket, { ...opts, startAfter: after(keyMarker, opts.delimiter) });
+  if (opts.limit === 0 && !(await app.buckets.exists(request.ctx, bucket))) throw new errors.BucketNotFound(bucket);
+  const truncated = page.nextCursor !== null;
+  const lastKey = page.objects.at(-1)?.key;
+  const lastPrefix = page.prefixes.at(-1);
+  const next = lastKey !== undefined && lastPrefix !== undefined ? (lastKey > lastPrefix ? lastKey : lastPrefix) : (lastKey ?? lastPrefix);
+  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  return sendXml(reply, 'ListVersionsResult', {
+    Name: bucket,
+    Prefix: enc(opts.prefix ?? ''),
+    KeyMarker: enc(keyMarker ?? ''),
+    VersionIdMarker: versionMarker ?? '',
+    ...(truncated && next !== undefined && { NextKeyMarker: enc(next), NextVersionIdMarker: 'null' }),
+    MaxKeys: opts.limit,
+    ...(opts.delimiter !== undefined && { Delimiter: enc(opts.delimiter) }),
+    ...(q(request, 'encoding-type') && { EncodingType: 'url' }),
+    IsTruncated: truncated,
+    Version: page.objects.map((o) => ({ Key: enc(o.key), VersionId: 'null', IsLatest: true, LastModified: o.lastModified, ETag: etagOf(o.etag), Size: o.size, Owner: owner, StorageClass: 'STANDARD' })),
+    CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
 /** The object's body as it must be stored, and what to echo back (x-amz-checksum-*). */
 function objectBody(request: FastifyRequest): { body: Readable; contentLength: number | undefined; checksums: () => Record<string, string> } {
   return checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
@@ -420,6 +457,9 @@ async function deleteObjects(app: FastifyInstance, request: FastifyRequest, repl
   if (objects.length === 0 || objects.length > 1000) throw s3.malformedXml();
   const keys = objects.map((o) => (typeof o?.Key === 'string' ? o.Key : ''));
   if (keys.some((k) => k === '')) throw s3.malformedXml();
+  // Each object has one version, null: another version id names nothing to delete.
+  const versioned = objects.filter((o) => o.VersionId !== undefined && String(o.VersionId) !== 'null').map((o) => String(o.Key));
+  if (versioned.length > 0) throw s3.notImplemented(`Deleting a version other than null (${versioned[0].slice(0, 100)})`);
   const quiet = String(doc.Quiet ?? '').trim() === 'true';
   const res = await app.objects.deleteMany(request.ctx, bucket, keys);
   // S3 reports every key asked for; a key given twice is one deletion, reported as asked.

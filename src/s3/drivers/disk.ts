@@ -215,7 +215,7 @@ class DiskStore implements ObjectStore {
     private readonly backend: DiskBackend,
     private readonly tenant: string,
     private readonly signer: (origin: string, req: PresignRequest) => PresignResult,
-    hooks?: MultipartHooks,
+    private readonly hooks?: MultipartHooks,
   ) {
     this.multipart = new DiskMultipart(backend, tenant, this, hooks);
   }
@@ -285,12 +285,23 @@ class DiskStore implements ObjectStore {
     return Boolean(this.#db.prepare('SELECT 1 FROM buckets WHERE tenant = ? AND name = ?').get(this.tenant, bucket));
   }
 
+  /** Unfinished multipart uploads of the bucket go with it (their parts would be left unreachable). */
   async deleteBucket(_ctx: OpContext, bucket: string): Promise<void> {
-    this.#db.transaction(() => {
+    const uploads = this.#db.transaction(() => {
       this.#requireBucket(bucket);
       if (this.#db.prepare('SELECT 1 FROM objects WHERE tenant = ? AND bucket = ? LIMIT 1').get(this.tenant, bucket)) throw new errors.BucketNotEmpty(bucket);
+      const ids = (this.#db.prepare('SELECT upload_id FROM uploads WHERE tenant = ? AND bucket = ?').all(this.tenant, bucket) as { upload_id: string }[]).map((r) => r.upload_id);
+      const blobs: string[] = [];
+      for (const id of ids) {
+        blobs.push(...(this.#db.prepare('SELECT blob FROM parts WHERE upload_id = ?').all(id) as { blob: string }[]).map((r) => r.blob));
+        this.#db.prepare('DELETE FROM parts WHERE upload_id = ?').run(id);
+        this.#db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(id);
+      }
       this.#db.prepare('DELETE FROM buckets WHERE tenant = ? AND name = ?').run(this.tenant, bucket);
+      return { ids, blobs };
     })();
+    for (const b of uploads.blobs) await unlink(this.backend.blobPath(b)).catch(() => {});
+    for (const id of uploads.ids) await this.hooks?.ended(id);
   }
 
   async listObjects(_ctx: OpContext, bucket: string, opts: ListOptions): Promise<ListResult> {
