@@ -132,6 +132,8 @@ t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors 
   t.same([badPath.status, codeOf(badPath.body)], [400, 'InvalidURI'], 'a key that is not UTF-8');
   const longKey = 'k'.repeat(1100);
   t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'hos-b', Key: longKey, Body: 'x' }))), { name: 'KeyTooLongError', status: 400 });
+  t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'hos-b', Key: 'line\nbreak', Body: 'x' }))), { name: 'InvalidArgument', status: 400 }, 'a control character in a key');
+  t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'hos-b', Key: 'm', Body: 'x', Metadata: { big: 'v'.repeat(2100) } }))), { name: 'MetadataTooLarge', status: 400 });
   const badPart = await signed(url, key, { method: 'PUT', path: '/hos-b/x', query: { partNumber: '10001', uploadId: 'u' }, payloadHash: 'UNSIGNED-PAYLOAD' });
   t.equal(codeOf((await rawRequest(url, { method: 'PUT', path: badPart.path, headers: { ...badPart.headers, 'content-length': '0' } })).body), 'InvalidArgument');
   // What the door does not do is refused, never ignored: the object would lack what the client asked for.

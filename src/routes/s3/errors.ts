@@ -10,8 +10,8 @@ const CODES: Record<string, [code: string, status: number]> = {
   S3GATE_BUCKET_NOT_EMPTY: ['BucketNotEmpty', 409],
   S3GATE_BUCKET_ALREADY_EXISTS: ['BucketAlreadyExists', 409],
   S3GATE_INVALID_BUCKET_NAME: ['InvalidBucketName', 400],
-  S3GATE_INVALID_KEY: ['KeyTooLongError', 400],
-  S3GATE_INVALID_METADATA: ['MetadataTooLarge', 400],
+  S3GATE_INVALID_KEY: ['InvalidArgument', 400],
+  S3GATE_INVALID_METADATA: ['InvalidArgument', 400],
   S3GATE_INVALID_CURSOR: ['InvalidArgument', 400],
   S3GATE_TOO_MANY_KEYS: ['MalformedXML', 400],
   S3GATE_VALIDATION: ['InvalidArgument', 400],
@@ -48,7 +48,13 @@ export function s3ErrorOf(err: unknown): S3Error {
   if (err instanceof S3Error) return err;
   if (isGatewayError(err)) {
     const e = err as GatewayError;
-    const [code, status] = CODES[e.code] ?? (e.statusCode >= 500 ? ['InternalError', 500] : ['InvalidRequest', 400]);
+    // Two of the gateway's codes cover more than one of S3's: too long is S3's own code, the rest InvalidArgument.
+    const [code, status] =
+      e.code === 'S3GATE_INVALID_KEY' && /at most 1024/.test(e.message)
+        ? ['KeyTooLongError', 400]
+        : e.code === 'S3GATE_INVALID_METADATA' && /S3 allows 2048/.test(e.message)
+          ? ['MetadataTooLarge', 400]
+          : (CODES[e.code] ?? (e.statusCode >= 500 ? ['InternalError', 500] : ['InvalidRequest', 400]));
     return new S3Error(code, e.message, status, {}, e.headers ?? {});
   }
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
