@@ -91,6 +91,10 @@ t.test('authentication refuses what S3 refuses, with S3 codes', async (t) => {
   const old = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'auth-b', Key: 'p.txt' }), { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) });
   const expired = await fetch(old);
   t.same([expired.status, codeOf(await expired.text())], [403, 'AccessDenied'], 'expired');
+  const tooLong = new URL(get);
+  tooLong.searchParams.set('X-Amz-Expires', String(7 * 24 * 3600 + 1));
+  const refusedLong = await fetch(tooLong);
+  t.same([refusedLong.status, codeOf(await refusedLong.text())], [403, 'AccessDenied'], 'more than 7 days');
   const put = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'auth-b', Key: 'up.txt' }), { expiresIn: 60 });
   t.equal((await fetch(put, { method: 'PUT', body: 'by url' })).status, 200);
   t.equal(await body(s3, 'auth-b', 'up.txt'), 'by url');

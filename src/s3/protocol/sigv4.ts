@@ -195,7 +195,8 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
     signingDate = date;
     const expires = Number(str('X-Amz-Expires'));
     if (!Number.isInteger(expires) || expires < 0) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires should be a number', 400);
-    if (expires > MAX_PRESIGN_SECONDS) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is; 604800', 400);
+    // 403 as radosgw answers it (the S3 conformance suite expects that), with the message AWS gives.
+    if (expires > MAX_PRESIGN_SECONDS) throw new S3Error('AccessDenied', 'X-Amz-Expires must be less than a week (in seconds) that is; 604800', 403);
     if (date.getTime() - now > MAX_SKEW_MS) throw s3.accessDenied('Request is not valid yet');
     if (now > date.getTime() + expires * 1000) {
       throw new S3Error('AccessDenied', 'Request has expired', 403, { 'X-Amz-Expires': String(expires), Expires: new Date(date.getTime() + expires * 1000).toISOString(), ServerTime: new Date(now).toISOString() });
