@@ -309,3 +309,31 @@ t.test('fuzzed aws-chunked bodies: stored exactly when valid, refused with a 4xx
   );
   t.ok(outcomes.stored > 10 && outcomes.refused > 10, `both outcomes exercised: ${JSON.stringify(outcomes)}`);
 });
+
+t.test('Expect: 100-continue is answered only once the request has passed: a refused upload never sends its body', async (t) => {
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'cont', 'disk');
+  await sdk(url, key).send(new CreateBucketCommand({ Bucket: 'cont-b' }));
+  const send = (headers: Record<string, string>, path: string) =>
+    new Promise<{ continued: boolean; status: number; body: string }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request(url + path, { method: 'PUT', headers });
+      req.on('continue', () => {
+        continued = true;
+        req.end('hello');
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ continued, status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+  const good = await signed(url, key, { method: 'PUT', path: '/cont-b/k', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '5', expect: '100-continue' } });
+  t.match(await send(good.headers, good.path), { continued: true, status: 200 }, 'a good request gets 100, then sends its body');
+  const bad = await signed(url, { accessKeyId: key.accessKeyId, secretAccessKey: 'x'.repeat(40) }, { method: 'PUT', path: '/cont-b/k2', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '5', expect: '100-continue' } });
+  const refused = await send(bad.headers, bad.path);
+  t.same([refused.continued, refused.status, codeOf(refused.body)], [false, 403, 'SignatureDoesNotMatch'], 'a bad signature is refused before any 100');
+});

@@ -122,6 +122,9 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
     frameworkErrors: (err, request, reply) => void sendS3Error(request, reply, err.code === 'FST_ERR_BAD_URL' ? new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400) : err),
     clientErrorHandler: clientError,
   });
+  // Node answers Expect: 100-continue itself unless told otherwise: the door answers it once the request
+  // has passed its checks (operations.ts), so a refused upload's body is never sent.
+  door.server.on('checkContinue', (req, res) => door.server.emit('request', req, res));
   // What request helpers shared with the API read (originOf).
   door.decorate('config', config);
   // Bodies are object bytes (or XML read by the operation): no parser touches them.

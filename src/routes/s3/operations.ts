@@ -113,8 +113,8 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
 }
 
 /** The body of a request that carries XML: verified like any body, read up to MAX_XML_BYTES. */
-async function readXml(request: FastifyRequest): Promise<string> {
-  const { body } = checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
+async function readXml(request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  const { body } = bodyOf(request, reply);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -278,7 +278,7 @@ async function listBuckets(app: FastifyInstance, ctx: RequestContext, reply: Fas
 }
 
 async function createBucket(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
-  const xml = await readXml(request);
+  const xml = await readXml(request, reply);
   if (xml.trim()) {
     const conf = parseXml(xml, 'CreateBucketConfiguration');
     const location = typeof conf.LocationConstraint === 'string' ? conf.LocationConstraint : '';
@@ -404,8 +404,12 @@ async function listVersions(app: FastifyInstance, request: FastifyRequest, reply
 }
 
 /** The object's body as it must be stored, and what to echo back (x-amz-checksum-*). */
-function objectBody(request: FastifyRequest): { body: Readable; contentLength: number | undefined; checksums: () => Record<string, string> } {
-  return checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
+function bodyOf(request: FastifyRequest, reply: FastifyReply): { body: Readable; contentLength: number | undefined; checksums: () => Record<string, string> } {
+  const checked = checkedBody(request.raw, request.headers, request.s3.auth.payload, request.s3.auth.chain);
+  // Expect: 100-continue is answered only now, once the signature, the tenant's admission and the
+  // request's headers have passed: a refused upload's body is never sent (door.ts holds Node's own 100).
+  if (/100-continue/i.test(header(request, 'expect') ?? '') && !reply.raw.headersSent) reply.raw.writeContinue();
+  return checked;
 }
 
 function contentTypeOf(request: FastifyRequest): string | undefined {
@@ -424,7 +428,7 @@ function contentHeadersOf(request: FastifyRequest): ContentHeaders | undefined {
 }
 
 async function putObject(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
-  const { body, contentLength, checksums } = objectBody(request);
+  const { body, contentLength, checksums } = bodyOf(request, reply);
   if (contentLength === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
   const stored = await app.objects.put(request.ctx, bucket, key, {
     body,
@@ -452,7 +456,7 @@ async function copyObject(app: FastifyInstance, request: FastifyRequest, reply: 
 }
 
 async function deleteObjects(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
-  const doc = parseXml(await readXml(request), 'Delete');
+  const doc = parseXml(await readXml(request, reply), 'Delete');
   const objects = Array.isArray(doc.Object) ? (doc.Object as Record<string, unknown>[]) : [];
   if (objects.length === 0 || objects.length > 1000) throw s3.malformedXml();
   const keys = objects.map((o) => (typeof o?.Key === 'string' ? o.Key : ''));
@@ -501,7 +505,7 @@ async function uploadPart(app: FastifyInstance, request: FastifyRequest, reply: 
     const out = await app.multipart.copyPart(request.ctx, bucket, key, uploadId, partNumber, source, { range, conditions: conditionsOf(request, 'x-amz-copy-source-') });
     return sendXml(reply, 'CopyPartResult', { LastModified: out.lastModified, ETag: etagOf(out.etag) });
   }
-  const { body, contentLength, checksums } = objectBody(request);
+  const { body, contentLength, checksums } = bodyOf(request, reply);
   if (contentLength === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
   const out = await app.multipart.uploadPart(request.ctx, bucket, key, uploadId, partNumber, body, contentLength);
   for (const [name, value] of Object.entries(checksums())) reply.header(name, value);
@@ -510,7 +514,7 @@ async function uploadPart(app: FastifyInstance, request: FastifyRequest, reply: 
 
 async function completeUpload(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
   const uploadId = q(request, 'uploadId')!;
-  const doc = parseXml(await readXml(request), 'CompleteMultipartUpload');
+  const doc = parseXml(await readXml(request, reply), 'CompleteMultipartUpload');
   const rawParts = Array.isArray(doc.Part) ? (doc.Part as Record<string, unknown>[]) : [];
   if (rawParts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: it lists no Part', 400);
   const parts = rawParts.map((p) => {
