@@ -113,6 +113,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
+  // Expect: 100-continue is answered after the onRequest hooks (the API key, the rate limit) have passed,
+  // just before the body is read, not by Node on arrival: a refused upload never sends its body.
+  app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (/100-continue/i.test(String(request.headers.expect ?? '')) && !reply.raw.headersSent) reply.raw.writeContinue();
+    return payload;
+  });
   // No answer of the gateway is ever sniffed into a type it was not sent as.
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');

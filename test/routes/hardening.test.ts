@@ -253,3 +253,28 @@ t.test("S3's EntityTooLarge names the endpoint's limit, not the tenant's", async
   t.equal((mapS3Error(new ReferenceError('x is not defined')) as Error & { code: string }).code, 'S3GATE_INTERNAL', "a bug of the gateway's own is not reported as the endpoint being unreachable");
   t.equal((mapS3Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) as Error & { code: string }).code, 'S3GATE_UPSTREAM_UNAVAILABLE');
 });
+
+t.test('Expect: 100-continue is answered only after the API key and rate limit have passed: a refused upload never sends its body', async (t) => {
+  const { request } = await import('node:http');
+  const app = await testApp(t);
+  const key = await createTenant(app, { id: 'cont', driver: 'disk' });
+  await app.inject({ method: 'PUT', url: '/v1/buckets/cont-b', headers: bearer(key) });
+  const base = await listen(app);
+  const send = (headers: Record<string, string>) =>
+    new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+      let continued = false;
+      const req = request(`${base}/v1/buckets/cont-b/objects/k`, { method: 'PUT', headers: { 'content-length': '5', 'content-type': 'text/plain', expect: '100-continue', ...headers } });
+      req.on('continue', () => {
+        continued = true;
+        req.end('hello');
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve({ continued, status: res.statusCode ?? 0 }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+  t.same(await send(bearer(key)), { continued: true, status: 201 }, 'a good request gets 100, then sends its body');
+  t.same(await send(bearer('s3g_' + 'x'.repeat(43))), { continued: false, status: 401 }, 'an unknown key is refused before any 100');
+});
