@@ -55,6 +55,17 @@ export function rawRequest(url: string, opts: { method: string; path: string; he
   });
 }
 
+/** What an SDK call that must fail failed with: its error name, HTTP status and message. */
+export async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+  }
+  throw new Error('expected the call to fail');
+}
+
 /** The <Code> of an S3 error document. */
 export const codeOf = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
 

@@ -29,22 +29,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import t from 'tap';
 import { admin, bearer, testApp } from '../helpers/app.js';
-import { codeOf, doorTenant, doorUrl, rawRequest, sdk, signed, signedChunks, type Driver } from '../helpers/door.js';
+import { codeOf, doorTenant, doorUrl, failure, rawRequest, sdk, signed, signedChunks, type Driver } from '../helpers/door.js';
 import { uniqueBucket } from '../helpers/rgw.js';
 
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function body(s3: S3Client, Bucket: string, Key: string): Promise<string> {
   const out = await s3.send(new GetObjectCommand({ Bucket, Key }));

@@ -342,24 +342,31 @@ async function listV2(app: FastifyInstance, request: FastifyRequest, reply: Fast
   });
 }
 
-async function listV1(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
-  const enc = encoder(request);
+/**
+ * One page of a marker-style listing (ListObjects V1, ListObjectVersions): the keys after the marker,
+ * and where the next page starts, the last key or prefix of this one, whichever sorts last.
+ */
+async function markerPage(app: FastifyInstance, request: FastifyRequest, bucket: string, marker: string | undefined) {
   const opts = listOptions(request);
-  const marker = q(request, 'marker');
   const page =
     opts.limit === 0 ? { objects: [], prefixes: [], nextCursor: null } : await app.buckets.listObjects(request.ctx, bucket, { ...opts, startAfter: after(marker, opts.delimiter) });
   if (opts.limit === 0 && !(await app.buckets.exists(request.ctx, bucket))) throw new errors.BucketNotFound(bucket);
-  const truncated = page.nextCursor !== null;
-  // The last key or prefix of the page, whichever sorts last: where the next page starts.
   const lastKey = page.objects.at(-1)?.key;
   const lastPrefix = page.prefixes.at(-1);
-  const next = lastKey !== undefined && lastPrefix !== undefined ? (lastKey > lastPrefix ? lastKey : lastPrefix) : (lastKey ?? lastPrefix);
-  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  const last = lastKey !== undefined && lastPrefix !== undefined ? (lastKey > lastPrefix ? lastKey : lastPrefix) : (lastKey ?? lastPrefix);
+  const truncated = page.nextCursor !== null;
+  return { opts, page, truncated, next: truncated ? last : undefined, owner: { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id } };
+}
+
+async function listV1(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
+  const enc = encoder(request);
+  const marker = q(request, 'marker');
+  const { opts, page, truncated, next, owner } = await markerPage(app, request, bucket, marker);
   return sendXml(reply, 'ListBucketResult', {
     Name: bucket,
     Prefix: enc(opts.prefix ?? ''),
     Marker: enc(marker ?? ''),
-    ...(truncated && next !== undefined && { NextMarker: enc(next) }),
+    ...(next !== undefined && { NextMarker: enc(next) }),
     MaxKeys: opts.limit,
     ...(opts.delimiter !== undefined && { Delimiter: enc(opts.delimiter) }),
     ...(q(request, 'encoding-type') && { EncodingType: 'url' }),
@@ -376,24 +383,16 @@ async function listV1(app: FastifyInstance, request: FastifyRequest, reply: Fast
  */
 async function listVersions(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
   const enc = encoder(request);
-  const opts = listOptions(request);
   const keyMarker = q(request, 'key-marker') || undefined;
   const versionMarker = q(request, 'version-id-marker') || undefined;
   if (versionMarker !== undefined && versionMarker !== 'null') throw s3.invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker.slice(0, 64));
-  const page =
-    opts.limit === 0 ? { objects: [], prefixes: [], nextCursor: null } : await app.buckets.listObjects(request.ctx, bucket, { ...opts, startAfter: after(keyMarker, opts.delimiter) });
-  if (opts.limit === 0 && !(await app.buckets.exists(request.ctx, bucket))) throw new errors.BucketNotFound(bucket);
-  const truncated = page.nextCursor !== null;
-  const lastKey = page.objects.at(-1)?.key;
-  const lastPrefix = page.prefixes.at(-1);
-  const next = lastKey !== undefined && lastPrefix !== undefined ? (lastKey > lastPrefix ? lastKey : lastPrefix) : (lastKey ?? lastPrefix);
-  const owner = { ID: request.ctx.tenant.id, DisplayName: request.ctx.tenant.id };
+  const { opts, page, truncated, next, owner } = await markerPage(app, request, bucket, keyMarker);
   return sendXml(reply, 'ListVersionsResult', {
     Name: bucket,
     Prefix: enc(opts.prefix ?? ''),
     KeyMarker: enc(keyMarker ?? ''),
     VersionIdMarker: versionMarker ?? '',
-    ...(truncated && next !== undefined && { NextKeyMarker: enc(next), NextVersionIdMarker: 'null' }),
+    ...(next !== undefined && { NextKeyMarker: enc(next), NextVersionIdMarker: 'null' }),
     MaxKeys: opts.limit,
     ...(opts.delimiter !== undefined && { Delimiter: enc(opts.delimiter) }),
     ...(q(request, 'encoding-type') && { EncodingType: 'url' }),
