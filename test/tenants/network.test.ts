@@ -57,6 +57,12 @@ t.test('network settings', async (t) => {
     const res = await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects/k', headers: bearer(key) });
     t.equal(res.statusCode, 504);
     t.equal(res.json().code, 'S3GATE_UPSTREAM_TIMEOUT');
+    // The SDK's calls too (a listing, a multipart start): its requestTimeout only warned and never
+    // aborted, so a stalled endpoint held them until the client gave up.
+    const started = Date.now();
+    const list = await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects', headers: bearer(key) });
+    t.same([list.statusCode, list.json().code], [504, 'S3GATE_UPSTREAM_TIMEOUT'], 'ListObjectsV2 through the SDK');
+    t.ok(Date.now() - started < 5000, `answered in ${Date.now() - started} ms`);
   });
 
   // requestTimeoutMs is a minute: only the connect timeout can answer within the test's 20 s.

@@ -210,7 +210,10 @@ export class S3Driver implements ObjectStore {
       httpAgent: this.#httpAgent,
       httpsAgent: this.#httpsAgent,
       connectionTimeout: tenant.pool.connectTimeoutMs,
-      requestTimeout: tenant.pool.requestTimeoutMs,
+      // requestTimeoutMs is socket inactivity, as the signed hot path applies it. The handler's own
+      // requestTimeout only logs a warning in this version (unless throwOnRequestTimeout), which left
+      // SDK calls to a stalled endpoint hanging: socketTimeout is the one that aborts.
+      socketTimeout: tenant.pool.requestTimeoutMs,
     });
     const credentials = credentialProvider(s3.credentials, {
       tenantId: tenant.id,
