@@ -43,7 +43,11 @@ export const statePlugin = fp<{ config: Config }>(
     }
     const admin = config.adminToken ? { value: config.adminToken, created: false } : fileSecret(config.dataDir, 'admin-token', () => 's3ga_' + randomBytes(32).toString('base64url'));
     const masterKey = Buffer.from(master, 'base64');
-    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onIdleError: (err) => app.log.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens a new one when needed'),
+    });
     app.addHook('onClose', async () => db.close());
     const tenants = new TenantService({
       repo: new TenantRepo(db.kysely),

@@ -18,6 +18,8 @@ export interface DbOptions {
   /** postgres://… or undefined for SQLite in dataDir. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** An idle pooled connection that failed (PostgreSQL restarted, an administrator ended it). */
+  onIdleError?: (err: Error) => void;
 }
 
 class StaticMigrations implements MigrationProvider {
@@ -64,6 +66,9 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     // Loaded only when used: the SQLite default does not pay for the PostgreSQL driver.
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // Without a listener, an idle client's error (PostgreSQL restarted, the connection terminated by
+    // an administrator) is thrown and ends the process; the pool replaces the client on next use.
+    pool.on('error', (err) => opts.onIdleError?.(err));
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { admin, bearer, tempPgDatabase, testApp } from '../helpers/app.js';
+import pg from 'pg';
+import { PG_ADMIN_URL, admin, bearer, tempPgDatabase, testApp } from '../helpers/app.js';
 import { until } from '../helpers/stall.js';
 
 t.test('two gateway processes share tenants and keys through one PostgreSQL database', async (t) => {
@@ -24,4 +25,18 @@ t.test('two gateway processes share tenants and keys through one PostgreSQL data
   t.equal((await b.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(key) })).statusCode, 401, 'revoked at once on B');
   await until(async () => (await a.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(key) })).statusCode === 401, 5000, 'A to see the revocation');
   t.pass('revoked on A within the cache TTL');
+});
+
+t.test('PostgreSQL ending the idle connections (a restart, an administrator) does not end the gateway; the next request reconnects', async (t) => {
+  const app = await testApp(t, { db: 'postgres' });
+  t.equal((await app.inject({ method: 'POST', url: '/admin/tenants', headers: admin, payload: { id: 'before', driver: 'disk' } })).statusCode, 201);
+  const name = new URL(app.config.databaseUrl!).pathname.slice(1);
+  const admin_ = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin_.connect();
+  const ended = await admin_.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+  await admin_.end();
+  t.ok(ended.rowCount! > 0, 'the gateway had idle connections, now ended');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'still serving');
+  t.equal((await app.inject({ method: 'POST', url: '/admin/tenants', headers: admin, payload: { id: 'after', driver: 'disk' } })).statusCode, 201);
 });
