@@ -9,7 +9,6 @@ import SQLite from 'better-sqlite3';
 import { errors, withHeaders } from '../../errors.js';
 import type {
   BucketInfo,
-  ByteRange,
   Conditions,
   DeleteManyResult,
   GetResult,
