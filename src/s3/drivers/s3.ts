@@ -110,6 +110,11 @@ export interface DriverOptions {
   onCredentialRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
 }
 
+/** x-amz-copy-source-if-* as CopyObject and UploadPartCopy fields. */
+function copySourceConditions(c: Conditions | undefined) {
+  return { CopySourceIfMatch: c?.ifMatch, CopySourceIfNoneMatch: c?.ifNoneMatch, CopySourceIfModifiedSince: c?.ifModifiedSince, CopySourceIfUnmodifiedSince: c?.ifUnmodifiedSince };
+}
+
 type SdkHeaders = { CacheControl?: string; ContentDisposition?: string; ContentEncoding?: string; ContentLanguage?: string; Expires?: Date };
 
 /** Content headers as SDK command fields (Expires is a date there; one that is not a date is left out). */
@@ -494,7 +499,6 @@ export class S3Driver implements ObjectStore {
       }
     },
     copyPart: async (ctx, ref, partNumber, source, opts) => {
-      const c = opts.conditions;
       try {
         const out = await this.client.send(
           new UploadPartCopyCommand({
@@ -504,10 +508,7 @@ export class S3Driver implements ObjectStore {
             PartNumber: partNumber,
             CopySource: copySource(source.bucket, source.key),
             CopySourceRange: opts.range && `bytes=${opts.range.start}-${opts.range.end}`,
-            CopySourceIfMatch: c?.ifMatch,
-            CopySourceIfNoneMatch: c?.ifNoneMatch,
-            CopySourceIfModifiedSince: c?.ifModifiedSince,
-            CopySourceIfUnmodifiedSince: c?.ifUnmodifiedSince,
+            ...copySourceConditions(opts.conditions),
           }),
           { abortSignal: ctx.signal },
         );
@@ -644,7 +645,6 @@ export class S3Driver implements ObjectStore {
   }
 
   async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts: CopyOptions = {}): Promise<{ etag: string; lastModified?: Date }> {
-    const c = opts.conditions;
     try {
       const out = await this.client.send(
         new CopyObjectCommand({
@@ -653,10 +653,7 @@ export class S3Driver implements ObjectStore {
           CopySource: copySource(src.bucket, src.key),
           MetadataDirective: opts.replace ? 'REPLACE' : 'COPY',
           ...(opts.replace && { ContentType: opts.replace.contentType, Metadata: opts.replace.metadata, ...sdkHeaders(opts.replace.headers) }),
-          CopySourceIfMatch: c?.ifMatch,
-          CopySourceIfNoneMatch: c?.ifNoneMatch,
-          CopySourceIfModifiedSince: c?.ifModifiedSince,
-          CopySourceIfUnmodifiedSince: c?.ifUnmodifiedSince,
+          ...copySourceConditions(opts.conditions),
         }),
         { abortSignal: ctx.signal },
       );
