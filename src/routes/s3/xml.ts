@@ -9,7 +9,11 @@ export interface XmlTree {
   [name: string]: XmlNode;
 }
 
-/** Text and attribute content with the five XML specials escaped, and characters XML 1.0 cannot carry as references. */
+/**
+ * Text content with the five XML specials escaped. Control characters XML 1.0 cannot carry at all,
+ * not even as character references (`&#0;` breaks every client's parser), are written percent-encoded
+ * (`%00`): they can only come from a client's own request (an error's Resource, an echoed prefix).
+ */
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
     switch (c) {
@@ -24,7 +28,7 @@ export function escapeXml(s: string): string {
       case "'":
         return '&apos;';
       default:
-        return `&#${c.charCodeAt(0)};`;
+        return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
     }
   });
 }
