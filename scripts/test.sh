@@ -40,11 +40,13 @@ missing=()
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || missing+=(python3-boto3)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)
 command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
+# Debian's Chromium for the browser test (Uppy uploading through tus), driven by playwright-core.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
-  say "installing the S3 clients the tests use: ${missing[*]} (apt-get)"
+  say "installing the clients the tests use: ${missing[*]} (apt-get)"
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/s3gate-apt.log 2>&1; then
     apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/s3gate-apt.log 2>&1 \
-      || { say "could not install ${missing[*]} (see /tmp/s3gate-apt.log); the S3-door client tests need them: apt-get install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+      || { say "could not install ${missing[*]} (see /tmp/s3gate-apt.log); the S3-door and browser tests need them: apt-get install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
   fi
 fi
 

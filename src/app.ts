@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { maxHeaderSize } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -26,6 +27,7 @@ import { buildS3Door } from './routes/s3/door.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { EXPOSED_HEADERS, tusRoutes } from './routes/tus.js';
 import { ErrorResponse } from './schema/common.js';
 import { Tenant } from './schema/tenants.js';
 import { ObjectEvent } from './schema/events.js';
@@ -133,6 +135,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, openapiDocument(config, errorCodes));
 
+  // Pages of the origins the operator lists may call the API (tus uploads from a browser, presigned
+  // URLs, GraphQL): preflights are answered for any route, and the headers clients need are readable.
+  if (config.corsOrigins.length > 0) {
+    const any = config.corsOrigins.includes('*');
+    await app.register(cors, {
+      // false for a request of no listed origin (or none: curl, servers): no CORS, and an OPTIONS
+      // without a preflight's headers reaches its route (tus's discovery).
+      origin: (origin, cb) => cb(null, origin !== undefined && (any || config.corsOrigins.includes(origin.toLowerCase())) ? origin : false),
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 86_400,
+    });
+  }
   await app.register(metricsPlugin);
   await app.register(statePlugin, { config });
   await app.register(storagePlugin);
@@ -169,6 +184,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await tenantApi.register(s3KeyRoutes);
       });
       await v1.register(presignedRoutes);
+      await v1.register(tusRoutes);
     },
     { prefix: '/v1' },
   );

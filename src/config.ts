@@ -25,6 +25,11 @@ export interface Config {
    * publicUrl is unset; other requests get the address their connection reached. @default []
    */
   allowedHosts: string[];
+  /**
+   * Browser origins (scheme://host[:port]) allowed to call the API from their pages (CORS), or `*` for
+   * any. @default [] (no cross-origin access)
+   */
+  corsOrigins: string[];
   /** The S3-protocol door. */
   s3Door: {
     /** Port of its listener on `host`; 0 turns it off. @default 3001 */
@@ -152,8 +157,16 @@ export interface Config {
     queueSize: number;
     /** An unfinished multipart upload the gateway started is aborted by the janitor after this. @default 24 hours */
     multipartMaxAgeMs: number;
-    /** How often the upload janitor runs (failed aborts, stale uploads, orphaned disk blobs). @default 15 minutes */
+    /** How often the upload janitor runs (failed aborts, stale uploads, orphaned disk blobs, expired tus uploads). @default 15 minutes */
     janitorIntervalMs: number;
+  };
+  /** Resumable uploads (tus at /v1/uploads); they expire after upload.multipartMaxAgeMs. */
+  tus: {
+    /**
+     * How long an upload's writer holds it without renewing (every third of it): a writer whose
+     * process died frees the upload for another after this. @default 15000
+     */
+    lockTtlMs: number;
   };
 }
 
@@ -295,10 +308,27 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       multipartMaxAgeMs: num(env, 'S3GATE_MULTIPART_MAX_AGE_HOURS', 24) * 3600_000,
       janitorIntervalMs: int(env, 'S3GATE_JANITOR_INTERVAL_MS', 15 * 60_000, 1000),
     },
+    tus: { lockTtlMs: int(env, 'S3GATE_TUS_LOCK_TTL_MS', 15_000, 300) },
+    corsOrigins: (env.S3GATE_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
+      .filter(Boolean),
     ...overrides,
   };
   if (config.masterKey !== undefined && Buffer.from(config.masterKey, 'base64').length !== 32) {
     throw new ConfigError('S3GATE_MASTER_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
+  for (const origin of config.corsOrigins) {
+    if (origin !== '*' && !isOrigin(origin)) throw new ConfigError(`S3GATE_CORS_ORIGINS takes origins like https://app.example.com (scheme, host, port; no path) or *, got '${origin}'`);
+  }
   return Object.freeze(config);
+}
+
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s.toLowerCase();
+  } catch {
+    return false;
+  }
 }

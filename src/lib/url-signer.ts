@@ -8,12 +8,15 @@ export interface SignedRequest {
    * tenant that was deleted does not open a new tenant given the same id.
    */
   tenantCreatedAt: string;
-  method: 'GET' | 'PUT';
+  /** TUS: creating a resumable upload of bucket/key (POST /v1/uploads), then its upload URL. */
+  method: 'GET' | 'PUT' | 'TUS';
   bucket: string;
   key: string;
   /** Unix seconds. */
   expires: number;
   contentType?: string;
+  /** The tus upload an upload URL is for (the creation URL has none). */
+  upload?: string;
 }
 
 /**
@@ -40,16 +43,26 @@ export class UrlSigner {
 
   #mac(r: SignedRequest): string {
     return createHmac('sha256', this.#key)
-      .update(JSON.stringify([r.tenant, r.tenantCreatedAt, r.method, r.bucket, r.key, r.expires, r.contentType ?? '']))
+      .update(JSON.stringify([r.tenant, r.tenantCreatedAt, r.method, r.bucket, r.key, r.expires, r.contentType ?? '', ...(r.upload ? [r.upload] : [])]))
       .digest('base64url');
   }
 
   /** The URL under origin (scheme://host[:port] of the gateway as the client reaches it). */
   sign(origin: string, r: SignedRequest): string {
+    if (r.method === 'TUS') return `${origin}/v1/uploads${r.upload ? `/${r.upload}` : ''}?${this.query(r)}`;
+    return `${origin}/v1/presigned/${encodeURIComponent(r.bucket)}/${encodeKeyPath(r.key)}?${this.query(r)}`;
+  }
+
+  /** The query string that carries the signature (tus uploads name their bucket and key in it). */
+  query(r: SignedRequest): URLSearchParams {
     const q = new URLSearchParams({ tenant: r.tenant, method: r.method, expires: String(r.expires) });
+    if (r.method === 'TUS') {
+      q.set('bucket', r.bucket);
+      q.set('key', r.key);
+    }
     if (r.contentType) q.set('contentType', r.contentType);
     q.set('signature', this.#mac(r));
-    return `${origin}/v1/presigned/${encodeURIComponent(r.bucket)}/${encodeKeyPath(r.key)}?${q}`;
+    return q;
   }
 
   /** Why the URL is not valid, or undefined when it is. */

@@ -15,6 +15,8 @@ import { IngestService } from '../services/ingest.js';
 import { TenantRemoval } from '../services/tenant-removal.js';
 import { UploadJanitor } from '../services/upload-janitor.js';
 import { MultipartRepo } from '../store/multipart.js';
+import { TusRepo } from '../store/tus.js';
+import { TusService } from '../services/tus.js';
 import { NotificationService } from '../services/notifications.js';
 import { SecretBox } from '../lib/secretbox.js';
 import { ObjectService } from '../services/objects.js';
@@ -33,6 +35,7 @@ declare module 'fastify' {
     connections: ConnectionService;
     limits: LimitService;
     multipart: MultipartService;
+    tus: TusService;
   }
 }
 
@@ -111,7 +114,11 @@ export const storagePlugin = fp(
     app.decorate('uploadJanitor', janitor);
     let janitorTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
-      janitorTimer = setInterval(() => void janitor.run().catch((err: unknown) => app.log.warn({ err }, 'the upload janitor failed; it runs again at the next interval')), config.upload.janitorIntervalMs).unref();
+      const sweep = async () => {
+        await janitor.run();
+        await app.tus.sweep();
+      };
+      janitorTimer = setInterval(() => void sweep().catch((err: unknown) => app.log.warn({ err }, 'the upload janitor failed; it runs again at the next interval')), config.upload.janitorIntervalMs).unref();
     });
     app.addHook('preClose', async () => clearInterval(janitorTimer));
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
@@ -122,8 +129,15 @@ export const storagePlugin = fp(
     });
     app.decorate('limits', limits);
     app.decorate('buckets', new BucketService(pool, events, wired, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
-    app.decorate('objects', new ObjectService(pool, events, wired, limits));
-    app.decorate('multipart', new MultipartService(pool, events, limits));
+    const multipart = new MultipartService(pool, events, limits);
+    const tus = new TusService(new TusRepo(app.db.kysely), multipart, pool, events, app.tenants, signer, {
+      expiresMs: config.upload.multipartMaxAgeMs,
+      lockTtlMs: config.tus.lockTtlMs,
+      log: app.log,
+    });
+    app.decorate('objects', new ObjectService(pool, events, wired, limits, tus));
+    app.decorate('multipart', multipart);
+    app.decorate('tus', tus);
     app.decorate('urlSigner', signer);
     app.decorate('connections', new ConnectionService(pool));
     // Registered after the state plugin, so it closes first: clients go before the database.

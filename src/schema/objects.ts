@@ -91,9 +91,11 @@ export const PresignBody = Type.Object(
   {
     bucket: Type.String(),
     key: Type.String(),
-    method: Type.Union([Type.Literal('GET'), Type.Literal('PUT')]),
-    expiresIn: Type.Integer({ minimum: 1, maximum: 604800, description: 'Seconds the URL stays valid (at most 7 days)' }),
-    contentType: Type.Optional(Type.String({ minLength: 1, description: 'PUT only: the Content-Type the upload must send' })),
+    method: Type.Union([Type.Literal('GET'), Type.Literal('PUT'), Type.Literal('TUS')], {
+      description: 'TUS: a tus 1.0 creation URL of the gateway (POST it with Upload-Length, as tus-js-client or Uppy do): it creates one resumable upload of bucket/key, with no API key',
+    }),
+    expiresIn: Type.Integer({ minimum: 1, maximum: 604800, description: 'Seconds the URL stays valid (at most 7 days); a tus upload created with it stays valid until the upload expires' }),
+    contentType: Type.Optional(Type.String({ minLength: 1, description: 'PUT and TUS only: the Content-Type the upload must have' })),
   },
   { additionalProperties: false },
 );
@@ -101,7 +103,7 @@ export const PresignBody = Type.Object(
 export const PresignResult = Type.Object(
   {
     url: Type.String(),
-    method: Type.Union([Type.Literal('GET'), Type.Literal('PUT')]),
+    method: Type.Union([Type.Literal('GET'), Type.Literal('PUT'), Type.Literal('TUS')]),
     expiresAt: Type.String({ format: 'date-time' }),
     headers: Type.Record(Type.String(), Type.String(), { description: 'Headers the request to url must send' }),
   },

@@ -5,6 +5,7 @@ import type { Conditions, ContentHeaders, CopyOptions, ReadOptions, DeleteManyRe
 import { deleteKeys, withStore, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
 import type { LimitService } from './limits.js';
+import type { TusService } from './tus.js';
 import { validateBucketName, validateContentHeaders, validateKey, validateMetadata } from './validate.js';
 
 export const MAX_BATCH_DELETE = 1000;
@@ -141,6 +142,7 @@ export class ObjectService {
     private readonly events: EventSink,
     private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
     private readonly limits: Pick<LimitService, 'upload'>,
+    private readonly tus?: Pick<TusService, 'presign'>,
   ) {}
 
   /**
@@ -256,16 +258,21 @@ export class ObjectService {
     return { bucket: destination.bucket, key: destination.key, etag, lastModified };
   }
 
+  /** GET and PUT: the backend's presigned URL (the gateway's own on the disk driver); TUS: a tus creation URL of the gateway. */
   async presign(
     ctx: RequestContext,
-    req: { bucket: string; key: string; method: 'GET' | 'PUT'; expiresIn: number; contentType?: string },
-  ): Promise<{ url: string; method: 'GET' | 'PUT'; expiresAt: string; headers: Record<string, string> }> {
+    req: { bucket: string; key: string; method: 'GET' | 'PUT' | 'TUS'; expiresIn: number; contentType?: string },
+  ): Promise<{ url: string; method: 'GET' | 'PUT' | 'TUS'; expiresAt: string; headers: Record<string, string> }> {
     checkTarget(req.bucket, req.key);
     if (!Number.isInteger(req.expiresIn) || req.expiresIn < 1 || req.expiresIn > MAX_PRESIGN_SECONDS) {
       throw new errors.Validation(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days); got ${req.expiresIn}`);
     }
+    if (req.method === 'TUS') {
+      if (!this.tus) throw new errors.TusUnsupported('resumable uploads are not set up in this gateway');
+      return this.tus.presign(ctx, req);
+    }
     const expiresAt = new Date(Date.now() + req.expiresIn * 1000).toISOString();
-    const out = await withStore(this.pool, ctx, (s) => s.presign(ctx, req));
+    const out = await withStore(this.pool, ctx, (s) => s.presign(ctx, { ...req, method: req.method as 'GET' | 'PUT' }));
     return { url: out.url, method: req.method, expiresAt, headers: out.headers };
   }
 }

@@ -31,6 +31,53 @@ export interface Database {
   bucket_notifications: BucketNotificationRow;
   multipart_uploads: MultipartUploadRow;
   s3_keys: S3KeyRow;
+  tus_uploads: TusUploadRow;
+  tus_parts: TusPartRow;
+}
+
+/** A resumable (tus) upload: an S3 multipart upload, its progress, and who is writing to it now. */
+export interface TusUploadRow {
+  /** The tus upload id: 32 random hex characters, the last segment of the upload URL. */
+  id: string;
+  tenant_id: string;
+  bucket: string;
+  key: string;
+  /** The backend's multipart upload id. */
+  upload_id: string;
+  /** Upload-Length. */
+  size: number;
+  /** Upload-Offset: bytes in stored parts plus the tail. */
+  received: number;
+  /** Every part but the last is at least this (5 MiB, more above 48.8 GiB so 10,000 parts hold the upload). */
+  part_size: number;
+  /** Bytes received past the last stored part: fewer than part_size, kept until a part fills. */
+  tail: Buffer | null;
+  content_type: string | null;
+  /** JSON: the object's user metadata. */
+  metadata: string;
+  /** JSON: Upload-Metadata as the client sent it (served back on HEAD). */
+  tus_metadata: string;
+  /** 1: If-None-Match: * (store only when the key is absent). */
+  create_only: number;
+  /** 1: created through a presigned URL, so its upload URL carries a signature. */
+  presigned: number;
+  /** open: receiving; completing: every byte is stored, the object not yet (re)assembled; done. */
+  state: 'open' | 'completing' | 'done';
+  /** The object's ETag once done. */
+  etag: string | null;
+  created_at: string;
+  /** Past this an unfinished upload is aborted and removed; a finished one is forgotten. */
+  expires_at: string;
+  /** The request writing to it (process and request), until lock_until unless renewed. */
+  lock_owner: string | null;
+  lock_until: string | null;
+}
+
+export interface TusPartRow {
+  upload: string;
+  part_number: number;
+  etag: string;
+  size: number;
 }
 
 export interface S3KeyRow {

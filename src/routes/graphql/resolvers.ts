@@ -204,8 +204,8 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number): IResol
         });
         return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
       },
-      createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number }, c) =>
-        app.objects.presign(c.ctx, { bucket: args.bucket, key: args.key, method: 'PUT', expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
+      createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number; protocol: 'PUT' | 'TUS' }, c) =>
+        app.objects.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
       deleteObject: async (_root, { bucket, key }: RefInput, c) => {
         await app.objects.delete(c.ctx, bucket, key);
         return true;

@@ -3,7 +3,7 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect) };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -40,6 +40,50 @@ const s3Keys: Migration = {
     await db.schema.createIndex('s3_keys_tenant').on('s3_keys').column('tenant_id').execute();
   },
 };
+
+/**
+ * Resumable (tus) uploads: the upload's target and progress, the multipart parts stored so far, and
+ * the bytes received past the last part (less than one part), so any gateway process can resume it.
+ */
+function tusUploads(dialect: 'sqlite' | 'postgres'): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('tus_uploads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('upload_id', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('received', 'bigint', (c) => c.notNull())
+        .addColumn('part_size', 'bigint', (c) => c.notNull())
+        .addColumn('tail', dialect === 'postgres' ? 'bytea' : 'blob')
+        .addColumn('content_type', 'text')
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('tus_metadata', 'text', (c) => c.notNull())
+        .addColumn('create_only', 'integer', (c) => c.notNull())
+        .addColumn('presigned', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('etag', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('lock_owner', 'text')
+        .addColumn('lock_until', 'text')
+        .execute();
+      await db.schema.createIndex('tus_uploads_expiry').on('tus_uploads').column('expires_at').execute();
+      await db.schema.createIndex('tus_uploads_tenant').on('tus_uploads').column('tenant_id').execute();
+      await db.schema
+        .createTable('tus_parts')
+        .addColumn('upload', 'text', (c) => c.notNull().references('tus_uploads.id').onDelete('cascade'))
+        .addColumn('part_number', 'integer', (c) => c.notNull())
+        .addColumn('etag', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tus_parts_pk', ['upload', 'part_number'])
+        .execute();
+    },
+  };
+}
 
 const migrations: Record<string, Migration> = {
   '0001_tenants': {

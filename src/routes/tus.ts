@@ -1,0 +1,271 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Server, type ServerOptions } from '@tus/server';
+import { DataStore, Upload, type Lock, type Locker } from '@tus/utils';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { NodeRequest } from 'srvx/node';
+import { errors, isGatewayError, limits, logLevelOf, toApiError, type GatewayError } from '../errors.js';
+import { bindTenant, requireTenant } from '../plugins/auth.js';
+import type { RequestContext } from '../services/context.js';
+import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget } from '../services/tus.js';
+import type { TusUploadRow } from '../store/schema.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What a presigned tus URL grants: one target (and, for an upload URL, one upload). */
+    tusGrant?: Grant;
+  }
+}
+
+interface Grant {
+  bucket: string;
+  key: string;
+  contentType?: string;
+}
+
+/** One tus request as the store sees it: the Fastify request's context, and the leases it holds. */
+interface Call {
+  request: FastifyRequest;
+  ctx: RequestContext;
+  leases: Map<string, Lease>;
+  /** The gateway error an answer is made from (its headers go with it). */
+  error?: GatewayError;
+  /** The upload this request created (its URL is made from it). */
+  created?: TusUploadRow;
+}
+
+const calls = new AsyncLocalStorage<Call>();
+
+function call(): Call {
+  const c = calls.getStore();
+  if (!c) throw new Error('tus store used outside a request');
+  return c;
+}
+
+/** The headers a browser may read from the gateway's answers (tus's own, and the API's). */
+export const EXPOSED_HEADERS = [
+  'Location',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Metadata',
+  'Upload-Expires',
+  'Tus-Resumable',
+  'Tus-Version',
+  'Tus-Extension',
+  'Tus-Max-Size',
+  'Tus-Checksum-Algorithm',
+  'ETag',
+  'Content-Range',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'X-Request-Id',
+];
+
+/** Where an upload goes, from Upload-Metadata (the keys Uppy and tus-js-client send) and a presigned grant. */
+export function targetOf(meta: Record<string, string | null> | undefined, grant: Grant | undefined): TusTarget {
+  const m = meta ?? {};
+  const text = (name: string) => (typeof m[name] === 'string' && m[name] !== '' ? m[name]! : undefined);
+  const bucket = text('bucket') ?? grant?.bucket;
+  if (!bucket) throw new errors.TusInvalid('Upload-Metadata needs a bucket (base64 of the bucket name), or use a presigned tus URL');
+  const key = text('key') ?? grant?.key ?? (text('filename') && (text('prefix') ?? '') + text('filename'));
+  if (!key) throw new errors.TusInvalid('Upload-Metadata needs a key, or a filename (under an optional prefix)');
+  let contentType = text('contentType') ?? text('filetype') ?? text('type');
+  if (grant) {
+    if (bucket !== grant.bucket || key !== grant.key) throw new errors.PresignInvalid(`it is for ${grant.bucket}/${grant.key}, not ${bucket}/${key}`);
+    if (grant.contentType) {
+      if (contentType !== undefined && contentType !== grant.contentType) throw new errors.PresignInvalid(`it requires contentType ${grant.contentType}`);
+      contentType = grant.contentType;
+    }
+  }
+  const ifNoneMatch = m.ifNoneMatch;
+  if (ifNoneMatch !== undefined && ifNoneMatch !== '*') throw new errors.PreconditionUnsupported(`ifNoneMatch in Upload-Metadata takes only * (store only if the key is absent); got '${ifNoneMatch}'`);
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(m)) if (name.startsWith('meta-') && name.length > 5) metadata[name.slice(5).toLowerCase()] = value ?? '';
+  return { bucket, key, contentType, metadata, createOnly: ifNoneMatch === '*', tusMetadata: m };
+}
+
+function uploadOf(row: TusUploadRow): Upload {
+  return new Upload({ id: row.id, size: row.size, offset: row.received, metadata: JSON.parse(row.tus_metadata) as Record<string, string | null>, creation_date: row.created_at });
+}
+
+/** The tus DataStore on the gateway's services: every call runs as the request's tenant (see Call). */
+class GatewayStore extends DataStore {
+  constructor(private readonly tus: TusService) {
+    super();
+    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    const c = call();
+    const lease = c.leases.get(upload.id);
+    if (!lease) throw new Error('created without its lease');
+    c.created = await this.tus.create(c.ctx, upload.id, upload.size ?? NaN, targetOf(upload.metadata, c.request.tusGrant), { presigned: Boolean(c.request.tusGrant), lease });
+    return uploadOf(c.created);
+  }
+
+  override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const c = call();
+    const lease = c.leases.get(id);
+    if (!lease) throw new Error('written without its lease');
+    const h = c.request.headers;
+    const length = h['content-length'] === undefined ? undefined : Number(h['content-length']);
+    return this.tus.write(c.ctx, id, lease, offset, stream, { contentLength: c.request.method === 'PATCH' ? length : undefined, checksum: checksumOf(h['upload-checksum']) });
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    const c = call();
+    const row = await this.tus.find(c.ctx, id);
+    const grant = c.request.tusGrant;
+    if (grant && (row.bucket !== grant.bucket || row.key !== grant.key)) throw new errors.UploadNotFound(id);
+    return uploadOf(row);
+  }
+
+  override async remove(id: string): Promise<void> {
+    await this.tus.terminate(call().ctx, id);
+  }
+
+  override getExpiration(): number {
+    return this.tus.expiresMs;
+  }
+
+  override deleteExpired(): Promise<number> {
+    return this.tus.sweep();
+  }
+}
+
+/** Upload-Checksum: `<algorithm> <base64 digest>`, an algorithm of CHECKSUM_ALGORITHMS. */
+function checksumOf(header: string | string[] | undefined): { algorithm: string; digest: Buffer } | undefined {
+  if (header === undefined) return undefined;
+  const m = /^([a-z0-9-]+) ([A-Za-z0-9+/]+={0,2})$/i.exec(String(header).trim());
+  if (!m) throw new errors.TusInvalid('Upload-Checksum must be `<algorithm> <base64 digest>`, e.g. `sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=`');
+  const algorithm = m[1].toLowerCase();
+  if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm)) throw new errors.TusInvalid(`Upload-Checksum algorithm '${m[1]}' is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}`);
+  return { algorithm, digest: Buffer.from(m[2], 'base64') };
+}
+
+/** Leases from the service, one per upload and request; a HEAD reads without one. */
+function lockerFor(tus: TusService): Locker {
+  return {
+    newLock(id: string): Lock {
+      let lease: Lease | undefined;
+      return {
+        async lock() {
+          lease = await tus.lock(id);
+          call().leases.set(id, lease);
+        },
+        async unlock() {
+          await lease?.release();
+        },
+      };
+    },
+  };
+}
+
+const READ_ONLY: Locker = { newLock: () => ({ lock: async () => {}, unlock: async () => {} }) };
+
+/** tus's own refusals (a status and a line of text) as the API's errors. */
+function fromTus(status: number, body: string, request: FastifyRequest): GatewayError {
+  if (status === 412 || /^Invalid .*tus-resumable/i.test(body)) return new errors.TusVersion();
+  if (/content-type/i.test(body)) return new errors.UnsupportedMediaType(request.headers['content-type'] ?? '(none)', 'application/offset+octet-stream with a PATCH');
+  if (/^Upload-Offset header required/.test(body)) return new errors.TusInvalid('PATCH needs Upload-Offset: the offset to write at (HEAD tells it)');
+  if (/^Invalid /.test(body)) return new errors.TusInvalid(`these headers are not valid tus 1.0: ${body.slice(8).trim()}`);
+  if (/^Upload-Length or Upload-Defer-Length/.test(body)) return new errors.TusInvalid('POST needs Upload-Length: the size of the upload in bytes (Upload-Defer-Length is not supported)');
+  if (/^Upload-Metadata is invalid/.test(body)) return new errors.TusInvalid(body);
+  switch (status) {
+    case 404:
+      return new errors.UploadNotFound(request.url.split('?')[0].split('/').pop() ?? '');
+    case 409:
+      return new errors.OffsetConflict(`${request.headers['upload-offset']} sent`);
+    case 410:
+      return new errors.UploadExpired();
+    case 413:
+      return /^Maximum size/.test(body) ? new errors.PayloadTooLarge(limits.tenant(request.ctx.tenant.limits.maxObjectSize)) : new errors.PayloadTooLarge('the Upload-Length of the upload');
+    case 501:
+      return new errors.TusUnsupported(body.trim());
+  }
+  if (/^Request aborted/.test(body)) return new errors.ClientClosed();
+  return new errors.Internal();
+}
+
+/**
+ * tus 1.0 (creation, creation-with-upload, termination, expiration, checksum) at /v1/uploads, served
+ * by the tus project's server on the gateway's own store: an API key or a presigned tus URL (POST
+ * /v1/presign, method TUS) names the tenant; errors are the API's, in its JSON shape.
+ */
+export const tusRoutes: FastifyPluginAsync = async (app) => {
+  const tus = app.tus;
+  const options: ServerOptions & { datastore: DataStore } = {
+    path: '/v1/uploads',
+    datastore: new GatewayStore(tus),
+    locker: (req) => (req.method === 'HEAD' ? READ_ONLY : lockerFor(tus)),
+    maxSize: () => calls.getStore()?.ctx?.tenant.limits.maxObjectSize ?? app.config.limits.maxObjectSize,
+    generateUrl: (_req, { id }) => {
+      const { ctx, created } = call();
+      if (created?.id !== id) throw new Error('the URL of an upload this request did not create');
+      return tus.uploadUrl(ctx, created);
+    },
+    getFileIdFromRequest: (req) => /^\/v1\/uploads\/([0-9a-f]{32})$/.exec(new URL(req.url).pathname)?.[1],
+    // CORS is the app's (S3GATE_CORS_ORIGINS, for every route alike): tus adds none of its own.
+    allowedOrigins: () => false,
+    onResponseError: (_req, err) => {
+      if (!(err instanceof Error)) return undefined;
+      const c = call();
+      const apiError = isGatewayError(err) ? err : toApiError(err as never, undefined);
+      c.error = apiError;
+      if (logLevelOf(apiError) === 'error') c.request.log.error({ err }, 'request failed');
+      return { status_code: apiError.statusCode, body: '' };
+    },
+  };
+  const server = new Server(options);
+
+  app.removeAllContentTypeParsers();
+  // The body is the upload's bytes, read by tus's handlers from the request stream.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  app.addHook('onRequest', authorize);
+
+  async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.method === 'OPTIONS') return;
+    if (request.headers.authorization !== undefined) return requireTenant(request, reply);
+    const q = request.query as Record<string, string | undefined>;
+    if (q.signature === undefined) throw new errors.Unauthorized('Send your API key as Authorization: Bearer <apiKey>, or use a presigned tus URL (POST /v1/presign with method TUS)');
+    if (q.method !== 'TUS') throw new errors.PresignInvalid(`it was signed for ${q.method}, not TUS`);
+    const tenant = await app.tenants.resolve(q.tenant ?? '').catch(() => {
+      throw new errors.PresignInvalid('its tenant no longer exists');
+    });
+    const upload = (request.params as { id?: string }).id;
+    const grant = { bucket: q.bucket ?? '', key: q.key ?? '', contentType: q.contentType };
+    const why = app.urlSigner.check({ tenant: tenant.id, tenantCreatedAt: tenant.createdAt, method: 'TUS', ...grant, expires: Number(q.expires), upload }, q.signature);
+    if (why) throw new errors.PresignInvalid(why);
+    bindTenant(request, reply, tenant);
+    request.tusGrant = grant;
+    const { headers } = await app.limits.admit(tenant);
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    // OPTIONS has no tenant: tus's handler asks the store nothing then.
+    const c: Call = { request, ctx: request.ctx as RequestContext, leases: new Map() };
+    const res = await calls.run(c, () => server.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw })));
+    for (const name of [...res.headers.keys()]) if (name.startsWith('access-control-')) res.headers.delete(name);
+    if (request.method === 'OPTIONS') res.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
+    if (res.status < 400) {
+      if (res.status === 201 || res.status === 204 || request.method === 'HEAD') res.headers.delete('content-type');
+      return reply.send(res);
+    }
+    const err = c.error ?? fromTus(res.status, await res.text(), request);
+    if (logLevelOf(err) !== 'error') request.log.info({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
+    for (const [name, value] of res.headers) if (/^(tus-|upload-)/i.test(name)) reply.header(name, value);
+    for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
+    if (err.code === 'S3GATE_TUS_VERSION') reply.header('tus-version', '1.0.0');
+    if (!request.raw.complete) reply.header('connection', 'close');
+    return reply.code(err.statusCode).type('application/json; charset=utf-8').send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
+  }
+
+  const schema = { hide: true };
+  app.route({ method: ['POST', 'OPTIONS'], url: '/uploads', schema, handler: handle });
+  app.route({ method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'], url: '/uploads/:id', schema, handler: handle });
+};
