@@ -250,7 +250,9 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     // OPTIONS has no tenant: tus's handler asks the store nothing then.
     const c: Call = { request, ctx: request.ctx as RequestContext, leases: new Map() };
     const res = await calls.run(c, () => server.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw })));
-    for (const name of [...res.headers.keys()]) if (name.startsWith('access-control-')) res.headers.delete(name);
+    const cors: string[] = [];
+    res.headers.forEach((_value, name) => name.startsWith('access-control-') && cors.push(name));
+    for (const name of cors) res.headers.delete(name);
     if (request.method === 'OPTIONS') res.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
     if (res.status < 400) {
       if (res.status === 201 || res.status === 204 || request.method === 'HEAD') res.headers.delete('content-type');
@@ -258,7 +260,7 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     }
     const err = c.error ?? fromTus(res.status, await res.text(), request);
     if (logLevelOf(err) !== 'error') request.log.info({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
-    for (const [name, value] of res.headers) if (/^(tus-|upload-)/i.test(name)) reply.header(name, value);
+    res.headers.forEach((value, name) => /^(tus-|upload-)/i.test(name) && reply.header(name, value));
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
     if (err.code === 'S3GATE_TUS_VERSION') reply.header('tus-version', '1.0.0');
     if (!request.raw.complete) reply.header('connection', 'close');

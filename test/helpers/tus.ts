@@ -59,7 +59,7 @@ export function tusUpload(
 
 /** One raw tus request (Tus-Resumable: 1.0.0 unless given). */
 export async function tusRequest(url: string, method: string, headers: Record<string, string> = {}, body?: Buffer | string) {
-  const res = await fetch(url, { method, headers: { 'tus-resumable': '1.0.0', ...headers }, body, redirect: 'manual' });
+  const res = await fetch(url, { method, headers: { 'tus-resumable': '1.0.0', ...headers }, body: typeof body === 'string' ? body : body && new Uint8Array(body), redirect: 'manual' });
   const text = await res.text();
   let json: { code?: string; message?: string } = {};
   try {
