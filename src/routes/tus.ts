@@ -4,8 +4,10 @@ import type { Readable } from 'node:stream';
 import { Server, type ServerOptions } from '@tus/server';
 import { DataStore, Upload, type Lock, type Locker } from '@tus/utils';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { NodeRequest } from 'srvx/node';
 import { errors, isGatewayError, limits, logLevelOf, toApiError, type GatewayError } from '../errors.js';
+import { responses } from '../schema/common.js';
 import { bindTenant, requireTenant } from '../plugins/auth.js';
 import type { RequestContext } from '../services/context.js';
 import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget } from '../services/tus.js';
@@ -267,7 +269,73 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(err.statusCode).type('application/json; charset=utf-8').send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
   }
 
-  const schema = { hide: true };
-  app.route({ method: ['POST', 'OPTIONS'], url: '/uploads', schema, handler: handle });
-  app.route({ method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'], url: '/uploads/:id', schema, handler: handle });
+  const tags = ['resumable uploads'];
+  const tusHeaders = { 'tus-resumable': { type: 'string', enum: ['1.0.0'] } };
+  const described = (description: string, headers: Record<string, unknown> = {}) => Type.Unsafe<unknown>({ description, headers: { ...tusHeaders, ...headers } });
+  const security: Record<string, string[]>[] = [{ apiKey: [] }, {}];
+  const params = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'The upload id: the last segment of its URL' }) });
+  const route = (method: 'POST' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'DELETE', url: string, schema: Record<string, unknown>) =>
+    app.route({ method, url, schema: { tags, security, ...(url.includes(':id') && { params }), ...schema }, handler: handle });
+
+  route('OPTIONS', '/uploads', {
+    operationId: 'tusOptions',
+    summary: "tus discovery: the protocol version, extensions, checksum algorithms and this tenant's largest upload (no credentials needed)",
+    response: responses({
+      204: described('What the server supports', {
+        'tus-version': { type: 'string', enum: ['1.0.0'] },
+        'tus-extension': { type: 'string', enum: ['creation,creation-with-upload,termination,expiration,checksum'] },
+        'tus-checksum-algorithm': { type: 'string', enum: [CHECKSUM_ALGORITHMS.join(',')] },
+        'tus-max-size': { type: 'integer', description: 'limits.maxObjectSize of S3GATE_MAX_OBJECT_SIZE' },
+      }),
+    }),
+  });
+  route('POST', '/uploads', {
+    operationId: 'tusCreate',
+    summary: 'tus creation (and creation-with-upload): start a resumable upload of Upload-Length bytes',
+    description: [
+      'Send `Tus-Resumable: 1.0.0`, `Upload-Length` and `Upload-Metadata` (comma-separated `name base64(value)` pairs):',
+      '`bucket`, `key` (or `filename` under an optional `prefix`), `contentType` (or `filetype`, or `type`, as Uppy sends),',
+      '`ifNoneMatch` (`*`: store only if the key is absent; checked at creation and at completion) and `meta-NAME` for each user metadata entry.',
+      'With an API key (Authorization: Bearer) or a presigned URL (POST /v1/presign with method TUS: it fixes bucket and key).',
+      'A body with `Content-Type: application/offset+octet-stream` is the first bytes (creation-with-upload).',
+      'The upload is one S3 multipart upload in the tenant\'s bucket, through its pool, upload slots and limits; it expires (and is aborted) after S3GATE_MULTIPART_MAX_AGE_HOURS.',
+    ].join(' '),
+    response: responses({
+      201: described('Created: Location is the upload URL (signed for this upload alone when created through a presigned URL)', {
+        location: { type: 'string' },
+        'upload-offset': { type: 'integer', description: 'With a body: the bytes stored' },
+        'upload-expires': { type: 'string', description: 'RFC 9110 date after which the unfinished upload is removed' },
+      }),
+    }),
+  });
+  route('OPTIONS', '/uploads/:id', { operationId: 'tusUploadOptions', summary: 'tus discovery at an upload URL', response: responses({ 204: described('As OPTIONS /v1/uploads') }) });
+  route('HEAD', '/uploads/:id', {
+    operationId: 'tusOffset',
+    summary: "The upload's offset: where to resume. Any gateway process answers it from the state store; it never waits for a writer",
+    response: responses({
+      200: described('The upload', {
+        'upload-offset': { type: 'integer' },
+        'upload-length': { type: 'integer' },
+        'upload-metadata': { type: 'string' },
+        'cache-control': { type: 'string', enum: ['no-store'] },
+      }),
+    }),
+  });
+  route('PATCH', '/uploads/:id', {
+    operationId: 'tusAppend',
+    summary: 'Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream); the last byte completes the object',
+    description: [
+      'Only one request writes an upload at a time, across processes: another gets 423 S3GATE_UPLOAD_LOCKED (a writer whose process died frees it after S3GATE_TUS_LOCK_TTL_MS).',
+      'A wrong offset gets 409, bytes past Upload-Length 413, an expired upload 410.',
+      '`Upload-Checksum: sha1|sha256|md5 <base64>` stores nothing unless the whole body matches (460 S3GATE_CHECKSUM_MISMATCH).',
+      'Without one, every stored part counts when the connection drops, and so do bytes held past the last part.',
+      'Completion records s3:ObjectCreated:CompleteMultipartUpload once.',
+    ].join(' '),
+    response: responses({ 204: described('Stored', { 'upload-offset': { type: 'integer' }, 'upload-expires': { type: 'string', description: 'While unfinished' } }) }),
+  });
+  route('DELETE', '/uploads/:id', {
+    operationId: 'tusTerminate',
+    summary: 'tus termination: abort the multipart upload in S3 and forget the upload; its URL answers 404 afterwards',
+    response: responses({ 204: described('Terminated') }),
+  });
 };

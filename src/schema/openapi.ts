@@ -14,6 +14,16 @@ const streamedBodies: Record<string, OpenAPIV3_1.RequestBodyObject> = {
     description: 'The object bytes; the Content-Type the URL was signed with, if any.',
     content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
   },
+  tusCreate: {
+    required: false,
+    description: 'creation-with-upload: the first bytes of the upload (Content-Type: application/offset+octet-stream).',
+    content: { 'application/offset+octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  },
+  tusAppend: {
+    required: true,
+    description: 'The bytes at Upload-Offset, streamed into S3 parts as they arrive.',
+    content: { 'application/offset+octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  },
   uploadObjects: {
     required: true,
     content: {
@@ -63,7 +73,10 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
           'Requests are signed with AWS Signature Version 4 (header or presigned query; every payload mode, aws-chunked with chunk signatures ' +
           'and CRC32/CRC32C/CRC64NVME/SHA-1/SHA-256 trailers) using a tenant S3 access key from `POST /v1/s3-keys` or ' +
           '`POST /admin/tenants/{id}/s3-keys`, in the region `S3GATE_S3_REGION` (default us-east-1). It serves the operations in ' +
-          '`x-s3-door` with S3\'s XML and error codes through the same services, limits and events as this API; any other S3 operation answers 501 NotImplemented.',
+          '`x-s3-door` with S3\'s XML and error codes through the same services, limits and events as this API; any other S3 operation answers 501 NotImplemented.\n\n' +
+          '**Resumable uploads.** `/v1/uploads` speaks tus 1.0 (creation, creation-with-upload, termination, expiration, checksum) for tus-js-client, ' +
+          'Uppy and every tus client; a presigned tus URL (`POST /v1/presign` with method `TUS`, or GraphQL `createUploadUrl(protocol: TUS)`) needs no API key. ' +
+          'Browser pages of the origins in `S3GATE_CORS_ORIGINS` may call the API (CORS, with the tus headers exposed).',
       },
       ...s3Door(config),
       servers: [{ url: config.publicUrl ?? '/' }],
