@@ -71,6 +71,8 @@ export interface Config {
     burst: number;
     /** Uploads of a tenant in progress at once, per process; 0: no cap. @default 64 */
     maxConcurrentUploads: number;
+    /** Unfinished resumable (tus) uploads of a tenant, in all processes; 0: no cap. @default 1000 */
+    maxResumableUploads: number;
   };
   webhooks: {
     /** Deliver to loopback, private and link-local addresses (tests, on-premises receivers). @default false */
@@ -258,6 +260,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       requestsPerSecond: num(env, 'S3GATE_RATE_LIMIT_RPS', 0),
       burst: int(env, 'S3GATE_RATE_LIMIT_BURST', Math.max(1, Math.ceil(2 * num(env, 'S3GATE_RATE_LIMIT_RPS', 0))), 1),
       maxConcurrentUploads: int(env, 'S3GATE_MAX_CONCURRENT_UPLOADS', 64, 0),
+      maxResumableUploads: int(env, 'S3GATE_MAX_RESUMABLE_UPLOADS', 1000, 0),
     },
     webhooks: {
       allowPrivate: bool(env, 'S3GATE_WEBHOOK_ALLOW_PRIVATE', false),

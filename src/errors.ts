@@ -44,6 +44,7 @@ export const errors = {
   UploadLocked: createError('S3GATE_UPLOAD_LOCKED', "Upload '%s' is being written by another request; retry when it ends (one whose client vanished frees it within %d s)", 423),
   OffsetConflict: createError('S3GATE_OFFSET_CONFLICT', "Upload-Offset is not the upload's offset (%s); send HEAD for the offset and resume from there", 409),
   ChecksumMismatch: createError('S3GATE_CHECKSUM_MISMATCH', 'The body does not match its Upload-Checksum (%s); none of it was stored: send it again', 460),
+  TooManyResumableUploads: createError('S3GATE_TOO_MANY_RESUMABLE_UPLOADS', "Tenant '%s' has %d unfinished resumable uploads (limits.maxResumableUploads); finish or DELETE one, or wait until they expire", 429),
   TusInvalid: createError('S3GATE_TUS_INVALID', '%s', 400),
   TusVersion: createError('S3GATE_TUS_VERSION', 'Send Tus-Resumable: 1.0.0 (the tus protocol version this endpoint speaks) with every request but OPTIONS', 412),
   TusUnsupported: createError('S3GATE_TUS_UNSUPPORTED', '%s', 501),

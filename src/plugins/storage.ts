@@ -130,7 +130,7 @@ export const storagePlugin = fp(
     app.decorate('limits', limits);
     app.decorate('buckets', new BucketService(pool, events, wired, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
     const multipart = new MultipartService(pool, events, limits);
-    const tus = new TusService(new TusRepo(app.db.kysely), multipart, pool, events, app.tenants, signer, {
+    const tus = new TusService(new TusRepo(app.db.kysely), multipart, pool, events, app.tenants, signer, limits, {
       expiresMs: config.upload.multipartMaxAgeMs,
       lockTtlMs: config.tus.lockTtlMs,
       log: app.log,

@@ -19,6 +19,11 @@ export const LimitSettings = Type.Object(
     requestsPerSecond: Type.Number({ minimum: 0, maximum: 1_000_000, description: 'Sustained API requests per second; 0: no limit. Default S3GATE_RATE_LIMIT_RPS' }),
     burst: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Requests allowed at once above the rate (the bucket size). Default S3GATE_RATE_LIMIT_BURST, or twice the rate' }),
     maxConcurrentUploads: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Uploads in progress at once, per gateway process; 0: no cap. Default S3GATE_MAX_CONCURRENT_UPLOADS' }),
+    maxResumableUploads: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      description: 'Unfinished resumable (tus) uploads at once, in all processes (each holds a multipart upload and up to one part of bytes in the state store); 0: no cap. Default S3GATE_MAX_RESUMABLE_UPLOADS',
+    }),
   },
   { additionalProperties: false },
 );

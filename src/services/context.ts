@@ -10,6 +10,8 @@ export interface RequestContext {
   signal: AbortSignal;
   /** scheme://host[:port] at which the client reached the gateway. */
   origin: string;
+  /** The request already holds one of the tenant's upload slots (a request never takes two). */
+  holdsUploadSlot?: boolean;
 }
 
 /**

@@ -85,7 +85,7 @@ export async function guardedUpload<T>(
   limit: number,
   write: (body: Readable, signal: AbortSignal) => Promise<T>,
 ): Promise<{ result: T; bytes: number }> {
-  const releaseUpload = limits.upload(ctx.tenant);
+  const releaseUpload = ctx.holdsUploadSlot ? () => {} : limits.upload(ctx.tenant);
   const abort = new AbortController();
   const onAbort = () => abort.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onAbort();

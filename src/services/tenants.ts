@@ -101,6 +101,8 @@ export interface TenantLimits {
   burst: number;
   /** 0: no cap. */
   maxConcurrentUploads: number;
+  /** Unfinished tus uploads; 0: no cap. */
+  maxResumableUploads: number;
 }
 
 export interface TenantDefaults {
@@ -396,7 +398,7 @@ export class TenantService {
     const d = this.#defaults.limits;
     const requestsPerSecond = own.requestsPerSecond ?? d.requestsPerSecond;
     const burst = own.burst ?? (own.requestsPerSecond !== undefined ? Math.max(1, Math.ceil(2 * requestsPerSecond)) : d.burst);
-    return { maxObjectSize: own.maxObjectSize ?? d.maxObjectSize, requestsPerSecond, burst, maxConcurrentUploads: own.maxConcurrentUploads ?? d.maxConcurrentUploads };
+    return { maxObjectSize: own.maxObjectSize ?? d.maxObjectSize, requestsPerSecond, burst, maxConcurrentUploads: own.maxConcurrentUploads ?? d.maxConcurrentUploads, maxResumableUploads: own.maxResumableUploads ?? d.maxResumableUploads };
   }
 
   #openS3(stored: StoredS3, secrets: StoredSecrets): S3Settings {

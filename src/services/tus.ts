@@ -9,6 +9,7 @@ import type { TusUploadRow } from '../store/schema.js';
 import type { Progress, TusRepo } from '../store/tus.js';
 import { withStore, type RequestContext } from './context.js';
 import type { EventSink } from './events.js';
+import type { LimitService } from './limits.js';
 import type { MultipartService } from './multipart.js';
 import type { TenantService } from './tenants.js';
 import { validateBucketName, validateKey, validateMetadata } from './validate.js';
@@ -103,6 +104,7 @@ export class TusService {
     private readonly events: EventSink,
     private readonly tenants: Pick<TenantService, 'resolve'>,
     private readonly signer: UrlSigner,
+    private readonly limits: Pick<LimitService, 'upload'>,
     private readonly opts: TusOptions,
   ) {}
 
@@ -138,6 +140,8 @@ export class TusService {
     const max = ctx.tenant.limits.maxObjectSize;
     if (size > max) throw new errors.PayloadTooLarge(limits.tenant(max));
     if (size > MAX_PARTS * 5 * 1024 * MiB) throw new errors.PayloadTooLarge("S3's limit of 10,000 parts of 5 GiB");
+    const cap = ctx.tenant.limits.maxResumableUploads;
+    if (cap > 0 && (await this.repo.openCount(ctx.tenant.id)) >= cap) throw new errors.TooManyResumableUploads(ctx.tenant.id, cap);
     if (target.createOnly) await this.#refuseExisting(ctx, target.bucket, target.key);
     const { uploadId } = await this.multipart.create(ctx, target.bucket, target.key, { contentType: target.contentType, metadata: target.metadata });
     const now = new Date();
@@ -241,6 +245,17 @@ export class TusService {
     if (up.state === 'completing') await this.#complete(ctx, up);
     if (offset !== up.received) throw new errors.OffsetConflict(`${offset} sent, ${up.received} received`);
     if (up.state !== 'open') return up.received;
+    // One upload slot for the whole PATCH, bytes held in memory included (its parts take no other).
+    const release = this.limits.upload(ctx.tenant);
+    try {
+      return await this.#append({ ...ctx, holdsUploadSlot: true }, up, lease, body, opts);
+    } finally {
+      release();
+    }
+  }
+
+  async #append(ctx: RequestContext, up: TusUploadRow, lease: Lease, body: Readable, opts: { contentLength?: number; checksum?: { algorithm: string; digest: Buffer } }): Promise<number> {
+    const id = up.id;
     const declared = opts.contentLength;
     if (declared !== undefined && up.received + declared > up.size) throw new errors.PayloadTooLarge(`Upload-Length (${up.size} bytes) at offset ${up.received}`);
     const hash = opts.checksum && createHash(opts.checksum.algorithm);
@@ -351,8 +366,16 @@ export class TusService {
         continue; // being written right now: its writer finds it expired
       }
       try {
-        if (up.state === 'completing') await this.#complete(ctx, up);
-        else {
+        if (up.state === 'completing') {
+          // Its bytes are all in: complete it; one the backend refuses for good (its bucket gone) is dropped.
+          await this.#complete(ctx, up).catch(async (err: { statusCode?: number; code?: string }) => {
+            if ((err.statusCode ?? 500) >= 500) throw err;
+            await this.#abort(ctx, up).catch(() => {});
+            await this.repo.remove(up.id);
+            removed++;
+            ctx.log.warn({ upload: up.id, bucket: up.bucket, key: up.key, code: err.code }, 'an expired tus upload could not be completed; aborted and removed');
+          });
+        } else {
           if (up.state === 'open') await this.#abort(ctx, up);
           await this.repo.remove(up.id);
           removed++;

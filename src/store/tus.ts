@@ -30,6 +30,12 @@ export class TusRepo {
     return r && row(r);
   }
 
+  /** Unfinished uploads of a tenant. */
+  async openCount(tenantId: string): Promise<number> {
+    const r = await this.db.selectFrom('tus_uploads').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '!=', 'done').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
   async parts(id: string): Promise<TusPartRow[]> {
     const rows = await this.db.selectFrom('tus_parts').selectAll().where('upload', '=', id).orderBy('part_number').execute();
     return rows.map((p) => ({ ...p, size: Number(p.size) }));

@@ -270,6 +270,27 @@ t.test('upload slots and the rate limit apply to tus as to every upload', async 
   held.finish();
   t.equal((await held.answered).status, 204);
 
+  // Bytes held in memory (too few to fill a part) count as an upload in progress too.
+  const three = await create(base, who.auth, data.length, { bucket: bkt, key: 'three' });
+  const small = heldPatch(three, who.auth, 0, data.subarray(0, 3 * MiB), MiB);
+  await new Promise((r) => setTimeout(r, 300));
+  const refused = await patch(two, who.auth, 0, data);
+  t.same([refused.status, refused.code], [429, 'S3GATE_TOO_MANY_UPLOADS'], 'a PATCH collecting a tail holds the slot');
+  small.finish();
+  t.equal((await small.answered).status, 204);
+  t.equal((await tusRequest(three, 'HEAD', who.auth)).headers.get('upload-offset'), String(3 * MiB));
+
+  // Unfinished uploads are capped per tenant (each holds a multipart upload and up to a part of bytes).
+  const capped = await tenant(app, 'capped', 'disk', { maxResumableUploads: 2 });
+  const cb = await bucket(base, capped);
+  const u1 = await create(base, capped.auth, 10, { bucket: cb, key: 'a' });
+  await create(base, capped.auth, 10, { bucket: cb, key: 'b' });
+  const third = await tusRequest(`${base}/v1/uploads`, 'POST', { ...capped.auth, 'upload-length': '10', 'upload-metadata': metadataHeader({ bucket: cb, key: 'c' }) });
+  t.same([third.status, third.code], [429, 'S3GATE_TOO_MANY_RESUMABLE_UPLOADS']);
+  t.match(third.message, /limits\.maxResumableUploads/);
+  t.equal((await patch(u1, capped.auth, 0, Buffer.alloc(10))).status, 204, 'finishing one…');
+  t.equal((await tusRequest(`${base}/v1/uploads`, 'POST', { ...capped.auth, 'upload-length': '10', 'upload-metadata': metadataHeader({ bucket: cb, key: 'c' }) })).status, 201, '…makes room');
+
   const limited = await tenant(app, 'rate', 'disk', { requestsPerSecond: 1, burst: 1 });
   const lb = `${base}/v1/uploads`;
   await tusRequest(lb, 'OPTIONS');
