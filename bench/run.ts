@@ -1,7 +1,7 @@
 // npm run bench: the gateway beside direct S3 access, against the same Ceph RGW, in one run.
 // Small GET/PUT at concurrency 32, listing (REST and GraphQL), a 1 GiB streamed upload and download, the S3 door
-// (the default AWS SDK through it and on RGW: 1 KiB GET/PUT at c=32, 256 MiB up and down), and the gateway's
-// peak RSS during the large transfers. Prints a table and writes JSON under bench/results/.
+// (the default AWS SDK through it and on RGW: 1 KiB GET/PUT at c=32, 256 MiB up and down), 256 MiB through
+// tus at 5, 16, 64 MiB chunks and in one PATCH beside a plain PUT, and the gateway's peak RSS during the large transfers. Prints a table and writes JSON under bench/results/.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjects
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
+import * as tus from 'tus-js-client';
 import { Pool } from 'undici';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
@@ -27,6 +28,7 @@ const LARGE = Number(process.env.BENCH_LARGE_BYTES ?? 1024 * MiB);
 const SMALL_REQUESTS = Number(process.env.BENCH_SMALL_REQUESTS ?? 4000);
 const LIST_REQUESTS = Number(process.env.BENCH_LIST_REQUESTS ?? 300);
 const CONCURRENCY = 32;
+const TUS_BYTES = Number(process.env.BENCH_TUS_BYTES ?? 256 * MiB);
 
 interface Load {
   requests: number;
@@ -198,6 +200,8 @@ async function benchEvents(http: Pool, auth: Record<string, string>, obj: (k: st
     burstEventsPerSecond: Math.round(WRITES / seconds),
   };
 }
+
+const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   // Memstore keeps every byte in RAM: start from an empty cluster so earlier runs cannot fill it.
@@ -404,7 +408,6 @@ async function main() {
     downs[0].push(await sdkDownload(viaDoor, 'door-large'));
     downs[1].push(await sdkDownload(onRgw, 'door-large-direct'));
   }
-  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const [doorUp, rgwUp, doorDown, rgwDown] = [mid(ups[0]), mid(ups[1]), mid(downs[0]), mid(downs[1])];
   const doorLabel = `${DOOR_LARGE / MiB} MiB`;
   results[`door upload ${doorLabel} (MB/s)`] = { gateway: mbps(DOOR_LARGE, doorUp), direct: mbps(DOOR_LARGE, rgwUp), ratio: Number((rgwUp / doorUp).toFixed(2)) };
@@ -412,6 +415,37 @@ async function main() {
   for (const k of ['door-large', 'door-large-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
   viaDoor.destroy();
   onRgw.destroy();
+
+  // Resumable uploads: 256 MiB through tus (tus-js-client, from memory) at several chunk sizes, beside a
+  // plain streamed PUT of the same buffer through the gateway; rounds alternate (PUT, tus 5, 16, 64 MiB, one PATCH).
+  const tusData = randomBytes(TUS_BYTES);
+  const tusChunks = [5 * MiB, 16 * MiB, 64 * MiB, Infinity];
+  const tusUpload = (chunkSize: number) =>
+    timed(() =>
+      sampled('peakDuringTus', () =>
+        new Promise<void>((resolve, reject) => {
+          new tus.Upload(tusData, { endpoint: `${base}/v1/uploads`, headers: auth, metadata: { bucket, key: 'tus-large' }, chunkSize, retryDelays: [], onError: reject, onSuccess: () => resolve() }).start();
+        }),
+      ),
+    );
+  const plainPut = () =>
+    timed(async () => {
+      const res = await http.request({ method: 'PUT', path: obj('tus-plain'), headers: { ...auth, 'content-length': String(TUS_BYTES) }, body: tusData });
+      if (res.statusCode !== 201) throw new Error(`PUT ${res.statusCode}`);
+      await drain(res.body);
+    });
+  const tusTimes = new Map<number, number[]>(tusChunks.map((c) => [c, []]));
+  const plainTimes: number[] = [];
+  for (let round = 0; round < RUNS; round++) {
+    plainTimes.push(await plainPut());
+    for (const c of tusChunks) tusTimes.get(c)!.push(await tusUpload(c));
+  }
+  const plain = mid(plainTimes);
+  for (const c of tusChunks) {
+    const ms = mid(tusTimes.get(c)!);
+    results[`tus ${TUS_BYTES / MiB} MiB, ${c === Infinity ? 'one PATCH' : `${c / MiB} MiB chunks`} vs PUT (MB/s)`] = { gateway: mbps(TUS_BYTES, ms), direct: mbps(TUS_BYTES, plain), ratio: Number((plain / ms).toFixed(2)) };
+  }
+  for (const k of ['tus-large', 'tus-plain']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
   const rows = Object.entries(results).map(([name, r]) => {
     const fmt = (v: Load | number) => (typeof v === 'number' ? `${v}` : `${v.rps} req/s  p50 ${v.p50ms} ms  p99 ${v.p99ms} ms`);

@@ -115,7 +115,7 @@ class GatewayStore extends DataStore {
     if (!lease) throw new Error('written without its lease');
     const h = c.request.headers;
     const length = h['content-length'] === undefined ? undefined : Number(h['content-length']);
-    return this.tus.write(c.ctx, id, lease, offset, stream, { contentLength: c.request.method === 'PATCH' ? length : undefined, checksum: checksumOf(h['upload-checksum']) });
+    return this.tus.write(c.ctx, id, lease, offset, stream, { contentLength: length, checksum: checksumOf(h['upload-checksum']) });
   }
 
   override async getUpload(id: string): Promise<Upload> {

@@ -265,7 +265,7 @@ export class TusService {
     let tail = up.tail ?? Buffer.alloc(0);
     let received = up.received;
     let left = declared;
-    let partNumber = (await this.repo.parts(id)).reduce((n, p) => Math.max(n, p.part_number), 0) + 1;
+    let partNumber = (await this.repo.lastPart(id)) + 1;
     const pending: Progress['parts'] = [];
     // Recorded at once without a checksum (each stored part counts); with one, all at the end or nothing.
     const record = async (parts: Progress['parts'], final: boolean) => {
@@ -277,7 +277,7 @@ export class TusService {
     };
     const storePart = async (part: Readable, size: number) => {
       if (lease.lost.aborted) throw lease.lost.reason;
-      // Its failure reaches us through uploadPart, which may refuse it unread (no upload slot).
+      // Its failure reaches us through uploadPart, which may refuse it unread.
       part.on('error', () => {});
       const { etag } = await this.multipart.uploadPart(ctx, up.bucket, up.key, up.upload_id, partNumber, part, size);
       return { partNumber: partNumber++, etag, size };
@@ -291,7 +291,8 @@ export class TusService {
         if (avail === 0 || (avail < P && !final && left === 0)) break;
         if (avail >= P || final) {
           const size = avail < T + P ? avail : T;
-          const part = await storePart(prefixed(tail, take(src, size - tail.length)), size);
+          const slice = take(src, size - tail.length).on('error', () => {});
+          const part = await storePart(prefixed(tail, slice), size);
           received += size - tail.length;
           left -= size - tail.length;
           tail = Buffer.alloc(0);

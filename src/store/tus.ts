@@ -36,6 +36,12 @@ export class TusRepo {
     return Number(r?.n ?? 0);
   }
 
+  /** The highest part number recorded (0: none yet). */
+  async lastPart(id: string): Promise<number> {
+    const r = await this.db.selectFrom('tus_parts').select((eb) => eb.fn.max('part_number').as('n')).where('upload', '=', id).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
   async parts(id: string): Promise<TusPartRow[]> {
     const rows = await this.db.selectFrom('tus_parts').selectAll().where('upload', '=', id).orderBy('part_number').execute();
     return rows.map((p) => ({ ...p, size: Number(p.size) }));

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import t from 'tap';
-import { take } from '../../src/lib/take.js';
+import { readUpTo, take } from '../../src/lib/take.js';
 
 async function text(s: Readable): Promise<string> {
   let out = '';
@@ -38,4 +38,25 @@ t.test('keeps back-pressure: reads no more than the consumer asks for', async (t
   while (src.write(chunk)) written += chunk.length;
   t.ok(written < 64 * 1024, `the source filled up after ${written} bytes without a consumer`);
   slice.destroy();
+});
+
+t.test('readUpTo holds at most max bytes and puts the rest back', async (t) => {
+  const src = Readable.from([Buffer.from('abcdefg'), Buffer.from('hij')], { objectMode: false });
+  src.pause();
+  const a = await readUpTo(src, 4);
+  t.same([a.buf.toString(), a.ended, a.error], ['abcd', false, undefined]);
+  const b = await readUpTo(src, 100);
+  t.same([b.buf.toString(), b.ended], ['efghij', true], 'the rest, and the end');
+  const c = await readUpTo(src, 10);
+  t.same([c.buf.length, c.ended], [0, true]);
+});
+
+t.test('readUpTo reports a failure with the bytes read before it', async (t) => {
+  const src = new PassThrough();
+  src.write('abc');
+  setImmediate(() => src.destroy(new Error('client went away')));
+  const got = await readUpTo(src, 10);
+  t.equal(got.buf.toString(), 'abc');
+  t.equal(got.ended, false);
+  t.match(got.error?.message, /client went away/);
 });

@@ -114,7 +114,7 @@ for (const driver of ['disk', 'rgw'] as const) {
   });
 }
 
-t.test('Uppy-style metadata: filename under a prefix, filetype; an empty upload', async (t) => {
+t.test('Uppy-style metadata: filename under a prefix, filetype; creation-with-upload; an empty upload', async (t) => {
   const app = await testApp(t);
   const base = await listen(app);
   const who = await tenant(app, 'uppy-meta', 'disk');
@@ -127,6 +127,17 @@ t.test('Uppy-style metadata: filename under a prefix, filetype; an empty upload'
   const names: string[] = [];
   got.headers.forEach((_v, name) => names.push(name));
   t.same(names.filter((h) => h.startsWith('x-meta-')), [], 'only meta-NAME keys become metadata');
+
+  // creation-with-upload: the POST carries the first bytes (here all of them).
+  const whole = randomBytes(6 * MiB + 5);
+  const created = await tusRequest(`${base}/v1/uploads`, 'POST', { ...who.auth, 'upload-length': String(whole.length), 'upload-metadata': metadataHeader({ bucket: b, key: 'at-once' }), 'content-type': 'application/offset+octet-stream' }, whole);
+  t.equal(created.status, 201);
+  t.equal(created.headers.get('upload-offset'), String(whole.length), 'the body of the creation request is stored');
+  t.equal(sha256((await object(base, who, b, 'at-once')).body), sha256(whole));
+  const half = await tusRequest(`${base}/v1/uploads`, 'POST', { ...who.auth, 'upload-length': String(whole.length), 'upload-metadata': metadataHeader({ bucket: b, key: 'half' }), 'content-type': 'application/offset+octet-stream' }, whole.subarray(0, 1000));
+  t.equal(half.headers.get('upload-offset'), '1000', 'a first slice is kept as the upload goes on');
+  t.equal((await patch(half.headers.get('location')!, who.auth, 1000, whole.subarray(1000))).status, 204);
+  t.equal(sha256((await object(base, who, b, 'half')).body), sha256(whole));
 
   await tusUpload(`${base}/v1/uploads`, Buffer.alloc(0), { headers: who.auth, metadata: { bucket: b, key: 'empty' } });
   const empty = await object(base, who, b, 'empty');
