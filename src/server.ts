@@ -11,6 +11,7 @@ async function main() {
   const base = config.publicUrl ?? `http://${hostPart}:${config.port}`;
   const lines = [`s3gate listening on ${base}  (API docs: ${base}/docs)`];
   lines.push(s3Url ? `  S3 protocol on ${s3Url}  (region ${config.s3Door.region}; any S3 client with a tenant's S3 key)` : '  S3 protocol: off (S3GATE_S3_PORT=0)');
+  lines.push(`  resumable uploads (tus 1.0): ${base}/v1/uploads${config.corsOrigins.length ? `  (browser origins: ${config.corsOrigins.join(', ')})` : ''}`);
   lines.push(`  data directory: ${config.dataDir}`);
   lines.push(config.adminToken ? '  admin token: from S3GATE_ADMIN_TOKEN' : `  admin token: ${app.adminToken}  (kept in ${config.dataDir}/admin-token)`);
   for (const { tenant, apiKey } of app.bootstrap.createdKeys) {

@@ -249,6 +249,10 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
+    // Every upload's length is known at creation (no creation-defer-length): it can never change.
+    if (request.method === 'PATCH' && request.headers['upload-length'] !== undefined) {
+      throw new errors.TusInvalid(`Upload-Length is fixed when the upload is created and cannot change; send PATCH without it (got ${String(request.headers['upload-length']).slice(0, 20)})`);
+    }
     // OPTIONS has no tenant: tus's handler asks the store nothing then.
     const c: Call = { request, ctx: request.ctx as RequestContext, leases: new Map() };
     const res = await calls.run(c, () => server.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw })));
@@ -326,7 +330,7 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     summary: 'Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream); the last byte completes the object',
     description: [
       'Only one request writes an upload at a time, across processes: another gets 423 S3GATE_UPLOAD_LOCKED (a writer whose process died frees it after S3GATE_TUS_LOCK_TTL_MS).',
-      'A wrong offset gets 409, bytes past Upload-Length 413, an expired upload 410.',
+      'A wrong offset gets 409, bytes past Upload-Length 413, an Upload-Length header 400 (the length is fixed at creation), an expired upload 410.',
       '`Upload-Checksum: sha1|sha256|md5 <base64>` stores nothing unless the whole body matches (460 S3GATE_CHECKSUM_MISMATCH).',
       'Without one, every stored part counts when the connection drops, and so do bytes held past the last part.',
       'Completion records s3:ObjectCreated:CompleteMultipartUpload once.',

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
 import { tempDir, tempPgDatabase } from '../helpers/app.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
@@ -28,9 +28,13 @@ async function makeBucket(base: string, bucket: string) {
   if (res.status !== 201) throw new Error(`bucket: ${res.status}`);
 }
 
-/** What RGW holds: the object's sha256 (read directly, not through the gateway) and the open multipart uploads. */
-async function inRgw(user: RgwUser, bucket: string, key: string) {
+/**
+ * What RGW holds: the object's sha256 (read directly, not through the gateway) and the open multipart
+ * uploads. The object is deleted afterwards: RGW's memstore keeps every byte in memory.
+ */
+async function inRgw(t: { teardown(fn: () => unknown): void }, user: RgwUser, bucket: string, key: string) {
   const s3 = directClient(user);
+  t.teardown(() => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const hash = createHash('sha256');
   for await (const chunk of out.Body as Readable) hash.update(chunk);
@@ -64,7 +68,7 @@ t.test('300 MiB: the connection is destroyed mid-PATCH three times, and the uplo
   t.equal(proxy.cuts, 3, 'the network dropped three times mid-PATCH');
   t.match(run.url, new RegExp(`^${proxy.url}/v1/uploads/`), 'the upload URL names the gateway as clients reach it (S3GATE_PUBLIC_URL)');
   t.ok(run.retries >= 3, `tus-js-client resumed after each (${run.retries} retries)`);
-  const stored = await inRgw(user, bucket, 'cut.bin');
+  const stored = await inRgw(t, user, bucket, 'cut.bin');
   t.equal(stored.size, SIZE);
   t.equal(stored.sha256, sha256(data), 'the bytes in S3 equal the source');
   t.equal(stored.open, 0, 'no multipart upload is left behind');
@@ -99,7 +103,7 @@ t.test('300 MiB: the gateway is killed (SIGKILL) between two PATCHes and restart
   const second = await restarted!;
   t.ok(run.retries >= 1, `tus-js-client retried until the restarted gateway answered (${run.retries} retries)`);
   t.ok(run.offsets.includes(128 * 1024 * 1024), 'the offset acknowledged before the kill was kept');
-  const stored = await inRgw(user, bucket, 'killed.bin');
+  const stored = await inRgw(t, user, bucket, 'killed.bin');
   t.equal(stored.sha256, sha256(data), 'the bytes in S3 equal the source');
   t.equal(stored.open, 0, 'no multipart upload is left behind');
   t.equal(await completions(second.base, 'killed.bin'), 1);
@@ -128,7 +132,7 @@ t.test('300 MiB on PostgreSQL: the first process dies mid-PATCH, a second proces
   });
   t.ok(switched, 'the first process was killed at 40%');
   t.ok(run.retries >= 1);
-  const stored = await inRgw(user, bucket, 'moved.bin');
+  const stored = await inRgw(t, user, bucket, 'moved.bin');
   t.equal(stored.sha256, sha256(data), 'the bytes in S3 equal the source');
   t.equal(stored.open, 0, 'no multipart upload is left behind');
   t.equal(await completions(b.base, 'moved.bin'), 1);
