@@ -2,9 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { tempDir, tempPgDatabase } from '../helpers/app.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
+import { receiver } from '../helpers/receiver.js';
+import { until } from '../helpers/stall.js';
 import { apiKey, gatewayProcess } from '../helpers/process.js';
 import { directClient, rgwSettings, rgwUser, uniqueBucket, type RgwUser } from '../helpers/rgw.js';
 import { sha256, tusUpload } from '../helpers/tus.js';
@@ -53,6 +56,10 @@ t.test('300 MiB: the connection is destroyed mid-PATCH three times, and the uplo
   const gw = await gatewayProcess(t, join(tempDir(t), 'data'), { S3GATE_PUBLIC_URL: proxy.url }, tenants);
   proxy.target = Number(new URL(gw.base).port);
   await makeBucket(gw.base, bucket);
+  const rx = await receiver(t);
+  const hook = await fetch(`${gw.base}/v1/webhooks`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: rx.url, events: ['s3:ObjectCreated:*'] }) });
+  t.equal(hook.status, 201);
+  const { secret } = (await hook.json()) as { secret: string };
   const marks = [0.25, 0.5, 0.75].map((f) => f * SIZE);
   const run = await tusUpload(`${proxy.url}/v1/uploads`, data, {
     headers: auth,
@@ -73,6 +80,13 @@ t.test('300 MiB: the connection is destroyed mid-PATCH three times, and the uplo
   t.equal(stored.sha256, sha256(data), 'the bytes in S3 equal the source');
   t.equal(stored.open, 0, 'no multipart upload is left behind');
   t.equal(await completions(gw.base, 'cut.bin'), 1, 'completion recorded once');
+  await until(() => rx.bodies().length >= 1, 10_000, 'the webhook delivery');
+  await new Promise((r) => setTimeout(r, 500));
+  const delivered = rx.bodies().filter((b) => b.data.key === 'cut.bin');
+  t.same(delivered.map((b) => b.type), ['s3:ObjectCreated:CompleteMultipartUpload'], 'a webhook receiver gets the completion once, signed, for all the interruptions');
+  t.equal(delivered[0]?.data.size, SIZE);
+  const raw = rx.received.find((r) => r.body.includes('cut.bin'))!;
+  t.ok(new Webhook(secret).verify(raw.body, raw.headers as Record<string, string>), 'its Standard Webhooks signature verifies');
 });
 
 t.test('300 MiB: the gateway is killed (SIGKILL) between two PATCHes and restarted; the upload resumes', async (t) => {
