@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fp from 'fastify-plugin';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import { masterKeyOpens } from '../store/canary.js';
 import { SecretBox } from '../lib/secretbox.js';
 import { S3KeyService } from '../services/s3-keys.js';
 import { S3KeyRepo } from '../store/s3-keys.js';
@@ -20,6 +21,16 @@ declare module 'fastify' {
     masterKey: Buffer;
     adminToken: string;
     bootstrap: BootstrapReport;
+  }
+}
+
+/** host:port/database of a PostgreSQL URL, without its credentials. */
+function describeDb(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return '(DATABASE_URL)';
   }
 }
 
@@ -49,6 +60,14 @@ export const statePlugin = fp<{ config: Config }>(
       onIdleError: (err) => app.log.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens a new one when needed'),
     });
     app.addHook('onClose', async () => db.close());
+    if (!(await masterKeyOpens(db.kysely, new SecretBox(masterKey)))) {
+      await db.close();
+      const store = config.databaseUrl ? `the PostgreSQL database ${describeDb(config.databaseUrl)}` : `the SQLite state in ${config.dataDir}`;
+      const source = config.masterKey ? 'S3GATE_MASTER_KEY' : `the key in ${join(config.dataDir, 'master.key')} (S3GATE_MASTER_KEY is unset)`;
+      throw new ConfigError(
+        `the master key does not open the secrets of ${store}: ${source} is not the key they were sealed with. Set S3GATE_MASTER_KEY to the key this state store was created with; every process sharing a database needs the same key`,
+      );
+    }
     const tenants = new TenantService({
       repo: new TenantRepo(db.kysely),
       box: new SecretBox(masterKey),

@@ -33,6 +33,13 @@ export interface Database {
   s3_keys: S3KeyRow;
   tus_uploads: TusUploadRow;
   tus_parts: TusPartRow;
+  state_meta: StateMetaRow;
+}
+
+export interface StateMetaRow {
+  /** master_key_canary: a known text sealed with the master key, so a process with another key refuses to start. */
+  key: string;
+  value: string;
 }
 
 /** A resumable (tus) upload: an S3 multipart upload, its progress, and who is writing to it now. */
