@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { ConfigError } from '../config.js';
 import { migrationsFor } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -10,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  /** The last migration applied: the store's schema version. */
+  schemaVersion: string;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,7 +60,18 @@ function withStatementCache(db: SQLite.Database): { prepare(sql: string): SQLite
   };
 }
 
-/** Opens the state store and brings its schema up to date. */
+/** Names of the migrations the store has applied (none for a new store). */
+async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return rows.rows.map((r) => r.name);
+}
+
+/**
+ * Opens the state store and brings its schema up to date. A store whose schema is newer than this
+ * binary (migrations it does not know) is refused, never used: an older binary could corrupt it.
+ */
 export async function openDb(opts: DbOptions): Promise<Db> {
   let kysely: Kysely<Database>;
   let dialect: Dialect;
@@ -83,6 +97,18 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     sqlite.pragma('foreign_keys = ON');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
+  const known = migrationsFor(dialect);
+  const applied = await appliedMigrations(kysely);
+  const unknown = applied.filter((name) => !(name in known));
+  if (unknown.length > 0) {
+    await kysely.destroy();
+    throw new ConfigError(
+      `the state store's schema is newer than this s3gate: it has migrations this version does not know (${unknown.join(', ')}). ` +
+        'Run the s3gate version that upgraded it (or a newer one), or restore the backup made before the upgrade',
+    );
+  }
+  // Kysely holds its migration lock (a row locked FOR UPDATE on PostgreSQL) for the run, so processes
+  // starting at once migrate once; on PostgreSQL every pending migration runs in one transaction.
   const migrator = new Migrator({ db: kysely, provider: new StaticMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
@@ -92,6 +118,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
   return {
     kysely,
     dialect,
+    schemaVersion: Object.keys(known).sort().at(-1)!,
     async ping() {
       await sql`select 1`.execute(kysely);
     },

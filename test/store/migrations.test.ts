@@ -65,3 +65,38 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     await t.rejects(orphan, 'a row of a tenant that does not exist is refused by the database');
   });
 }
+
+const latest = Object.keys(migrationsFor('sqlite')).sort().at(-1)!;
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  t.test(`the schema version is recorded; a binary older than the schema refuses to start (${dialect})`, async (t) => {
+    const dataDir = tempDir(t);
+    const databaseUrl = dialect === 'postgres' ? await tempPgDatabase(t) : undefined;
+    const db = await openDb({ databaseUrl, dataDir });
+    t.equal(db.schemaVersion, latest);
+    // What a newer release would leave: a migration this binary does not know.
+    await sql`insert into kysely_migration (name, timestamp) values ('9999_from_the_future', ${new Date().toISOString()})`.execute(db.kysely);
+    await db.close();
+    const err = await openDb({ databaseUrl, dataDir }).then(
+      (d) => (d.close(), undefined),
+      (e: Error) => e,
+    );
+    t.equal(err?.name, 'ConfigError', 'refused at start, before anything is read or written');
+    t.match(err?.message, /schema is newer than this s3gate.*9999_from_the_future.*restore the backup/);
+  });
+}
+
+t.test('PostgreSQL: a newer binary migrates forward; two processes starting at once migrate once', async (t) => {
+  const databaseUrl = await tempPgDatabase(t);
+  const old = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }) });
+  t.error((await new Migrator({ db: old, provider: { getMigrations: async () => migrationsFor('postgres') } }).migrateTo('0007_multipart_uploads')).error);
+  await old.destroy();
+  // Four processes' worth of openDb at once on a store three migrations behind.
+  const dbs = await Promise.all([1, 2, 3, 4].map(() => openDb({ databaseUrl, dataDir: tempDir(t) })));
+  t.teardown(() => Promise.all(dbs.map((d) => d.close())));
+  for (const d of dbs) t.equal(d.schemaVersion, latest);
+  const names = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(dbs[0].kysely)).rows.map((r) => r.name);
+  t.same(names, Object.keys(migrationsFor('postgres')).sort(), 'every migration applied exactly once');
+  await dbs[0].kysely.selectFrom('tus_uploads').select('id').execute();
+  await dbs[1].kysely.selectFrom('state_meta').select('key').execute();
+});
