@@ -14,6 +14,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { statePlugin } from './plugins/state.js';
 import { storagePlugin } from './plugins/storage.js';
 import { adminTenantRoutes } from './routes/admin/tenants.js';
+import { adminMasterKeyRoutes } from './routes/admin/master-key.js';
 import { bucketRoutes } from './routes/buckets.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -171,6 +172,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   await app.register(healthRoutes);
   await app.register(adminTenantRoutes, { prefix: '/admin' });
+  await app.register(adminMasterKeyRoutes, { prefix: '/admin' });
   await app.register(ingestRoutes);
   await app.register(
     async (v1) => {

@@ -48,6 +48,13 @@ export interface Config {
   adminToken: string | undefined;
   /** 32-byte key (base64) that encrypts S3 secrets at rest; generated into dataDir when unset. */
   masterKey: string | undefined;
+  /**
+   * The master key before a rotation: secrets sealed with it still open until POST
+   * /admin/master-key/rotate has sealed them again with masterKey. Remove it afterwards.
+   */
+  masterKeyPrevious: string | undefined;
+  /** The admin token before a rotation, accepted beside adminToken until removed. */
+  adminTokenPrevious: string | undefined;
   /** JSON or YAML file of tenants upserted at start-up. */
   tenantsFile: string | undefined;
   /** Create the `local` disk tenant when no tenant exists yet. @default true */
@@ -243,6 +250,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     adminToken: env.S3GATE_ADMIN_TOKEN || undefined,
     metricsToken: env.S3GATE_METRICS_TOKEN || undefined,
     masterKey: env.S3GATE_MASTER_KEY || undefined,
+    masterKeyPrevious: env.S3GATE_MASTER_KEY_PREVIOUS || undefined,
+    adminTokenPrevious: env.S3GATE_ADMIN_TOKEN_PREVIOUS || undefined,
     tenantsFile: env.S3GATE_TENANTS_FILE || undefined,
     bootstrapLocalTenant: bool(env, 'S3GATE_BOOTSTRAP_LOCAL_TENANT', true),
     logLevel: env.LOG_LEVEL || 'info',
@@ -320,6 +329,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (config.masterKey !== undefined && Buffer.from(config.masterKey, 'base64').length !== 32) {
     throw new ConfigError('S3GATE_MASTER_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+  if (config.masterKeyPrevious !== undefined) {
+    if (Buffer.from(config.masterKeyPrevious, 'base64').length !== 32) throw new ConfigError('S3GATE_MASTER_KEY_PREVIOUS must be 32 bytes, base64-encoded: the master key before the rotation');
+    if (config.masterKey === undefined) throw new ConfigError('S3GATE_MASTER_KEY_PREVIOUS needs S3GATE_MASTER_KEY: the new key that secrets are sealed with again');
   }
   for (const origin of config.corsOrigins) {
     if (origin !== '*' && !isOrigin(origin)) throw new ConfigError(`S3GATE_CORS_ORIGINS takes origins like https://app.example.com (scheme, host, port; no path) or *, got '${origin}'`);

@@ -1,12 +1,18 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-/** AES-256-GCM for secrets at rest: `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+/**
+ * AES-256-GCM for secrets at rest: `v1.<iv>.<tag>.<ciphertext>` in base64url. Seals with the current
+ * key; opens with it or with a previous one (during a master-key rotation, until every secret has been
+ * sealed again with the current key).
+ */
 export class SecretBox {
   readonly #key: Buffer;
+  readonly #previous: Buffer[];
 
-  constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
+  constructor(key: Buffer, previous: Buffer[] = []) {
+    for (const k of [key, ...previous]) if (k.length !== 32) throw new Error('SecretBox needs 32-byte keys');
     this.#key = key;
+    this.#previous = previous;
   }
 
   seal(plain: string): string {
@@ -17,10 +23,34 @@ export class SecretBox {
   }
 
   open(sealed: string): string {
-    const [v, iv, tag, data] = sealed.split('.');
-    if (v !== 'v1' || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    const opened = openWith(this.#key, sealed);
+    if (opened !== undefined) return opened;
+    for (const k of this.#previous) {
+      const old = openWith(k, sealed);
+      if (old !== undefined) return old;
+    }
+    throw new Error('the sealed secret does not open with the master key');
+  }
+
+  /** The secret sealed again with the current key, or undefined when it already is (or opens with no key). */
+  reseal(sealed: string): string | undefined {
+    if (openWith(this.#key, sealed) !== undefined) return undefined;
+    for (const k of this.#previous) {
+      const old = openWith(k, sealed);
+      if (old !== undefined) return this.seal(old);
+    }
+    return undefined;
+  }
+}
+
+function openWith(key: Buffer, sealed: string): string | undefined {
+  const [v, iv, tag, data] = sealed.split('.');
+  if (v !== 'v1' || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
   }
 }

@@ -35,14 +35,15 @@ export function encodeKeyPath(key: string): string {
  * bucket, key, expiry and content type, with a key derived from the master key.
  */
 export class UrlSigner {
-  readonly #key: Buffer;
+  readonly #keys: Buffer[];
 
-  constructor(masterKey: Buffer) {
-    this.#key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 's3gate presigned urls', 32));
+  /** Signs with a key derived from masterKey; URLs signed with a previous master key stay valid. */
+  constructor(masterKey: Buffer, previous: Buffer[] = []) {
+    this.#keys = [masterKey, ...previous].map((k) => Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 's3gate presigned urls', 32)));
   }
 
-  #mac(r: SignedRequest): string {
-    return createHmac('sha256', this.#key)
+  #mac(r: SignedRequest, key = this.#keys[0]): string {
+    return createHmac('sha256', key)
       .update(JSON.stringify([r.tenant, r.tenantCreatedAt, r.method, r.bucket, r.key, r.expires, r.contentType ?? '', ...(r.upload ? [r.upload] : [])]))
       .digest('base64url');
   }
@@ -67,7 +68,7 @@ export class UrlSigner {
 
   /** Why the URL is not valid, or undefined when it is. */
   check(r: SignedRequest, signature: string, now = Date.now()): string | undefined {
-    if (!safeEqual(signature, this.#mac(r))) return 'the signature does not match';
+    if (!this.#keys.some((key) => safeEqual(signature, this.#mac(r, key)))) return 'the signature does not match';
     if (r.expires * 1000 < now) return `it expired at ${new Date(r.expires * 1000).toISOString()}`;
     return undefined;
   }

@@ -59,5 +59,6 @@ export async function requireTenant(request: FastifyRequest, reply: FastifyReply
 /** onRequest hook of the admin API. */
 export async function requireAdmin(request: FastifyRequest): Promise<void> {
   const token = bearer(request.headers.authorization);
-  if (!token || !safeEqual(token, request.server.adminToken)) throw new errors.AdminUnauthorized();
+  const { adminToken, adminTokenPrevious } = request.server;
+  if (!token || !(safeEqual(token, adminToken) || (adminTokenPrevious !== undefined && safeEqual(token, adminTokenPrevious)))) throw new errors.AdminUnauthorized();
 }

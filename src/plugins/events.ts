@@ -2,7 +2,6 @@ import fp from 'fastify-plugin';
 import { Dispatcher } from '../events/dispatcher.js';
 import { Retention } from '../events/retention.js';
 import { WebhookSender } from '../events/sender.js';
-import { SecretBox } from '../lib/secretbox.js';
 import { WebhookService } from '../services/webhooks.js';
 
 declare module 'fastify' {
@@ -17,7 +16,7 @@ declare module 'fastify' {
 export const eventsPlugin = fp(
   async (app) => {
     const cfg = app.config.webhooks;
-    const box = new SecretBox(app.masterKey);
+    const box = app.secretBox;
     const sender = new WebhookSender({ timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
     const tenantExists = (id: string) => app.tenants.resolve(id).then(
       () => true,

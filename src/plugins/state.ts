@@ -19,7 +19,11 @@ declare module 'fastify' {
     tenants: TenantService;
     s3Keys: S3KeyService;
     masterKey: Buffer;
+    /** Seals with the master key; opens with it or S3GATE_MASTER_KEY_PREVIOUS. */
+    secretBox: SecretBox;
     adminToken: string;
+    /** S3GATE_ADMIN_TOKEN_PREVIOUS, accepted beside adminToken during a rotation. */
+    adminTokenPrevious: string | undefined;
     bootstrap: BootstrapReport;
   }
 }
@@ -54,13 +58,15 @@ export const statePlugin = fp<{ config: Config }>(
     }
     const admin = config.adminToken ? { value: config.adminToken, created: false } : fileSecret(config.dataDir, 'admin-token', () => 's3ga_' + randomBytes(32).toString('base64url'));
     const masterKey = Buffer.from(master, 'base64');
+    const previousKey = config.masterKeyPrevious ? Buffer.from(config.masterKeyPrevious, 'base64') : undefined;
+    const box = new SecretBox(masterKey, previousKey ? [previousKey] : []);
     const db = await openDb({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       onIdleError: (err) => app.log.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens a new one when needed'),
     });
     app.addHook('onClose', async () => db.close());
-    if (!(await masterKeyOpens(db.kysely, new SecretBox(masterKey)))) {
+    if (!(await masterKeyOpens(db.kysely, box))) {
       await db.close();
       const store = config.databaseUrl ? `the PostgreSQL database ${describeDb(config.databaseUrl)}` : `the SQLite state in ${config.dataDir}`;
       const source = config.masterKey ? 'S3GATE_MASTER_KEY' : `the key in ${join(config.dataDir, 'master.key')} (S3GATE_MASTER_KEY is unset)`;
@@ -70,7 +76,7 @@ export const statePlugin = fp<{ config: Config }>(
     }
     const tenants = new TenantService({
       repo: new TenantRepo(db.kysely),
-      box: new SecretBox(masterKey),
+      box,
       defaults: {
         pool: config.pool,
         limits: config.limits,
@@ -86,7 +92,7 @@ export const statePlugin = fp<{ config: Config }>(
     app.decorate('tenants', tenants);
     app.decorate(
       's3Keys',
-      new S3KeyService(new S3KeyRepo(db.kysely), new SecretBox(masterKey), (id) =>
+      new S3KeyService(new S3KeyRepo(db.kysely), box, (id) =>
         tenants.resolveFresh(id).then(
           () => true,
           () => false,
@@ -94,6 +100,10 @@ export const statePlugin = fp<{ config: Config }>(
       ),
     );
     app.decorate('masterKey', masterKey);
+    app.decorate('secretBox', box);
+    app.decorate('adminTokenPrevious', config.adminTokenPrevious);
+    if (previousKey) app.log.warn('S3GATE_MASTER_KEY_PREVIOUS is set: secrets sealed with it still open. Seal them again with POST /admin/master-key/rotate, then remove it');
+    if (config.adminTokenPrevious) app.log.warn('S3GATE_ADMIN_TOKEN_PREVIOUS is set: the previous admin token is still accepted; remove it once every client uses the new one');
     app.decorate('adminToken', admin.value);
     app.decorate('bootstrap', await bootstrapTenants(tenants, config, app.log));
     if (admin.created) app.bootstrap.adminTokenCreated = true;

@@ -18,7 +18,6 @@ import { MultipartRepo } from '../store/multipart.js';
 import { TusRepo } from '../store/tus.js';
 import { TusService } from '../services/tus.js';
 import { NotificationService } from '../services/notifications.js';
-import { SecretBox } from '../lib/secretbox.js';
 import { ObjectService } from '../services/objects.js';
 
 declare module 'fastify' {
@@ -44,7 +43,7 @@ export const storagePlugin = fp(
   async (app) => {
     const { config, metrics } = app;
     const disk = new DiskBackend(join(config.dataDir, 'objects'));
-    const signer = new UrlSigner(app.masterKey);
+    const signer = new UrlSigner(app.masterKey, app.config.masterKeyPrevious ? [Buffer.from(app.config.masterKeyPrevious, 'base64')] : []);
     const uploads = new MultipartRepo(app.db.kysely);
     const pool = new TenantPool({
       maxTenants: config.pool.maxTenants,
@@ -97,7 +96,7 @@ export const storagePlugin = fp(
     metrics.poolSource = () => pool.entries();
     app.decorate('pool', pool);
     const events = new EventService(app.db.kysely);
-    const ingest = new IngestService(app.db.kysely, new SecretBox(app.masterKey), events, { allowPrivate: config.webhooks.allowPrivate });
+    const ingest = new IngestService(app.db.kysely, app.secretBox, events, { allowPrivate: config.webhooks.allowPrivate });
     const notifications = new NotificationService(app.db.kysely, pool, ingest);
     const wired = (tenantId: string, bucket: string) => notifications.wired(tenantId, bucket);
     app.decorate('events', events);

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { ADMIN_TOKEN, admin, createTenant, tempDir, tempPgDatabase, testApp } from '../helpers/app.js';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { Webhook } from 'standardwebhooks';
+import { ADMIN_TOKEN, admin, bearer, createTenant, listen, tempDir, tempPgDatabase, testApp } from '../helpers/app.js';
+import { doorTenant, doorUrl, sdk } from '../helpers/door.js';
+import { receiver } from '../helpers/receiver.js';
+import { uniqueBucket } from '../helpers/rgw.js';
+import { until } from '../helpers/stall.js';
 
 const entry = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 const key = () => randomBytes(32).toString('base64');
@@ -81,4 +87,73 @@ t.test('a store from before the canary: its secrets decide, then it gets a canar
   t.equal(await start(dataDir, { S3GATE_MASTER_KEY: k1 }), undefined);
   const again = await testApp(t, { dataDir, env: { S3GATE_MASTER_KEY: k1 } });
   t.equal((await again.db.kysely.selectFrom('state_meta').selectAll().execute()).length, 1, 'the canary was written');
+});
+
+t.test('online master-key rotation: tenants keep working while every secret is sealed again; then the old key can go', async (t) => {
+  const dataDir = tempDir(t);
+  const [k1, k2] = [key(), key()];
+  const cfg = { webhooks: { allowPrivate: true, timeoutMs: 2000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 4, endpointConcurrency: 2, pollMs: 50, retentionMs: 3600_000, deliveryRetentionMs: 3600_000, retentionIntervalMs: 3600_000 } };
+  const before = await testApp(t, { dataDir, env: { S3GATE_MASTER_KEY: k1 }, config: cfg });
+  const { key: s3key, apiKey } = await doorTenant(before, 'rot', 'rgw');
+  const auth = bearer(apiKey);
+  const bucket = uniqueBucket('rot');
+  t.equal((await before.inject({ method: 'PUT', url: `/v1/buckets/${bucket}`, headers: auth })).statusCode, 201);
+  const rx = await receiver(t);
+  const hook = (await before.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: rx.url, events: ['s3:ObjectCreated:*'] } })).json() as { secret: string };
+  t.equal((await before.inject({ method: 'POST', url: '/admin/tenants/rot/ingest-token', headers: admin })).statusCode, 201);
+  // More sealed rows than one batch holds.
+  for (let i = 0; i < 12; i++) await doorTenant(before, `rot-disk-${i}`, 'disk');
+  await before.close();
+
+  const during = await testApp(t, { dataDir, env: { S3GATE_MASTER_KEY: k2, S3GATE_MASTER_KEY_PREVIOUS: k1 }, config: cfg });
+  const base = await listen(during);
+  const door = sdk(await doorUrl(during), s3key);
+  let running = true;
+  const outcomes = { ok: 0, failed: [] as string[] };
+  const traffic = (async () => {
+    for (let i = 0; running; i++) {
+      const put = await fetch(`${base}/v1/buckets/${bucket}/objects/k${i % 5}`, { method: 'PUT', headers: auth, body: `v${i}` });
+      const got = await door.send(new GetObjectCommand({ Bucket: bucket, Key: `k${i % 5}` })).then((o) => o.Body!.transformToString(), (e: Error) => `error ${e.name}`);
+      if (put.status === 201 && got === `v${i}`) outcomes.ok++;
+      else outcomes.failed.push(`${put.status} ${got}`);
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  const res = await during.inject({ method: 'POST', url: '/admin/master-key/rotate?batch=5', headers: admin });
+  t.equal(res.statusCode, 200);
+  const report = res.json() as { resealed: Record<string, number>; current: number; batches: number };
+  await new Promise((r) => setTimeout(r, 300));
+  running = false;
+  await traffic;
+  t.same(outcomes.failed, [], `no request failed during the rotation (${outcomes.ok} PUT+GET pairs through REST and the S3 door)`);
+  t.ok(outcomes.ok > 5);
+  t.equal(report.resealed.tenants, 1, "the RGW tenant's S3 secret");
+  t.equal(report.resealed.s3_keys, 13);
+  t.equal(report.resealed.webhooks, 1);
+  t.equal(report.resealed.ingest_tokens, 1);
+  t.equal(report.resealed.state_meta, 1, 'the canary');
+  t.ok(report.batches >= 5, `in bounded batches (${report.batches})`);
+  const again = (await during.inject({ method: 'POST', url: '/admin/master-key/rotate', headers: admin })).json() as typeof report;
+  t.same(Object.values(again.resealed), [0, 0, 0, 0, 0], 'a second run has nothing to do');
+  t.equal(again.current, 17);
+  await during.close();
+
+  t.match((await start(dataDir, { S3GATE_MASTER_KEY: k1 }))?.message, /does not open the secrets/, 'the old key alone no longer opens the state');
+  const after = await testApp(t, { dataDir, env: { S3GATE_MASTER_KEY: k2 }, config: cfg });
+  const afterDoor = sdk(await doorUrl(after), s3key);
+  const read = await afterDoor.send(new GetObjectCommand({ Bucket: bucket, Key: 'k0' }));
+  t.match(await read.Body!.transformToString(), /^v\d+$/, 'the S3 key works with the new key alone');
+  rx.received.length = 0;
+  t.equal((await after.inject({ method: 'PUT', url: `/v1/buckets/${bucket}/objects/after`, headers: auth, payload: 'x' })).statusCode, 201, "the tenant's S3 secret opens with the new key alone");
+  await until(() => rx.received.some((r) => r.body.includes('"after"')), 10_000, 'the delivery');
+  const raw = rx.received.find((r) => r.body.includes('"after"'))!;
+  t.ok(new Webhook(hook.secret).verify(raw.body, raw.headers as Record<string, string>), "the webhook's secret still signs");
+});
+
+t.test('admin token rotation: the previous token works beside the new one until removed', async (t) => {
+  const app = await testApp(t, { env: { S3GATE_ADMIN_TOKEN: 'new-admin-token', S3GATE_ADMIN_TOKEN_PREVIOUS: 'old-admin-token' } });
+  for (const token of ['new-admin-token', 'old-admin-token']) t.equal((await app.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token);
+  t.equal((await app.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: 'Bearer other' } })).statusCode, 401);
+  const after = await testApp(t, { env: { S3GATE_ADMIN_TOKEN: 'new-admin-token' } });
+  t.equal((await after.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: 'Bearer old-admin-token' } })).statusCode, 401, 'gone once removed');
 });
