@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npx s3gate …`: builds the gateway first when dist/ is missing or older than src/ (as `npm start` does),
+// then runs src/cli.ts's main. Only Node's standard library before that.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const built = join(root, 'dist', 'cli.js');
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'src'))) {
+  process.stderr.write('s3gate: building (npm run build)...\n');
+  execSync('node scripts/ensure-deps.mjs && npm run --silent build', { cwd: root, stdio: ['ignore', 2, 2] });
+}
+const { main } = await import(built);
+process.exitCode = await main(process.argv.slice(2));

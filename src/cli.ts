@@ -1,0 +1,120 @@
+// `npx s3gate …`: operator commands that work on the gateway's state directly (bin/s3gate.js runs this).
+// Settings come from the same environment as the server (S3GATE_DATA_DIR, DATABASE_URL), or flags.
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+
+const STATE_FILE = 's3gate.sqlite';
+
+interface StateSummary {
+  schemaVersion: string;
+  tenants: number;
+  apiKeys: number;
+  s3Keys: number;
+  webhooks: number;
+  pendingDeliveries: number;
+}
+
+/** Checks a SQLite state file (integrity, foreign keys) and counts what it holds. */
+function inspect(file: string): StateSummary {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    const integrity = db.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') throw new ConfigError(`${file} is damaged: integrity_check says ${String(integrity)}`);
+    const orphans = db.pragma('foreign_key_check') as unknown[];
+    if (orphans.length > 0) throw new ConfigError(`${file} has ${orphans.length} rows whose parent is missing (foreign_key_check)`);
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const last = db.prepare('select name from kysely_migration order by name desc limit 1').get() as { name: string } | undefined;
+    if (!last) throw new ConfigError(`${file} is not an s3gate state store (no migrations recorded)`);
+    return {
+      schemaVersion: last.name,
+      tenants: count('select count(*) as n from tenants'),
+      apiKeys: count('select count(*) as n from api_keys where revoked_at is null'),
+      s3Keys: count('select count(*) as n from s3_keys where revoked_at is null'),
+      webhooks: count('select count(*) as n from webhooks'),
+      pendingDeliveries: count("select count(*) as n from deliveries where status in ('pending', 'failed')"),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function sqliteState(opts: { dataDir?: string }): { dataDir: string; file: string } {
+  const config = loadConfig(process.env, opts.dataDir ? { dataDir: resolve(opts.dataDir) } : {});
+  if (config.databaseUrl) {
+    throw new ConfigError('DATABASE_URL is set: the state is in PostgreSQL. Back it up with pg_dump and restore it with pg_restore (README, Operations)');
+  }
+  return { dataDir: config.dataDir, file: join(config.dataDir, STATE_FILE) };
+}
+
+function print(json: boolean, value: Record<string, unknown>, text: string): void {
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
+}
+
+const KEY_HINT = 'Its secrets open only with the master key they were sealed with: S3GATE_MASTER_KEY, or master.key of the data directory it came from (not in the backup; keep it apart)';
+
+export function program(): Command {
+  const cli = new Command('s3gate').description('Operate an s3gate gateway').showHelpAfterError().exitOverride();
+  const admin = cli.command('admin').description('Work on the gateway\'s state directly (on the machine that holds it)');
+
+  admin
+    .command('backup')
+    .description('A consistent copy of the SQLite state while the gateway serves (SQLite online backup)')
+    .argument('<file>', 'where to write the copy (must not exist)')
+    .option('--data-dir <dir>', 'the data directory (default S3GATE_DATA_DIR or ./data)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { dataDir?: string; json?: boolean }) => {
+      const { file: state } = sqliteState(opts);
+      if (!existsSync(state)) throw new ConfigError(`no state store at ${state}; pass --data-dir or set S3GATE_DATA_DIR`);
+      const out = resolve(file);
+      if (existsSync(out)) throw new ConfigError(`${out} exists; choose a new file`);
+      const db = new SQLite(state, { fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+      try {
+        // Copies page by page; pages written meanwhile are copied again, so the copy is one moment's state.
+        await db.backup(out);
+      } finally {
+        db.close();
+      }
+      const summary = inspect(out);
+      print(opts.json ?? false, { file: out, ...summary }, `backed up ${state} to ${out}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.apiKeys} API keys, ${summary.s3Keys} S3 keys, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
+    });
+
+  admin
+    .command('restore')
+    .description('Put a backup back as the SQLite state (stop the gateway first)')
+    .argument('<file>', 'a file written by s3gate admin backup')
+    .option('--data-dir <dir>', 'the data directory (default S3GATE_DATA_DIR or ./data)')
+    .option('--force', 'replace the state store that is there')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { dataDir?: string; force?: boolean; json?: boolean }) => {
+      const { dataDir, file: state } = sqliteState(opts);
+      const summary = inspect(resolve(file));
+      if (existsSync(state) && !opts.force) throw new ConfigError(`a state store exists at ${state}; stop the gateway and pass --force to replace it`);
+      mkdirSync(dataDir, { recursive: true });
+      const tmp = `${state}.restoring`;
+      copyFileSync(resolve(file), tmp);
+      for (const side of ['-wal', '-shm']) rmSync(state + side, { force: true });
+      renameSync(tmp, state);
+      print(opts.json ?? false, { dataDir, ...summary }, `restored ${resolve(file)} into ${dataDir}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
+    });
+  return cli;
+}
+
+/** Runs the CLI; exit status 0, 1 (the command failed) or 2 (wrong usage or settings). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`s3gate: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`s3gate: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
