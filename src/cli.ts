@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
+import { doctor } from './doctor.js';
 
 const STATE_FILE = 's3gate.sqlite';
 
@@ -100,6 +101,20 @@ export function program(): Command {
       renameSync(tmp, state);
       print(opts.json ?? false, { dataDir, ...summary }, `restored ${resolve(file)} into ${dataDir}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
     });
+  cli
+    .command('doctor')
+    .description('Check configuration, state store, master key, Redis, the running gateway and each tenant, and say what to fix')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const checks = await doctor(loadConfig(process.env));
+      const failed = checks.filter((c) => !c.ok).length;
+      if (opts.json) process.stdout.write(JSON.stringify({ ok: failed === 0, checks }) + '\n');
+      else {
+        for (const c of checks) process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}${c.fix ? `\n    ${c.ok ? 'note' : 'fix'}: ${c.fix}` : ''}\n`);
+        process.stdout.write(failed === 0 ? 'all checks passed\n' : `${failed} check(s) failed\n`);
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
   return cli;
 }
 
@@ -107,7 +122,7 @@ export function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof ConfigError) {

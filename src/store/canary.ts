@@ -34,11 +34,21 @@ async function anySealed(db: Kysely<Database>): Promise<string | undefined> {
  * sealed them. A store without a canary gets one, once its existing secrets (if any) are shown to open
  * with the key; two processes starting at once keep the first canary written and both check it.
  */
-export async function masterKeyOpens(db: Kysely<Database>, box: SecretBox): Promise<boolean> {
-  let row = await db.selectFrom('state_meta').select('value').where('key', '=', KEY).executeTakeFirst();
+export async function masterKeyOpens(db: Kysely<Database>, box: SecretBox, opts: { readOnly?: boolean } = {}): Promise<boolean> {
+  // Read only (the doctor), a store not migrated yet has no state_meta: its secrets decide alone.
+  let row = await db
+    .selectFrom('state_meta')
+    .select('value')
+    .where('key', '=', KEY)
+    .executeTakeFirst()
+    .catch((err: unknown) => {
+      if (opts.readOnly) return undefined;
+      throw err;
+    });
   if (!row) {
     const sample = await anySealed(db);
     if (sample !== undefined && !opens(box, sample)) return false;
+    if (opts.readOnly) return true;
     await db
       .insertInto('state_meta')
       .values({ key: KEY, value: box.seal(TEXT) })

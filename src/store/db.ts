@@ -73,6 +73,45 @@ async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
  * binary (migrations it does not know) is refused, never used: an older binary could corrupt it.
  */
 export async function openDb(opts: DbOptions): Promise<Db> {
+  const { kysely, dialect } = await connectDb(opts);
+  const { unknown } = await schemaState(kysely, dialect);
+  if (unknown.length > 0) {
+    await kysely.destroy();
+    throw new ConfigError(
+      `the state store's schema is newer than this s3gate: it has migrations this version does not know (${unknown.join(', ')}). ` +
+        'Run the s3gate version that upgraded it (or a newer one), or restore the backup made before the upgrade',
+    );
+  }
+  // Kysely holds its migration lock (a row locked FOR UPDATE on PostgreSQL) for the run, so processes
+  // starting at once migrate once; on PostgreSQL every pending migration runs in one transaction.
+  const migrator = new Migrator({ db: kysely, provider: new StaticMigrations(dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await kysely.destroy();
+    throw new Error(`state store migration failed: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    kysely,
+    dialect,
+    schemaVersion: Object.keys(migrationsFor(dialect)).sort().at(-1)!,
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}
+
+/** The store's migrations against this binary's: those it lacks (pending) and those this binary does not know. */
+export async function schemaState(kysely: Kysely<Database>, dialect: Dialect): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
+  const known = migrationsFor(dialect);
+  const applied = (await appliedMigrations(kysely)).sort();
+  return { applied, pending: Object.keys(known).filter((m) => !applied.includes(m)).sort(), unknown: applied.filter((name) => !(name in known)) };
+}
+
+/** A connection to the state store, schema untouched (the doctor reads through it). */
+export async function connectDb(opts: DbOptions): Promise<{ kysely: Kysely<Database>; dialect: Dialect }> {
   let kysely: Kysely<Database>;
   let dialect: Dialect;
   if (opts.databaseUrl) {
@@ -97,33 +136,5 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     sqlite.pragma('foreign_keys = ON');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
-  const known = migrationsFor(dialect);
-  const applied = await appliedMigrations(kysely);
-  const unknown = applied.filter((name) => !(name in known));
-  if (unknown.length > 0) {
-    await kysely.destroy();
-    throw new ConfigError(
-      `the state store's schema is newer than this s3gate: it has migrations this version does not know (${unknown.join(', ')}). ` +
-        'Run the s3gate version that upgraded it (or a newer one), or restore the backup made before the upgrade',
-    );
-  }
-  // Kysely holds its migration lock (a row locked FOR UPDATE on PostgreSQL) for the run, so processes
-  // starting at once migrate once; on PostgreSQL every pending migration runs in one transaction.
-  const migrator = new Migrator({ db: kysely, provider: new StaticMigrations(dialect) });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
-    await kysely.destroy();
-    throw new Error(`state store migration failed: ${(error as Error).message}`, { cause: error });
-  }
-  return {
-    kysely,
-    dialect,
-    schemaVersion: Object.keys(known).sort().at(-1)!,
-    async ping() {
-      await sql`select 1`.execute(kysely);
-    },
-    async close() {
-      await kysely.destroy();
-    },
-  };
+  return { kysely, dialect };
 }
