@@ -98,7 +98,6 @@ export const storagePlugin = fp(
     const events = new EventService(app.db.kysely);
     const ingest = new IngestService(app.db.kysely, app.secretBox, events, { allowPrivate: config.webhooks.allowPrivate });
     const notifications = new NotificationService(app.db.kysely, pool, ingest);
-    const wired = (tenantId: string, bucket: string) => notifications.wired(tenantId, bucket);
     app.decorate('events', events);
     app.decorate('ingest', ingest);
     app.decorate('notifications', notifications);
@@ -127,14 +126,14 @@ export const storagePlugin = fp(
       onStoreError: (err) => app.log.warn({ err }, 'the rate-limit store (Redis) failed; requests are let through meanwhile'),
     });
     app.decorate('limits', limits);
-    app.decorate('buckets', new BucketService(pool, events, wired, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
+    app.decorate('buckets', new BucketService(pool, events, notifications, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
     const multipart = new MultipartService(pool, events, limits);
     const tus = new TusService(new TusRepo(app.db.kysely), multipart, pool, events, app.tenants, signer, limits, {
       expiresMs: config.upload.multipartMaxAgeMs,
       lockTtlMs: config.tus.lockTtlMs,
       log: app.log,
     });
-    app.decorate('objects', new ObjectService(pool, events, wired, limits, tus));
+    app.decorate('objects', new ObjectService(pool, events, notifications, limits, tus));
     app.decorate('multipart', multipart);
     app.decorate('tus', tus);
     app.decorate('urlSigner', signer);

@@ -1,7 +1,7 @@
 import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { BucketInfo, ListResult } from '../s3/object-store.js';
-import { deleteKeys, withStore, type RequestContext } from './context.js';
+import { deleteKeys, withStore, type DeleteGuard, type RequestContext } from './context.js';
 import type { EventSink } from './events.js';
 import { validateBucketName } from './validate.js';
 
@@ -11,7 +11,7 @@ export class BucketService {
   constructor(
     private readonly pool: TenantPool,
     private readonly events: EventSink,
-    private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
+    private readonly guard: DeleteGuard,
     /** Removes the native notification wiring of a bucket (its topic and entry). */
     private readonly unwire: (ctx: RequestContext, bucket: string) => Promise<void> = async () => {},
   ) {}
@@ -34,26 +34,20 @@ export class BucketService {
   /** With force, deletes every object (and unfinished upload) first, one batch of 1000 at a time. */
   async delete(ctx: RequestContext, bucket: string, force: boolean): Promise<void> {
     validateBucketName(bucket);
-    const wired = await this.wired(ctx.tenant.id, bucket);
+    const wired = await this.guard.wired(ctx.tenant.id, bucket);
     if (wired) {
       // A deleted bucket's topic and record would outlive it, and a bucket created again with the
       // name would inherit them: the wiring goes first, once the bucket is sure to go.
       if (!force && (await withStore(this.pool, ctx, (s) => s.listObjects(ctx, bucket, { limit: 1 }))).objects.length > 0) throw new errors.BucketNotEmpty(bucket);
       await this.unwire(ctx, bucket);
     }
-    const oneByOne = force && wired;
     return withStore(this.pool, ctx, async (s) => {
       if (force) {
         for (;;) {
           const page = await s.listObjects(ctx, bucket, { limit: MAX_LIST_LIMIT });
           if (page.objects.length === 0) break;
-          const res = await deleteKeys(
-            s,
-            ctx,
-            bucket,
-            page.objects.map((o) => o.key),
-            oneByOne,
-          );
+          const keys = page.objects.map((o) => o.key);
+          const res = await this.guard.guarded(ctx.tenant.id, bucket, (oneByOne) => deleteKeys(s, ctx, bucket, keys, oneByOne || wired));
           if (res.errors.length > 0) {
             // A key written or deleted by another request meanwhile can fail in a batch (RGW answers
             // UnknownError): those keys get one more try, one by one, before the delete gives up.

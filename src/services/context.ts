@@ -32,6 +32,15 @@ export async function deleteKeys(store: ObjectStore, ctx: RequestContext, bucket
   return result;
 }
 
+/**
+ * How a batch delete in a bucket runs: `guarded` calls fn with oneByOne true when the bucket has (or
+ * is getting) native notifications, and keeps the wiring of one from starting while a batch runs.
+ */
+export interface DeleteGuard {
+  wired(tenantId: string, bucket: string): Promise<boolean>;
+  guarded<T>(tenantId: string, bucket: string, fn: (oneByOne: boolean) => Promise<T>): Promise<T>;
+}
+
 /** Runs fn with the tenant's store, holding one admission of its pool for the duration. */
 export async function withStore<T>(pool: TenantPool, ctx: RequestContext, fn: (store: ObjectStore) => Promise<T>): Promise<T> {
   const lease: Lease = pool.lease(ctx.tenant);

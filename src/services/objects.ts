@@ -2,7 +2,7 @@ import { Transform, finished, type Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { Conditions, ContentHeaders, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
-import { deleteKeys, withStore, type RequestContext } from './context.js';
+import { deleteKeys, withStore, type DeleteGuard, type RequestContext } from './context.js';
 import type { EventSink, EventType } from './events.js';
 import type { LimitService } from './limits.js';
 import type { TusService } from './tus.js';
@@ -140,7 +140,7 @@ export class ObjectService {
   constructor(
     private readonly pool: TenantPool,
     private readonly events: EventSink,
-    private readonly wired: (tenantId: string, bucket: string) => Promise<boolean>,
+    private readonly guard: DeleteGuard,
     private readonly limits: Pick<LimitService, 'upload'>,
     private readonly tus?: Pick<TusService, 'presign'>,
   ) {}
@@ -225,8 +225,7 @@ export class ObjectService {
     if (keys.length > MAX_BATCH_DELETE) throw new errors.TooManyKeys(keys.length);
     for (const key of keys) validateKey(key);
     const unique = [...new Set(keys)];
-    const oneByOne = await this.wired(ctx.tenant.id, bucket);
-    const res = await withStore(this.pool, ctx, (s) => deleteKeys(s, ctx, bucket, unique, oneByOne));
+    const res = await withStore(this.pool, ctx, (s) => this.guard.guarded(ctx.tenant.id, bucket, (oneByOne) => deleteKeys(s, ctx, bucket, unique, oneByOne)));
     await this.events.record(
       ctx.tenant.id,
       res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),
