@@ -131,7 +131,7 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
       await rclone('sync', tree, `gw:${bucket}/sync`);
       await rclone('check', tree, `gw:${bucket}/sync`);
       writeFileSync(join(tree, 'a.txt'), 'alpha, changed');
-      t.rejects(rclone('check', tree, `gw:${bucket}/sync`), 'check sees a difference');
+      await t.rejects(rclone('check', tree, `gw:${bucket}/sync`), 'check sees a difference');
       await rclone('sync', tree, `gw:${bucket}/sync`);
       await rclone('check', tree, `gw:${bucket}/sync`);
       writeFileSync(join(tree, 'a.txt'), 'alpha');
