@@ -1,7 +1,7 @@
 // npm run bench: the gateway beside direct S3 access, against the same Ceph RGW, in one run.
 // Small GET/PUT at concurrency 32, listing (REST and GraphQL), a 1 GiB streamed upload and download, the S3 door
 // (the default AWS SDK through it and on RGW: 1 KiB GET/PUT at c=32, 256 MiB up and down), 256 MiB through
-// tus at 5, 16, 64 MiB chunks and in one PATCH beside a plain PUT, and the gateway's peak RSS during the large transfers. Prints a table and writes JSON under bench/results/.
+// tus at 5, 16, 64 MiB chunks and in one PATCH beside a plain PUT, the gateway's peak RSS during the large transfers, and the cost of tracing (1 KiB GET with OpenTelemetry on and off). Prints a table and writes JSON under bench/results/.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -447,6 +447,48 @@ async function main() {
   }
   for (const k of ['tus-large', 'tus-plain']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
+  // Tracing's cost: the same 1 KiB GET at c=32 through a second gateway process with OpenTelemetry on
+  // (every request sampled, spans batched to an OTLP/HTTP collector on loopback that discards them),
+  // beside this one with tracing off, rounds alternating; medians of RUNS rounds.
+  const collector = createServer((req, res) => void req.resume().on('end', () => res.writeHead(200).end()));
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const traced = await startGateway({
+    dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-bench-traced-')),
+    env: { S3GATE_TENANTS_FILE: tenantsFile, S3GATE_ADMIN_TOKEN: adminToken, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as net.AddressInfo).port}` },
+    nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+  });
+  const tracedHttp = new Pool(traced.base, { connections: CONCURRENCY, pipelining: 1 });
+  const getVia = (pool: Pool) => async (i: number) => {
+    const res = await pool.request({ method: 'GET', path: obj(`small/${i % 100}`), headers: auth });
+    if (res.statusCode !== 200) throw new Error(`GET ${res.statusCode}`);
+    await drain(res.body);
+  };
+  await load(500, CONCURRENCY, getVia(tracedHttp));
+  await load(500, CONCURRENCY, getVia(http));
+  const tracingRounds: { off: Load[]; on: Load[]; cpuOff: number; cpuOn: number } = { off: [], on: [], cpuOff: 0, cpuOn: 0 };
+  for (let round = 0; round < Math.max(3, RUNS); round++) {
+    let before = cpuMsOf(gateway.pid!);
+    tracingRounds.off.push(await load(SMALL_REQUESTS, CONCURRENCY, getVia(http)));
+    tracingRounds.cpuOff += cpuMsOf(gateway.pid!) - before;
+    before = cpuMsOf(traced.child.pid!);
+    tracingRounds.on.push(await load(SMALL_REQUESTS, CONCURRENCY, getVia(tracedHttp)));
+    tracingRounds.cpuOn += cpuMsOf(traced.child.pid!) - before;
+  }
+  const midLoad = (xs: Load[]) => [...xs].sort((a, b) => a.rps - b.rps)[Math.floor(xs.length / 2)];
+  const tracing = {
+    rounds: tracingRounds.on.length,
+    off: midLoad(tracingRounds.off),
+    on: midLoad(tracingRounds.on),
+    rpsRange: { off: [Math.min(...tracingRounds.off.map((l) => l.rps)), Math.max(...tracingRounds.off.map((l) => l.rps))], on: [Math.min(...tracingRounds.on.map((l) => l.rps)), Math.max(...tracingRounds.on.map((l) => l.rps))] },
+    cpuMsPerRequest: { off: Number((tracingRounds.cpuOff / (SMALL_REQUESTS * tracingRounds.off.length)).toFixed(3)), on: Number((tracingRounds.cpuOn / (SMALL_REQUESTS * tracingRounds.on.length)).toFixed(3)) },
+    overheadPercent: 0,
+  };
+  tracing.overheadPercent = Number(((1 - tracing.on.rps / tracing.off.rps) * 100).toFixed(1));
+  results['GET 1 KiB, c=32, tracing on vs off'] = { gateway: tracing.on, direct: tracing.off, ratio: Number((tracing.on.rps / tracing.off.rps).toFixed(2)) };
+  await tracedHttp.close();
+  traced.stop();
+  collector.close();
+
   const rows = Object.entries(results).map(([name, r]) => {
     const fmt = (v: Load | number) => (typeof v === 'number' ? `${v}` : `${v.rps} req/s  p50 ${v.p50ms} ms  p99 ${v.p99ms} ms`);
     return `${name.padEnd(28)} ${fmt(r.gateway).padEnd(40)} ${fmt(r.direct).padEnd(40)} ${r.ratio}`;
@@ -454,6 +496,7 @@ async function main() {
   process.stdout.write(
     [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`,
      `gateway CPU per request (ms): ${Object.entries(gatewayCpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+     `tracing: GET 1 KiB c=32 ${tracing.on.rps} req/s on, ${tracing.off.rps} off (median of ${tracing.rounds} alternating rounds): ${tracing.overheadPercent}% fewer requests/s; gateway CPU per request ${tracing.cpuMsPerRequest.on} ms on, ${tracing.cpuMsPerRequest.off} ms off`,
      `events: write→receipt at ${eventFigures.steadyWritesPerSecond} writes/s p50 ${eventFigures.delayP50ms} ms, p99 ${eventFigures.delayP99ms} ms; at saturation (32 writers) p50 ${eventFigures.saturatedDelayP50ms} ms, p99 ${eventFigures.saturatedDelayP99ms} ms; burst of ${eventFigures.burst} (batch delete, ${eventFigures.burstRecordMs} ms to delete and record) delivered at ${eventFigures.burstEventsPerSecond} events/s`].join('\n') + '\n',
   );
   const report = {
@@ -466,6 +509,7 @@ async function main() {
     gatewayRssMiB: rss,
     events: eventFigures,
     gatewayCpuMsPerRequest,
+    tracing,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const out = join(root, 'bench/results', `${report.date.slice(0, 19).replaceAll(':', '-')}.json`);

@@ -10,7 +10,9 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { errorCodes, errors, logLevelOf, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
+import { redactUrl } from './lib/redact.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { traceErrorCode, traceRequests } from './plugins/tracing.js';
 import { statePlugin } from './plugins/state.js';
 import { storagePlugin } from './plugins/storage.js';
 import { adminTenantRoutes } from './routes/admin/tenants.js';
@@ -41,12 +43,9 @@ export interface BuildOptions {
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
-/**
- * Request log fields. A presigned URL's signature (the API's `signature`, S3's `X-Amz-Signature`) and
- * an ingest token are credentials and are never logged.
- */
+/** Request log fields, without the credentials a URL may carry. */
 function serializeRequest(req: { method: string; url: string; id: string }) {
-  return { method: req.method, url: req.url.replace(/([?&](?:x-amz-)?signature=)[^&]*/gi, '$1[redacted]').replace(/^\/ingest\/s3\/[^/?]+/, '/ingest/s3/[redacted]'), reqId: req.id };
+  return { method: req.method, url: redactUrl(req.url), reqId: req.id };
 }
 
 /** Longest path parameter (a bucket name, a webhook id); object keys are wildcards and not limited by it. */
@@ -116,6 +115,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
+  if (config.tracing.enabled) traceRequests(app, 'api', (request) => (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId);
   // Expect: 100-continue is answered after the onRequest hooks (the API key, the rate limit) have passed,
   // just before the body is read, not by Node on arrival: a refused upload never sends its body.
   app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
@@ -157,6 +157,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type'], request.routeOptions.bodyLimit);
     const level = logLevelOf(err);
+    traceErrorCode(request, err.code);
     if (level === 'error') request.log.error({ err: raw }, 'request failed');
     else request.log[level]({ code: err.code, status: err.statusCode, msg: err.message }, level === 'warn' ? 'request failed upstream' : 'request refused');
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);

@@ -169,6 +169,19 @@ export interface Config {
     /** How often the upload janitor runs (failed aborts, stale uploads, orphaned disk blobs, expired tus uploads). @default 15 minutes */
     janitorIntervalMs: number;
   };
+  /**
+   * OpenTelemetry tracing (src/telemetry.ts): on when OTEL_EXPORTER_OTLP_ENDPOINT or
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
+   */
+  tracing: {
+    enabled: boolean;
+    /** OTEL_SERVICE_NAME. @default s3gate */
+    serviceName: string;
+    /** OTEL_TRACES_SAMPLER. @default parentbased_always_on */
+    sampler: (typeof SAMPLERS)[number];
+    /** OTEL_TRACES_SAMPLER_ARG: the ratio of the traceidratio samplers. @default 1 */
+    samplerArg: number;
+  };
   /** Resumable uploads (tus at /v1/uploads); they expire after upload.multipartMaxAgeMs. */
   tus: {
     /**
@@ -226,6 +239,8 @@ function seconds(env: Env, name: string, def: number[]): number[] {
 }
 
 const MiB = 1024 * 1024;
+
+const SAMPLERS = ['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio', 'always_on', 'always_off', 'traceidratio'] as const;
 
 /** Reads every setting once; nothing else in the code reads process.env. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -321,6 +336,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       janitorIntervalMs: int(env, 'S3GATE_JANITOR_INTERVAL_MS', 15 * 60_000, 1000),
     },
     tus: { lockTtlMs: int(env, 'S3GATE_TUS_LOCK_TTL_MS', 15_000, 300) },
+    tracing: {
+      enabled: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && !bool(env, 'OTEL_SDK_DISABLED', false) && env.OTEL_TRACES_EXPORTER !== 'none',
+      serviceName: env.OTEL_SERVICE_NAME || 's3gate',
+      sampler: oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on'),
+      samplerArg: num(env, 'OTEL_TRACES_SAMPLER_ARG', 1),
+    },
     corsOrigins: (env.S3GATE_CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
@@ -334,6 +355,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     if (Buffer.from(config.masterKeyPrevious, 'base64').length !== 32) throw new ConfigError('S3GATE_MASTER_KEY_PREVIOUS must be 32 bytes, base64-encoded: the master key before the rotation');
     if (config.masterKey === undefined) throw new ConfigError('S3GATE_MASTER_KEY_PREVIOUS needs S3GATE_MASTER_KEY: the new key that secrets are sealed with again');
   }
+  if (config.tracing.samplerArg > 1) throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG is the ratio of traces sampled, from 0 to 1, got ${config.tracing.samplerArg}`);
   for (const origin of config.corsOrigins) {
     if (origin !== '*' && !isOrigin(origin)) throw new ConfigError(`S3GATE_CORS_ORIGINS takes origins like https://app.example.com (scheme, host, port; no path) or *, got '${origin}'`);
   }

@@ -1,8 +1,11 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startTracing } from './telemetry.js';
 
 async function main() {
   const config = loadConfig(process.env);
+  // Before the app, so the spans of its first requests are recorded.
+  const stopTracing = config.tracing.enabled ? startTracing(config) : async () => {};
   const app = await buildApp(config);
   await app.listen({ host: config.host, port: config.port });
   const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -13,6 +16,7 @@ async function main() {
   lines.push(s3Url ? `  S3 protocol on ${s3Url}  (region ${config.s3Door.region}; any S3 client with a tenant's S3 key)` : '  S3 protocol: off (S3GATE_S3_PORT=0)');
   lines.push(`  resumable uploads (tus 1.0): ${base}/v1/uploads${config.corsOrigins.length ? `  (browser origins: ${config.corsOrigins.join(', ')})` : ''}`);
   lines.push(`  data directory: ${config.dataDir}`);
+  if (config.tracing.enabled) lines.push(`  tracing: OpenTelemetry (OTLP/HTTP, service ${config.tracing.serviceName}, sampler ${config.tracing.sampler})`);
   lines.push(config.adminToken ? '  admin token: from S3GATE_ADMIN_TOKEN' : `  admin token: ${app.adminToken}  (kept in ${config.dataDir}/admin-token)`);
   for (const { tenant, apiKey } of app.bootstrap.createdKeys) {
     lines.push(`  tenant '${tenant}' API key (shown once): ${apiKey}`);
@@ -41,13 +45,16 @@ async function main() {
       process.exit(1);
     }, 30_000);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (err) => {
-        app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => stopTracing())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          app.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

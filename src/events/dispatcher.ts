@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/secretbox.js';
+import { contextOf, failSpan, inSpan, SpanKind } from '../lib/tracing.js';
 import { newId, toEvent } from '../services/events.js';
 import type { Database, DeliveryRow, EventRow, WebhookRow } from '../store/schema.js';
 import type { SendResult, WebhookSender } from './sender.js';
@@ -187,7 +188,15 @@ export class Dispatcher {
       await this.#finish(d, 'dead', { last_error: why });
       return;
     }
-    const result = await this.#sender.send(hook.url, signingSecrets(this.#box, hook), event.id, JSON.stringify(toEvent(event)));
+    // A span per attempt, in the trace of the write that recorded the event (the sender passes it on
+    // to the endpoint as traceparent).
+    const attributes = { 's3gate.tenant': d.tenant_id, 's3gate.webhook.id': hook.id, 's3gate.delivery.id': d.id, 's3gate.event.id': event.id, 's3gate.delivery.attempt': d.attempts + 1, 'http.request.method': 'POST', 'server.address': new URL(hook.url).hostname };
+    const result = await inSpan('webhook.deliver', { kind: SpanKind.CLIENT, parent: contextOf(event.trace_parent), attributes }, async (span) => {
+      const r = await this.#sender.send(hook.url, signingSecrets(this.#box, hook), event.id, JSON.stringify(toEvent(event)));
+      if (r.status !== null) span.setAttribute('http.response.status_code', r.status);
+      if (!r.ok) failSpan(span, new Error(r.error ?? 'failed'), r.status === null ? 'network' : String(r.status));
+      return r;
+    });
     await this.#record(d, hook, result);
   }
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import { context, propagation } from '../lib/tracing.js';
 import { signatureHeader } from './signer.js';
 import { guardedLookup, isBlockedAddress } from './ssrf.js';
 
@@ -50,17 +51,20 @@ export class WebhookSender {
       return { ok: false, status: null, durationMs: 0, error: `refused: ${host} is a private or reserved address`, excerpt: null };
     }
     const timestamp = new Date();
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 's3gate-webhooks/1',
+      'webhook-id': messageId,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': signatureHeader(secrets, messageId, timestamp, body),
+    };
+    // traceparent of the delivery attempt when tracing is on (not signed: it is no part of the message).
+    propagation.inject(context.active(), headers);
     try {
       const res = await request(url, {
         method: 'POST',
         dispatcher: this.#agent,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 's3gate-webhooks/1',
-          'webhook-id': messageId,
-          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-          'webhook-signature': signatureHeader(secrets, messageId, timestamp, body),
-        },
+        headers,
         body,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });

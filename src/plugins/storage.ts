@@ -84,6 +84,7 @@ export const storagePlugin = fp(
             if (err) app.log.warn({ err, tenant: tenant.id }, 'refreshing temporary credentials failed; the current ones stay in use while valid');
           },
           hooks: {
+            tenantId: tenant.id,
             observe: (operation, status, seconds) => metrics.s3Requests.observe({ tenant: tenant.id, operation, status }, seconds),
             error: (operation, code) => metrics.s3Errors.inc({ tenant: tenant.id, operation, code }),
             reached,

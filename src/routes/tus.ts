@@ -10,6 +10,7 @@ import { errors, isGatewayError, limits, logLevelOf, toApiError, type GatewayErr
 import { responses } from '../schema/common.js';
 import { bindTenant, requireTenant } from '../plugins/auth.js';
 import type { RequestContext } from '../services/context.js';
+import { traceErrorCode } from '../plugins/tracing.js';
 import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget } from '../services/tus.js';
 import type { TusUploadRow } from '../store/schema.js';
 
@@ -265,6 +266,7 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       return reply.send(res);
     }
     const err = c.error ?? fromTus(res.status, await res.text(), request);
+    traceErrorCode(request, err.code);
     if (logLevelOf(err) !== 'error') request.log.info({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
     res.headers.forEach((value, name) => /^(tus-|upload-)/i.test(name) && reply.header(name, value));
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);

@@ -1,4 +1,5 @@
 import { errors, limits } from '../errors.js';
+import { failSpan, SpanKind, tracer } from '../lib/tracing.js';
 
 interface SdkError extends Error {
   code?: string;
@@ -110,21 +111,55 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
  * error, and whether the endpoint was reached (the circuit breaker's input).
  */
 export async function observed<T>(
-  hooks: { observe?: (operation: string, status: string, seconds: number) => void; error?: (operation: string, code: string) => void; reached?: (ok: boolean) => void },
+  hooks: { observe?: (operation: string, status: string, seconds: number) => void; error?: (operation: string, code: string) => void; reached?: (ok: boolean) => void; tenantId?: string },
   operation: string,
   run: () => Promise<T>,
   statusOf: (out: T) => number | undefined,
+  target: { bucket?: string; key?: string } = {},
 ): Promise<T> {
   const start = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
-  try {
-    const out = await run();
-    hooks.observe?.(operation, String(statusOf(out) ?? 200), seconds());
-    hooks.reached?.(true);
-    return out;
-  } catch (err) {
-    hooks.observe?.(operation, String(httpStatusOf(err) ?? (err as Error).name), seconds());
-    reportFailure(hooks, operation, err);
-    throw err;
-  }
+  const method = operation.replace(/Command$/, '');
+  // A CLIENT span per S3 request (its attempts and socket waits as events: lib/tracing.ts).
+  return tracer.startActiveSpan(
+    `S3.${method}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'rpc.system': 'aws-api',
+        'rpc.service': 'S3',
+        'rpc.method': method,
+        ...(target.bucket && { 'aws.s3.bucket': target.bucket }),
+        ...(target.key !== undefined && { 'aws.s3.key': target.key }),
+        ...(hooks.tenantId && { 's3gate.tenant': hooks.tenantId }),
+      },
+    },
+    async (span) => {
+      try {
+        const out = await run();
+        const status = statusOf(out) ?? 200;
+        hooks.observe?.(operation, String(status), seconds());
+        hooks.reached?.(true);
+        if (span.isRecording()) {
+          span.setAttribute('http.response.status_code', status);
+          const attempts = (out as { output?: { $metadata?: { attempts?: number } } })?.output?.$metadata?.attempts;
+          if (attempts !== undefined) span.setAttribute('s3gate.attempts', attempts);
+        }
+        return out;
+      } catch (err) {
+        const status = httpStatusOf(err);
+        hooks.observe?.(operation, String(status ?? (err as Error).name), seconds());
+        reportFailure(hooks, operation, err);
+        if (span.isRecording()) {
+          if (status !== undefined) span.setAttribute('http.response.status_code', status);
+          const attempts = (err as SdkError & { $metadata?: { attempts?: number } }).$metadata?.attempts;
+          if (attempts !== undefined) span.setAttribute('s3gate.attempts', attempts);
+          failSpan(span, err, isAbort(err) ? 'AbortError' : errorCodeOf(err));
+        }
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -3,6 +3,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import { traceSocketWaits } from '../lib/tracing.js';
 import type { PoolSettings, S3Settings } from '../services/tenants.js';
 
 export interface TenantAgents {
@@ -26,7 +27,7 @@ export function bypassesProxy(host: string, noProxy: string[]): boolean {
 /**
  * The tenant's own keep-alive agents, capped at maxSockets: through its proxy (HTTP CONNECT for https
  * endpoints, absolute-form requests for http ones) unless its endpoint is excluded, and trusting its CA
- * bundle besides the system's.
+ * bundle besides the system's. Each request's wait for a socket is reported on its S3 span.
  */
 export function tenantAgents(s3: S3Settings, pool: PoolSettings): TenantAgents {
   const base = { keepAlive: true, maxSockets: pool.maxSockets, maxFreeSockets: pool.maxSockets, scheduling: 'lifo' as const };
@@ -34,10 +35,10 @@ export function tenantAgents(s3: S3Settings, pool: PoolSettings): TenantAgents {
   const host = new URL(s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`).hostname;
   if (s3.proxy && !bypassesProxy(host, s3.proxy.noProxy)) {
     return {
-      http: new HttpProxyAgent(s3.proxy.url, base),
-      https: new HttpsProxyAgent(s3.proxy.url, { ...base, ...tlsOpts }) as unknown as https.Agent,
+      http: traceSocketWaits(new HttpProxyAgent(s3.proxy.url, base)),
+      https: traceSocketWaits(new HttpsProxyAgent(s3.proxy.url, { ...base, ...tlsOpts }) as unknown as https.Agent),
       proxied: true,
     };
   }
-  return { http: new http.Agent(base), https: new https.Agent({ ...base, ...tlsOpts }), proxied: false };
+  return { http: traceSocketWaits(new http.Agent(base)), https: traceSocketWaits(new https.Agent({ ...base, ...tlsOpts })), proxied: false };
 }

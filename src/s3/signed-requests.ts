@@ -7,6 +7,7 @@ import type { S3Settings } from '../services/tenants.js';
 import type { AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { DriverHooks } from './drivers/s3.js';
 import { mapS3Error, observed } from './map-error.js';
+import { trace } from '../lib/tracing.js';
 import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ObjectInfo } from './object-store.js';
 import { formatRange } from './ranges.js';
 
@@ -178,7 +179,9 @@ export class SignedRequests {
     const run = async () => {
       const strategy = await this.#opts.retryStrategy();
       let token = await strategy.acquireInitialRetryToken(operation);
-      for (;;) {
+      const span = trace.getActiveSpan();
+      for (let attempts = 1; ; attempts++) {
+        span?.setAttribute('s3gate.attempts', attempts);
         let res: http.IncomingMessage | undefined;
         let err: unknown;
         try {
@@ -208,7 +211,7 @@ export class SignedRequests {
       }
     };
     try {
-      return await observed(this.#opts.hooks, operation, run, (res) => res.statusCode);
+      return await observed(this.#opts.hooks, operation, run, (res) => res.statusCode, target);
     } catch (err) {
       throw mapS3Error(err, target);
     }

@@ -76,7 +76,10 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
           '`x-s3-door` with S3\'s XML and error codes through the same services, limits and events as this API; any other S3 operation answers 501 NotImplemented.\n\n' +
           '**Resumable uploads.** `/v1/uploads` speaks tus 1.0 (creation, creation-with-upload, termination, expiration, checksum) for tus-js-client, ' +
           'Uppy and every tus client; a presigned tus URL (`POST /v1/presign` with method `TUS`, or GraphQL `createUploadUrl(protocol: TUS)`) needs no API key. ' +
-          'Browser pages of the origins in `S3GATE_CORS_ORIGINS` may call the API (CORS, with the tus headers exposed).',
+          'Browser pages of the origins in `S3GATE_CORS_ORIGINS` may call the API (CORS, with the tus headers exposed).\n\n' +
+          '**Tracing.** With OpenTelemetry on (`OTEL_EXPORTER_OTLP_ENDPOINT`), a W3C `traceparent` header on any request (here or on the S3 door) makes ' +
+          "the gateway's spans part of the caller's trace, and each webhook delivery attempt is sent with a `traceparent` of its own span in the trace " +
+          'of the write that caused the event (the header is not part of the signed content).',
       },
       ...s3Door(config),
       servers: [{ url: config.publicUrl ?? '/' }],

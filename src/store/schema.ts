@@ -135,6 +135,8 @@ export interface EventRow {
   dedup_key: string | null;
   /** 1 once paired with its counterpart from the other source. */
   matched: number;
+  /** W3C traceparent of the span that recorded it (tracing on), the parent of its delivery attempts' spans. */
+  trace_parent?: string | null;
 }
 
 export interface IngestTokenRow {

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { errors, isGatewayError, logLevelOf, toApiError, type GatewayError } from '../../errors.js';
 import { bearer } from '../../lib/api-keys.js';
 import { requireTenant } from '../../plugins/auth.js';
+import { traceOperation } from '../../plugins/tracing.js';
 import { typeDefs } from '../../schema/graphql.js';
 import { operationCost } from './cost.js';
 import { depthLimit } from './depth.js';
@@ -237,6 +238,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
     const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
     const op = body?.operationName ? ops.find((o) => o.name?.value === body.operationName) : ops.length === 1 ? ops[0] : undefined;
+    if (op && context.reply) traceOperation(context.reply.request, `${op.operation}${op.name ? ` ${op.name.value}` : ''}`);
     if (op?.operation === 'subscription') throw new errors.GraphqlInvalid('Subscriptions run over a WebSocket on /graphql (graphql-transport-ws), not over HTTP');
   });
 

@@ -82,6 +82,8 @@ export type S3Observer = (operation: string, status: string, seconds: number) =>
 
 /** What a tenant's S3 requests report, for metrics and its circuit breaker. */
 export interface DriverHooks {
+  /** The tenant, named on the spans of its S3 requests. */
+  tenantId?: string;
   observe?: S3Observer;
   /** A failed S3 request, by its S3 error code (NoSuchKey, SlowDown) or network error code (ECONNREFUSED). */
   error?: (operation: string, code: string) => void;
@@ -262,7 +264,7 @@ export class S3Driver implements ObjectStore {
         const operation = context.commandName ?? 'unknown';
         const input = args.input as { Bucket?: string; Key?: string; UploadId?: string };
         try {
-          const out = await observed(hooks, operation, () => next(args), (o) => (o.response as { statusCode?: number }).statusCode);
+          const out = await observed(hooks, operation, () => next(args), (o) => (o.response as { statusCode?: number }).statusCode, { bucket: input.Bucket, key: input.Key });
           const uploadId = (out.output as { UploadId?: string }).UploadId ?? input.UploadId;
           if (operation === 'CreateMultipartUploadCommand' && uploadId) await hooks.multipart?.started(input.Bucket ?? '', input.Key ?? '', uploadId);
           else if ((operation === 'CompleteMultipartUploadCommand' || operation === 'AbortMultipartUploadCommand') && uploadId) await hooks.multipart?.ended(uploadId);

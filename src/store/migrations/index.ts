@@ -3,7 +3,7 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -89,6 +89,13 @@ function tusUploads(dialect: 'sqlite' | 'postgres'): Migration {
 const stateMeta: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.createTable('state_meta').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+  },
+};
+
+/** The trace context of the write that caused an event, so its webhook deliveries join that trace. */
+const eventTrace: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('events').addColumn('trace_parent', 'text').execute();
   },
 };
 
