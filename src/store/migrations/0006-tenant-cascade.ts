@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 /** Tables that hold a tenant's rows, each removed with its tenant by the database itself. */
 const TENANT_TABLES = ['webhooks', 'events', 'deliveries', 'ingest_tokens', 'bucket_notifications'] as const;
