@@ -6,6 +6,10 @@ import SQLite from 'better-sqlite3';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { doctor } from './doctor.js';
+import { SecretBox } from './lib/secretbox.js';
+import { MasterKeyRotation } from './services/master-key.js';
+import { masterKeyOpens } from './store/canary.js';
+import { connectDb, schemaState } from './store/db.js';
 
 const STATE_FILE = 's3gate.sqlite';
 
@@ -100,6 +104,38 @@ export function program(): Command {
       for (const side of ['-wal', '-shm']) rmSync(state + side, { force: true });
       renameSync(tmp, state);
       print(opts.json ?? false, { dataDir, ...summary }, `restored ${resolve(file)} into ${dataDir}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
+    });
+  admin
+    .command('rotate-master-key')
+    .description('Seal every secret again with S3GATE_MASTER_KEY, in short batches, while the gateways serve (also: POST /admin/master-key/rotate)')
+    .option('--batch <rows>', 'rows per transaction (1 to 1000)', '100')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { batch: string; json?: boolean }) => {
+      const batch = Number(opts.batch);
+      if (!Number.isInteger(batch) || batch < 1 || batch > 1000) throw new ConfigError(`--batch takes a number of rows from 1 to 1000, got '${opts.batch}'`);
+      const config = loadConfig(process.env);
+      if (!config.masterKey) throw new ConfigError('set S3GATE_MASTER_KEY to the new key, and S3GATE_MASTER_KEY_PREVIOUS to the key being replaced (README, Operations)');
+      const db = await connectDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const schema = await schemaState(db.kysely, db.dialect);
+        if (schema.unknown.length > 0 || schema.pending.length > 0) {
+          throw new ConfigError(`the state store's schema is not this s3gate's (${[...schema.pending, ...schema.unknown].join(', ')}): start the gateway of this version first, or use the s3gate that matches the store`);
+        }
+        const box = new SecretBox(Buffer.from(config.masterKey, 'base64'), config.masterKeyPrevious ? [Buffer.from(config.masterKeyPrevious, 'base64')] : []);
+        if (!(await masterKeyOpens(db.kysely, box, { readOnly: true }))) {
+          throw new ConfigError('neither S3GATE_MASTER_KEY nor S3GATE_MASTER_KEY_PREVIOUS opens the secrets of this state store: set S3GATE_MASTER_KEY_PREVIOUS to the key the gateways run with now');
+        }
+        const report = await new MasterKeyRotation(db.kysely, box).run(batch);
+        const total = Object.values(report.resealed).reduce((a, b) => a + b, 0);
+        print(
+          opts.json ?? false,
+          { ...report },
+          `sealed ${total} secret(s) again with S3GATE_MASTER_KEY in ${report.batches} batch(es) (${Object.entries(report.resealed).map(([table, n]) => `${table} ${n}`).join(', ')}); ${report.current} already were.\n` +
+            (config.masterKeyPrevious ? 'Now restart every gateway without S3GATE_MASTER_KEY_PREVIOUS.' : 'S3GATE_MASTER_KEY_PREVIOUS is not set: nothing was sealed with another key.'),
+        );
+      } finally {
+        await db.kysely.destroy();
+      }
     });
   cli
     .command('doctor')
