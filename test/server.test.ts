@@ -12,7 +12,7 @@ t.test('with no configuration the gateway serves a local disk tenant and drains 
   const port = await freePort();
   const s3Port = await freePort();
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, S3GATE_DATA_DIR: dataDir, PORT: String(port), S3GATE_S3_PORT: String(s3Port), LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--experimental-async-context-frame', '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -61,7 +61,7 @@ t.test('with no configuration the gateway serves a local disk tenant and drains 
   t.equal(await exited, 0, 'exit code 0 after draining');
 
   // A second start keeps the state and the admin token, and creates no new key.
-  const again = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const again = spawn(process.execPath, ['--experimental-async-context-frame', '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => again.kill('SIGKILL'));
   let out2 = '';
   again.stdout.on('data', (d) => (out2 += d));

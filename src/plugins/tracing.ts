@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redactUrl } from '../lib/redact.js';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, tracer, type Span } from '../lib/tracing.js';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, tracer, type Attributes, type Span } from '../lib/tracing.js';
 
 const kSpan = Symbol('s3gate.span');
 const kOperation = Symbol('s3gate.operation');
@@ -21,16 +21,11 @@ export function traceRequests(app: FastifyInstance, face: 'api' | 's3', operatio
   app.addHook('onRequest', (request: Traced, reply, done) => {
     const route = request.routeOptions.url;
     if (route !== undefined && UNTRACED.has(route)) return done();
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const path = redactUrl(request.url.split('?')[0]);
-    const span = tracer.startSpan(
-      route === undefined ? request.method : `${request.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'url.path': path, ...(route !== undefined && { 'http.route': route }), 's3gate.face': face, 'network.peer.address': request.ip },
-      },
-      parent,
-    );
+    const parent = request.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, request.headers);
+    const q = request.url.indexOf('?');
+    const attributes: Attributes = { 'http.request.method': request.method, 'url.path': redactUrl(q < 0 ? request.url : request.url.slice(0, q)), 's3gate.face': face, 'client.address': request.ip };
+    if (route !== undefined) attributes['http.route'] = route;
+    const span = tracer.startSpan(route === undefined ? request.method : `${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }, parent);
     request[kSpan] = span;
     reply.raw.once('close', () => end(request, reply, span, face, operationOf));
     context.with(trace.setSpan(parent, span), done);

@@ -19,7 +19,7 @@ export async function gatewayProcess(
   const tenants = join(dataDir, '..', 'tenants.json');
   writeFileSync(tenants, JSON.stringify({ tenants: tenantList }));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--experimental-async-context-frame', '--import', 'tsx', entry], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
