@@ -475,6 +475,12 @@ async function main() {
     tracingRounds.on.push(await load(SMALL_REQUESTS, CONCURRENCY, getVia(tracedHttp)));
     tracingRounds.cpuOn += cpuMsOf(traced.child.pid!) - before;
   }
+  // One request at a time: the latency a request pays, without the machine's cores saturated.
+  const serial: { off: number[]; on: number[] } = { off: [], on: [] };
+  for (let round = 0; round < Math.max(5, RUNS); round++) {
+    serial.off.push((await load(1000, 1, getVia(http))).p50ms);
+    serial.on.push((await load(1000, 1, getVia(tracedHttp))).p50ms);
+  }
   const midLoad = (xs: Load[]) => [...xs].sort((a, b) => a.rps - b.rps)[Math.floor(xs.length / 2)];
   const tracing = {
     rounds: tracingRounds.on.length,
@@ -483,6 +489,7 @@ async function main() {
     rpsRange: { off: [Math.min(...tracingRounds.off.map((l) => l.rps)), Math.max(...tracingRounds.off.map((l) => l.rps))], on: [Math.min(...tracingRounds.on.map((l) => l.rps)), Math.max(...tracingRounds.on.map((l) => l.rps))] },
     cpuMsPerRequest: { off: Number((tracingRounds.cpuOff / (SMALL_REQUESTS * tracingRounds.off.length)).toFixed(3)), on: Number((tracingRounds.cpuOn / (SMALL_REQUESTS * tracingRounds.on.length)).toFixed(3)) },
     overheadPercent: 0,
+    p50msAtC1: { off: mid(serial.off), on: mid(serial.on) },
   };
   tracing.overheadPercent = Number(((1 - tracing.on.rps / tracing.off.rps) * 100).toFixed(1));
   results['GET 1 KiB, c=32, tracing on vs off'] = { gateway: tracing.on, direct: tracing.off, ratio: Number((tracing.on.rps / tracing.off.rps).toFixed(2)) };
@@ -497,7 +504,7 @@ async function main() {
   process.stdout.write(
     [`${'benchmark'.padEnd(28)} ${'gateway'.padEnd(40)} ${'direct (AWS SDK)'.padEnd(40)} gateway/direct`, ...rows, `gateway RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`,
      `gateway CPU per request (ms): ${Object.entries(gatewayCpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-     `tracing: GET 1 KiB c=32 ${tracing.on.rps} req/s on, ${tracing.off.rps} off (median of ${tracing.rounds} alternating rounds): ${tracing.overheadPercent}% fewer requests/s; gateway CPU per request ${tracing.cpuMsPerRequest.on} ms on, ${tracing.cpuMsPerRequest.off} ms off`,
+     `tracing: GET 1 KiB c=32 ${tracing.on.rps} req/s on, ${tracing.off.rps} off (median of ${tracing.rounds} alternating rounds): ${tracing.overheadPercent}% fewer requests/s; gateway CPU per request ${tracing.cpuMsPerRequest.on} ms on, ${tracing.cpuMsPerRequest.off} ms off; at c=1 p50 ${tracing.p50msAtC1.on} ms on, ${tracing.p50msAtC1.off} ms off`,
      `events: write→receipt at ${eventFigures.steadyWritesPerSecond} writes/s p50 ${eventFigures.delayP50ms} ms, p99 ${eventFigures.delayP99ms} ms; at saturation (32 writers) p50 ${eventFigures.saturatedDelayP50ms} ms, p99 ${eventFigures.saturatedDelayP99ms} ms; burst of ${eventFigures.burst} (batch delete, ${eventFigures.burstRecordMs} ms to delete and record) delivered at ${eventFigures.burstEventsPerSecond} events/s`].join('\n') + '\n',
   );
   const report = {

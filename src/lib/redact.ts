@@ -4,5 +4,6 @@
  * what goes into traces passes through here.
  */
 export function redactUrl(url: string): string {
+  if (!url.startsWith('/ingest/') && !/signature=/i.test(url)) return url;
   return url.replace(/([?&](?:x-amz-)?signature=)[^&]*/gi, '$1[redacted]').replace(/^\/ingest\/s3\/[^/?]+/, '/ingest/s3/[redacted]');
 }

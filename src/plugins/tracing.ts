@@ -22,10 +22,14 @@ export function traceRequests(app: FastifyInstance, face: 'api' | 's3', operatio
     const route = request.routeOptions.url;
     if (route !== undefined && UNTRACED.has(route)) return done();
     const parent = request.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, request.headers);
-    const q = request.url.indexOf('?');
-    const attributes: Attributes = { 'http.request.method': request.method, 'url.path': redactUrl(q < 0 ? request.url : request.url.slice(0, q)), 's3gate.face': face, 'client.address': request.ip };
-    if (route !== undefined) attributes['http.route'] = route;
-    const span = tracer.startSpan(route === undefined ? request.method : `${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }, parent);
+    const span = tracer.startSpan(route === undefined ? request.method : `${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    // Attributes only on a span the sampler kept: an unsampled request pays for none of them.
+    if (span.isRecording()) {
+      const q = request.url.indexOf('?');
+      const attributes: Attributes = { 'http.request.method': request.method, 'url.path': redactUrl(q < 0 ? request.url : request.url.slice(0, q)), 's3gate.face': face, 'client.address': request.ip };
+      if (route !== undefined) attributes['http.route'] = route;
+      span.setAttributes(attributes);
+    }
     request[kSpan] = span;
     reply.raw.once('close', () => end(request, reply, span, face, operationOf));
     context.with(trace.setSpan(parent, span), done);
@@ -43,6 +47,7 @@ export function traceOperation(request: FastifyRequest, operation: string): void
 }
 
 function end(request: Traced, reply: FastifyReply, span: Span, face: 'api' | 's3', operationOf: (request: FastifyRequest) => string | undefined): void {
+  if (!span.isRecording()) return;
   const status = reply.statusCode;
   const tenant = request.ctx?.tenant.id;
   const operation = request[kOperation] ?? operationOf(request);

@@ -120,46 +120,38 @@ export async function observed<T>(
   const start = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
   const method = operation.replace(/Command$/, '');
-  // A CLIENT span per S3 request (its attempts and socket waits as events: lib/tracing.ts).
-  return tracer.startActiveSpan(
-    `S3.${method}`,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'rpc.system': 'aws-api',
-        'rpc.service': 'S3',
-        'rpc.method': method,
-        ...(target.bucket && { 'aws.s3.bucket': target.bucket }),
-        ...(target.key !== undefined && { 'aws.s3.key': target.key }),
-        ...(hooks.tenantId && { 's3gate.tenant': hooks.tenantId }),
-      },
-    },
-    async (span) => {
-      try {
-        const out = await run();
-        const status = statusOf(out) ?? 200;
-        hooks.observe?.(operation, String(status), seconds());
-        hooks.reached?.(true);
-        if (span.isRecording()) {
-          span.setAttribute('http.response.status_code', status);
-          const attempts = (out as { output?: { $metadata?: { attempts?: number } } })?.output?.$metadata?.attempts;
-          if (attempts !== undefined) span.setAttribute('s3gate.attempts', attempts);
-        }
-        return out;
-      } catch (err) {
-        const status = httpStatusOf(err);
-        hooks.observe?.(operation, String(status ?? (err as Error).name), seconds());
-        reportFailure(hooks, operation, err);
-        if (span.isRecording()) {
-          if (status !== undefined) span.setAttribute('http.response.status_code', status);
-          const attempts = (err as SdkError & { $metadata?: { attempts?: number } }).$metadata?.attempts;
-          if (attempts !== undefined) span.setAttribute('s3gate.attempts', attempts);
-          failSpan(span, err, isAbort(err) ? 'AbortError' : errorCodeOf(err));
-        }
-        throw err;
-      } finally {
-        span.end();
+  // A CLIENT span per S3 request, its attributes only when sampled (the socket waits: lib/tracing.ts).
+  return tracer.startActiveSpan(`S3.${method}`, { kind: SpanKind.CLIENT }, async (span) => {
+    if (span.isRecording()) {
+      span.setAttributes({ 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': method });
+      if (target.bucket) span.setAttribute('aws.s3.bucket', target.bucket);
+      if (target.key !== undefined) span.setAttribute('aws.s3.key', target.key);
+      if (hooks.tenantId) span.setAttribute('s3gate.tenant', hooks.tenantId);
+    }
+    try {
+      const out = await run();
+      const status = statusOf(out) ?? 200;
+      hooks.observe?.(operation, String(status), seconds());
+      hooks.reached?.(true);
+      if (span.isRecording()) {
+        span.setAttribute('http.response.status_code', status);
+        const attempts = (out as { output?: { $metadata?: { attempts?: number } } })?.output?.$metadata?.attempts;
+        if (attempts !== undefined) span.setAttribute('s3gate.attempts', attempts);
       }
-    },
-  );
+      return out;
+    } catch (err) {
+      const status = httpStatusOf(err);
+      hooks.observe?.(operation, String(status ?? (err as Error).name), seconds());
+      reportFailure(hooks, operation, err);
+      if (span.isRecording()) {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        const attempts = (err as SdkError & { $metadata?: { attempts?: number } }).$metadata?.attempts;
+        if (attempts !== undefined) span.setAttribute('s3gate.attempts', attempts);
+        failSpan(span, err, isAbort(err) ? 'AbortError' : errorCodeOf(err));
+      }
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }

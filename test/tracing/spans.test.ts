@@ -125,6 +125,17 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     t.equal(s3.attributes['http.response.status_code'], 404);
   });
 
+  t.test("a caller's decision not to sample is followed: nothing of its request is recorded", async (t) => {
+    exporter.reset();
+    const traceId = hex(16);
+    const res = await fetch(`${base}/v1/buckets/${bucket}/objects/photos/cat.jpg`, { headers: { ...bearer(key), traceparent: `00-${traceId}-${hex(8)}-00` } });
+    t.equal(res.status, 200);
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 100));
+    t.same(inTrace(traceId), [], 'no span of the unsampled trace');
+    t.same(spans().filter((s) => s.kind === SpanKind.SERVER || s.name.startsWith('S3.')), [], 'and no other');
+  });
+
   t.test('requests without a traceparent start their own trace; health checks are not traced', async (t) => {
     exporter.reset();
     t.equal((await fetch(`${base}/v1/buckets/${bucket}/objects`, { headers: bearer(key) })).status, 200);
