@@ -123,9 +123,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (/100-continue/i.test(String(request.headers.expect ?? '')) && !reply.raw.headersSent) reply.raw.writeContinue();
     return payload;
   });
-  // No answer of the gateway is ever sniffed into a type it was not sent as.
-  app.addHook('onRequest', async (_request, reply) => {
+  // No answer of the gateway is ever sniffed into a type it was not sent as. Every answer names its
+  // request (the caller's X-Request-Id, or one made here), as its log lines do.
+  app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-request-id', request.id);
   });
   app.addSchema(ErrorResponse);
   app.addSchema(Tenant);

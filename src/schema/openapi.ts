@@ -67,7 +67,8 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
         version: '1.0.0',
         description:
           'Multi-tenant gateway in front of S3 and S3-compatible storage. Tenant routes take `Authorization: Bearer <apiKey>`; ' +
-          '/admin routes take the admin token. Errors are `{ statusCode, code, error, message }` with a stable `code`.\n\n' +
+          '/admin routes take the admin token. Errors are `{ statusCode, code, error, message }` with a stable `code`. ' +
+          'Every answer carries `X-Request-Id` (the one the request sent, or one made for it), as the log lines of the request do.\n\n' +
           '**The S3 protocol door.** A second listener (`S3GATE_S3_PORT`, default 3001) speaks the S3 REST protocol for any S3 client ' +
           '(the AWS CLI, boto3, AWS SDKs, rclone, s3cmd): path-style addressing, and virtual-hosted style under `S3GATE_S3_DOMAIN`. ' +
           'Requests are signed with AWS Signature Version 4 (header or presigned query; every payload mode, aws-chunked with chunk signatures ' +
