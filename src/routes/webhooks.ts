@@ -10,6 +10,8 @@ import {
   TestResult,
   Webhook,
   WebhookCreate,
+  WebhookList,
+  WebhookListQuery,
   WebhookParams,
   WebhookPatch,
   WebhookWithSecret,
@@ -27,8 +29,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/webhooks',
-    { schema: { operationId: 'listWebhooks', tags, response: responses({ 200: Type.Object({ webhooks: Type.Array(Type.Ref(Webhook)) }) }) } },
-    async (request) => ({ webhooks: await app.webhooks.list(request.ctx.tenant.id) }),
+    { schema: { operationId: 'listWebhooks', tags, summary: 'The subscriptions, in id order, a page at a time', querystring: WebhookListQuery, response: responses({ 200: WebhookList }) } },
+    async (request) => app.webhooks.page(request.ctx.tenant.id, { cursor: request.query.cursor, limit: request.query.limit ?? 100 }),
   );
 
   app.get(

@@ -91,6 +91,16 @@ export const DeliveryDetail = extend(Delivery, {
     ),
   });
 
+export const WebhookListQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+});
+
+export const WebhookList = Type.Object(
+  { webhooks: Type.Array(Type.Ref(Webhook)), nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }) },
+  { additionalProperties: false },
+);
+
 export const DeliveryListQuery = Type.Object({
   status: Type.Optional(Status),
   cursor: Type.Optional(Type.String()),

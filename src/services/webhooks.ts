@@ -132,6 +132,15 @@ export class WebhookService {
     return (await this.db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute()).map(toWebhook);
   }
 
+  /** One page of the tenant's subscriptions, in id order; nextCursor is the last id when more follow. */
+  async page(tenantId: string, q: { cursor?: string; limit: number }): Promise<{ webhooks: Webhook[]; nextCursor: string | null }> {
+    let query = this.db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId);
+    if (q.cursor) query = query.where('id', '>', q.cursor);
+    const rows = await query.orderBy('id').limit(q.limit + 1).execute();
+    const page = rows.slice(0, q.limit).map(toWebhook);
+    return { webhooks: page, nextCursor: rows.length > q.limit ? page[page.length - 1].id : null };
+  }
+
   async get(tenantId: string, id: string): Promise<Webhook> {
     return toWebhook(await this.#row(tenantId, id));
   }

@@ -4,13 +4,17 @@ import t from 'tap';
 import { parse } from 'yaml';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { errorCodes } from '../../src/errors.js';
-import { generateOpenapi } from '../../scripts/openapi.js';
+import { CLIENT_TYPES, generateClientTypes, generateOpenapi } from '../../scripts/openapi.js';
 import { testApp } from '../helpers/app.js';
 
 const committed = readFileSync(fileURLToPath(new URL('../../openapi.yaml', import.meta.url)), 'utf8');
 
 t.test('openapi.yaml is what the routes generate (run `npm run openapi` after changing a route)', async (t) => {
   t.equal(await generateOpenapi(), committed);
+});
+
+t.test("the typed client's generated types are openapi.yaml's (run `npm run openapi`)", async (t) => {
+  t.equal(await generateClientTypes(committed), readFileSync(CLIENT_TYPES, 'utf8'));
 });
 
 t.test('every route is documented with an operationId, a 2xx response and the shared error schema', async (t) => {
