@@ -7,7 +7,7 @@ import { freePort } from '../test/helpers/stall.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 /**
- * The gateway as its own process, built and flagged as `npm start` runs it (dist/server.js, the Node
+ * The gateway as its own process, built and flagged as `npm start` runs it (dist/src/server.js, the Node
  * flags of package.json's start script unless `nodeArgs` says otherwise), on a free loopback port;
  * resolves once /readyz answers. stop() ends it and removes its data directory.
  */
@@ -16,7 +16,7 @@ export async function startGateway(opts: { dataDir: string; env: Record<string, 
   const s3Port = await freePort();
   const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const nodeArgs = opts.nodeArgs ?? startScript.split(' ').filter((a) => a.startsWith('--'));
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/server.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/server.js')], {
     env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

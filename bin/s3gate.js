@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npx s3gate …`: builds the gateway first when dist/ is missing or older than src/ (as `npm start` does),
+// `npx s3gate …`: builds the gateway first when dist/ is missing or older than its sources (as `npm start` does),
 // then runs src/cli.ts's main. Only Node's standard library before that. Started by an older Node (the
 // file run directly from a shell whose Node is 20), it runs itself again on the project's Node 22.
 import { execSync, spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ if (Number(process.versions.node.split('.')[0]) < 22 && existsSync(localNode)) {
   const run = spawnSync(localNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(run.status ?? 1);
 }
-const built = join(root, 'dist', 'cli.js');
+const built = join(root, 'dist', 'src', 'cli.js');
 
 function newest(dir) {
   let t = 0;
@@ -24,7 +24,7 @@ function newest(dir) {
   return t;
 }
 
-if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'src'))) {
+if (!existsSync(built) || statSync(built).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'clients', 'typescript', 'src')))) {
   process.stderr.write('s3gate: building (npm run build)...\n');
   execSync('node scripts/ensure-deps.mjs && npm run --silent build', { cwd: root, stdio: ['ignore', 2, 2] });
 }

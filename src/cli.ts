@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
+import { homedir } from 'node:os';
+import { exitStatusOf, remoteCommands } from './cli/remote.js';
 import { doctor } from './doctor.js';
 import { SecretBox } from './lib/secretbox.js';
 import { MasterKeyRotation } from './services/master-key.js';
@@ -58,10 +60,14 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
 }
 
+/** --json is one option of the whole program, given before or after the command. */
+const jsonOf = (command: Command): boolean => Boolean((command.optsWithGlobals() as { json?: boolean }).json);
+
 const KEY_HINT = 'Its secrets open only with the master key they were sealed with: S3GATE_MASTER_KEY, or master.key of the data directory it came from (not in the backup; keep it apart)';
 
 export function program(): Command {
-  const cli = new Command('s3gate').description('Operate an s3gate gateway').showHelpAfterError().exitOverride();
+  const cli = new Command('s3gate').description('Operate an s3gate gateway, and use it').showHelpAfterError().exitOverride();
+  remoteCommands(cli, process.env, homedir());
   const admin = cli.command('admin').description('Work on the gateway\'s state directly (on the machine that holds it)');
 
   admin
@@ -69,8 +75,8 @@ export function program(): Command {
     .description('A consistent copy of the SQLite state while the gateway serves (SQLite online backup)')
     .argument('<file>', 'where to write the copy (must not exist)')
     .option('--data-dir <dir>', 'the data directory (default S3GATE_DATA_DIR or ./data)')
-    .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { dataDir?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { dataDir?: string; json?: boolean }, command: Command) => {
+      opts.json = jsonOf(command);
       const { file: state } = sqliteState(opts);
       if (!existsSync(state)) throw new ConfigError(`no state store at ${state}; pass --data-dir or set S3GATE_DATA_DIR`);
       const out = resolve(file);
@@ -93,8 +99,8 @@ export function program(): Command {
     .argument('<file>', 'a file written by s3gate admin backup')
     .option('--data-dir <dir>', 'the data directory (default S3GATE_DATA_DIR or ./data)')
     .option('--force', 'replace the state store that is there')
-    .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { dataDir?: string; force?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: { dataDir?: string; force?: boolean; json?: boolean }, command: Command) => {
+      opts.json = jsonOf(command);
       const { dataDir, file: state } = sqliteState(opts);
       const summary = inspect(resolve(file));
       if (existsSync(state) && !opts.force) throw new ConfigError(`a state store exists at ${state}; stop the gateway and pass --force to replace it`);
@@ -109,8 +115,8 @@ export function program(): Command {
     .command('rotate-master-key')
     .description('Seal every secret again with S3GATE_MASTER_KEY, in short batches, while the gateways serve (also: POST /admin/master-key/rotate)')
     .option('--batch <rows>', 'rows per transaction (1 to 1000)', '100')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { batch: string; json?: boolean }) => {
+    .action(async (opts: { batch: string; json?: boolean }, command: Command) => {
+      opts.json = jsonOf(command);
       const batch = Number(opts.batch);
       if (!Number.isInteger(batch) || batch < 1 || batch > 1000) throw new ConfigError(`--batch takes a number of rows from 1 to 1000, got '${opts.batch}'`);
       const config = loadConfig(process.env);
@@ -140,8 +146,8 @@ export function program(): Command {
   cli
     .command('doctor')
     .description('Check configuration, state store, master key, Redis, the running gateway and each tenant, and say what to fix')
-    .option('--json', 'print the checks as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      opts.json = jsonOf(command);
       const checks = await doctor(loadConfig(process.env));
       const failed = checks.filter((c) => !c.ok).length;
       if (opts.json) process.stdout.write(JSON.stringify({ ok: failed === 0, checks }) + '\n');
@@ -154,7 +160,10 @@ export function program(): Command {
   return cli;
 }
 
-/** Runs the CLI; exit status 0, 1 (the command failed) or 2 (wrong usage or settings). */
+/**
+ * Runs the CLI. Exit status: 0 done; 1 the command failed (the gateway refused it: its code is printed);
+ * 2 wrong usage or settings; 3 not found (a bucket, object, tenant, webhook…); 4 the gateway cannot be reached.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
@@ -164,6 +173,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`s3gate: ${err.message}\n`);
       return 2;
+    }
+    const failed = exitStatusOf(err);
+    if (failed) {
+      process.stderr.write(`s3gate: ${failed.message}\n`);
+      return failed.status;
     }
     process.stderr.write(`s3gate: ${(err as Error).message}\n`);
     return 1;
