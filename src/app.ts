@@ -87,7 +87,7 @@ const PARSER_ERRORS: Record<string, string> = {
   HPE_INVALID_CONSTANT: 'the request line is not HTTP',
 };
 
-/** Builds the gateway; never listens (server.ts does). */
+/** Builds the gateway; never listens (serve.ts does). */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' ? opts.logger : {}), serializers: { req: serializeRequest } },
@@ -194,7 +194,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     { prefix: '/v1' },
   );
   await app.register(graphqlRoutes);
-  // The S3-protocol door: its own listener (server.ts), the same services.
+  // The S3-protocol door: its own listener (serve.ts), the same services.
   const door = buildS3Door(app);
   app.decorate('s3door', door);
   app.addHook('onReady', async () => {

@@ -9,7 +9,7 @@ import { TenantCreate } from '../schema/tenants.js';
 import type { TenantService } from '../services/tenants.js';
 
 export interface BootstrapReport {
-  /** API keys generated at this start (shown once, by server.ts). */
+  /** API keys generated at this start (shown once, by serve.ts). */
   createdKeys: { tenant: string; apiKey: string }[];
   adminTokenCreated: boolean;
 }
