@@ -12,7 +12,8 @@ import { errorCodes, errors, logLevelOf, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
 import { redactUrl } from './lib/redact.js';
 import { metricsPlugin } from './plugins/metrics.js';
-import { traceErrorCode, traceRequests } from './plugins/tracing.js';
+import { logRequests, noteErrorCode } from './plugins/request-log.js';
+import { traceRequests } from './plugins/tracing.js';
 import { statePlugin } from './plugins/state.js';
 import { storagePlugin } from './plugins/storage.js';
 import { adminTenantRoutes } from './routes/admin/tenants.js';
@@ -92,6 +93,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' ? opts.logger : {}), serializers: { req: serializeRequest } },
     requestIdHeader: 'x-request-id',
+    // One line per request (plugins/request-log.ts) instead of Fastify's two.
+    disableRequestLogging: true,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     // HEAD routes are declared explicitly where they mean something (bucket and object existence).
@@ -116,6 +119,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   if (config.tracing.enabled) traceRequests(app, 'api', (request) => (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId);
+  logRequests(app);
   // Expect: 100-continue is answered after the onRequest hooks (the API key, the rate limit) have passed,
   // just before the body is read, not by Node on arrival: a refused upload never sends its body.
   app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
@@ -159,9 +163,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type'], request.routeOptions.bodyLimit);
     const level = logLevelOf(err);
-    traceErrorCode(request, err.code);
+    noteErrorCode(request, err.code);
     if (level === 'error') request.log.error({ err: raw }, 'request failed');
-    else request.log[level]({ code: err.code, status: err.statusCode, msg: err.message }, level === 'warn' ? 'request failed upstream' : 'request refused');
+    else if (level === 'warn') request.log.warn({ code: err.code, status: err.statusCode, msg: err.message }, 'request failed upstream');
+    // A refusal's code is on the request's line; why, at debug.
+    else request.log.debug({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
     // A body left unread (refused before or while streaming) is not drained: the connection closes.
     if (!request.raw.complete) reply.header('connection', 'close');

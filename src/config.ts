@@ -60,6 +60,8 @@ export interface Config {
   /** Create the `local` disk tenant when no tenant exists yet. @default true */
   bootstrapLocalTenant: boolean;
   logLevel: string;
+  /** S3GATE_LOG_FORMAT: json, or pretty (a line per request, for a person). @default pretty on a terminal, else json */
+  logFormat: 'json' | 'pretty' | undefined;
   pool: PoolDefaults & {
     /** Most tenants with a live client; the least recently used is closed beyond it. @default 1000 */
     maxTenants: number;
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tenantsFile: env.S3GATE_TENANTS_FILE || undefined,
     bootstrapLocalTenant: bool(env, 'S3GATE_BOOTSTRAP_LOCAL_TENANT', true),
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: env.S3GATE_LOG_FORMAT ? oneOf(env, 'S3GATE_LOG_FORMAT', ['json', 'pretty'] as const, 'json') : undefined,
     pool: {
       maxSockets: int(env, 'S3GATE_POOL_MAX_SOCKETS', 50, 1),
       maxQueue: int(env, 'S3GATE_POOL_MAX_QUEUE', 200),

@@ -1,13 +1,16 @@
 // The gateway's process (src/server.ts loads it once the Node version is right).
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { prettyLogStream } from './lib/pretty-log.js';
 import { startTracing } from './telemetry.js';
 
 async function main() {
   const config = loadConfig(process.env);
   // Before the app, so the spans of its first requests are recorded.
   const stopTracing = config.tracing.enabled ? startTracing(config) : async () => {};
-  const app = await buildApp(config);
+  // A person at a terminal reads lines; anything else (a log collector, a file) gets JSON.
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY === true);
+  const app = await buildApp(config, pretty ? { logger: { stream: prettyLogStream(process.stdout.hasColors?.() ?? false) } } : {});
   await app.listen({ host: config.host, port: config.port });
   const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
   const s3Url = config.s3Door.port === 0 ? undefined : await app.s3door.listen({ host: config.host, port: config.s3Door.port }).then(() => `http://${hostPart}:${config.s3Door.port}`);

@@ -10,7 +10,7 @@ import { errors, isGatewayError, limits, logLevelOf, toApiError, type GatewayErr
 import { responses } from '../schema/common.js';
 import { bindTenant, requireTenant } from '../plugins/auth.js';
 import type { RequestContext } from '../services/context.js';
-import { traceErrorCode } from '../plugins/tracing.js';
+import { noteErrorCode } from '../plugins/request-log.js';
 import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget } from '../services/tus.js';
 import type { TusUploadRow } from '../store/schema.js';
 
@@ -266,8 +266,8 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       return reply.send(res);
     }
     const err = c.error ?? fromTus(res.status, await res.text(), request);
-    traceErrorCode(request, err.code);
-    if (logLevelOf(err) !== 'error') request.log.info({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
+    noteErrorCode(request, err.code);
+    if (logLevelOf(err) !== 'error') request.log.debug({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
     res.headers.forEach((value, name) => /^(tus-|upload-)/i.test(name) && reply.header(name, value));
     for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
     if (err.code === 'S3GATE_TUS_VERSION') reply.header('tus-version', '1.0.0');

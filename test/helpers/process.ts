@@ -42,5 +42,5 @@ export async function gatewayProcess(
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   await until(() => out.includes('listening'), 30_000, 'the gateway process to start');
-  return { base: `http://127.0.0.1:${port}`, child };
+  return { base: `http://127.0.0.1:${port}`, child, output: () => out };
 }

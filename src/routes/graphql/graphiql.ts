@@ -1,10 +1,23 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
-/** The versions mercurius's own GraphiQL page loads. */
-const ASSETS = {
-  css: 'https://unpkg.com/graphiql@3.8.3/graphiql.min.css',
-  scripts: ['https://unpkg.com/react@18.3.1/umd/react.production.min.js', 'https://unpkg.com/react-dom@18.3.1/umd/react-dom.production.min.js', 'https://unpkg.com/graphiql@3.8.3/graphiql.min.js'],
+const require = createRequire(import.meta.url);
+/** A file of an installed package (their exports do not list these files; their package.json is listed). */
+const fileOf = (pkg: string, path: string) => join(dirname(require.resolve(`${pkg}/package.json`)), path);
+
+/**
+ * GraphiQL's browser files, from the installed packages (the versions mercurius's own page loads from a
+ * CDN): the page works with no access to the internet.
+ */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'graphiql.min.css': { file: fileOf('graphiql', 'graphiql.min.css'), type: 'text/css; charset=utf-8' },
+  'react.production.min.js': { file: fileOf('react', 'umd/react.production.min.js'), type: 'application/javascript; charset=utf-8' },
+  'react-dom.production.min.js': { file: fileOf('react-dom', 'umd/react-dom.production.min.js'), type: 'application/javascript; charset=utf-8' },
+  'graphiql.min.js': { file: fileOf('graphiql', 'graphiql.min.js'), type: 'application/javascript; charset=utf-8' },
 };
+const asset = (name: string) => `/graphiql/assets/${name}`;
 
 /**
  * GraphiQL that never keeps credentials: the header editor (where the API key goes) is not persisted,
@@ -19,11 +32,11 @@ const page = `<!DOCTYPE html>
   <meta name="robots" content="noindex"/>
   <meta name="viewport" content="width=device-width, initial-scale=1"/>
   <style>body { margin: 0; overflow: hidden; } #main { height: 100vh; }</style>
-  <link rel="stylesheet" href="${ASSETS.css}" crossorigin="anonymous"/>
+  <link rel="stylesheet" href="${asset('graphiql.min.css')}"/>
 </head>
 <body>
   <div id="main">Loading GraphiQL… Put your key in the Headers tab: {"Authorization": "Bearer s3g_…"}</div>
-  ${ASSETS.scripts.map((src) => `<script src="${src}" crossorigin="anonymous"></script>`).join('\n  ')}
+  ${['react.production.min.js', 'react-dom.production.min.js', 'graphiql.min.js'].map((name) => `<script src="${asset(name)}"></script>`).join('\n  ')}
   <script src="/graphiql/main.js"></script>
 </body>
 </html>`;
@@ -37,9 +50,15 @@ const script = `(function () {
   ReactDOM.render(React.createElement(GraphiQL, { fetcher, headerEditorEnabled: true, shouldPersistHeaders: false }), document.getElementById('main'));
 })();`;
 
-/** GET /graphiql and its script. */
+/** GET /graphiql, its script and its assets. */
 export async function graphiqlRoutes(app: FastifyInstance): Promise<void> {
   const hide = { schema: { hide: true } };
+  // Versioned with the packages: cached for a day, streamed from disk.
+  app.get<{ Params: { name: string } }>('/graphiql/assets/:name', hide, async (request, reply) => {
+    const a = Object.hasOwn(ASSETS, request.params.name) ? ASSETS[request.params.name] : undefined;
+    if (!a) return reply.callNotFound();
+    return reply.type(a.type).header('content-length', statSync(a.file).size).header('cache-control', 'public, max-age=86400').send(createReadStream(a.file));
+  });
   app.get('/graphiql', hide, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
   app.get('/graphiql/main.js', hide, async (_request, reply) => reply.type('application/javascript; charset=utf-8').send(script));
 }

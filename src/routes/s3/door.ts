@@ -6,7 +6,8 @@ import { bindTenant } from '../../plugins/auth.js';
 import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
 import { operationOf, operations, type OperationName } from './operations.js';
-import { traceErrorCode, traceRequests } from '../../plugins/tracing.js';
+import { logRequests, noteErrorCode } from '../../plugins/request-log.js';
+import { traceRequests } from '../../plugins/tracing.js';
 import { xmlDocument } from './xml.js';
 
 /** What the door knows of a request once its address and signature are checked. */
@@ -70,9 +71,10 @@ export function sendS3Error(request: FastifyRequest, reply: FastifyReply, raw: u
   const err = s3ErrorOf(raw);
   const logged = isGatewayError(raw) ? raw : toApiError(raw as never, undefined);
   const level = raw instanceof S3Error ? 'info' : logLevelOf(logged);
-  traceErrorCode(request, err.s3Code);
+  noteErrorCode(request, err.s3Code);
   if (level === 'error') request.log.error({ err: raw }, 'S3 request failed');
-  else request.log[level]({ code: err.s3Code, status: err.status, msg: err.message }, level === 'warn' ? 'S3 request failed upstream' : 'S3 request refused');
+  else if (level === 'warn') request.log.warn({ code: err.s3Code, status: err.status, msg: err.message }, 'S3 request failed upstream');
+  else request.log.debug({ code: err.s3Code, status: err.status, msg: err.message }, 'S3 request refused');
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   if (!request.raw.complete) reply.header('connection', 'close');
   reply.code(err.status);
@@ -111,6 +113,7 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   const { domain, region } = config.s3Door;
   const door = Fastify({
     loggerInstance: app.log.child({ face: 's3' }),
+    disableRequestLogging: true,
     genReqId: requestId,
     requestIdHeader: false,
     exposeHeadRoutes: false,
@@ -133,6 +136,7 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   door.removeAllContentTypeParsers();
   door.addContentTypeParser('*', (_request, _payload, done) => done(null));
   if (config.tracing.enabled) traceRequests(door, 's3', (request) => request.s3?.operation);
+  logRequests(door);
 
   door.addHook('onRequest', async (request, reply) => {
     reply.header('x-amz-request-id', request.id);
