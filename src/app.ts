@@ -49,6 +49,8 @@ function serializeRequest(req: { method: string; url: string; id: string }) {
   return { method: req.method, url: redactUrl(req.url), reqId: req.id };
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
 /** Longest path parameter (a bucket name, a webhook id); object keys are wildcards and not limited by it. */
 const MAX_PARAM_LENGTH = 256;
 
@@ -92,10 +94,16 @@ const PARSER_ERRORS: Record<string, string> = {
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' ? opts.logger : {}), serializers: { req: serializeRequest } },
-    requestIdHeader: 'x-request-id',
+    // A caller's X-Request-Id names its request in the logs and the answer when it looks like an id
+    // (letters, digits, . _ -, at most 128); anything else gets one of ours, so no caller can put
+    // arbitrary text into the logs through it.
+    requestIdHeader: false,
     // One line per request (plugins/request-log.ts) instead of Fastify's two.
     disableRequestLogging: true,
-    genReqId: () => randomUUID(),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     return503OnClosing: true,
     // HEAD routes are declared explicitly where they mean something (bucket and object existence).
     exposeHeadRoutes: false,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { tempDir } from '../helpers/app.js';
+import { tempDir, testApp } from '../helpers/app.js';
 import { apiKey, gatewayProcess } from '../helpers/process.js';
 import { until } from '../helpers/stall.js';
 
@@ -44,4 +44,12 @@ t.test('not a terminal (or S3GATE_LOG_FORMAT=json): JSON, still one line per req
   );
   for (const r of requests) t.type(r.responseTime, 'number');
   t.notMatch(gw.output(), /healthz|incoming request/);
+});
+
+t.test("X-Request-Id: a caller's id that looks like one is kept and echoed; anything else is replaced", async (t) => {
+  const app = await testApp(t);
+  const idOf = async (given?: string) => (await app.inject({ method: 'GET', url: '/healthz', headers: given === undefined ? {} : { 'x-request-id': given } })).headers['x-request-id'];
+  t.equal(await idOf('trace-42.A_b'), 'trace-42.A_b');
+  t.match(await idOf(), /^[0-9a-f-]{36}$/, 'one is made when none is sent');
+  for (const bad of ['x'.repeat(129), 'has space', 'quote"d', '{"level":60}', '']) t.match(await idOf(bad), /^[0-9a-f-]{36}$/, `replaced: ${bad.slice(0, 20)}`);
 });
