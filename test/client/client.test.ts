@@ -83,7 +83,8 @@ t.test('@s3gate/client against a gateway on RGW', async (t) => {
     const folder = await s3gate.objects.listPage(bucket, { prefix: 'shapes/', delimiter: '/' });
     t.same(folder.prefixes.sort(), ['shapes/a b/', 'shapes/café/', 'shapes/deep/']);
     await s3gate.objects.delete(bucket, 'shapes/a b/c d.txt');
-    t.match(await s3gate.objects.deleteMany(bucket, ['shapes/plain.txt', 'shapes/q?x#y%z.txt']), { deleted: ['shapes/plain.txt', 'shapes/q?x#y%z.txt'] });
+    // S3 answers a batch delete's keys in no particular order.
+    t.same((await s3gate.objects.deleteMany(bucket, ['shapes/plain.txt', 'shapes/q?x#y%z.txt'])).deleted.sort(), ['shapes/plain.txt', 'shapes/q?x#y%z.txt']);
     const after: string[] = [];
     for await (const o of s3gate.objects.list(bucket, { prefix: 'shapes/' })) after.push(o.key);
     t.same(after.sort(), ['shapes/café/naïve résumé.txt', 'shapes/deep/1/2/3/4.txt']);
