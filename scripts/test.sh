@@ -51,8 +51,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 failed=0
-say "type check (tsc --noEmit)"
-if ! npx tsc --noEmit -p tsconfig.json; then
+say "type check (tsc --noEmit, the gateway and the console)"
+if ! npx tsc --noEmit -p tsconfig.json || ! npx tsc -p console/tsconfig.json; then
   say "type check failed"
   failed=1
 fi

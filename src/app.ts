@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { errorCodes, errors, logLevelOf, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
@@ -27,6 +27,7 @@ import { eventsPlugin } from './plugins/events.js';
 import { Delivery, Webhook } from './schema/webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { graphqlRoutes } from './routes/graphql/index.js';
+import { consoleRoutes } from './routes/console.js';
 import { buildS3Door } from './routes/s3/door.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
@@ -99,7 +100,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // arbitrary text into the logs through it.
     requestIdHeader: false,
     // One line per request (plugins/request-log.ts) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -208,6 +209,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     { prefix: '/v1' },
   );
   await app.register(graphqlRoutes);
+  await app.register(consoleRoutes);
   // The S3-protocol door: its own listener (serve.ts), the same services.
   const door = buildS3Door(app);
   app.decorate('s3door', door);

@@ -90,6 +90,7 @@ export const errors = {
   ClientClosed: createError('S3GATE_CLIENT_CLOSED', 'The client closed the request before it completed; nothing was stored', 499),
   Internal: createError('S3GATE_INTERNAL', 'Internal error; the request id in the logs tells what happened', 500),
   ShuttingDown: createError('S3GATE_SHUTTING_DOWN', 'The gateway is shutting down; retry on another instance', 503),
+  ConsoleUnavailable: createError('S3GATE_CONSOLE_UNAVAILABLE', 'The web console is not built in this installation: run npm run build (npm start does)', 503),
 } as const;
 
 export type ErrorName = keyof typeof errors;

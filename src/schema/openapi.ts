@@ -80,7 +80,8 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
           'Browser pages of the origins in `S3GATE_CORS_ORIGINS` may call the API (CORS, with the tus headers exposed).\n\n' +
           '**Tracing.** With OpenTelemetry on (`OTEL_EXPORTER_OTLP_ENDPOINT`), a W3C `traceparent` header on any request (here or on the S3 door) makes ' +
           "the gateway's spans part of the caller's trace, and each webhook delivery attempt is sent with a `traceparent` of its own span in the trace " +
-          'of the write that caused the event (the header is not part of the signed content).',
+          'of the write that caused the event (the header is not part of the signed content).\n\n' +
+          '**Pages for a browser** (not API operations): this document at `/docs`, GraphiQL at `/graphiql`, and the web console at `/console`.',
       },
       ...s3Door(config),
       servers: [{ url: config.publicUrl ?? '/' }],

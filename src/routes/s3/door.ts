@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { logLevelOf, toApiError, isGatewayError } from '../../errors.js';
 import { bindTenant } from '../../plugins/auth.js';
 import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
@@ -113,7 +113,7 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   const { domain, region } = config.s3Door;
   const door = Fastify({
     loggerInstance: app.log.child({ face: 's3' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
     requestIdHeader: false,
     exposeHeadRoutes: false,

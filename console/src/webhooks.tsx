@@ -1,0 +1,219 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Delivery, S3gate, Webhook } from '../../clients/typescript/src/index.js';
+import { ErrorBox } from './main.js';
+
+type Detail = Awaited<ReturnType<S3gate['webhooks']['delivery']>>;
+
+async function all<T>(it: AsyncIterable<T>, limit = 200): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) if (out.push(x) >= limit) break;
+  return out;
+}
+
+/** #/webhooks: the subscriptions; create, edit, enable/disable, rotate, test; the delivery log. */
+export function Webhooks({ client }: { client: S3gate }) {
+  const [hooks, setHooks] = useState<Webhook[] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ id: string; secret: string; note: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [form, setForm] = useState({ url: '', events: 's3:ObjectCreated:*, s3:ObjectRemoved:*', bucket: '', prefix: '' });
+  const load = () => all(client.webhooks.list()).then(setHooks, setError);
+  useEffect(() => void load(), []);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const create = (e: Event) => {
+    e.preventDefault();
+    void act(async () => {
+      const filter = Object.fromEntries(Object.entries({ bucket: form.bucket.trim(), prefix: form.prefix }).filter(([, v]) => v !== ''));
+      const hook = await client.webhooks.create({ url: form.url.trim(), events: form.events.split(',').map((s) => s.trim()).filter(Boolean), filter });
+      setSecret({ id: hook.id, secret: hook.secret, note: 'Its signing secret, shown only now:' });
+      setForm({ ...form, url: '' });
+    });
+  };
+  const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+  return (
+    <main>
+      <div class="card">
+        <h2>Webhooks</h2>
+        <ErrorBox error={error} />
+        {secret && (
+          <div class="card" role="status" aria-label="secret">
+            {secret.note} <code data-secret>{secret.secret}</code> <span class="muted">({secret.id})</span>{' '}
+            <button onClick={() => setSecret(null)}>I have saved it</button>
+          </div>
+        )}
+        <form onSubmit={create} aria-label="create webhook">
+          <div class="row">
+            <input name="url" placeholder="https://example.com/hooks/s3" value={form.url} onInput={set('url')} style="flex:2;min-width:14rem" />
+            <input name="events" value={form.events} onInput={set('events')} style="flex:2;min-width:12rem" title="event types or families, comma-separated" />
+          </div>
+          <div class="row">
+            <input name="filterBucket" placeholder="only this bucket" value={form.bucket} onInput={set('bucket')} />
+            <input name="filterPrefix" placeholder="only keys starting with" value={form.prefix} onInput={set('prefix')} />
+            <button class="primary" type="submit" disabled={form.url.trim() === ''}>
+              Subscribe
+            </button>
+          </div>
+        </form>
+        {hooks === null ? (
+          <p class="muted">Loading…</p>
+        ) : hooks.length === 0 ? (
+          <p class="muted">No subscription yet.</p>
+        ) : (
+          <table aria-label="webhooks">
+            <tbody>
+              {hooks.map((h) => (
+                <tr key={h.id} data-webhook={h.id}>
+                  <td>
+                    <a class="link" onClick={() => setOpen(open === h.id ? null : h.id)}>
+                      {h.url}
+                    </a>
+                    <div class="muted">
+                      {h.events.join(', ')}
+                      {h.filter.bucket ? ` · ${h.filter.bucket}/${h.filter.prefix ?? ''}` : ''}
+                    </div>
+                  </td>
+                  <td>{h.enabled ? 'enabled' : <span class="error">disabled{h.disabledReason ? `: ${h.disabledReason}` : ''}</span>}</td>
+                  <td>
+                    <div class="row">
+                      <button onClick={() => act(() => client.webhooks.update(h.id, { enabled: !h.enabled }))}>{h.enabled ? 'Disable' : 'Enable'}</button>
+                      <button
+                        onClick={() =>
+                          act(async () => {
+                            const r = await client.webhooks.rotateSecret(h.id);
+                            setSecret({ id: h.id, secret: r.secret, note: 'The new signing secret (the previous one keeps signing for 24 hours):' });
+                          })
+                        }
+                      >
+                        Rotate secret
+                      </button>
+                      <button
+                        onClick={() =>
+                          act(async () => {
+                            const r = await client.webhooks.test(h.id);
+                            alert(r.ok ? `Delivered: HTTP ${r.status} in ${r.durationMs} ms` : `Not delivered: ${r.error ?? `HTTP ${r.status}`}`);
+                          })
+                        }
+                      >
+                        Send test
+                      </button>
+                      <button
+                        class="danger"
+                        onClick={() => {
+                          if (confirm(`Unsubscribe ${h.url}?`)) void act(() => client.webhooks.delete(h.id));
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      {open && <Deliveries client={client} hook={hooks?.find((h) => h.id === open)} onError={setError} />}
+    </main>
+  );
+}
+
+function Deliveries({ client, hook, onError }: { client: S3gate; hook?: Webhook; onError: (e: unknown) => void }) {
+  const [list, setList] = useState<Delivery[] | null>(null);
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [since, setSince] = useState(() => new Date(Date.now() - 3600_000).toISOString().slice(0, 16));
+  const load = () => (hook ? all(client.webhooks.deliveries(hook.id), 100).then(setList, onError) : Promise.resolve());
+  useEffect(() => {
+    setDetail(null);
+    void load();
+    const timer = setInterval(() => void load(), 3000);
+    return () => clearInterval(timer);
+  }, [hook?.id]);
+  if (!hook) return null;
+  return (
+    <div class="card" aria-label="deliveries">
+      <h3>Deliveries to {hook.url}</h3>
+      <form
+        class="row"
+        aria-label="replay"
+        onSubmit={(e) => {
+          e.preventDefault();
+          client.webhooks.replay(hook.id, { since: new Date(since).toISOString() }).then((r) => {
+            alert(`Queued again: ${JSON.stringify(r)}`);
+            void load();
+          }, onError);
+        }}
+      >
+        <label>
+          Replay since <input type="datetime-local" name="since" value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Replay</button>
+      </form>
+      {list === null ? (
+        <p class="muted">Loading…</p>
+      ) : list.length === 0 ? (
+        <p class="muted">No delivery yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Status</th>
+              <th>Event</th>
+              <th>Attempts</th>
+              <th class="hide-narrow">Last answer</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((d) => (
+              <tr key={d.id} data-delivery={d.id} data-status={d.status}>
+                <td>
+                  <a class="link" onClick={() => client.webhooks.delivery(hook.id, d.id).then(setDetail, onError)}>
+                    {d.status}
+                  </a>
+                </td>
+                <td>{d.type}</td>
+                <td>{d.attempts}</td>
+                <td class="hide-narrow">{d.lastStatus ?? d.lastError ?? ''}</td>
+                <td>
+                  <button onClick={() => client.webhooks.retry(hook.id, d.id).then(() => load(), onError)}>Retry</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {detail && (
+        <table aria-label="attempts">
+          <thead>
+            <tr>
+              <th>At</th>
+              <th>Status</th>
+              <th>Time</th>
+              <th>Answer</th>
+            </tr>
+          </thead>
+          <tbody>
+            {detail.attemptLog.map((a) => (
+              <tr data-attempt>
+                <td>{a.at}</td>
+                <td>{a.statusCode ?? a.error}</td>
+                <td>{a.durationMs} ms</td>
+                <td>
+                  <code>{(a.responseExcerpt ?? '').slice(0, 200)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
