@@ -4,6 +4,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { S3gate, S3gateError } from '../../clients/typescript/src/index.js';
+import { Admin } from './admin.js';
 import { Events } from './events.js';
 import { Objects } from './objects.js';
 import { Webhooks } from './webhooks.js';
@@ -115,7 +116,7 @@ function App() {
               <a href="#/webhooks">Webhooks</a>
             </>
           ) : (
-            <span class="muted">Admin</span>
+            <a href="#/admin">Tenants</a>
           )}
         </nav>
         <button onClick={signOut}>Sign out</button>
@@ -129,9 +130,7 @@ function App() {
           <Objects client={clientFor(session)} apiKey={session.token} route={route} />
         )
       ) : (
-        <main>
-          <div class="card">Signed in with the admin token. The admin screens come next; the API is at /docs.</div>
-        </main>
+        <Admin client={clientFor(session)} />
       )}
     </>
   );

@@ -189,6 +189,16 @@ export type Tenant = Static<typeof Tenant>;
 
 export const TenantWithKey = extend(Tenant, { apiKey: Type.String({ description: 'Shown only in this response' }), apiKeyId: Type.String() });
 
+export const ApiKeyList = Type.Object(
+  {
+    apiKeys: Type.Array(
+      Type.Object({ id: Type.String(), createdAt: Type.String({ format: 'date-time' }), revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }, { additionalProperties: false }),
+      { description: 'Oldest first; the keys themselves are never kept, only their hashes' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ApiKeyCreated = Type.Object({ id: Type.String(), apiKey: Type.String({ description: 'Shown only in this response' }) }, { additionalProperties: false });
 
 export const PoolStats = Type.Object(

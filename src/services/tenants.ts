@@ -272,6 +272,12 @@ export class TenantService {
     await this.#repo.addKey({ id: key.id, tenant_id: tenantId, hash: key.hash, created_at: new Date().toISOString(), revoked_at: null });
   }
 
+  /** The tenant's API keys: which exist and when they were made or revoked; the keys themselves are never kept. */
+  async listKeys(tenantId: string): Promise<{ id: string; createdAt: string; revokedAt: string | null }[]> {
+    if (!(await this.#repo.get(tenantId))) throw new errors.TenantNotFound(tenantId);
+    return (await this.#repo.listKeys(tenantId)).map((k) => ({ id: k.id, createdAt: k.created_at, revokedAt: k.revoked_at }));
+  }
+
   async revokeKey(tenantId: string, keyId: string): Promise<void> {
     const hash = await this.#repo.keyHash(tenantId, keyId);
     if (!(await this.#repo.revokeKey(tenantId, keyId, new Date().toISOString()))) throw new errors.KeyNotFound(keyId, tenantId);

@@ -75,6 +75,11 @@ export class TenantRepo {
   }
 
   /** Key hashes of a tenant (to drop them from caches). */
+  /** A tenant's API keys, oldest first: ids and dates (never a hash). */
+  async listKeys(tenantId: string): Promise<{ id: string; created_at: string; revoked_at: string | null }[]> {
+    return this.db.selectFrom('api_keys').select(['id', 'created_at', 'revoked_at']).where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute();
+  }
+
   async keyHashes(tenantId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('api_keys').select('hash').where('tenant_id', '=', tenantId).execute();
     return rows.map((r) => r.hash);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import t from 'tap';
 import { buildConsole } from '../../scripts/console.js';
-import { createTenant, listen, tempDir, testApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, createTenant, listen, tempDir, testApp } from '../helpers/app.js';
 import { receiver } from '../helpers/receiver.js';
 import { directClient, rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 
@@ -119,6 +119,14 @@ t.test('the web console in Chromium against a gateway on RGW: sign in, buckets, 
     const until = Date.now() + 15_000;
     while (rx.received.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     t.equal(rx.received.length, 2, 'the retry was delivered');
+
+    // Edit: the filter moves to another prefix; the API has it.
+    await page.click('tr[data-webhook] button:has-text("Edit")');
+    await page.fill('input[name=edit-prefix]', 'elsewhere/');
+    await page.click('form[aria-label="edit webhook"] button[type=submit]');
+    await page.waitForFunction(() => /elsewhere\//.test(document.querySelector('table[aria-label=webhooks]')?.textContent ?? ''));
+    const hooks = await app.inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: `Bearer ${apiKey}` } });
+    t.equal(hooks.json().webhooks[0].filter.prefix, 'elsewhere/', 'saved through the API');
   });
 
   t.test('at 360 px wide nothing overflows', async (t) => {
@@ -126,6 +134,72 @@ t.test('the web console in Chromium against a gateway on RGW: sign in, buckets, 
     await page.goto(`${base}/console#/objects`);
     await page.waitForSelector(`tr[data-bucket="${bucket}"]`);
     t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scroll');
+  });
+
+  t.test('admin: tenants with each kind of storage, verify, pool and limits, keys, live pool figures', async (t) => {
+    const admin = await browser.newPage();
+    admin.on('pageerror', (e) => errors.push(e.message));
+    admin.on('dialog', (d) => void d.accept());
+    await admin.goto(`${base}/console`);
+    await admin.check('input[name=kind] >> nth=1');
+    await admin.fill('input[name=token]', ADMIN_TOKEN);
+    await admin.click('button[type=submit]');
+    await admin.waitForSelector('tr[data-tenant=console]');
+
+    await admin.fill('form[aria-label="create tenant"] input[name=id]', 'made-in-console');
+    await admin.click('form[aria-label="create tenant"] button[type=submit]');
+    await admin.waitForSelector('[data-secret]');
+    t.match(await admin.textContent('[data-secret]'), /API key, shown only now: s3g_/);
+
+    // An S3 tenant is verified with one call before it is saved: a wrong secret is refused with its code.
+    const other = rgwUser('console-s3');
+    const form = 'form[aria-label="create tenant"]';
+    await admin.fill(`${form} input[name=id]`, 'console-s3');
+    await admin.selectOption(`${form} select[name=driver]`, 's3');
+    await admin.fill(`${form} input[name=endpoint]`, rgwSettings(other).endpoint);
+    await admin.fill(`${form} input[name=accessKeyId]`, other.accessKeyId);
+    await admin.fill(`${form} input[name=secretAccessKey]`, 'wrong-' + other.secretAccessKey);
+    await admin.click(`${form} button[type=submit]`);
+    await admin.waitForSelector('.error');
+    t.match(await admin.textContent('.error'), /S3GATE_TENANT_VERIFICATION_FAILED/);
+    await admin.fill(`${form} input[name=id]`, 'console-s3');
+    await admin.fill(`${form} input[name=accessKeyId]`, other.accessKeyId);
+    await admin.fill(`${form} input[name=secretAccessKey]`, other.secretAccessKey);
+    await admin.click(`${form} button[type=submit]`);
+    await admin.waitForSelector('tr[data-tenant=console-s3]');
+
+    await admin.click('tr[data-tenant=console-s3] a');
+    await admin.waitForSelector('[data-pool]');
+    await admin.click('button:has-text("Verify")');
+    await admin.waitForSelector('[data-health=ok]');
+    t.match(await admin.textContent('[data-health]'), /circuit closed/);
+    await admin.fill('form[aria-label="pool and limits"] input[name=maxSockets]', '7');
+    await admin.click('form[aria-label="pool and limits"] button');
+    await admin.waitForFunction(() => /7 sockets/.test(document.querySelector('[data-pool]')?.textContent ?? ''));
+    const saved = await app.inject({ method: 'GET', url: '/admin/tenants/console-s3', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    t.equal(saved.json().pool.maxSockets, 7, 'saved through the API');
+
+    await admin.click('button:has-text("New API key")');
+    await admin.waitForSelector('tr[data-api-key]');
+    const newKey = (await admin.textContent('[data-secret]'))!.match(/s3g_\S+/)![0];
+    t.equal((await fetch(`${base}/v1/buckets`, { headers: { authorization: `Bearer ${newKey}` } })).status, 200, 'the new API key works');
+    // The newest key is the last row (the first is the one the tenant was created with).
+    await admin.waitForFunction(() => document.querySelectorAll('tr[data-api-key]').length === 2);
+    await admin.click('tr[data-api-key]:last-child button:has-text("Revoke")');
+    await admin.waitForFunction(() => /revoked/.test(document.querySelector('tr[data-api-key]:last-child')?.textContent ?? ''));
+    t.equal((await fetch(`${base}/v1/buckets`, { headers: { authorization: `Bearer ${newKey}` } })).status, 401, 'and is refused once revoked');
+    const listed = (await app.inject({ method: 'GET', url: '/admin/tenants/console-s3/keys', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+    t.equal(listed.apiKeys.length, 2, 'the first key and the new one');
+    t.equal(listed.apiKeys.filter((k: { revokedAt: string | null }) => k.revokedAt).length, 1);
+    t.notMatch(JSON.stringify(listed), /s3g_|hash/, 'ids and dates only');
+    await admin.click('button:has-text("New S3 key")');
+    await admin.waitForSelector('tr[data-s3-key]');
+    await admin.click('tr[data-s3-key] button:has-text("Revoke")');
+    await admin.waitForFunction(() => /revoked/.test(document.querySelector('tr[data-s3-key]')?.textContent ?? ''));
+    await admin.click('button:has-text("Delete tenant")');
+    await admin.waitForFunction(() => !document.querySelector('tr[data-tenant=console-s3]'));
+    t.pass('created, verified, tuned, keyed and deleted through the console');
+    await admin.close();
   });
 
   t.same(errors, [], 'no script error on any screen');

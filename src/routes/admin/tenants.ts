@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../../schema/common.js';
-import { ApiKeyCreated, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantRemovalReport, TenantWithKey } from '../../schema/tenants.js';
+import { ApiKeyCreated, ApiKeyList, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantRemovalReport, TenantWithKey } from '../../schema/tenants.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
 import { requireAdmin } from '../../plugins/auth.js';
 import { adminS3KeyRoutes } from '../s3-keys.js';
@@ -84,6 +84,12 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => app.tenantRemoval.remove(request.params.id, { purgeObjects: request.query.purgeObjects ?? false, log: request.log }),
+  );
+
+  app.get(
+    '/tenants/:id/keys',
+    { schema: { operationId: 'listApiKeys', tags, security, summary: "The tenant's API keys: ids and dates, never the keys", params: IdParams, response: responses({ 200: ApiKeyList }) } },
+    async (request) => ({ apiKeys: await app.tenants.listKeys(request.params.id) }),
   );
 
   app.post(
