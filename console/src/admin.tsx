@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { operations, S3gate, Tenant } from '../../clients/typescript/src/index.js';
+import { unwrap, type operations, type S3gate, type Tenant } from '../../clients/typescript/src/index.js';
 import { ErrorBox } from './main.js';
 
 type CreateBody = operations['createTenant']['requestBody']['content']['application/json'];
@@ -8,20 +8,13 @@ type Pool = operations['getTenantPool']['responses'][200]['content']['applicatio
 type S3Key = operations['listS3Keys']['responses'][200]['content']['application/json'];
 type ApiKeys = operations['listApiKeys']['responses'][200]['content']['application/json'];
 
-/** Unwraps a generated-client call, throwing the API's error (its code and message) on failure. */
-async function ok<T>(call: Promise<{ data?: T; error?: { code?: string; message?: string }; response: Response }>): Promise<T> {
-  const { data, error, response } = await call;
-  if (!response.ok) throw Object.assign(new Error(error?.message ?? response.statusText), { code: error?.code });
-  return data as T;
-}
-
 /** #/admin (admin token): tenants, their keys, health, circuit and live pool figures. */
 export function Admin({ client }: { client: S3gate }) {
   const [tenants, setTenants] = useState<Tenant[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [shown, setShown] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const load = () => ok(client.api.GET('/admin/tenants')).then((r) => setTenants(r.tenants), setError);
+  const load = () => unwrap(client.api.GET('/admin/tenants')).then((r) => setTenants(r.tenants), setError);
   useEffect(() => void load(), []);
   return (
     <main>
@@ -92,7 +85,7 @@ function CreateTenant({ client, onCreated, onError }: { client: S3gate; onCreate
           : { type: 'default' as const };
     const body: CreateBody = f.driver === 'disk' ? { id: f.id, driver: 'disk' } : { id: f.id, driver: 's3', s3: { region: f.region, ...(f.endpoint && { endpoint: f.endpoint }), credentials } };
     try {
-      const created = await ok(client.api.POST('/admin/tenants', { params: { query: { verify: f.driver === 's3' } }, body }));
+      const created = await unwrap(client.api.POST('/admin/tenants', { params: { query: { verify: f.driver === 's3' } }, body }));
       onCreated(created);
       setF({ ...f, id: '', accessKeyId: '', secretAccessKey: '' });
     } catch (err) {
@@ -148,11 +141,11 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
   const [settings, setSettings] = useState({ maxSockets: String(tenant.pool.maxSockets), maxQueue: String(tenant.pool.maxQueue), requestsPerSecond: String(tenant.limits.requestsPerSecond), maxConcurrentUploads: String(tenant.limits.maxConcurrentUploads) });
   const [error, setError] = useState<unknown>(null);
   const loadKeys = () =>
-    Promise.all([ok(client.api.GET('/admin/tenants/{id}/s3-keys', path)).then(setKeys), ok(client.api.GET('/admin/tenants/{id}/keys', path)).then(setApiKeys)]).catch(setError);
+    Promise.all([unwrap(client.api.GET('/admin/tenants/{id}/s3-keys', path)).then(setKeys), unwrap(client.api.GET('/admin/tenants/{id}/keys', path)).then(setApiKeys)]).catch(setError);
   useEffect(() => {
     void loadKeys();
     // Live pool figures, every two seconds while the panel is open.
-    const refresh = () => ok(client.api.GET('/admin/tenants/{id}/pool', path)).then(setPool, setError);
+    const refresh = () => unwrap(client.api.GET('/admin/tenants/{id}/pool', path)).then(setPool, setError);
     void refresh();
     const timer = setInterval(() => void refresh(), 2000);
     return () => clearInterval(timer);
@@ -171,7 +164,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
       <h3>{id}</h3>
       <ErrorBox error={error} />
       <div class="row">
-        <button onClick={() => act(async () => setHealth(await ok(client.api.GET('/admin/tenants/{id}/health', path))))}>Verify (one S3 call)</button>
+        <button onClick={() => act(async () => setHealth(await unwrap(client.api.GET('/admin/tenants/{id}/health', path))))}>Verify (one S3 call)</button>
         {health && (
           <span data-health={health.ok ? 'ok' : 'failed'} class={health.ok ? '' : 'error'}>
             {health.ok ? `ok in ${health.latencyMs} ms` : `${health.error?.code}: ${health.error?.message}`} · circuit {health.circuit.state}
@@ -189,7 +182,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         onSubmit={(e) => {
           e.preventDefault();
           void act(async () => {
-            await ok(client.api.PATCH('/admin/tenants/{id}', { ...path, body: { pool: { maxSockets: num(settings.maxSockets), maxQueue: num(settings.maxQueue) }, limits: { requestsPerSecond: num(settings.requestsPerSecond), maxConcurrentUploads: num(settings.maxConcurrentUploads) } } }));
+            await unwrap(client.api.PATCH('/admin/tenants/{id}', { ...path, body: { pool: { maxSockets: num(settings.maxSockets), maxQueue: num(settings.maxQueue) }, limits: { requestsPerSecond: num(settings.requestsPerSecond), maxConcurrentUploads: num(settings.maxConcurrentUploads) } } }));
             onChanged();
           });
         }}
@@ -205,7 +198,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         <button
           onClick={() =>
             act(async () => {
-              onSecret(`A new API key of ${id}, shown only now: ${(await ok(client.api.POST('/admin/tenants/{id}/keys', path))).apiKey}`);
+              onSecret(`A new API key of ${id}, shown only now: ${(await unwrap(client.api.POST('/admin/tenants/{id}/keys', path))).apiKey}`);
               await loadKeys();
             })
           }
@@ -215,7 +208,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         <button
           onClick={() =>
             act(async () => {
-              const k = await ok(client.api.POST('/admin/tenants/{id}/s3-keys', path));
+              const k = await unwrap(client.api.POST('/admin/tenants/{id}/s3-keys', path));
               onSecret(`A new S3 key of ${id}: ${k.accessKeyId} / ${k.secretAccessKey} (the secret is shown only now)`);
               await loadKeys();
             })
@@ -226,7 +219,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         <button
           class="danger"
           onClick={() => {
-            if (confirm(`Delete the tenant ${id}, its keys, webhooks and state? Its S3 objects stay.`)) void act(async () => (await ok(client.api.DELETE('/admin/tenants/{id}', path)), onDeleted()));
+            if (confirm(`Delete the tenant ${id}, its keys, webhooks and state? Its S3 objects stay.`)) void act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}', path)), onDeleted()));
           }}
         >
           Delete tenant
@@ -239,7 +232,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
               <tr data-api-key={k.id}>
                 <td>API key {k.id}</td>
                 <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
-                <td>{!k.revokedAt && <button onClick={() => act(async () => (await ok(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await loadKeys()))}>Revoke</button>}</td>
+                <td>{!k.revokedAt && <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await loadKeys()))}>Revoke</button>}</td>
               </tr>
             ))}
           </tbody>
@@ -252,7 +245,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
               <tr data-s3-key={k.accessKeyId}>
                 <td>{k.accessKeyId}</td>
                 <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
-                <td>{!k.revokedAt && <button onClick={() => act(async () => (await ok(client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id, accessKeyId: k.accessKeyId } } })), await loadKeys()))}>Revoke</button>}</td>
+                <td>{!k.revokedAt && <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id, accessKeyId: k.accessKeyId } } })), await loadKeys()))}>Revoke</button>}</td>
               </tr>
             ))}
           </tbody>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { S3gate } from '../../clients/typescript/src/index.js';
+import { objectPath, type S3gate } from '../../clients/typescript/src/index.js';
 import { ErrorBox } from './main.js';
 
 const PAGE = 50;
@@ -104,7 +104,7 @@ interface Upload {
 function putFile(apiKey: string, bucket: string, key: string, file: File, onProgress: (loaded: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', `/v1/buckets/${encodeURIComponent(bucket)}/objects/${key.split('/').map(encodeURIComponent).join('/')}`);
+    xhr.open('PUT', objectPath(bucket, key));
     xhr.setRequestHeader('authorization', `Bearer ${apiKey}`);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e) => onProgress(e.loaded);

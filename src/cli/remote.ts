@@ -7,7 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { createClient as createWsClient } from 'graphql-ws';
-import { errorOf, S3gate, S3gateError, type ObjectEvent } from '../../clients/typescript/src/index.js';
+import { S3gate, S3gateError, unwrap, type ObjectEvent } from '../../clients/typescript/src/index.js';
 import { ConfigError } from '../config.js';
 import { Progress } from './progress.js';
 import { profileFile, readProfiles, resolveRemote, writeProfile, type GlobalFlags, type Remote } from './settings.js';
@@ -140,7 +140,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx) => {
         needAdmin(ctx);
-        const list = await ok(ctx.client.api.GET('/admin/tenants'));
+        const list = await unwrap(ctx.client.api.GET('/admin/tenants'));
         ctx.out(list.tenants, table([['ID', 'DRIVER', 'ENDPOINT'], ...list.tenants.map((t) => [t.id, t.driver, t.s3?.endpoint ?? (t.driver === 's3' ? `AWS ${t.s3?.region ?? ''}` : '-')])]));
       }),
     );
@@ -158,7 +158,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, id: string, opts: Parameters<typeof tenantBody>[0] & { verify?: boolean }) => {
         needAdmin(ctx);
-        const created = await ok(ctx.client.api.POST('/admin/tenants', { params: { query: { verify: opts.verify } }, body: tenantBody(opts, id) as never }));
+        const created = await unwrap(ctx.client.api.POST('/admin/tenants', { params: { query: { verify: opts.verify } }, body: tenantBody(opts, id) as never }));
         ctx.out(created, `created tenant ${created.id} (${created.driver})\nAPI key (shown once): ${created.apiKey}`);
       }),
     );
@@ -169,7 +169,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, id: string) => {
         needAdmin(ctx);
-        const t = await ok(ctx.client.api.GET('/admin/tenants/{id}', { params: { path: { id } } }));
+        const t = await unwrap(ctx.client.api.GET('/admin/tenants/{id}', { params: { path: { id } } }));
         ctx.out(t, JSON.stringify(t, null, 2));
       }),
     );
@@ -180,7 +180,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, id: string) => {
         needAdmin(ctx);
-        const h = await ok(ctx.client.api.GET('/admin/tenants/{id}/health', { params: { path: { id } } }));
+        const h = await unwrap(ctx.client.api.GET('/admin/tenants/{id}/health', { params: { path: { id } } }));
         const healthy = (h as { ok?: boolean }).ok !== false;
         ctx.out(h, healthy ? `${id}: ok (${JSON.stringify(h)})` : `${id}: FAILED ${JSON.stringify(h)}`);
         if (!healthy) process.exitCode = 1;
@@ -193,7 +193,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, id: string) => {
         needAdmin(ctx);
-        await ok(ctx.client.api.DELETE('/admin/tenants/{id}', { params: { path: { id } } }));
+        await unwrap(ctx.client.api.DELETE('/admin/tenants/{id}', { params: { path: { id } } }));
         ctx.out({ deleted: id }, `deleted tenant ${id}`);
       }),
     );
@@ -206,7 +206,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, tenant: string) => {
         needAdmin(ctx);
-        const k = await ok(ctx.client.api.POST('/admin/tenants/{id}/keys', { params: { path: { id: tenant } } }));
+        const k = await unwrap(ctx.client.api.POST('/admin/tenants/{id}/keys', { params: { path: { id: tenant } } }));
         ctx.out(k, `API key ${k.id} (shown once): ${k.apiKey}`);
       }),
     );
@@ -218,7 +218,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, tenant: string, keyId: string) => {
         needAdmin(ctx);
-        await ok(ctx.client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id: tenant, keyId } } }));
+        await unwrap(ctx.client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id: tenant, keyId } } }));
         ctx.out({ revoked: keyId }, `revoked ${keyId}`);
       }),
     );
@@ -231,8 +231,8 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .action(
       run(async (ctx, opts: { tenant?: string }) => {
         const k = opts.tenant
-          ? (needAdmin(ctx), await ok(ctx.client.api.POST('/admin/tenants/{id}/s3-keys', { params: { path: { id: opts.tenant } } })))
-          : (needKey(ctx), await ok(ctx.client.api.POST('/v1/s3-keys')));
+          ? (needAdmin(ctx), await unwrap(ctx.client.api.POST('/admin/tenants/{id}/s3-keys', { params: { path: { id: opts.tenant } } })))
+          : (needKey(ctx), await unwrap(ctx.client.api.POST('/v1/s3-keys')));
         ctx.out(k, `S3 access key ${k.accessKeyId}\nsecret (shown once): ${k.secretAccessKey}`);
       }),
     );
@@ -245,10 +245,10 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
       run(async (ctx, accessKeyId: string, opts: { tenant?: string }) => {
         if (opts.tenant) {
           needAdmin(ctx);
-          await ok(ctx.client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id: opts.tenant, accessKeyId } } }));
+          await unwrap(ctx.client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id: opts.tenant, accessKeyId } } }));
         } else {
           needKey(ctx);
-          await ok(ctx.client.api.DELETE('/v1/s3-keys/{accessKeyId}', { params: { path: { accessKeyId } } }));
+          await unwrap(ctx.client.api.DELETE('/v1/s3-keys/{accessKeyId}', { params: { path: { accessKeyId } } }));
         }
         ctx.out({ revoked: accessKeyId }, `revoked ${accessKeyId}`);
       }),
@@ -539,13 +539,6 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
         }
       }),
     );
-}
-
-/** Unwraps a generated-client call: its data, or an S3gateError. */
-async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, error, response } = await call;
-  if (!response.ok) throw await errorOf(response, error);
-  return data as T;
 }
 
 /** Exit status of a failed command: 3 not found, 4 the gateway unreachable, 1 anything else it refused. */

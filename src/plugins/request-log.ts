@@ -1,12 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { redactUrl } from '../lib/redact.js';
-import { traceErrorCode } from './tracing.js';
+import { PROBE_ROUTES, traceErrorCode } from './tracing.js';
 
 const kCode = Symbol('s3gate.errorCode');
 type Noted = FastifyRequest & { [kCode]?: string };
 
-/** Routes a load balancer or Prometheus calls every few seconds: logged at debug only. */
-const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Notes the code of a refused or failed request, for its log line and its span. */
 export function noteErrorCode(request: FastifyRequest, code: string): void {
@@ -23,7 +21,7 @@ export function logRequests(app: FastifyInstance): void {
   app.addHook('onResponse', (request: Noted, reply, done) => {
     const route = request.routeOptions.url;
     const fields = { req: { method: request.method, url: redactUrl(request.url) }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10, ...(request[kCode] && { code: request[kCode] }) };
-    if (route !== undefined && QUIET.has(route)) request.log.debug(fields, 'request completed');
+    if (route !== undefined && PROBE_ROUTES.has(route)) request.log.debug(fields, 'request completed');
     else request.log.info(fields, 'request completed');
     done();
   });

@@ -7,8 +7,8 @@ const kOperation = Symbol('s3gate.operation');
 
 type Traced = FastifyRequest & { [kSpan]?: Span; [kOperation]?: string };
 
-/** Routes a load balancer or Prometheus calls every few seconds: not traced. */
-const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+/** Routes a load balancer or Prometheus calls every few seconds: not traced, logged at debug only. */
+export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * One SERVER span per request of a face (the API, the S3 door): `<METHOD> <route>`, a child of the
@@ -20,7 +20,7 @@ const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
 export function traceRequests(app: FastifyInstance, face: 'api' | 's3', operationOf: (request: FastifyRequest) => string | undefined): void {
   app.addHook('onRequest', (request: Traced, reply, done) => {
     const route = request.routeOptions.url;
-    if (route !== undefined && UNTRACED.has(route)) return done();
+    if (route !== undefined && PROBE_ROUTES.has(route)) return done();
     const parent = request.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer.startSpan(route === undefined ? request.method : `${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
     // Attributes only on a span the sampler kept: an unsampled request pays for none of them.

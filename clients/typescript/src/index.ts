@@ -50,6 +50,13 @@ export async function errorOf(res: Response, body?: unknown): Promise<S3gateErro
   return new S3gateError(res.status, code, e.message || res.statusText || `HTTP ${res.status}`, res.headers.get('x-request-id'), e.upstream);
 }
 
+/** Unwraps a call of the generated client (`api`): its data, or the answer as an S3gateError. */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw await errorOf(response, error);
+  return data as T;
+}
+
 export interface ClientOptions {
   /** Where the gateway is: http://127.0.0.1:3000 */
   baseUrl: string;
@@ -69,7 +76,8 @@ function pathSerializer(pathname: string, params: Record<string, unknown>): stri
   });
 }
 
-const objectPath = (bucket: string, key: string) => `/v1/buckets/${encodeURIComponent(bucket)}/objects/${key.split('/').map(encodeURIComponent).join('/')}`;
+/** The API path of an object: each segment of the key percent-encoded, its slashes kept. */
+export const objectPath = (bucket: string, key: string) => `/v1/buckets/${encodeURIComponent(bucket)}/objects/${key.split('/').map(encodeURIComponent).join('/')}`;
 
 export type UploadBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Blob | Uint8Array | string;
 
@@ -148,35 +156,28 @@ export class S3gate {
     }
   }
 
-  /** Unwraps an openapi-fetch result: the data, or an S3gateError. */
-  async #ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-    const { data, error, response } = await call;
-    if (!response.ok) throw await errorOf(response, error);
-    return data as T;
-  }
-
   #headers(token?: string): Record<string, string> {
     const t = token ?? this.#opts.apiKey;
     return t ? { authorization: `Bearer ${t}` } : {};
   }
 
   readonly buckets = {
-    list: async () => (await this.#ok(this.api.GET('/v1/buckets'))).buckets,
+    list: async () => (await unwrap(this.api.GET('/v1/buckets'))).buckets,
     /** Resolves to whether it was created (false: it was there already). */
-    create: async (bucket: string) => (await this.#ok(this.api.PUT('/v1/buckets/{bucket}', { params: { path: { bucket } } }))).created,
-    delete: (bucket: string) => this.#ok(this.api.DELETE('/v1/buckets/{bucket}', { params: { path: { bucket } } })).then(() => undefined),
+    create: async (bucket: string) => (await unwrap(this.api.PUT('/v1/buckets/{bucket}', { params: { path: { bucket } } }))).created,
+    delete: (bucket: string) => unwrap(this.api.DELETE('/v1/buckets/{bucket}', { params: { path: { bucket } } })).then(() => undefined),
   };
 
   readonly objects = {
     /** Every object under a prefix, page by page as needed. */
     list: (bucket: string, opts: { prefix?: string; pageSize?: number } = {}): AsyncGenerator<ObjectSummary> =>
       pages(async (cursor) => {
-        const page = await this.#ok(this.api.GET('/v1/buckets/{bucket}/objects', { params: { path: { bucket }, query: { prefix: opts.prefix, limit: opts.pageSize, cursor } } }));
+        const page = await unwrap(this.api.GET('/v1/buckets/{bucket}/objects', { params: { path: { bucket }, query: { prefix: opts.prefix, limit: opts.pageSize, cursor } } }));
         return { items: page.objects, nextCursor: page.nextCursor };
       }),
     /** One level of a folder view: the objects and the sub-prefixes at `delimiter`. */
     listPage: (bucket: string, query: NonNullable<operations['listObjects']['parameters']['query']> = {}) =>
-      this.#ok(this.api.GET('/v1/buckets/{bucket}/objects', { params: { path: { bucket }, query } })),
+      unwrap(this.api.GET('/v1/buckets/{bucket}/objects', { params: { path: { bucket }, query } })),
     head: async (bucket: string, key: string, opts: { signal?: AbortSignal } = {}) => {
       const res = await this.#fetch(this.#opts.baseUrl + objectPath(bucket, key), { method: 'HEAD', headers: this.#headers(), signal: opts.signal });
       if (!res.ok) throw new S3gateError(res.status, res.status === 404 ? 'S3GATE_OBJECT_NOT_FOUND' : `S3GATE_HTTP_${res.status}`, `HEAD ${bucket}/${key}: ${res.status}`, res.headers.get('x-request-id'));
@@ -205,17 +206,17 @@ export class S3gate {
       if (!res.ok || !res.body) throw await errorOf(res);
       return { body: res.body, status: res.status as 200 | 206, ...infoOf(res) };
     },
-    delete: (bucket: string, key: string) => this.#ok(this.api.DELETE('/v1/buckets/{bucket}/objects/{key}', { params: { path: { bucket, key } } })).then(() => undefined),
-    deleteMany: (bucket: string, keys: string[]) => this.#ok(this.api.POST('/v1/buckets/{bucket}/delete', { params: { path: { bucket } }, body: { keys } })),
-    copy: (body: operations['copyObject']['requestBody']['content']['application/json']) => this.#ok(this.api.POST('/v1/copy', { body })),
-    presign: (body: operations['presign']['requestBody']['content']['application/json']) => this.#ok(this.api.POST('/v1/presign', { body })),
+    delete: (bucket: string, key: string) => unwrap(this.api.DELETE('/v1/buckets/{bucket}/objects/{key}', { params: { path: { bucket, key } } })).then(() => undefined),
+    deleteMany: (bucket: string, keys: string[]) => unwrap(this.api.POST('/v1/buckets/{bucket}/delete', { params: { path: { bucket } }, body: { keys } })),
+    copy: (body: operations['copyObject']['requestBody']['content']['application/json']) => unwrap(this.api.POST('/v1/copy', { body })),
+    presign: (body: operations['presign']['requestBody']['content']['application/json']) => unwrap(this.api.POST('/v1/presign', { body })),
   };
 
   readonly events = {
     /** The tenant's recorded events, oldest first. */
     list: (query: { bucket?: string; prefix?: string; since?: string; pageSize?: number } = {}): AsyncGenerator<ObjectEvent> =>
       pages(async (cursor) => {
-        const page = await this.#ok(this.api.GET('/v1/events', { params: { query: { bucket: query.bucket, prefix: query.prefix, since: query.since, limit: query.pageSize, cursor } } }));
+        const page = await unwrap(this.api.GET('/v1/events', { params: { query: { bucket: query.bucket, prefix: query.prefix, since: query.since, limit: query.pageSize, cursor } } }));
         return { items: page.events, nextCursor: page.nextCursor };
       }),
   };
@@ -224,24 +225,24 @@ export class S3gate {
     /** Every subscription of the tenant. */
     list: (opts: { pageSize?: number } = {}): AsyncGenerator<Webhook> =>
       pages(async (cursor) => {
-        const page = await this.#ok(this.api.GET('/v1/webhooks', { params: { query: { limit: opts.pageSize, cursor } } }));
+        const page = await unwrap(this.api.GET('/v1/webhooks', { params: { query: { limit: opts.pageSize, cursor } } }));
         return { items: page.webhooks, nextCursor: page.nextCursor };
       }),
-    create: (body: operations['createWebhook']['requestBody']['content']['application/json']) => this.#ok(this.api.POST('/v1/webhooks', { body })),
-    get: (id: string) => this.#ok(this.api.GET('/v1/webhooks/{id}', { params: { path: { id } } })),
-    update: (id: string, body: operations['updateWebhook']['requestBody']['content']['application/json']) => this.#ok(this.api.PATCH('/v1/webhooks/{id}', { params: { path: { id } }, body })),
-    delete: (id: string) => this.#ok(this.api.DELETE('/v1/webhooks/{id}', { params: { path: { id } } })).then(() => undefined),
-    rotateSecret: (id: string) => this.#ok(this.api.POST('/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
-    test: (id: string) => this.#ok(this.api.POST('/v1/webhooks/{id}/test', { params: { path: { id } } })),
+    create: (body: operations['createWebhook']['requestBody']['content']['application/json']) => unwrap(this.api.POST('/v1/webhooks', { body })),
+    get: (id: string) => unwrap(this.api.GET('/v1/webhooks/{id}', { params: { path: { id } } })),
+    update: (id: string, body: operations['updateWebhook']['requestBody']['content']['application/json']) => unwrap(this.api.PATCH('/v1/webhooks/{id}', { params: { path: { id } }, body })),
+    delete: (id: string) => unwrap(this.api.DELETE('/v1/webhooks/{id}', { params: { path: { id } } })).then(() => undefined),
+    rotateSecret: (id: string) => unwrap(this.api.POST('/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
+    test: (id: string) => unwrap(this.api.POST('/v1/webhooks/{id}/test', { params: { path: { id } } })),
     /** Its deliveries, newest first; `status` filters. */
     deliveries: (id: string, opts: { status?: Delivery['status']; pageSize?: number } = {}): AsyncGenerator<Delivery> =>
       pages(async (cursor) => {
-        const page = await this.#ok(this.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { status: opts.status, limit: opts.pageSize, cursor } } }));
+        const page = await unwrap(this.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { status: opts.status, limit: opts.pageSize, cursor } } }));
         return { items: page.deliveries, nextCursor: page.nextCursor };
       }),
-    delivery: (id: string, deliveryId: string) => this.#ok(this.api.GET('/v1/webhooks/{id}/deliveries/{deliveryId}', { params: { path: { id, deliveryId } } })),
-    retry: (id: string, deliveryId: string) => this.#ok(this.api.POST('/v1/webhooks/{id}/deliveries/{deliveryId}/retry', { params: { path: { id, deliveryId } } })),
-    replay: (id: string, body: operations['replayWebhook']['requestBody']['content']['application/json']) => this.#ok(this.api.POST('/v1/webhooks/{id}/replay', { params: { path: { id } }, body })),
+    delivery: (id: string, deliveryId: string) => unwrap(this.api.GET('/v1/webhooks/{id}/deliveries/{deliveryId}', { params: { path: { id, deliveryId } } })),
+    retry: (id: string, deliveryId: string) => unwrap(this.api.POST('/v1/webhooks/{id}/deliveries/{deliveryId}/retry', { params: { path: { id, deliveryId } } })),
+    replay: (id: string, body: operations['replayWebhook']['requestBody']['content']['application/json']) => unwrap(this.api.POST('/v1/webhooks/{id}/replay', { params: { path: { id } }, body })),
   };
 }
 
