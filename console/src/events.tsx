@@ -49,6 +49,8 @@ export function Events({ apiKey }: { apiKey: string }) {
           onSubmit={(e) => {
             e.preventDefault();
             setEvents([]);
+            // The old subscription's state must not show while the new one connects.
+            setState('connecting');
             setApplied(filter);
           }}
         >
