@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/secretbox.js';
@@ -7,6 +7,14 @@ import { contextOf, failSpan, inSpan, SpanKind } from '../lib/tracing.js';
 import { newId, toEvent } from '../services/events.js';
 import type { Database, DeliveryRow, EventRow, WebhookRow } from '../store/schema.js';
 import type { SendResult, WebhookSender } from './sender.js';
+
+/** Outcomes written per transaction at most, and how long the first of a batch waits for others. */
+const RESULTS_PER_TRANSACTION = 1000;
+const RESULTS_GATHER_MS = 5;
+/** Rows per statement (SQLite allows 32,766 bound values; an attempt has 7). */
+const ROWS_PER_STATEMENT = 200;
+
+const OPEN = sql<boolean>`status in ('pending', 'failed')`;
 
 /** Rounds of work claimed ahead per subscription (endpointConcurrency × PREFETCH deliveries). */
 const PREFETCH = 8;
@@ -36,6 +44,9 @@ export class Dispatcher {
   /** Claimed deliveries not started yet, per subscription. */
   readonly #waiting = new Map<string, { delivery: DeliveryRow; hook: WebhookRow | undefined; event: EventRow | undefined }[]>();
   #queued = 0;
+  /** Attempts sent and waiting to be written, in one transaction per batch. */
+  #results: { d: DeliveryRow; hook: WebhookRow; r: SendResult }[] = [];
+  #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #again = false;
@@ -96,6 +107,7 @@ export class Dispatcher {
       await this.#db.updateTable('deliveries').set({ locked_until: null, locked_by: null }).where('id', 'in', unstarted).where('locked_by', '=', this.#owner).execute().catch(() => {});
     }
     await Promise.allSettled([...this.#inFlight]);
+    while (this.#writing) await this.#writing;
   }
 
   async #cycle(): Promise<void> {
@@ -109,7 +121,8 @@ export class Dispatcher {
       const due = await this.#db
         .selectFrom('deliveries')
         .select(['id', 'webhook_id'])
-        .where('status', 'in', ['pending', 'failed'])
+        // A literal, so the planner can prove the partial index deliveries_open applies.
+        .where(OPEN)
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .orderBy('next_attempt_at')
@@ -136,10 +149,10 @@ export class Dispatcher {
         .where('id', 'in', chosen)
         .where('status', 'in', ['pending', 'failed'])
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-        .returning('id')
+        .returningAll()
         .execute();
       if (claimed.length === 0) return;
-      const deliveries = await this.#db.selectFrom('deliveries').selectAll().where('id', 'in', claimed.map((c) => c.id)).orderBy('next_attempt_at').execute();
+      const deliveries = claimed.sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? ''));
       const hooks = new Map(
         (await this.#db.selectFrom('webhooks').selectAll().where('id', 'in', [...new Set(deliveries.map((d) => d.webhook_id))]).execute()).map((h) => [h.id, h]),
       );
@@ -185,7 +198,7 @@ export class Dispatcher {
     if (!(await this.#tenantExists(d.tenant_id))) return;
     if (!hook || !hook.enabled || !event) {
       const why = !hook ? 'the subscription was deleted' : !event ? 'the event is past its retention' : `the subscription is disabled: ${hook.disabled_reason ?? 'by request'}`;
-      await this.#finish(d, 'dead', { last_error: why });
+      await this.#finishDead(d, why);
       return;
     }
     // A span per attempt, in the trace of the write that recorded the event (the sender passes it on
@@ -197,54 +210,96 @@ export class Dispatcher {
       if (!r.ok) failSpan(span, new Error(r.error ?? 'failed'), r.status === null ? 'network' : String(r.status));
       return r;
     });
-    await this.#record(d, hook, result);
+    // The endpoint's slot is free once it answered; the outcome is written with others in one
+    // transaction. Until it is, the claim holds: a process that dies here sends it again after the lease.
+    this.#results.push({ d, hook, r: result });
+    this.#writing ??= this.#writeResults();
   }
 
-  async #record(d: DeliveryRow, hook: WebhookRow, r: SendResult): Promise<void> {
+  /**
+   * Writes the outcomes of the attempts that ended since the last write, a batch per transaction: one
+   * insert of their attempts and one update per distinct outcome (a burst's deliveries mostly share one).
+   * Written one by one, two statements per delivery took a third of the dispatcher's time in a profile.
+   */
+  async #writeResults(): Promise<void> {
+    // Outcomes gather for a few milliseconds (a commit costs more than the rows it writes), less when many are waiting.
+    for (let waited = 0; waited < RESULTS_GATHER_MS && this.#results.length < RESULTS_PER_TRANSACTION / 4 && !this.#closed; waited++) await new Promise((r) => setTimeout(r, 1));
+    try {
+      while (this.#results.length > 0) {
+        const batch = this.#results.splice(0, RESULTS_PER_TRANSACTION);
+        try {
+          await this.#db.transaction().execute((trx) => this.#record(trx, batch));
+        } catch (err) {
+          // Unwritten, the claims run out and these deliveries are sent again: at least once.
+          this.#log.error({ err, deliveries: batch.map((b) => b.d.id) }, 'writing webhook delivery outcomes failed; they will be attempted again');
+        }
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #record(trx: Kysely<Database>, batch: { d: DeliveryRow; hook: WebhookRow; r: SendResult }[]): Promise<void> {
     const now = new Date();
-    const attempts = d.attempts + 1;
-    await this.#db
-      .insertInto('delivery_attempts')
-      .values({ id: newId('att'), delivery_id: d.id, at: now.toISOString(), status_code: r.status, duration_ms: r.durationMs, error: r.error, response_excerpt: r.excerpt })
-      .execute();
-    const common = { attempts, last_status: r.status, last_error: r.error };
-    if (r.ok) {
-      await this.#finish(d, 'delivered', common);
-      if (hook.failing_since) await this.#db.updateTable('webhooks').set({ failing_since: null }).where('id', '=', hook.id).execute();
-      return;
+    const at = now.toISOString();
+    const attempts = batch.map(({ d, r }) => ({ id: newId('att'), delivery_id: d.id, at, status_code: r.status, duration_ms: r.durationMs, error: r.error, response_excerpt: r.excerpt }));
+    for (let i = 0; i < attempts.length; i += ROWS_PER_STATEMENT) await trx.insertInto('delivery_attempts').values(attempts.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    const updates = new Map<string, { set: Partial<DeliveryRow>; ids: string[] }>();
+    const finish = (d: DeliveryRow, status: DeliveryRow['status'], set: Partial<DeliveryRow>) => {
+      const row = { ...set, status, locked_until: null, locked_by: null, updated_at: at, ...(status !== 'failed' && { next_attempt_at: null }) };
+      const key = JSON.stringify(row);
+      const u = updates.get(key) ?? { set: row, ids: [] };
+      u.ids.push(d.id);
+      updates.set(key, u);
+    };
+    const recovered = new Set<string>();
+    const failing = new Map<string, string>();
+    for (const { d, hook, r } of batch) {
+      const common = { attempts: d.attempts + 1, last_status: r.status, last_error: r.error };
+      if (r.ok) {
+        finish(d, 'delivered', common);
+        if (hook.failing_since) recovered.add(hook.id);
+        continue;
+      }
+      if (r.status === 410) {
+        await this.#disable(trx, hook, 'the endpoint answered 410 Gone');
+        finish(d, 'dead', common);
+        continue;
+      }
+      const failingSince = hook.failing_since ?? failing.get(hook.id) ?? at;
+      if (!hook.failing_since) failing.set(hook.id, failingSince);
+      if (now.getTime() - Date.parse(failingSince) > this.#cfg.disableAfterMs) {
+        await this.#disable(trx, hook, `no successful delivery since ${failingSince}`);
+        finish(d, 'dead', common);
+        continue;
+      }
+      const schedule = this.#cfg.retrySchedule;
+      if (common.attempts > schedule.length) {
+        finish(d, 'dead', common);
+        continue;
+      }
+      // ±20% jitter spreads retries of many deliveries; Retry-After is a floor.
+      const delay = Math.max(schedule[common.attempts - 1] * (0.8 + Math.random() * 0.4), r.retryAfterMs ?? 0);
+      finish(d, 'failed', { ...common, next_attempt_at: new Date(now.getTime() + delay).toISOString() });
     }
-    if (r.status === 410) {
-      await this.#disable(hook, 'the endpoint answered 410 Gone');
-      await this.#finish(d, 'dead', common);
-      return;
+    for (const { set, ids } of updates.values()) {
+      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) await trx.updateTable('deliveries').set(set).where('id', 'in', ids.slice(i, i + ROWS_PER_STATEMENT)).execute();
     }
-    const failingSince = hook.failing_since ?? now.toISOString();
-    if (!hook.failing_since) await this.#db.updateTable('webhooks').set({ failing_since: failingSince }).where('id', '=', hook.id).where('failing_since', 'is', null).execute();
-    if (now.getTime() - Date.parse(failingSince) > this.#cfg.disableAfterMs) {
-      await this.#disable(hook, `no successful delivery since ${failingSince}`);
-      await this.#finish(d, 'dead', common);
-      return;
-    }
-    const schedule = this.#cfg.retrySchedule;
-    if (attempts > schedule.length) {
-      await this.#finish(d, 'dead', common);
-      return;
-    }
-    // ±20% jitter spreads retries of many deliveries; Retry-After is a floor.
-    const delay = Math.max(schedule[attempts - 1] * (0.8 + Math.random() * 0.4), r.retryAfterMs ?? 0);
-    await this.#finish(d, 'failed', { ...common, next_attempt_at: new Date(now.getTime() + delay).toISOString() });
+    // A success clears a subscription's failing streak; a failure starts one (unless one has started).
+    for (const id of recovered) if (!failing.has(id)) await trx.updateTable('webhooks').set({ failing_since: null }).where('id', '=', id).execute();
+    for (const [id, since] of failing) if (!recovered.has(id)) await trx.updateTable('webhooks').set({ failing_since: since }).where('id', '=', id).where('failing_since', 'is', null).execute();
   }
 
-  async #finish(d: DeliveryRow, status: DeliveryRow['status'], set: Partial<DeliveryRow>): Promise<void> {
+  async #finishDead(d: DeliveryRow, why: string): Promise<void> {
     await this.#db
       .updateTable('deliveries')
-      .set({ ...set, status, locked_until: null, locked_by: null, updated_at: new Date().toISOString(), ...(status !== 'failed' && { next_attempt_at: null }) })
+      .set({ status: 'dead', last_error: why, locked_until: null, locked_by: null, updated_at: new Date().toISOString(), next_attempt_at: null })
       .where('id', '=', d.id)
       .execute();
   }
 
-  async #disable(hook: WebhookRow, reason: string): Promise<void> {
+  async #disable(trx: Kysely<Database>, hook: WebhookRow, reason: string): Promise<void> {
     this.#log.warn({ webhook: hook.id, tenant: hook.tenant_id, reason }, 'webhook subscription disabled');
-    await this.#db.updateTable('webhooks').set({ enabled: 0, disabled_reason: reason, updated_at: new Date().toISOString() }).where('id', '=', hook.id).execute();
+    await trx.updateTable('webhooks').set({ enabled: 0, disabled_reason: reason, updated_at: new Date().toISOString() }).where('id', '=', hook.id).execute();
   }
 }

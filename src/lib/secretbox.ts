@@ -8,6 +8,12 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 export class SecretBox {
   readonly #key: Buffer;
   readonly #previous: Buffer[];
+  /**
+   * Opened secrets by their sealed form, bounded (oldest out): the S3 door opens a key's secret on every
+   * request and the dispatcher a subscription's on every delivery, and AES-GCM each time showed in
+   * both profiles. A sealed form opens to the same text for the life of the process (its keys are fixed).
+   */
+  readonly #opened = new Map<string, string>();
 
   constructor(key: Buffer, previous: Buffer[] = []) {
     for (const k of [key, ...previous]) if (k.length !== 32) throw new Error('SecretBox needs 32-byte keys');
@@ -23,13 +29,14 @@ export class SecretBox {
   }
 
   open(sealed: string): string {
-    const opened = openWith(this.#key, sealed);
+    let opened = this.#opened.get(sealed);
     if (opened !== undefined) return opened;
-    for (const k of this.#previous) {
-      const old = openWith(k, sealed);
-      if (old !== undefined) return old;
-    }
-    throw new Error('the sealed secret does not open with the master key');
+    opened = openWith(this.#key, sealed);
+    for (const k of this.#previous) opened ??= openWith(k, sealed);
+    if (opened === undefined) throw new Error('the sealed secret does not open with the master key');
+    if (this.#opened.size >= OPENED_KEPT) this.#opened.delete(this.#opened.keys().next().value!);
+    this.#opened.set(sealed, opened);
+    return opened;
   }
 
   /** The secret sealed again with the current key, or undefined when it already is (or opens with no key). */
@@ -42,6 +49,8 @@ export class SecretBox {
     return undefined;
   }
 }
+
+const OPENED_KEPT = 10_000;
 
 function openWith(key: Buffer, sealed: string): string | undefined {
   const [v, iv, tag, data] = sealed.split('.');

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { errors } from '../errors.js';
 import { failSpan, traceparentOf, tracer } from '../lib/tracing.js';
@@ -93,7 +94,24 @@ function dedupKey(e: EventInput): string {
   return [e.bucket, e.key, family, family === 'created' ? (e.etag ?? '') : ''].join('\n');
 }
 
-const ulid = monotonicFactory();
+/**
+ * ulid's own generator asks the system for one random byte per character of every new millisecond's
+ * id (a profile of a 10,000-event burst: 0.66 s of 18 in randomFillSync). Bytes are drawn from a pool
+ * filled 4 KiB at a time instead: still the system's CSPRNG.
+ */
+function pooledRandom(): () => number {
+  const pool = Buffer.alloc(4096);
+  let at = pool.length;
+  return () => {
+    if (at === pool.length) {
+      randomFillSync(pool);
+      at = 0;
+    }
+    return pool[at++] / 256;
+  };
+}
+
+const ulid = monotonicFactory(pooledRandom());
 export const newId = (prefix: string) => `${prefix}_${ulid()}`;
 
 /** A delivery of an event to a subscription, due at once. */
@@ -275,37 +293,65 @@ export class EventService {
     const now = new Date();
     const created_at = now.toISOString();
     const windowStart = new Date(now.getTime() - DEDUP_WINDOW_MS).toISOString();
+    const candidates: EventRow[] = inputs.map((e) => ({
+      id: newId('evt'),
+      tenant_id: tenantId,
+      type: e.type,
+      bucket: e.bucket,
+      key: e.key,
+      size: e.size ?? null,
+      etag: e.etag ?? null,
+      version_id: e.versionId ?? null,
+      sequencer: e.sequencer ?? nextSequencer(),
+      source: e.source,
+      created_at,
+      dedup_key: dedupKey(e),
+      matched: 0,
+      trace_parent: traceParent,
+    }));
+    // The gateway's writes look for unmatched native notifications of the same keys, oldest first, in
+    // one query per ROWS_PER_STATEMENT keys rather than one per event (a batch delete records 1000 at
+    // once). A native notification (they come one at a time) looks for its gateway write alone, below.
+    const counterparts = new Map<string, string[]>();
+    for (const source of ['native'] as const) {
+      const keys = [...new Set(candidates.filter((r) => r.source === 'gateway').map((r) => r.dedup_key!))];
+      for (let i = 0; i < keys.length; i += ROWS_PER_STATEMENT) {
+        const found = await trx
+          .selectFrom('events')
+          .select(['id', 'dedup_key'])
+          .where('tenant_id', '=', tenantId)
+          .where('dedup_key', 'in', keys.slice(i, i + ROWS_PER_STATEMENT))
+          .where('source', '=', source)
+          .where('matched', '=', 0)
+          .where('created_at', '>=', windowStart)
+          .orderBy('id')
+          .execute();
+        for (const f of found) {
+          const k = `${source}\n${f.dedup_key}`;
+          counterparts.set(k, counterparts.get(k) ?? []).get(k)!.push(f.id);
+        }
+      }
+    }
     const rows: EventRow[] = [];
-    for (const e of inputs) {
-      const row: EventRow = {
-        id: newId('evt'),
-        tenant_id: tenantId,
-        type: e.type,
-        bucket: e.bucket,
-        key: e.key,
-        size: e.size ?? null,
-        etag: e.etag ?? null,
-        version_id: e.versionId ?? null,
-        sequencer: e.sequencer ?? nextSequencer(),
-        source: e.source,
-        created_at,
-        dedup_key: dedupKey(e),
-        matched: 0,
-        trace_parent: traceParent,
-      };
-      const counterpart = await trx
-        .selectFrom('events')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('dedup_key', '=', row.dedup_key)
-        .where('source', '=', row.source === 'gateway' ? 'native' : 'gateway')
-        .where('matched', '=', 0)
-        .where('created_at', '>=', windowStart)
-        .orderBy('id')
-        .limit(1)
-        .executeTakeFirst();
+    for (const row of candidates) {
+      const counterpart =
+        row.source === 'gateway'
+          ? counterparts.get(`native\n${row.dedup_key}`)?.shift()
+          : (
+              await trx
+                .selectFrom('events')
+                .select('id')
+                .where('tenant_id', '=', tenantId)
+                .where('dedup_key', '=', row.dedup_key)
+                .where('source', '=', 'gateway')
+                .where('matched', '=', 0)
+                .where('created_at', '>=', windowStart)
+                .orderBy('id')
+                .limit(1)
+                .executeTakeFirst()
+            )?.id;
       if (counterpart) {
-        await trx.updateTable('events').set({ matched: 1 }).where('id', '=', counterpart.id).execute();
+        await trx.updateTable('events').set({ matched: 1 }).where('id', '=', counterpart).execute();
         continue;
       }
       if (row.source === 'native') {

@@ -17,9 +17,6 @@ export interface S3KeyInfo {
  * shown once. Lookups go to the store every time, so a revocation holds at once in every process.
  */
 export class S3KeyService {
-  /** Opened secrets by their sealed form (AES-GCM per request showed in profiles); bounded. */
-  readonly #opened = new Map<string, string>();
-
   constructor(
     private readonly repo: S3KeyRepo,
     private readonly box: SecretBox,
@@ -47,16 +44,6 @@ export class S3KeyService {
   async lookup(accessKeyId: string): Promise<{ tenantId: string; secretAccessKey: string } | undefined> {
     if (!/^S3G[A-Z2-7]{17}$/.test(accessKeyId)) return undefined;
     const row = await this.repo.live(accessKeyId);
-    return row && { tenantId: row.tenant_id, secretAccessKey: this.#open(row.secret_sealed) };
-  }
-
-  #open(sealed: string): string {
-    let secret = this.#opened.get(sealed);
-    if (secret === undefined) {
-      secret = this.box.open(sealed);
-      if (this.#opened.size >= 10_000) this.#opened.delete(this.#opened.keys().next().value!);
-      this.#opened.set(sealed, secret);
-    }
-    return secret;
+    return row && { tenantId: row.tenant_id, secretAccessKey: this.box.open(row.secret_sealed) };
   }
 }

@@ -84,6 +84,9 @@ function toDelivery(r: DeliveryRow & { type: string }): Delivery {
 const toAttempt = (a: DeliveryAttemptRow): Attempt => ({ at: a.at, statusCode: a.status_code, durationMs: a.duration_ms, error: a.error, responseExcerpt: a.response_excerpt });
 
 /** A tenant's webhook subscriptions, their secrets and their delivery log. */
+/** Events read per query by a replay. */
+const REPLAY_PAGE = 1000;
+
 export class WebhookService {
   constructor(
     private readonly db: Kysely<Database>,
@@ -247,19 +250,28 @@ export class WebhookService {
     const row = await this.#row(tenantId, id);
     const patterns = JSON.parse(row.events) as string[];
     const filter = JSON.parse(row.filter) as EventFilter;
-    let query = this.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('created_at', '>=', isoTime(since, 'since'));
-    if (until) query = query.where('created_at', '<', isoTime(until, 'until'));
-    const events = (await query.orderBy('id').execute()).filter((e) => typeMatches(patterns, e.type as EventType) && filterMatches(filter, e));
+    const from = isoTime(since, 'since');
+    const to = until === undefined ? undefined : isoTime(until, 'until');
     const now = new Date().toISOString();
-    for (let i = 0; i < events.length; i += 500) {
-      await this.db
-        .insertInto('deliveries')
-        .values(
-          events.slice(i, i + 500).map((e) => pendingDelivery(id, tenantId, e.id, now)),
-        )
-        .execute();
+    // A page of events at a time: a replay of a long window never holds the whole log in memory.
+    let queued = 0;
+    for (let cursor = ''; ; ) {
+      let query = this.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('created_at', '>=', from).where('id', '>', cursor);
+      if (to) query = query.where('created_at', '<', to);
+      const page = await query.orderBy('id').limit(REPLAY_PAGE).execute();
+      if (page.length === 0) break;
+      cursor = page[page.length - 1].id;
+      const events = page.filter((e) => typeMatches(patterns, e.type as EventType) && filterMatches(filter, e));
+      for (let i = 0; i < events.length; i += 500) {
+        await this.db
+          .insertInto('deliveries')
+          .values(events.slice(i, i + 500).map((e) => pendingDelivery(id, tenantId, e.id, now)))
+          .execute();
+      }
+      queued += events.length;
+      if (page.length < REPLAY_PAGE) break;
     }
     this.opts.wake();
-    return events.length;
+    return queued;
   }
 }

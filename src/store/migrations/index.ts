@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace, '0012_deliveries_open': deliveriesOpen };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -97,6 +97,21 @@ const stateMeta: Migration = {
 const eventTrace: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('events').addColumn('trace_parent', 'text').execute();
+  },
+};
+
+/**
+ * The dispatcher's claim walks deliveries still to send in next_attempt_at order. The index of 0002 has
+ * status first, so `status in ('pending', 'failed') order by next_attempt_at` read and sorted every
+ * open delivery on each claim (a profile of a 10,000-event burst: 3.1 s of 13.7 in SQLite), and
+ * SQLite's planner kept choosing it over a partial index beside it. Nothing else used it: it is
+ * replaced by one that holds only open deliveries, in the claim's order.
+ */
+const deliveriesOpen: Migration = {
+  async up(db: Kysely<any>) {
+    await sql`drop index deliveries_due`.execute(db);
+    // With the claim's other columns, so claimed rows (locked) are skipped in the index, not the table.
+    await sql`create index deliveries_open on deliveries (next_attempt_at, locked_until, webhook_id, id, status) where status in ('pending', 'failed')`.execute(db);
   },
 };
 
