@@ -86,6 +86,16 @@ export const metricsPlugin = fp(
       },
     });
     new Gauge({
+      name: 's3gate_pool_live_tenants',
+      help: 'Tenants with a live S3 client (at most S3GATE_POOL_MAX_TENANTS; idle ones are closed)',
+      registers: [registry],
+      collect() {
+        let n = 0;
+        for (const _ of metrics.poolSource()) n++;
+        this.set(n);
+      },
+    });
+    new Gauge({
       name: 's3gate_pool_sockets',
       help: "Sockets of each tenant's agent by state (in_use, free, queued)",
       labelNames: ['tenant', 'state'] as const,

@@ -28,6 +28,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { RetryStrategyV2 } from '@smithy/types';
+import { AdaptiveRetryStrategy, Retry, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../errors.js';
 import type { ResolvedTenant } from '../../services/tenants.js';
@@ -194,7 +195,10 @@ function agentStats(agent: http.Agent) {
  * so a slow tenant can only exhaust its own sockets.
  */
 export class S3Driver implements ObjectStore {
-  readonly client: S3Client;
+  #client: S3Client | undefined;
+  readonly #forcePathStyle: boolean | undefined;
+  readonly #hooks: DriverHooks;
+  readonly #retryStrategy: RetryStrategyV2;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
   readonly #upload: UploadSettings;
@@ -239,15 +243,15 @@ export class S3Driver implements ObjectStore {
       maxAttempts: s3.maxAttempts,
       retryMode: s3.retryMode,
     };
-    this.client = new S3Client({
-      ...this.#clientConfig,
-      forcePathStyle: s3.forcePathStyle,
-      // With the SDK default a streamed PutObject is sent aws-chunked with a trailing checksum, which
-      // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.#forcePathStyle = s3.forcePathStyle;
+    // What the SDK's resolveRetryConfig makes from maxAttempts and retryMode (its default base delay),
+    // made here so the signed path and SDK calls share one strategy (its retry quota) without the client.
+    this.#retryStrategy =
+      s3.retryMode === 'adaptive'
+        ? new AdaptiveRetryStrategy(async () => s3.maxAttempts, { maxAttempts: s3.maxAttempts, baseDelay: Retry.delay() })
+        : new StandardRetryStrategy({ maxAttempts: s3.maxAttempts, baseDelay: Retry.delay() });
     const hooks = opts.hooks ?? {};
+    this.#hooks = hooks;
     this.#fast = new SignedRequests({
       s3,
       credentials,
@@ -257,9 +261,28 @@ export class S3Driver implements ObjectStore {
       requestTimeoutMs: tenant.pool.requestTimeoutMs,
       hooks,
       // The client's own strategy: the same backoff, jitter, attempts and retry quota as SDK calls.
-      retryStrategy: () => this.client.config.retryStrategy() as Promise<RetryStrategyV2>,
+      retryStrategy: async () => this.#retryStrategy,
     });
-    this.client.middlewareStack.add(
+  }
+
+  /**
+   * The tenant's S3Client, made on first use: GET, HEAD and PUT of an object go by the signed path and
+   * never need it, and a client with its middleware stack is most of a live tenant's memory (the
+   * 10,000-tenant bench: 52 KiB a tenant before, with the client made at once).
+   */
+  get client(): S3Client {
+    if (this.#client) return this.#client;
+    const hooks = this.#hooks;
+    const client = new S3Client({
+      ...this.#clientConfig,
+      retryStrategy: this.#retryStrategy,
+      forcePathStyle: this.#forcePathStyle,
+      // With the SDK default a streamed PutObject is sent aws-chunked with a trailing checksum, which
+      // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = context.commandName ?? 'unknown';
         const input = args.input as { Bucket?: string; Key?: string; UploadId?: string };
@@ -280,6 +303,8 @@ export class S3Driver implements ObjectStore {
       },
       { step: 'initialize', name: 's3gateMetrics' },
     );
+    this.#client = client;
+    return client;
   }
 
   /** One cheap request that needs working credentials: ListBuckets. */
@@ -299,7 +324,7 @@ export class S3Driver implements ObjectStore {
 
   async close(): Promise<void> {
     this.#snsClient?.destroy();
-    this.client.destroy();
+    this.#client?.destroy();
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
   }
