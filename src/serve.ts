@@ -2,12 +2,12 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { prettyLogStream } from './lib/pretty-log.js';
-import { startTracing } from './telemetry.js';
 
 async function main() {
   const config = loadConfig(process.env);
   // Before the app, so the spans of its first requests are recorded.
-  const stopTracing = config.tracing.enabled ? startTracing(config) : async () => {};
+  // The OpenTelemetry SDK and its exporter load only when tracing is on (they are 1.4 MB of heap).
+  const stopTracing = config.tracing.enabled ? (await import('./telemetry.js')).startTracing(config) : async () => {};
   // A person at a terminal reads lines; anything else (a log collector, a file) gets JSON.
   const pretty = config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY === true);
   const app = await buildApp(config, pretty ? { logger: { stream: prettyLogStream(process.stdout.hasColors?.() ?? false) } } : {});

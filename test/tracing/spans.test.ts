@@ -103,7 +103,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     const b = uniqueBucket('narrow');
     t.equal((await fetch(`${base}/v1/buckets/${b}`, { method: 'PUT', headers: bearer(narrowKey) })).status, 201);
     exporter.reset();
-    await Promise.all(Array.from({ length: 4 }, (_, i) => fetch(`${base}/v1/buckets/${b}/objects/k${i}`, { method: 'PUT', headers: bearer(narrowKey), body: 'x' })));
+    // 4 MiB each, so a PUT holds the one socket long enough for the others to queue behind it even
+    // when a loaded machine spaces their arrival.
+    const body = Buffer.alloc(4 * 1024 * 1024, 120);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => fetch(`${base}/v1/buckets/${b}/objects/k${i}`, { method: 'PUT', headers: bearer(narrowKey), body })));
     const waits = spans()
       .filter((s) => s.name === 'S3.PutObject' && s.attributes['s3gate.tenant'] === 'narrow')
       .map((s) => Number(s.attributes['s3gate.pool.wait_ms']));

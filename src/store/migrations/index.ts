@@ -4,7 +4,7 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace, '0012_deliveries_open': deliveriesOpen };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace, '0012_deliveries_open': deliveriesOpen(dialect) };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -107,13 +107,23 @@ const eventTrace: Migration = {
  * SQLite's planner kept choosing it over a partial index beside it. Nothing else used it: it is
  * replaced by one that holds only open deliveries, in the claim's order.
  */
-const deliveriesOpen: Migration = {
-  async up(db: Kysely<any>) {
-    await sql`drop index deliveries_due`.execute(db);
-    // With the claim's other columns, so claimed rows (locked) are skipped in the index, not the table.
-    await sql`create index deliveries_open on deliveries (next_attempt_at, locked_until, webhook_id, id, status) where status in ('pending', 'failed')`.execute(db);
-  },
-};
+function deliveriesOpen(dialect: 'sqlite' | 'postgres'): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await sql`drop index deliveries_due`.execute(db);
+      if (dialect === 'sqlite') {
+        // With the claim's other columns, so claimed rows (locked) are skipped in the index, not the table.
+        await sql`create index deliveries_open on deliveries (next_attempt_at, locked_until, webhook_id, id, status) where status in ('pending', 'failed')`.execute(db);
+        return;
+      }
+      // PostgreSQL: the claim's update (locked_until, locked_by) touches no indexed column, so it is a
+      // HOT update that adds no index entry. Every finished delivery still leaves a dead entry until a
+      // vacuum: deliveries is a queue table, vacuumed and analysed after 1% of it changed (not 20%).
+      await sql`create index deliveries_open on deliveries (next_attempt_at) where status in ('pending', 'failed')`.execute(db);
+      await sql`alter table deliveries set (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, autovacuum_analyze_scale_factor = 0.02, fillfactor = 80)`.execute(db);
+    },
+  };
+}
 
 const migrations: Record<string, Migration> = {
   '0001_tenants': {
