@@ -6,28 +6,41 @@ import { freePort } from '../test/helpers/stall.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
+/** The Node flags of package.json's start script: the gateway's own. */
+export function startFlags(): string[] {
+  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  return startScript.split(' ').filter((a) => a.startsWith('--'));
+}
+
 /**
  * The gateway as its own process, built and flagged as `npm start` runs it (dist/src/server.js, the Node
  * flags of package.json's start script unless `nodeArgs` says otherwise), on a free loopback port;
- * resolves once /readyz answers. stop() ends it and removes its data directory.
+ * resolves once /readyz answers. stop() ends it, waits for it to exit and removes its data directory.
  */
-export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[] }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => void }> {
+export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const s3Port = await freePort();
-  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const nodeArgs = opts.nodeArgs ?? startScript.split(' ').filter((a) => a.startsWith('--'));
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/server.js')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? startFlags()), join(root, 'dist/src/server.js')], {
     env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const stop = () => {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = () => {
     child.kill('SIGTERM');
     rmSync(opts.dataDir, { recursive: true, force: true });
   };
-  process.on('exit', stop);
+  process.on('exit', kill);
+  const stop = async () => {
+    process.off('exit', kill);
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(opts.dataDir, { recursive: true, force: true });
+  };
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${base}/readyz`).then((r) => r.ok, () => false)); i++) {
-    if (i > 300) throw new Error('the gateway did not start');
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}) before it was ready`);
+    if (Date.now() > deadline) throw new Error('the gateway did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
   return { base, s3Base: `http://127.0.0.1:${s3Port}`, child, stop };
