@@ -1,39 +1,42 @@
 // Webhook delivery measured from outside: a receiver on loopback in the benchmark's process.
-import { createServer } from 'node:http';
-import type net from 'node:net';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { Pool } from 'undici';
 
 export interface EventReceiver {
   url: string;
   /** Events received so far. */
   count(): number;
-  /** When the event `${type} ${key}` arrived (performance.now()), if it has. */
+  /** When the event `${type} ${key}` arrived (on the clock of `now()`), if it has. */
   at(type: string, key: string): number | undefined;
   /** Resolves once `n` events have arrived in all; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
-/** A fast receiver: answers 204 as soon as a delivery's body is in. */
+/**
+ * A fast receiver on loopback, in its own process (receiver.mjs): answers 204 as soon as a delivery's
+ * body is in. Receipt times are taken there, on the clock `now()` reads here.
+ */
 export async function eventReceiver(): Promise<EventReceiver> {
   const arrived = new Map<string, number>();
   let n = 0;
   let waiter: { n: number; resolve: () => void } | undefined;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const e = JSON.parse(Buffer.concat(chunks).toString()) as { type: string; data: { key: string } };
-      arrived.set(`${e.type} ${e.data.key}`, performance.now());
-      n++;
-      if (waiter && n >= waiter.n) waiter.resolve();
-      res.writeHead(204).end();
-    });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./receiver.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the receiver exited (${code})`)));
+    lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
   });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  lines.on('line', (line) => {
+    const space = line.indexOf(' ');
+    arrived.set(line.slice(space + 1), Number(line.slice(0, space)));
+    n++;
+    if (waiter && n >= waiter.n) waiter.resolve();
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,
+    url: `http://127.0.0.1:${port}/`,
     count: () => n,
     at: (type, key) => arrived.get(`${type} ${key}`),
     waitFor: (target, timeoutMs = 120_000) =>
@@ -43,9 +46,12 @@ export async function eventReceiver(): Promise<EventReceiver> {
             const timer = setTimeout(() => reject(new Error(`only ${n} of ${target} events arrived within ${timeoutMs} ms`)), timeoutMs);
             waiter = { n: target, resolve: () => (clearTimeout(timer), (waiter = undefined), resolve()) };
           }),
-    close: () => server.close(),
+    close: () => void child.kill(),
   };
 }
+
+/** The clock receipt times are on: ms since the epoch, with performance's resolution. */
+export const now = () => performance.timeOrigin + performance.now();
 
 /** Subscribes the receiver to a bucket's writes and deletes under `prefix`. */
 export async function subscribe(http: Pool, auth: Record<string, string>, url: string, prefix: string): Promise<string> {
@@ -126,7 +132,7 @@ export async function steadyWrites(http: Pool, auth: Record<string, string>, buc
       pending.push(
         http.request({ method: 'PUT', path: `/v1/buckets/${bucket}/objects/${key}`, headers: auth, body: 'e' }).then(async (res) => {
           await res.body.dump();
-          if (res.statusCode === 201) acked.push({ key, at: performance.now() });
+          if (res.statusCode === 201) acked.push({ key, at: now() });
           else failures++;
         }),
       );
