@@ -134,3 +134,20 @@ t.test('tenants declared in a file are created at start-up, idempotently', async
   writeFileSync(file, 'tenants:\n  - id: broken\n    s3: { accessKeyId: x }\n');
   await t.rejects(testApp(t, { dataDir: tempDir(t), env: { S3GATE_TENANTS_FILE: file } }), ConfigError);
 });
+
+t.test('a tenants file in JSON is read as JSON; YAML flow style that starts like it still reads as YAML', async (t) => {
+  const dir = tempDir(t);
+  for (const [name, text] of [
+    ['tenants.json', JSON.stringify({ tenants: [{ id: 'from-json', driver: 'disk' }] })],
+    ['tenants.yaml', '{ tenants: [ { id: from-flow-yaml, driver: disk } ] }'],
+  ]) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const app = await testApp(t, { env: { S3GATE_TENANTS_FILE: file } });
+    const id = name.endsWith('json') ? 'from-json' : 'from-flow-yaml';
+    t.equal((await app.inject({ method: 'GET', url: `/admin/tenants/${id}`, headers: admin })).statusCode, 200, `${name}: ${id} was created`);
+    await app.close();
+  }
+  writeFileSync(join(dir, 'bad.json'), '{ "tenants": [ { "id": "x", "driver": "disk" } ');
+  await t.rejects(testApp(t, { env: { S3GATE_TENANTS_FILE: join(dir, 'bad.json') } }), ConfigError, 'a truncated file is refused with the setting named');
+});
