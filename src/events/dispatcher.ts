@@ -18,8 +18,20 @@ const OPEN = sql<boolean>`status in ('pending', 'failed')`;
 /** Under load, outcomes are written at most once per this many ms (see #writeResults). */
 const GATHER_MS = 5;
 
-/** Rounds of work claimed ahead per subscription (endpointConcurrency × PREFETCH deliveries). */
-const PREFETCH = 16;
+/**
+ * Claiming ahead. Each subscription's claimed work covers AHEAD_MS of sending at the pace its endpoint
+ * has answered lately, so a claim's round trips (milliseconds on PostgreSQL) overlap the sending instead
+ * of stalling it: at least MIN_ROUNDS rounds of endpointConcurrency deliveries (a subscription whose pace
+ * is unknown, or slow), at most MAX_AHEAD deliveries (a fast one). A process holds at most
+ * concurrency × CAPACITY_ROUNDS claimed deliveries in all, so slow endpoints, each holding few, take
+ * claiming capacity as they take slots: only their share.
+ */
+const AHEAD_MS = 1000;
+const MIN_ROUNDS = 4;
+const MAX_AHEAD = 256;
+const CAPACITY_ROUNDS = 16;
+/** Paces kept, of the subscriptions sent to most recently (one forgotten claims MIN_ROUNDS again). */
+const PACES_KEPT = 10_000;
 
 /** The secrets a subscription signs with now: the current one, and the previous one for 24 h after a rotation. */
 export function signingSecrets(box: SecretBox, hook: Pick<WebhookRow, 'secret' | 'previous_secret' | 'previous_secret_until'>, now = new Date()): string[] {
@@ -42,6 +54,8 @@ export class Dispatcher {
   readonly #log: FastifyBaseLogger;
   readonly #owner = randomBytes(6).toString('hex');
   readonly #perHook = new Map<string, number>();
+  /** Each busy subscription's recent attempt duration (ms, moving average): its pace. */
+  readonly #pace = new Map<string, number>();
   readonly #inFlight = new Set<Promise<void>>();
   /** Claimed deliveries not started yet, per subscription. */
   readonly #waiting = new Map<string, { delivery: DeliveryRow; hook: WebhookRow | undefined; event: EventRow | undefined }[]>();
@@ -53,6 +67,8 @@ export class Dispatcher {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #again = false;
+  /** A subscription ran low on claimed work while a cycle was running (see #refill). */
+  #lowMeanwhile = false;
   #closed = false;
 
   readonly #tenantExists: (tenantId: string) => Promise<boolean>;
@@ -80,6 +96,23 @@ export class Dispatcher {
     this.wake();
   }
 
+  /**
+   * A subscription has sent half of the work it holds claimed here: claim more, unless a cycle is
+   * running, which then looks again when it ends only if a subscription is still low. (Every
+   * delivery that ends meanwhile asks; a second cycle for each would search again for subscriptions
+   * the first one just filled, and skip their rows one by one.)
+   */
+  #refill(): void {
+    if (this.#running) this.#lowMeanwhile = true;
+    else this.wake();
+  }
+
+  /** A subscription holds half its claimed work or less. */
+  #wantsMore(): boolean {
+    for (const id of new Set([...this.#perHook.keys(), ...this.#waiting.keys()])) if (this.#held(id) <= this.#ahead(id) / 2) return true;
+    return false;
+  }
+
   /** Looks for due deliveries now (called when events are recorded). */
   wake(): void {
     if (this.#closed) return;
@@ -95,6 +128,9 @@ export class Dispatcher {
         if (this.#again) {
           this.#again = false;
           this.wake();
+        } else if (this.#lowMeanwhile) {
+          this.#lowMeanwhile = false;
+          if (this.#wantsMore()) this.wake();
         }
       });
   }
@@ -114,17 +150,17 @@ export class Dispatcher {
   }
 
   async #cycle(): Promise<void> {
-    // Claim ahead: up to PREFETCH rounds of work per subscription in one claim, so a freed slot takes
-    // its next delivery from memory instead of a query round trip per delivery.
-    const capacity = this.#cfg.concurrency * PREFETCH;
+    // Claim ahead (see AHEAD_MS), so a freed slot takes its next delivery from memory instead of a
+    // query round trip per delivery.
+    const capacity = this.#cfg.concurrency * CAPACITY_ROUNDS;
     for (;;) {
       const room = capacity - this.#inFlight.size - this.#queued;
       if (room <= 0 || this.#closed) return;
       const now = new Date().toISOString();
-      const perHook = this.#cfg.endpointConcurrency * PREFETCH;
-      // Subscriptions that hold their share already are left out of the search: their due rows would
-      // only be skipped below, and a search that finds nothing else to claim is a wasted query.
-      const full = [...this.#waiting.keys(), ...this.#perHook.keys()].filter((id) => this.#held(id) >= perHook);
+      // Subscriptions holding more than half their share are left out of the search (they are topped
+      // up once they are down to half, so claims come in batches of half a share at least): their due
+      // rows would only be skipped below, and a search that finds nothing else to claim is a wasted query.
+      const full = [...this.#waiting.keys(), ...this.#perHook.keys()].filter((id) => this.#held(id) > this.#ahead(id) / 2);
       let query = this.#db
         .selectFrom('deliveries')
         .select(['id', 'webhook_id'])
@@ -133,24 +169,24 @@ export class Dispatcher {
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]));
       if (full.length > 0) query = query.where('webhook_id', 'not in', [...new Set(full)]);
-      const due = await query
-        .orderBy('next_attempt_at')
-        .limit(Math.min(room, this.#cfg.endpointConcurrency * PREFETCH * 4))
-        .execute();
+      // No more rows than one claim may take: a search's cost is the rows it returns.
+      const limit = Math.min(room, Math.max(MAX_AHEAD, this.#cfg.endpointConcurrency * MIN_ROUNDS));
+      const due = await query.orderBy('next_attempt_at').limit(limit).execute();
       const taking = new Map<string, number>();
       const chosen: string[] = [];
       for (const d of due) {
         const held = this.#held(d.webhook_id) + (taking.get(d.webhook_id) ?? 0);
-        if (held >= perHook) continue;
+        if (held >= this.#ahead(d.webhook_id)) continue;
         taking.set(d.webhook_id, (taking.get(d.webhook_id) ?? 0) + 1);
         chosen.push(d.id);
       }
       if (chosen.length === 0) return;
-      // Every attempt ends within the timeout (the send is aborted then): the lease covers the rounds
-      // claimed for the busiest subscription, plus one. Past it, the claim of a process that died is free for another. The
-      // conditional UPDATE is the claim: a row another process took in between is not returned.
-      const rounds = Math.max(...[...taking.values()].map((n) => Math.ceil(n / this.#cfg.endpointConcurrency)));
-      const lease = new Date(Date.now() + (rounds + 1) * (this.#cfg.timeoutMs + 1000)).toISOString();
+      // The lease: MIN_ROUNDS + 1 attempts at the full timeout. Past it, the claim of a process that died is
+      // free for another. A claimed delivery is started only while its lease still covers a whole
+      // attempt (#pump), so work claimed ahead for a fast endpoint that turns slow is never sent after
+      // its lease: it is left to the next claim. The conditional UPDATE is the claim: a row another
+      // process took in between is not returned.
+      const lease = new Date(Date.now() + (MIN_ROUNDS + 1) * this.#attemptMs()).toISOString();
       const claimed = await this.#db
         .updateTable('deliveries')
         .set({ locked_until: lease, locked_by: this.#owner })
@@ -172,7 +208,26 @@ export class Dispatcher {
         this.#queued++;
       }
       this.#pump();
+      // Search again only if this one stopped at its limit and a subscription it found can still take
+      // more. Otherwise it saw every due row (or every subscription it found is full now): another
+      // search would find nothing, and a search skipping the rows of full subscriptions costs as much
+      // as one that claims. Subscriptions beyond the limit are found by the next wake (a refill, an
+      // event, the poll).
+      if (due.length < limit || due.every((d) => this.#held(d.webhook_id) > this.#ahead(d.webhook_id) / 2)) return;
     }
+  }
+
+  /** The longest an attempt may take (it is aborted at the timeout), and a second for clocks. */
+  #attemptMs(): number {
+    return this.#cfg.timeoutMs + 1000;
+  }
+
+  /** How many deliveries of a subscription to hold claimed here (in flight and waiting): see AHEAD_MS. */
+  #ahead(hookId: string): number {
+    const c = this.#cfg.endpointConcurrency;
+    const pace = this.#pace.get(hookId);
+    const rounds = pace === undefined ? MIN_ROUNDS : Math.max(MIN_ROUNDS, AHEAD_MS / Math.max(pace, 1));
+    return Math.max(c * MIN_ROUNDS, Math.min(MAX_AHEAD, Math.floor(c * rounds)));
   }
 
   /** Deliveries of a subscription in flight or claimed and waiting here. */
@@ -186,6 +241,9 @@ export class Dispatcher {
       while (queue.length > 0 && this.#inFlight.size < this.#cfg.concurrency && (this.#perHook.get(hookId) ?? 0) < this.#cfg.endpointConcurrency) {
         const { delivery: d, hook, event } = queue.shift()!;
         this.#queued--;
+        // Its lease no longer covers a whole attempt: another process may claim it before this one
+        // would end. Not sent; the row is left to the next claim, here or elsewhere.
+        if (Date.parse(d.locked_until!) < Date.now() + this.#attemptMs()) continue;
         this.#perHook.set(hookId, (this.#perHook.get(hookId) ?? 0) + 1);
         const job: Promise<void> = this.#attempt(d, hook, event)
           .catch((err) => this.#log.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))
@@ -195,10 +253,10 @@ export class Dispatcher {
             if (n <= 0) this.#perHook.delete(hookId);
             else this.#perHook.set(hookId, n);
             this.#pump();
-            // Refill once half of this subscription's prefetched work is sent (not after every delivery:
+            // Refill once half of this subscription's claimed work is sent (not after every delivery:
             // a cycle is a few queries with long id lists), so the next claim's round trips overlap
             // the sending of the other half (on PostgreSQL the dispatcher sat idle half the time).
-            if ((this.#waiting.get(hookId)?.length ?? 0) <= (this.#cfg.endpointConcurrency * PREFETCH) / 2) this.wake();
+            if (this.#held(hookId) <= this.#ahead(hookId) / 2) this.#refill();
           });
         this.#inFlight.add(job);
       }
@@ -224,6 +282,11 @@ export class Dispatcher {
       if (!r.ok) failSpan(span, new Error(r.error ?? 'failed'), r.status === null ? 'network' : String(r.status));
       return r;
     });
+    // Moved to the end of the map's order, so the first entry is the one least recently sent to.
+    const pace = this.#pace.get(hook.id);
+    this.#pace.delete(hook.id);
+    this.#pace.set(hook.id, pace === undefined ? result.durationMs : 0.8 * pace + 0.2 * result.durationMs);
+    if (this.#pace.size > PACES_KEPT) this.#pace.delete(this.#pace.keys().next().value!);
     // The endpoint's slot is free once it answered; the outcome is written with others in one
     // transaction. Until it is, the claim holds: a process that dies here sends it again after the lease.
     this.#results.push({ d, hook, r: result });

@@ -56,6 +56,55 @@ t.test('two processes on one PostgreSQL database share deliveries: none lost, no
   t.equal(new Set(ids).size, 100, '100 distinct events');
 });
 
+t.test('work claimed ahead for a fast endpoint that turns slow is not sent after its lease: each event arrives once', async (t) => {
+  // A fast endpoint's subscription is claimed deep (many deliveries per claim); when the endpoint turns
+  // slow, part of that work can no longer start before its lease runs out. The other process may claim
+  // it then, so this one must not send it: it is left to whoever claims it next.
+  const databaseUrl = await tempPgDatabase(t);
+  const timeoutMs = 300;
+  const config = {
+    databaseUrl,
+    masterKey,
+    webhooks: { allowPrivate: true, timeoutMs, retrySchedule: [100, 100, 100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 1, pollMs: 20, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 },
+  };
+  const a = await testApp(t, { config });
+  const b = await testApp(t, { config });
+  // Fast for the first 20 requests, then 250 ms each (an answer within the timeout: a success).
+  const rx = await receiver(t, (n) => ({ status: 200, delayMs: n <= 20 ? 0 : 250 }));
+  const created = await a.inject({ method: 'POST', url: '/admin/tenants', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { id: 'lapse', driver: 'disk' } });
+  const key = created.json().apiKey;
+  await a.inject({ method: 'POST', url: '/v1/webhooks', headers: bearer(key), payload: { url: rx.url, events: ['s3:ObjectCreated:*'] } });
+  await a.inject({ method: 'PUT', url: '/v1/buckets/lapse', headers: bearer(key) });
+  let mostClaimed = 0;
+  const watch = setInterval(() => {
+    void a.db.kysely
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['pending', 'failed'])
+      .where('locked_until', '>', new Date().toISOString())
+      .executeTakeFirst()
+      .then((r) => (mostClaimed = Math.max(mostClaimed, Number(r?.n ?? 0))), () => {});
+  }, 25);
+  t.teardown(() => clearInterval(watch));
+  // 20 events at the fast endpoint's pace, then 40 recorded at once (as one batch delete records them):
+  // claimed deep, since the endpoint has been fast.
+  for (let i = 0; i < 20; i++) t.equal((await a.inject({ method: 'PUT', url: `/v1/buckets/lapse/objects/k${i}`, headers: bearer(key), payload: 'x' })).statusCode, 201);
+  await until(() => rx.received.length >= 20, 30_000, 'the first 20 events');
+  await a.events.record(
+    'lapse',
+    Array.from({ length: 40 }, (_, i) => ({ type: 's3:ObjectCreated:Put' as const, bucket: 'lapse', key: `b${i}`, size: 1, etag: 'e', source: 'gateway' as const })),
+  );
+  await until(() => new Set(rx.received.map((r) => r.headers['webhook-id'])).size >= 60, 60_000, 'all 60 events');
+  clearInterval(watch);
+  // Two processes, one slot each, 250 ms per delivery: had they claimed 4 rounds at a time (the least),
+  // at most 2 × 4 would have been claimed at once, and no claim would have outlived its lease.
+  t.ok(mostClaimed > 8, `work was claimed ahead, beyond the least (${mostClaimed} deliveries claimed at once)`);
+  await new Promise((r) => setTimeout(r, 1000));
+  const ids = rx.received.map((r) => String(r.headers['webhook-id']));
+  t.equal(new Set(ids).size, 60, '60 distinct events');
+  t.equal(ids.length, 60, 'exactly 60 requests: none was sent by both processes');
+});
+
 t.test('a process that dies mid-delivery has its claim picked up by another', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const databaseUrl = await tempPgDatabase(t);
