@@ -17,10 +17,10 @@ export function startFlags(): string[] {
  * flags of package.json's start script unless `nodeArgs` says otherwise), on a free loopback port;
  * resolves once /readyz answers. stop() ends it, waits for it to exit and removes its data directory.
  */
-export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
+export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number; /** A built tree other than this one (bench/ab.ts). */ tree?: string }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const s3Port = await freePort();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? startFlags()), join(root, 'dist/src/server.js')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? startFlags()), join(opts.tree ?? root, 'dist/src/server.js')], {
     env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,7 +1,7 @@
 // What every phase of the benchmark measures with: load at a concurrency, sides in alternating rounds,
 // medians with their range, and the gateway process's memory and CPU from /proc.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 
 export const KiB = 1024;
@@ -101,6 +101,28 @@ export function rssOf(pid: number): number {
 export function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time (ms, all cores) the machine has spent busy (not idle, not waiting on I/O), from /proc/stat. */
+export function machineBusyMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = f.reduce((a, b) => a + b, 0) - f[3] - f[4];
+  return busy * 10;
+}
+
+/** CPU time (ms) used so far by every process, by command name (node, postgres, radosgw), from /proc. */
+export function cpuMsByCommand(): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      by.set(comm, (by.get(comm) ?? 0) + cpuMsOf(Number(pid)));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return by;
 }
 
 /**

@@ -4,6 +4,9 @@
 // benchmark's event loop (which may be issuing a thousand writes a second).
 import { createServer } from 'node:http';
 
+// Its own name in /proc (bench/ab.ts reports CPU by command name).
+process.title = 'bench-receiver';
+
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));

@@ -1,0 +1,174 @@
+// npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,K=V] [--b-env K=V,…] [--db sqlite|postgres|both]
+//                      [--rounds N] [--events N] [--skip-build]
+// Webhook delivery of two builds or two settings, side by side in one run: for each side a gateway (on
+// SQLite, on a fresh PostgreSQL database, or both), its own receiver process and subscription; one burst
+// records the events, then replays of them alternate A B A B … (delivery alone, as in `npm run bench`).
+// REF is `.` (this tree's build, the default; --skip-build runs its dist as it is, for a build patched
+// by hand), a git commit (built in a temporary worktree sharing this tree's node_modules), or a
+// directory holding a build (dist/, package.json, node_modules). Reports each side's events/s, and CPU
+// ms per event of the gateway, of the whole machine and of each command (postgres, bench-receiver, …):
+// median [min–max]. Writes bench/results/ab-<time>.json with the CPU model, core count and every round.
+// BENCH_GATEWAY_NODE_ARGS replaces the gateway's Node flags, as in `npm run bench` (for --cpu-prof).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
+import { startGateway } from './gateway.js';
+import { burst, eventReceiver, replayBurst, subscribe, type EventReceiver } from './lib/events.js';
+import { cpuMsByCommand, cpuMsOf, machineBusyMs, round, summary } from './lib/measure.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const { values: args } = parseArgs({
+  options: {
+    a: { type: 'string', default: '.' },
+    b: { type: 'string', default: '.' },
+    'a-env': { type: 'string', default: '' },
+    'b-env': { type: 'string', default: '' },
+    db: { type: 'string', default: 'both' },
+    rounds: { type: 'string', default: '5' },
+    events: { type: 'string', default: '10000' },
+    /** Runs this tree's dist as it is (a build patched by hand to profile or count something). */
+    'skip-build': { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const EVENTS = Number(args.events);
+const dbs = args.db === 'both' ? ['sqlite', 'postgres'] : [args.db!];
+if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !(ROUNDS >= 1) || !(EVENTS >= 1)) {
+  console.error('usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--db sqlite|postgres|both] [--rounds N] [--events N]');
+  process.exit(2);
+}
+const envOf = (s: string): Record<string, string> => Object.fromEntries(s.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+/** A built tree of `ref`: this one for `.`, else a detached worktree of the commit with this tree's node_modules. */
+function treeOf(ref: string): { tree: string; commit: string } {
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+  if (ref === '.') return { tree: root, commit: git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain') ? '+changes' : '') };
+  // A directory with a build of its own (dist/, package.json, node_modules): an experiment, run as it is.
+  if (existsSync(join(ref, 'dist/src/server.js'))) return { tree: ref, commit: `tree ${ref}` };
+  const commit = git('rev-parse', '--short', ref);
+  const tree = mkdtempSync(join(os.tmpdir(), `s3gate-ab-${commit}-`));
+  rmSync(tree, { recursive: true });
+  git('worktree', 'add', '--detach', tree, commit);
+  cleanups.push(() => void git('worktree', 'remove', '--force', tree));
+  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { tree, commit };
+}
+
+async function tempPgDatabase(): Promise<string> {
+  const name = `s3gate_ab_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = '/' + name;
+  return url.toString();
+}
+
+interface Side {
+  name: string;
+  db: string;
+  pid: number;
+  http: Pool;
+  receiver: EventReceiver;
+  hook: string;
+  since: string;
+  until: string;
+  rate: number[];
+  cpu: number[];
+  /** The whole machine (every process, both cores): CPU ms per event; and by command name (postgres, node…). */
+  machineCpu: number[];
+  byCommand: Record<string, number>[];
+}
+
+async function main() {
+  if (!args['skip-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const builds = { A: { ...treeOf(args.a!), env: envOf(args['a-env']!) }, B: { ...treeOf(args.b!), env: envOf(args['b-env']!) } };
+  const endpoint = rgwEndpoint();
+  const user = rgwUser('ab');
+  const bucket = `ab-${randomBytes(4).toString('hex')}`;
+  await directClient(user).send(new CreateBucketCommand({ Bucket: bucket }));
+  const apiKey = 's3g_' + randomBytes(32).toString('base64url');
+  const auth = { authorization: `Bearer ${apiKey}` };
+  const tenantsDir = mkdtempSync(join(os.tmpdir(), 's3gate-ab-tenants-'));
+  cleanups.push(() => rmSync(tenantsDir, { recursive: true, force: true }));
+  const tenantsFile = join(tenantsDir, 'tenants.json');
+  writeFileSync(tenantsFile, JSON.stringify({ tenants: [{ id: 'ab', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }));
+
+  // BENCH_GATEWAY_NODE_ARGS as in npm run bench (for example the start flags and --cpu-prof).
+  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean);
+  const sides: Side[] = [];
+  for (const db of dbs) {
+    for (const [name, build] of Object.entries(builds)) {
+      const env = { S3GATE_TENANTS_FILE: tenantsFile, ...(db === 'postgres' && { DATABASE_URL: await tempPgDatabase() }), ...build.env };
+      const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-ab-')), env, tree: build.tree, nodeArgs });
+      cleanups.push(gw.stop);
+      const http = new Pool(gw.base, { connections: 4 });
+      cleanups.push(() => http.close());
+      const receiver = await eventReceiver();
+      cleanups.push(() => receiver.close());
+      const prefix = `${db}-${name}/`;
+      const hook = await subscribe(http, auth, receiver.url, prefix);
+      const since = new Date().toISOString();
+      await burst(http, auth, bucket, receiver, prefix, EVENTS);
+      sides.push({ name, db, pid: gw.child.pid!, http, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), rate: [], cpu: [], machineCpu: [], byCommand: [] });
+      process.stderr.write(`ab: ${name} on ${db} ready (${build.commit}${args[name === 'A' ? 'a-env' : 'b-env'] ? ' ' + args[name === 'A' ? 'a-env' : 'b-env'] : ''})\n`);
+    }
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const s of sides) {
+      const before = { gateway: cpuMsOf(s.pid), commands: cpuMsByCommand(), machine: machineBusyMs() };
+      const { eventsPerSecond, events } = await replayBurst(s.http, auth, s.hook, s.receiver, s.since, s.until);
+      s.rate.push(eventsPerSecond);
+      s.cpu.push(round((cpuMsOf(s.pid) - before.gateway) / events, 3));
+      s.machineCpu.push(round((machineBusyMs() - before.machine) / events, 3));
+      const commands = [...cpuMsByCommand()].map(([c, ms]) => [c, round((ms - (before.commands.get(c) ?? 0)) / events, 3)] as const).filter(([, ms]) => ms >= 0.005);
+      s.byCommand.push(Object.fromEntries(commands.sort((a, b) => b[1] - a[1])));
+      process.stderr.write(`ab: round ${r + 1} ${s.name} ${s.db}: ${eventsPerSecond} events/s; CPU ms/event: gateway ${s.cpu.at(-1)}, machine ${s.machineCpu.at(-1)} (${commands.map(([c, ms]) => `${c} ${ms}`).join(', ')})\n`);
+    }
+  }
+  const cpu = os.cpus();
+  const result = {
+    at: new Date().toISOString(),
+    cpu: { model: cpu[0]?.model, cores: cpu.length },
+    node: process.version,
+    events: EVENTS,
+    rounds: ROUNDS,
+    sides: Object.fromEntries(Object.entries(builds).map(([n, b]) => [n, { ref: b.commit, env: b.env }])),
+    results: sides.map((s) => ({ side: s.name, db: s.db, eventsPerSecond: summary(s.rate), gatewayCpuMsPerEvent: summary(s.cpu), machineCpuMsPerEvent: summary(s.machineCpu), cpuMsPerEventByCommand: s.byCommand })),
+  };
+  for (const r of result.results) console.log(`${r.side} ${r.db.padEnd(8)} ${r.eventsPerSecond.median} events/s [${r.eventsPerSecond.min}–${r.eventsPerSecond.max}], ${r.gatewayCpuMsPerEvent.median} ms gateway CPU/event [${r.gatewayCpuMsPerEvent.min}–${r.gatewayCpuMsPerEvent.max}], machine ${r.machineCpuMsPerEvent.median}`);
+  const dir = join(root, 'bench/results');
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const file = join(dir, `ab-${result.at.replace(/[:.]/g, '-').slice(0, 19)}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`written ${file}`);
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+  });
