@@ -28,7 +28,7 @@ import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
 import { startFlags, startGateway } from './gateway.js';
 import { burst, eventReceiver, replayBurst, steadyWrites, subscribe } from './lib/events.js';
-import { alternate, bytes, cpuMsOf, drain, KiB, load, mbps, MiB, round, RssSampler, summary, timed, type Load, type Summary } from './lib/measure.js';
+import { alternate, bytes, cpuMsByCommand, cpuMsOf, drain, KiB, load, mbps, MiB, round, RssSampler, summary, machineBusyMs, timed, type Load, type Summary } from './lib/measure.js';
 import { manyTenants } from './lib/tenants.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -275,6 +275,9 @@ async function main() {
   const bursts: Record<string, Awaited<ReturnType<typeof burst>>[]> = { sqlite: [], postgres: [] };
   const replays: Record<string, Awaited<ReturnType<typeof replayBurst>>[]> = { sqlite: [], postgres: [] };
   const eventCpu: Record<string, number> = { sqlite: 0, postgres: 0 };
+  // Where the machine's CPU goes in a replay: all of it (both cores), and by command (postgres,
+  // bench-receiver, node: the gateways and this process), ms per event, summed over the rounds.
+  const replayCpu: Record<string, { machine: number; byCommand: Map<string, number> }> = { sqlite: { machine: 0, byCommand: new Map() }, postgres: { machine: 0, byCommand: new Map() } };
   for (let round = 0; round < RUNS; round++) {
     for (const [name, side] of Object.entries(sides) as [keyof typeof sides, (typeof sides)['sqlite']][]) {
       const p = `ev-${name}/r${round}-`;
@@ -284,9 +287,11 @@ async function main() {
       bursts[name].push(await burst(side.http, auth, bucket, side.receiver, `${p}b`, BURST_EVENTS));
       const until = new Date(Date.now() + 1).toISOString();
       const gwPid = name === 'sqlite' ? pid : onPg.child.pid!;
-      const before = cpuMsOf(gwPid);
+      const before = { gateway: cpuMsOf(gwPid), machine: machineBusyMs(), byCommand: cpuMsByCommand() };
       replays[name].push(await replayBurst(side.http, auth, side.hook, side.receiver, since, until));
-      eventCpu[name] += (cpuMsOf(gwPid) - before) / (BURST_EVENTS * RUNS);
+      eventCpu[name] += (cpuMsOf(gwPid) - before.gateway) / (BURST_EVENTS * RUNS);
+      replayCpu[name].machine += (machineBusyMs() - before.machine) / (BURST_EVENTS * RUNS);
+      for (const [c, ms] of cpuMsByCommand()) replayCpu[name].byCommand.set(c, (replayCpu[name].byCommand.get(c) ?? 0) + (ms - (before.byCommand.get(c) ?? 0)) / (BURST_EVENTS * RUNS));
     }
   }
   const events = Object.fromEntries(
@@ -296,7 +301,13 @@ async function main() {
         steady: { targetPerSecond: STEADY_RATE, writes: STEADY_WRITES, achievedPerSecond: summary(steady[name].map((s) => s.achievedPerSecond)), delayP50ms: summary(steady[name].map((s) => s.delayP50ms)), delayP99ms: summary(steady[name].map((s) => s.delayP99ms)), failures: steady[name].reduce((n, s) => n + s.failures, 0) },
         halfCapacity: { targetPerSecond: HALF_RATE, achievedPerSecond: summary(unsaturated[name].map((s) => s.achievedPerSecond)), delayP50ms: summary(unsaturated[name].map((s) => s.delayP50ms)), delayP99ms: summary(unsaturated[name].map((s) => s.delayP99ms)) },
         burst: { events: BURST_EVENTS, eventsPerSecond: summary(bursts[name].map((b) => b.eventsPerSecond)), recordMs: summary(bursts[name].map((b) => b.recordMs)) },
-        replay: { events: BURST_EVENTS, eventsPerSecond: summary(replays[name].map((b) => b.eventsPerSecond)), gatewayCpuMsPerEvent: round(eventCpu[name], 3) },
+        replay: {
+          events: BURST_EVENTS,
+          eventsPerSecond: summary(replays[name].map((b) => b.eventsPerSecond)),
+          gatewayCpuMsPerEvent: round(eventCpu[name], 3),
+          machineCpuMsPerEvent: round(replayCpu[name].machine, 3),
+          cpuMsPerEventByCommand: Object.fromEntries([...replayCpu[name].byCommand].filter(([, ms]) => ms >= 0.005).sort((a, b) => b[1] - a[1]).map(([c, ms]) => [c, round(ms, 3)])),
+        },
       },
     ]),
   );
@@ -428,7 +439,7 @@ async function main() {
       ...rows,
       `gateway RSS (MiB, peak per phase): ${Object.entries(rss.phases).map(([k, v]) => `${k} ${v}`).join(', ')}; peak ${peakRss}`,
       `gateway CPU per request (ms): ${Object.entries(cpuPerRequest).map(([k, v]) => `${k} ${round(v, 3)}`).join(', ')}; tracing on ${round(tracingCpu.on, 3)}, off ${round(tracingCpu.off, 3)}`,
-      ...(['sqlite', 'postgres'] as const).map((n) => `events (${n}): ${STEADY_RATE} writes/s → receipt p50 ${fmt(events[n].steady.delayP50ms)} ms, p99 ${fmt(events[n].steady.delayP99ms)} ms (achieved ${fmt(events[n].steady.achievedPerSecond)}/s); at ${events[n].halfCapacity.targetPerSecond} writes/s p50 ${fmt(events[n].halfCapacity.delayP50ms)} ms, p99 ${fmt(events[n].halfCapacity.delayP99ms)} ms; burst of ${BURST_EVENTS} end to end ${fmt(events[n].burst.eventsPerSecond)} events/s; replay ${fmt(events[n].replay.eventsPerSecond)} events/s, ${events[n].replay.gatewayCpuMsPerEvent} ms gateway CPU per event`),
+      ...(['sqlite', 'postgres'] as const).map((n) => `events (${n}): ${STEADY_RATE} writes/s → receipt p50 ${fmt(events[n].steady.delayP50ms)} ms, p99 ${fmt(events[n].steady.delayP99ms)} ms (achieved ${fmt(events[n].steady.achievedPerSecond)}/s); at ${events[n].halfCapacity.targetPerSecond} writes/s p50 ${fmt(events[n].halfCapacity.delayP50ms)} ms, p99 ${fmt(events[n].halfCapacity.delayP99ms)} ms; burst of ${BURST_EVENTS} end to end ${fmt(events[n].burst.eventsPerSecond)} events/s; replay ${fmt(events[n].replay.eventsPerSecond)} events/s, ${events[n].replay.gatewayCpuMsPerEvent} ms gateway CPU per event, ${events[n].replay.machineCpuMsPerEvent} ms of the machine's (${Object.entries(events[n].replay.cpuMsPerEventByCommand).slice(0, 4).map(([c, ms]) => `${c} ${ms}`).join(', ')})`),
       `tenants: ${TENANTS}, RSS idle ${tenants.rssMiB.idle} → ${tenants.rssMiB.after} MiB (peak ${tenants.rssMiB.peak}), ${tenants.liveTenantsAfter} live clients (bound ${tenants.maxLiveTenants}); first request p50 ${tenants.firstRequestMs.firstSampleP50} ms (first ${tenants.firstRequestMs.sample}) vs ${tenants.firstRequestMs.lastSampleP50} ms (last ${tenants.firstRequestMs.sample}); ${tenants.middle.rps} first requests/s at c=32; ${tenants.failures} failures`,
       '',
       'aims:',
