@@ -294,8 +294,16 @@ async function main() {
       eventCpu[name] += (cpuMsOf(gwPid) - before.gateway) / (BURST_EVENTS * RUNS);
       replayCpu[name].machine += (machineBusyMs() - before.machine) / (BURST_EVENTS * RUNS);
       for (const [c, ms] of cpuMsByCommand()) replayCpu[name].byCommand.set(c, (replayCpu[name].byCommand.get(c) ?? 0) + (ms - (before.byCommand.get(c) ?? 0)) / (BURST_EVENTS * RUNS));
-      // Beside the PostgreSQL replay, alternating with it: the same burst's rows written by a bare client.
-      if (name === 'postgres') pgFloor.push(await pgDeliveryFloor(pgDb.url, 'bench', side.hook, `${p}b`));
+      // Beside the PostgreSQL replay, alternating with it: the same burst's rows written by a bare client,
+      // with the PostgreSQL gateway stopped meanwhile (its dispatcher would claim and send them too).
+      if (name === 'postgres') {
+        process.kill(gwPid, 'SIGSTOP');
+        try {
+          pgFloor.push(await pgDeliveryFloor(pgDb.url, 'bench', side.hook, `${p}b`));
+        } finally {
+          process.kill(gwPid, 'SIGCONT');
+        }
+      }
     }
   }
   const events = Object.fromEntries(

@@ -1,7 +1,7 @@
 // The PostgreSQL floor of webhook delivery: the rows one delivery writes in the gateway's own schema
 // (queued as a replay queues them, claimed, its attempt and outcome written), with the dispatcher's
 // statements and batch sizes, issued by a bare client with no HTTP, no signing and no event loop to
-// share. What PostgreSQL's processes spend per event here is what they spend at least when the gateway
+// share (run it with no gateway working on the database: bench/run.ts stops it meanwhile). What PostgreSQL's processes spend per event here is what they spend at least when the gateway
 // delivers the same events: the part of the machine no change to the gateway's own code gives back.
 import { sql, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -51,6 +51,7 @@ export async function pgDeliveryFloor(databaseUrl: string, tenantId: string, hoo
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .returningAll()
         .execute();
+      if (claimed.length === 0) throw new Error('the floor claimed nothing of what it found: is another dispatcher running on this database?');
       await db.selectFrom('webhooks').selectAll().where('id', 'in', [hookId]).execute();
       await db.selectFrom('events').selectAll().where('id', 'in', claimed.map((d) => d.event_id)).execute();
       for (let i = 0; i < claimed.length; i += OUTCOMES) {
