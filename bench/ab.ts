@@ -22,7 +22,7 @@ import { Pool } from 'undici';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { startGateway } from './gateway.js';
 import { burst, eventReceiver, replayBurst, subscribe, type EventReceiver } from './lib/events.js';
-import { cpuMsByCommand, cpuMsOf, machineBusyMs, round, summary } from './lib/measure.js';
+import { cpuMsOf, cpuSince, cpuSnapshot, machineBusyMs, round, summary } from './lib/measure.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -136,12 +136,12 @@ async function main() {
   }
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of sides) {
-      const before = { gateway: cpuMsOf(s.pid), commands: cpuMsByCommand(), machine: machineBusyMs() };
+      const before = { gateway: cpuMsOf(s.pid), commands: cpuSnapshot(), machine: machineBusyMs() };
       const { eventsPerSecond, events } = await replayBurst(s.http, auth, s.hook, s.receiver, s.since, s.until);
       s.rate.push(eventsPerSecond);
       s.cpu.push(round((cpuMsOf(s.pid) - before.gateway) / events, 3));
       s.machineCpu.push(round((machineBusyMs() - before.machine) / events, 3));
-      const commands = [...cpuMsByCommand()].map(([c, ms]) => [c, round((ms - (before.commands.get(c) ?? 0)) / events, 3)] as const).filter(([, ms]) => ms >= 0.005);
+      const commands = [...cpuSince(before.commands)].map(([c, ms]) => [c, round(ms / events, 3)] as const).filter(([, ms]) => ms >= 0.005);
       s.byCommand.push(Object.fromEntries(commands.sort((a, b) => b[1] - a[1])));
       process.stderr.write(`ab: round ${r + 1} ${s.name} ${s.db}: ${eventsPerSecond} events/s; CPU ms/event: gateway ${s.cpu.at(-1)}, machine ${s.machineCpu.at(-1)} (${commands.map(([c, ms]) => `${c} ${ms}`).join(', ')})\n`);
     }

@@ -28,7 +28,7 @@ import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
 import { startFlags, startGateway } from './gateway.js';
 import { burst, eventReceiver, replayBurst, steadyWrites, subscribe } from './lib/events.js';
-import { alternate, bytes, cpuMsByCommand, cpuMsOf, drain, KiB, load, mbps, MiB, round, RssSampler, summary, machineBusyMs, timed, type Load, type Summary } from './lib/measure.js';
+import { alternate, bytes, cpuMsOf, cpuSince, cpuSnapshot, drain, KiB, load, mbps, MiB, round, RssSampler, summary, machineBusyMs, timed, type Load, type Summary } from './lib/measure.js';
 import { pgDeliveryFloor } from './lib/pg-floor.js';
 import { manyTenants } from './lib/tenants.js';
 
@@ -289,11 +289,11 @@ async function main() {
       bursts[name].push(await burst(side.http, auth, bucket, side.receiver, `${p}b`, BURST_EVENTS));
       const until = new Date(Date.now() + 1).toISOString();
       const gwPid = name === 'sqlite' ? pid : onPg.child.pid!;
-      const before = { gateway: cpuMsOf(gwPid), machine: machineBusyMs(), byCommand: cpuMsByCommand() };
+      const before = { gateway: cpuMsOf(gwPid), machine: machineBusyMs(), byCommand: cpuSnapshot() };
       replays[name].push(await replayBurst(side.http, auth, side.hook, side.receiver, since, until));
       eventCpu[name] += (cpuMsOf(gwPid) - before.gateway) / (BURST_EVENTS * RUNS);
       replayCpu[name].machine += (machineBusyMs() - before.machine) / (BURST_EVENTS * RUNS);
-      for (const [c, ms] of cpuMsByCommand()) replayCpu[name].byCommand.set(c, (replayCpu[name].byCommand.get(c) ?? 0) + (ms - (before.byCommand.get(c) ?? 0)) / (BURST_EVENTS * RUNS));
+      for (const [c, ms] of cpuSince(before.byCommand)) replayCpu[name].byCommand.set(c, (replayCpu[name].byCommand.get(c) ?? 0) + ms / (BURST_EVENTS * RUNS));
       // Beside the PostgreSQL replay, alternating with it: the same burst's rows written by a bare client,
       // with the PostgreSQL gateway stopped meanwhile (its dispatcher would claim and send them too).
       if (name === 'postgres') {

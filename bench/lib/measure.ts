@@ -110,18 +110,26 @@ export function machineBusyMs(): number {
   return busy * 10;
 }
 
-/** CPU time (ms) used so far by every process, by command name (node, postgres, radosgw), from /proc. */
-export function cpuMsByCommand(): Map<string, number> {
-  const by = new Map<string, number>();
+/** CPU time (ms) used so far by each process, with its command name, from /proc: a snapshot for cpuSince. */
+export function cpuSnapshot(): Map<number, { command: string; ms: number }> {
+  const snapshot = new Map<number, { command: string; ms: number }>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      by.set(comm, (by.get(comm) ?? 0) + cpuMsOf(Number(pid)));
+      // A kernel worker's name changes with the work it runs (kworker/1:2-mm_percpu_wq): one name for all.
+      const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim().replace(/^(kworker)\/.*/, '$1');
+      snapshot.set(Number(pid), { command, ms: cpuMsOf(Number(pid)) });
     } catch {
       // ended meanwhile
     }
   }
+  return snapshot;
+}
+
+/** CPU time (ms) used since `before` by command name (node, postgres, bench-receiver, kworker…), per process. */
+export function cpuSince(before: Map<number, { command: string; ms: number }>): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const [pid, { command, ms }] of cpuSnapshot()) by.set(command, (by.get(command) ?? 0) + ms - (before.get(pid)?.ms ?? 0));
   return by;
 }
 

@@ -1,13 +1,14 @@
 // The PostgreSQL floor of webhook delivery: the rows one delivery writes in the gateway's own schema
 // (queued as a replay queues them, claimed, its attempt and outcome written), with the dispatcher's
 // statements and batch sizes, issued by a bare client with no HTTP, no signing and no event loop to
-// share (run it with no gateway working on the database: bench/run.ts stops it meanwhile). What PostgreSQL's processes spend per event here is what they spend at least when the gateway
-// delivers the same events: the part of the machine no change to the gateway's own code gives back.
+// share. Run it with no gateway working on the database (bench/run.ts stops the gateway meanwhile).
+// What PostgreSQL's processes spend per event here they spend at least when the gateway delivers the
+// same events: the part of the machine no change to the gateway's own code gives back.
 import { sql, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { newId, pendingDelivery } from '../../src/services/events.js';
 import type { Database } from '../../src/store/schema.js';
-import { cpuMsByCommand, cpuMsOf, machineBusyMs, round } from './measure.js';
+import { cpuMsOf, cpuSince, cpuSnapshot, machineBusyMs, round } from './measure.js';
 
 /** Rows per claim (the dispatcher's most for a fast endpoint) and outcomes per transaction (what it gathered in 5 ms at ~4,000 events/s). */
 const CLAIM = 256;
@@ -22,7 +23,7 @@ export async function pgDeliveryFloor(databaseUrl: string, tenantId: string, hoo
     const eventIds = (await db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('key', 'like', `${keyPrefix}%`).execute()).map((e) => e.id);
     if (eventIds.length === 0) throw new Error(`no events under ${keyPrefix}`);
     const t0 = performance.now();
-    const before = { machine: machineBusyMs(), byCommand: cpuMsByCommand(), self: cpuMsOf(process.pid) };
+    const before = { machine: machineBusyMs(), byCommand: cpuSnapshot(), self: cpuMsOf(process.pid) };
     const queuedAt = new Date().toISOString();
     for (let i = 0; i < eventIds.length; i += 500) {
       await db
@@ -69,12 +70,12 @@ export async function pgDeliveryFloor(databaseUrl: string, tenantId: string, hoo
       delivered += claimed.length;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const after = { machine: machineBusyMs(), byCommand: cpuMsByCommand(), self: cpuMsOf(process.pid) };
+    const after = { machine: machineBusyMs(), byCommand: cpuSince(before.byCommand), self: cpuMsOf(process.pid) };
     const perEvent = (ms: number) => round(ms / delivered, 3);
     return {
       events: delivered,
       eventsPerSecond: Math.round(delivered / seconds),
-      postgresCpuMsPerEvent: perEvent((after.byCommand.get('postgres') ?? 0) - (before.byCommand.get('postgres') ?? 0)),
+      postgresCpuMsPerEvent: perEvent(after.byCommand.get('postgres') ?? 0),
       machineCpuMsPerEvent: perEvent(after.machine - before.machine),
       clientCpuMsPerEvent: perEvent(after.self - before.self),
     };
