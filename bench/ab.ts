@@ -17,15 +17,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { Pool } from 'undici';
+import { tempPgDatabase } from '../test/helpers/pg.js';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { startGateway } from './gateway.js';
 import { burst, eventReceiver, replayBurst, subscribe, type EventReceiver } from './lib/events.js';
 import { cpuMsOf, cpuSince, cpuSnapshot, machineBusyMs, round, summary } from './lib/measure.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,7 +48,9 @@ if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !(ROUNDS >= 1) || !
 }
 const envOf = (s: string): Record<string, string> => Object.fromEntries(s.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
+/** Teardowns run when the run ends, last first. */
+const run = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
 
 /** A built tree of `ref`: this one for `.`, else a detached worktree of the commit with this tree's node_modules. */
 function treeOf(ref: string): { tree: string; commit: string } {
@@ -65,23 +66,6 @@ function treeOf(ref: string): { tree: string; commit: string } {
   symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
   return { tree, commit };
-}
-
-async function tempPgDatabase(): Promise<string> {
-  const name = `s3gate_ab_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = '/' + name;
-  return url.toString();
 }
 
 interface Side {
@@ -119,7 +103,7 @@ async function main() {
   const sides: Side[] = [];
   for (const db of dbs) {
     for (const [name, build] of Object.entries(builds)) {
-      const env = { S3GATE_TENANTS_FILE: tenantsFile, ...(db === 'postgres' && { DATABASE_URL: await tempPgDatabase() }), ...build.env };
+      const env = { S3GATE_TENANTS_FILE: tenantsFile, ...(db === 'postgres' && { DATABASE_URL: await tempPgDatabase(run, 's3gate_ab_') }), ...build.env };
       const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-ab-')), env, tree: build.tree, nodeArgs });
       cleanups.push(gw.stop);
       const http = new Pool(gw.base, { connections: 4 });

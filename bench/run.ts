@@ -21,9 +21,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
-import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { Pool } from 'undici';
+import { tempPgDatabase } from '../test/helpers/pg.js';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
 import { startFlags, startGateway } from './gateway.js';
@@ -48,7 +48,6 @@ const STEADY_RATE = env('BENCH_STEADY_RATE', 1000, 1000);
 const TENANTS = env('BENCH_TENANTS', 10_000, 500);
 const TRACING_REQUESTS = env('BENCH_TRACING_REQUESTS', 4000, 400);
 const CONCURRENCY = 32;
-const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A measure: each side's rounds, which side is the baseline, and the ratio of the medians (gateway / baseline, oriented so > 1 is better for the gateway). */
 interface Measure {
@@ -75,23 +74,11 @@ async function pipeProxy(url: string): Promise<{ url: string; stop: () => void }
   return { url: `http://127.0.0.1:${port}/`, stop: () => proxy.kill() };
 }
 
-async function tempPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `s3gate_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = '/' + name;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+/** A fresh PostgreSQL database for the events phase; drop() removes it. */
+async function benchPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  let drop: () => unknown = () => {};
+  const url = await tempPgDatabase({ teardown: (fn) => void (drop = fn) }, 's3gate_bench_');
+  return { url, drop: async () => void (await drop()) };
 }
 
 function gitCommit(): string {
@@ -260,7 +247,7 @@ async function main() {
   // ---- Events: SQLite (this gateway) and PostgreSQL (a second one) ------------------------------
   say('events');
   rss.phase('events');
-  const pgDb = await tempPgDatabase();
+  const pgDb = await benchPgDatabase();
   const onPg = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-bench-pg-')), env: { ...gatewayEnv, DATABASE_URL: pgDb.url }, nodeArgs });
   const pgHttp = new Pool(onPg.base, { connections: CONCURRENCY, pipelining: 1 });
   const sides = {

@@ -4,37 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { tempPgDatabase, type Teardown } from './pg.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 export const bearer = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` });
 
-export const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
-
-/** A fresh PostgreSQL database for one test, dropped at its end. */
-export async function tempPgDatabase(t: Teardown): Promise<string> {
-  const name = `s3gate_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  t.teardown(async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = '/' + name;
-  return url.toString();
-}
+export { PG_ADMIN_URL, tempPgDatabase } from './pg.js';
 
 export function tempDir(t: Teardown, prefix = 's3gate-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
