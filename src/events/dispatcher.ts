@@ -23,13 +23,16 @@ const GATHER_MS = 5;
  * has answered lately, so a claim's round trips (milliseconds on PostgreSQL) overlap the sending instead
  * of stalling it: at least MIN_ROUNDS rounds of endpointConcurrency deliveries (a subscription whose pace
  * is unknown, or slow), at most MAX_AHEAD deliveries (a fast one). A process holds at most
- * concurrency × CAPACITY_ROUNDS claimed deliveries in all, so slow endpoints, each holding few, take
- * claiming capacity as they take slots: only their share.
+ * concurrency × CAPACITY_ROUNDS claimed deliveries in all, and never fewer than ISOLATION subscriptions
+ * at their deepest: as it takes 16 slow endpoints (64 slots, 4 each) to hold every slot, it takes 16
+ * subscriptions claimed deep whose endpoints then turn slow (their claims wait out the lease) to hold
+ * the whole claiming capacity.
  */
 const AHEAD_MS = 1000;
 const MIN_ROUNDS = 4;
 const MAX_AHEAD = 256;
 const CAPACITY_ROUNDS = 16;
+const ISOLATION = 16;
 /** Paces kept, of the subscriptions sent to most recently (one forgotten claims MIN_ROUNDS again). */
 const PACES_KEPT = 10_000;
 
@@ -152,7 +155,7 @@ export class Dispatcher {
   async #cycle(): Promise<void> {
     // Claim ahead (see AHEAD_MS), so a freed slot takes its next delivery from memory instead of a
     // query round trip per delivery.
-    const capacity = this.#cfg.concurrency * CAPACITY_ROUNDS;
+    const capacity = Math.max(this.#cfg.concurrency * CAPACITY_ROUNDS, ISOLATION * MAX_AHEAD);
     for (;;) {
       const room = capacity - this.#inFlight.size - this.#queued;
       if (room <= 0 || this.#closed) return;
