@@ -9,7 +9,7 @@
 // writes JSON under bench/results/.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -418,6 +418,7 @@ async function main() {
   const peakRss = rss.peak;
   await http.close();
   await main.stop();
+  rmSync(tenantsDir, { recursive: true, force: true });
 
   // ---- Many tenants -----------------------------------------------------------------------------
   say(`${TENANTS} tenants`);
