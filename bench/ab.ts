@@ -115,7 +115,7 @@ async function main() {
       const since = new Date().toISOString();
       await burst(http, auth, bucket, receiver, prefix, EVENTS);
       sides.push({ name, db, pid: gw.child.pid!, http, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), rate: [], cpu: [], machineCpu: [], byCommand: [] });
-      process.stderr.write(`ab: ${name} on ${db} ready (${build.commit}${args[name === 'A' ? 'a-env' : 'b-env'] ? ' ' + args[name === 'A' ? 'a-env' : 'b-env'] : ''})\n`);
+      process.stderr.write(`ab: ${name} on ${db} ready (${build.commit} ${JSON.stringify(build.env)})\n`);
     }
   }
   for (let r = 0; r < ROUNDS; r++) {

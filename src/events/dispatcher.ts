@@ -110,10 +110,15 @@ export class Dispatcher {
     else this.wake();
   }
 
-  /** A subscription holds half its claimed work or less. */
+  /** Some subscription here is low (see #low). */
   #wantsMore(): boolean {
-    for (const id of new Set([...this.#perHook.keys(), ...this.#waiting.keys()])) if (this.#held(id) <= this.#ahead(id) / 2) return true;
+    for (const id of new Set([...this.#perHook.keys(), ...this.#waiting.keys()])) if (this.#low(id)) return true;
     return false;
+  }
+
+  /** A subscription holds half its share of claimed work or less: it is topped up (see AHEAD_MS). */
+  #low(hookId: string): boolean {
+    return this.#held(hookId) <= this.#ahead(hookId) / 2;
   }
 
   /** Looks for due deliveries now (called when events are recorded). */
@@ -163,7 +168,7 @@ export class Dispatcher {
       // Subscriptions holding more than half their share are left out of the search (they are topped
       // up once they are down to half, so claims come in batches of half a share at least): their due
       // rows would only be skipped below, and a search that finds nothing else to claim is a wasted query.
-      const full = [...this.#waiting.keys(), ...this.#perHook.keys()].filter((id) => this.#held(id) > this.#ahead(id) / 2);
+      const full = [...this.#waiting.keys(), ...this.#perHook.keys()].filter((id) => !this.#low(id));
       let query = this.#db
         .selectFrom('deliveries')
         .select(['id', 'webhook_id'])
@@ -216,7 +221,7 @@ export class Dispatcher {
       // search would find nothing, and a search skipping the rows of full subscriptions costs as much
       // as one that claims. Subscriptions beyond the limit are found by the next wake (a refill, an
       // event, the poll).
-      if (due.length < limit || due.every((d) => this.#held(d.webhook_id) > this.#ahead(d.webhook_id) / 2)) return;
+      if (due.length < limit || due.every((d) => !this.#low(d.webhook_id))) return;
     }
   }
 
@@ -259,7 +264,7 @@ export class Dispatcher {
             // Refill once half of this subscription's claimed work is sent (not after every delivery:
             // a cycle is a few queries with long id lists), so the next claim's round trips overlap
             // the sending of the other half (on PostgreSQL the dispatcher sat idle half the time).
-            if (this.#held(hookId) <= this.#ahead(hookId) / 2) this.#refill();
+            if (this.#low(hookId)) this.#refill();
           });
         this.#inFlight.add(job);
       }
