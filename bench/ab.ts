@@ -1,8 +1,11 @@
 // npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,K=V] [--b-env K=V,…] [--db sqlite|postgres|both]
-//                      [--rounds N] [--events N] [--skip-build]
-// Webhook delivery of two builds or two settings, side by side in one run: for each side a gateway (on
-// SQLite, on a fresh PostgreSQL database, or both), its own receiver process and subscription; one burst
-// records the events, then replays of them alternate A B A B … (delivery alone, as in `npm run bench`).
+//                      [--measure replay|writes] [--rounds N] [--events N] [--rate N] [--skip-build]
+// Webhook events of two builds or two settings, side by side in one run: for each side a gateway (on
+// SQLite, on a fresh PostgreSQL database, or both), its own receiver process and subscription; rounds
+// alternate A B A B …. `--measure replay` (the default): one burst records the events, then each round
+// replays them (delivery alone, as in `npm run bench`). `--measure writes`: each round offers --events
+// 1-byte PUTs at --rate per second, open loop (recording and delivery: the write -> receipt phase of
+// `npm run bench`), and reports the writes/s achieved and the p99 delay from a PUT's answer to its receipt.
 // REF is `.` (this tree's build, the default; --skip-build runs its dist as it is, for a build patched
 // by hand), a git commit (built in a temporary worktree sharing this tree's node_modules), or a
 // directory holding a build (dist/, package.json, node_modules). Reports each side's events/s, and CPU
@@ -21,7 +24,7 @@ import { Pool } from 'undici';
 import { tempPgDatabase } from '../test/helpers/pg.js';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { startGateway } from './gateway.js';
-import { burst, eventReceiver, replayBurst, subscribe, type EventReceiver } from './lib/events.js';
+import { burst, eventReceiver, replayBurst, steadyWrites, subscribe, type EventReceiver } from './lib/events.js';
 import { cpuMsOf, cpuSince, cpuSnapshot, machineBusyMs, round, summary } from './lib/measure.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -34,16 +37,20 @@ const { values: args } = parseArgs({
     'b-env': { type: 'string', default: '' },
     db: { type: 'string', default: 'both' },
     rounds: { type: 'string', default: '5' },
-    events: { type: 'string', default: '10000' },
+    measure: { type: 'string', default: 'replay' },
+    events: { type: 'string' },
+    rate: { type: 'string', default: '1000' },
     /** Runs this tree's dist as it is (a build patched by hand to profile or count something). */
     'skip-build': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
-const EVENTS = Number(args.events);
+const WRITES = args.measure === 'writes';
+const EVENTS = Number(args.events ?? (WRITES ? 3000 : 10000));
+const RATE = Number(args.rate);
 const dbs = args.db === 'both' ? ['sqlite', 'postgres'] : [args.db!];
-if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !(ROUNDS >= 1) || !(EVENTS >= 1)) {
-  console.error('usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--db sqlite|postgres|both] [--rounds N] [--events N]');
+if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !['replay', 'writes'].includes(args.measure!) || !(ROUNDS >= 1) || !(EVENTS >= 1) || !(RATE >= 1)) {
+  console.error('usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--db sqlite|postgres|both] [--measure replay|writes] [--rounds N] [--events N] [--rate N]');
   process.exit(2);
 }
 const envOf = (s: string): Record<string, string> => Object.fromEntries(s.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -77,7 +84,10 @@ interface Side {
   hook: string;
   since: string;
   until: string;
+  prefix: string;
   rate: number[];
+  /** --measure writes: the p99 delay from a PUT's answer to its receipt, ms. */
+  p99: number[];
   cpu: number[];
   /** The whole machine (every process, both cores): CPU ms per event; and by command name (postgres, node…). */
   machineCpu: number[];
@@ -106,28 +116,36 @@ async function main() {
       const env = { S3GATE_TENANTS_FILE: tenantsFile, ...(db === 'postgres' && { DATABASE_URL: await tempPgDatabase(run, 's3gate_ab_') }), ...build.env };
       const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-ab-')), env, tree: build.tree, nodeArgs });
       cleanups.push(gw.stop);
-      const http = new Pool(gw.base, { connections: 4 });
+      // Writes as the full benchmark offers them: 32 connections, one request each at a time.
+      const http = new Pool(gw.base, WRITES ? { connections: 32, pipelining: 1 } : { connections: 4 });
       cleanups.push(() => http.close());
       const receiver = await eventReceiver();
       cleanups.push(() => receiver.close());
       const prefix = `${db}-${name}/`;
       const hook = await subscribe(http, auth, receiver.url, prefix);
       const since = new Date().toISOString();
-      await burst(http, auth, bucket, receiver, prefix, EVENTS);
-      sides.push({ name, db, pid: gw.child.pid!, http, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), rate: [], cpu: [], machineCpu: [], byCommand: [] });
+      if (!WRITES) await burst(http, auth, bucket, receiver, prefix, EVENTS);
+      sides.push({ name, db, pid: gw.child.pid!, http, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), prefix, rate: [], p99: [], cpu: [], machineCpu: [], byCommand: [] });
       process.stderr.write(`ab: ${name} on ${db} ready (${build.commit} ${JSON.stringify(build.env)})\n`);
     }
   }
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of sides) {
       const before = { gateway: cpuMsOf(s.pid), commands: cpuSnapshot(), machine: machineBusyMs() };
-      const { eventsPerSecond, events } = await replayBurst(s.http, auth, s.hook, s.receiver, s.since, s.until);
+      let eventsPerSecond: number;
+      let events: number;
+      if (WRITES) {
+        const w = await steadyWrites(s.http, auth, bucket, s.receiver, `${s.prefix}${r}-`, RATE, EVENTS);
+        if (w.failures > 0) throw new Error(`${w.failures} of the writes failed`);
+        [eventsPerSecond, events] = [w.achievedPerSecond, w.writes];
+        s.p99.push(w.delayP99ms);
+      } else ({ eventsPerSecond, events } = await replayBurst(s.http, auth, s.hook, s.receiver, s.since, s.until));
       s.rate.push(eventsPerSecond);
       s.cpu.push(round((cpuMsOf(s.pid) - before.gateway) / events, 3));
       s.machineCpu.push(round((machineBusyMs() - before.machine) / events, 3));
       const commands = [...cpuSince(before.commands)].map(([c, ms]) => [c, round(ms / events, 3)] as const).filter(([, ms]) => ms >= 0.005);
       s.byCommand.push(Object.fromEntries(commands.sort((a, b) => b[1] - a[1])));
-      process.stderr.write(`ab: round ${r + 1} ${s.name} ${s.db}: ${eventsPerSecond} events/s; CPU ms/event: gateway ${s.cpu.at(-1)}, machine ${s.machineCpu.at(-1)} (${commands.map(([c, ms]) => `${c} ${ms}`).join(', ')})\n`);
+      process.stderr.write(`ab: round ${r + 1} ${s.name} ${s.db}: ${eventsPerSecond} ${WRITES ? `writes/s, p99 ${s.p99.at(-1)} ms` : 'events/s'}; CPU ms/event: gateway ${s.cpu.at(-1)}, machine ${s.machineCpu.at(-1)} (${commands.map(([c, ms]) => `${c} ${ms}`).join(', ')})\n`);
     }
   }
   const cpu = os.cpus();
@@ -135,12 +153,14 @@ async function main() {
     at: new Date().toISOString(),
     cpu: { model: cpu[0]?.model, cores: cpu.length },
     node: process.version,
+    measure: args.measure,
     events: EVENTS,
+    ...(WRITES && { offeredPerSecond: RATE }),
     rounds: ROUNDS,
     sides: Object.fromEntries(Object.entries(builds).map(([n, b]) => [n, { ref: b.commit, env: b.env }])),
-    results: sides.map((s) => ({ side: s.name, db: s.db, eventsPerSecond: summary(s.rate), gatewayCpuMsPerEvent: summary(s.cpu), machineCpuMsPerEvent: summary(s.machineCpu), cpuMsPerEventByCommand: s.byCommand })),
+    results: sides.map((s) => ({ side: s.name, db: s.db, eventsPerSecond: summary(s.rate), ...(WRITES && { delayP99ms: summary(s.p99) }), gatewayCpuMsPerEvent: summary(s.cpu), machineCpuMsPerEvent: summary(s.machineCpu), cpuMsPerEventByCommand: s.byCommand })),
   };
-  for (const r of result.results) console.log(`${r.side} ${r.db.padEnd(8)} ${r.eventsPerSecond.median} events/s [${r.eventsPerSecond.min}–${r.eventsPerSecond.max}], ${r.gatewayCpuMsPerEvent.median} ms gateway CPU/event [${r.gatewayCpuMsPerEvent.min}–${r.gatewayCpuMsPerEvent.max}], machine ${r.machineCpuMsPerEvent.median}`);
+  for (const r of result.results) console.log(`${r.side} ${r.db.padEnd(8)} ${r.eventsPerSecond.median} ${WRITES ? 'writes' : 'events'}/s [${r.eventsPerSecond.min}–${r.eventsPerSecond.max}],${r.delayP99ms ? ` p99 ${r.delayP99ms.median} ms [${r.delayP99ms.min}–${r.delayP99ms.max}],` : ''} ${r.gatewayCpuMsPerEvent.median} ms gateway CPU/event [${r.gatewayCpuMsPerEvent.min}–${r.gatewayCpuMsPerEvent.max}], machine ${r.machineCpuMsPerEvent.median}`);
   const dir = join(root, 'bench/results');
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const file = join(dir, `ab-${result.at.replace(/[:.]/g, '-').slice(0, 19)}.json`);

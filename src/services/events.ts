@@ -143,7 +143,8 @@ const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16,
  */
 const ROWS_PER_STATEMENT = 200;
 
-type HookRow = { id: string; events: string; filter: string };
+/** An enabled subscription, its patterns and filter parsed. */
+type Hook = { id: string; events: string[]; filter: EventFilter };
 interface QueueItem {
   tenantId: string;
   inputs: EventInput[];
@@ -227,14 +228,31 @@ export class EventService {
       let outcomes: Outcome[];
       try {
         outcomes = await this.#db.transaction().execute(async (trx) => {
-          const hooks = new Map<string, HookRow[]>();
+          const hooks = new Map<string, Hook[]>();
+          // A batch of gateway writes alone (PUTs, deletes, copies: the common case) is recorded as one,
+          // a statement per kind of row rather than five round trips per caller. Should any of it fail,
+          // it is undone and every caller is recorded on its own, below. A native notification pairs
+          // with a gateway write recorded before it in the same transaction, so a batch holding one
+          // takes the per-caller path, in order.
+          if (batch.length > 1 && batch.every((item) => item.inputs.every((e) => e.source === 'gateway'))) {
+            await sql`savepoint event_batch`.execute(trx);
+            try {
+              const rows = await this.#record(trx, hooks, batch);
+              await sql`release savepoint event_batch`.execute(trx);
+              return rows.map((r) => ({ rows: r }));
+            } catch {
+              await sql`rollback to savepoint event_batch`.execute(trx);
+              await sql`release savepoint event_batch`.execute(trx);
+              hooks.clear();
+            }
+          }
           const out: Outcome[] = [];
           // Each caller in a savepoint of its own: one caller's failure rolls back its own rows only,
           // and the others' events still commit with the batch.
           for (const item of batch) {
             await sql`savepoint event_record`.execute(trx);
             try {
-              out.push({ rows: await this.#recordOne(trx, hooks, item) });
+              out.push({ rows: (await this.#record(trx, hooks, [item]))[0] });
               await sql`release savepoint event_record`.execute(trx);
             } catch (err) {
               await sql`rollback to savepoint event_record`.execute(trx);
@@ -249,7 +267,7 @@ export class EventService {
         outcomes = [];
         for (const item of batch) {
           try {
-            outcomes.push({ rows: await this.#db.transaction().execute((trx) => this.#recordOne(trx, new Map(), item)) });
+            outcomes.push({ rows: (await this.#db.transaction().execute((trx) => this.#record(trx, new Map(), [item])))[0] });
           } catch (err) {
             outcomes.push({ err });
           }
@@ -270,106 +288,112 @@ export class EventService {
     }
   }
 
-  /** One caller's events and their deliveries, inside the batch's transaction. */
-  async #recordOne(trx: Transaction<Database>, hooks: Map<string, HookRow[]>, item: QueueItem): Promise<EventRow[]> {
-    const rows = await this.#insert(trx, item.tenantId, item.inputs, item.traceParent);
-    if (rows.length > 0 && !hooks.has(item.tenantId)) {
-      hooks.set(item.tenantId, await trx.selectFrom('webhooks').select(['id', 'events', 'filter']).where('tenant_id', '=', item.tenantId).where('enabled', '=', 1).execute());
-    }
-    const deliveries = [];
-    for (const row of rows) {
-      for (const h of hooks.get(item.tenantId) ?? []) {
-        if (typeMatches(JSON.parse(h.events) as string[], row.type) && filterMatches(JSON.parse(h.filter) as EventFilter, row)) {
-          deliveries.push(pendingDelivery(h.id, item.tenantId, row.id, row.created_at));
-        }
-      }
-    }
-    for (let i = 0; i < deliveries.length; i += ROWS_PER_STATEMENT) await trx.insertInto('deliveries').values(deliveries.slice(i, i + ROWS_PER_STATEMENT)).execute();
-    return rows;
-  }
-
-  /** Inserts the events that are not duplicates (see record()); returns them. */
-  async #insert(trx: Transaction<Database>, tenantId: string, inputs: EventInput[], traceParent: string | null): Promise<EventRow[]> {
+  /**
+   * The callers' events that are not duplicates (see record()) and their deliveries, inside the
+   * batch's transaction; returns each caller's recorded rows, in the callers' order.
+   */
+  async #record(trx: Transaction<Database>, hooks: Map<string, Hook[]>, items: QueueItem[]): Promise<EventRow[][]> {
     const now = new Date();
     const created_at = now.toISOString();
     const windowStart = new Date(now.getTime() - DEDUP_WINDOW_MS).toISOString();
-    const candidates: EventRow[] = inputs.map((e) => ({
-      id: newId('evt'),
-      tenant_id: tenantId,
-      type: e.type,
-      bucket: e.bucket,
-      key: e.key,
-      size: e.size ?? null,
-      etag: e.etag ?? null,
-      version_id: e.versionId ?? null,
-      sequencer: e.sequencer ?? nextSequencer(),
-      source: e.source,
-      created_at,
-      dedup_key: dedupKey(e),
-      matched: 0,
-      trace_parent: traceParent,
-    }));
-    // The gateway's writes look for unmatched native notifications of the same keys, oldest first, in
-    // one query per ROWS_PER_STATEMENT keys rather than one per event (a batch delete records 1000 at
-    // once). A native notification (they come one at a time) looks for its gateway write alone, below.
-    const counterparts = new Map<string, string[]>();
-    for (const source of ['native'] as const) {
-      const keys = [...new Set(candidates.filter((r) => r.source === 'gateway').map((r) => r.dedup_key!))];
+    const candidates: EventRow[][] = items.map((item) =>
+      item.inputs.map((e) => ({
+        id: newId('evt'),
+        tenant_id: item.tenantId,
+        type: e.type,
+        bucket: e.bucket,
+        key: e.key,
+        size: e.size ?? null,
+        etag: e.etag ?? null,
+        version_id: e.versionId ?? null,
+        sequencer: e.sequencer ?? nextSequencer(),
+        source: e.source,
+        created_at,
+        dedup_key: dedupKey(e),
+        matched: 0,
+        trace_parent: item.traceParent,
+      })),
+    );
+    // The gateway's writes look for unmatched native notifications of the same keys, oldest first: one
+    // query per tenant and ROWS_PER_STATEMENT keys rather than one per event (a batch delete records
+    // 1000 at once). Each notification pairs with one write (shift()), and is marked matched after.
+    const wanted = new Map<string, Set<string>>();
+    for (const row of candidates.flat()) {
+      if (row.source === 'gateway') (wanted.get(row.tenant_id) ?? wanted.set(row.tenant_id, new Set()).get(row.tenant_id)!).add(row.dedup_key!);
+    }
+    const natives = new Map<string, string[]>();
+    for (const [tenantId, keySet] of wanted) {
+      const keys = [...keySet];
       for (let i = 0; i < keys.length; i += ROWS_PER_STATEMENT) {
         const found = await trx
           .selectFrom('events')
           .select(['id', 'dedup_key'])
           .where('tenant_id', '=', tenantId)
           .where('dedup_key', 'in', keys.slice(i, i + ROWS_PER_STATEMENT))
-          .where('source', '=', source)
+          .where('source', '=', 'native')
           .where('matched', '=', 0)
           .where('created_at', '>=', windowStart)
           .orderBy('id')
           .execute();
         for (const f of found) {
-          const k = `${source}\n${f.dedup_key}`;
-          counterparts.set(k, counterparts.get(k) ?? []).get(k)!.push(f.id);
+          const k = `${tenantId}\n${f.dedup_key}`;
+          (natives.get(k) ?? natives.set(k, []).get(k)!).push(f.id);
         }
       }
     }
-    const rows: EventRow[] = [];
-    for (const row of candidates) {
-      const counterpart =
-        row.source === 'gateway'
-          ? counterparts.get(`native\n${row.dedup_key}`)?.shift()
-          : (
-              await trx
-                .selectFrom('events')
-                .select('id')
-                .where('tenant_id', '=', tenantId)
-                .where('dedup_key', '=', row.dedup_key)
-                .where('source', '=', 'gateway')
-                .where('matched', '=', 0)
-                .where('created_at', '>=', windowStart)
-                .orderBy('id')
-                .limit(1)
-                .executeTakeFirst()
-            )?.id;
-      if (counterpart) {
-        await trx.updateTable('events').set({ matched: 1 }).where('id', '=', counterpart).execute();
-        continue;
+    const matched: string[] = [];
+    const recorded: EventRow[][] = [];
+    for (const rows of candidates) {
+      const kept: EventRow[] = [];
+      for (const row of rows) {
+        if (row.source === 'gateway') {
+          const counterpart = natives.get(`${row.tenant_id}\n${row.dedup_key}`)?.shift();
+          if (counterpart) {
+            matched.push(counterpart);
+            continue;
+          }
+        } else if (await this.#nativeIsKnown(trx, row, windowStart)) continue;
+        kept.push(row);
       }
-      if (row.source === 'native') {
-        const again = await trx
-          .selectFrom('events')
-          .select('id')
-          .where('tenant_id', '=', tenantId)
-          .where('dedup_key', '=', row.dedup_key)
-          .where('source', '=', 'native')
-          .where('sequencer', '=', row.sequencer)
-          .limit(1)
-          .executeTakeFirst();
-        if (again) continue;
-      }
-      rows.push(row);
+      recorded.push(kept);
     }
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await trx.insertInto('events').values(rows.slice(i, i + ROWS_PER_STATEMENT)).execute();
-    return rows;
+    for (let i = 0; i < matched.length; i += ROWS_PER_STATEMENT) await trx.updateTable('events').set({ matched: 1 }).where('id', 'in', matched.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    const events = recorded.flat();
+    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await trx.insertInto('events').values(events.slice(i, i + ROWS_PER_STATEMENT)).execute();
+
+    // One pending delivery per event and matching enabled subscription; subscriptions read once per
+    // tenant and transaction.
+    const unread = [...new Set(events.map((r) => r.tenant_id))].filter((id) => !hooks.has(id));
+    for (const id of unread) hooks.set(id, []);
+    for (let i = 0; i < unread.length; i += ROWS_PER_STATEMENT) {
+      const rows = await trx.selectFrom('webhooks').select(['id', 'tenant_id', 'events', 'filter']).where('tenant_id', 'in', unread.slice(i, i + ROWS_PER_STATEMENT)).where('enabled', '=', 1).orderBy('id').execute();
+      for (const h of rows) hooks.get(h.tenant_id)!.push({ id: h.id, events: JSON.parse(h.events) as string[], filter: JSON.parse(h.filter) as EventFilter });
+    }
+    const deliveries: DeliveryRow[] = [];
+    for (const row of events) {
+      for (const h of hooks.get(row.tenant_id)!) {
+        if (typeMatches(h.events, row.type) && filterMatches(h.filter, row)) deliveries.push(pendingDelivery(h.id, row.tenant_id, row.id, row.created_at));
+      }
+    }
+    for (let i = 0; i < deliveries.length; i += ROWS_PER_STATEMENT) await trx.insertInto('deliveries').values(deliveries.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    return recorded;
+  }
+
+  /**
+   * A native notification (they come one at a time) is dropped when it is the gateway's own write,
+   * not yet paired (the write is marked matched at once, so a second copy finds nothing), or a
+   * notification already recorded (S3 delivers at least once: same sequencer).
+   */
+  async #nativeIsKnown(trx: Transaction<Database>, row: EventRow, windowStart: string): Promise<boolean> {
+    // Kysely's builders are immutable: both lookups start from the same key.
+    const sameKey = trx.selectFrom('events').select('id').where('tenant_id', '=', row.tenant_id).where('dedup_key', '=', row.dedup_key);
+    const write = await sameKey.where('source', '=', 'gateway').where('matched', '=', 0).where('created_at', '>=', windowStart).orderBy('id').limit(1).executeTakeFirst();
+    if (write) {
+      await trx.updateTable('events').set({ matched: 1 }).where('id', '=', write.id).execute();
+      return true;
+    }
+    const again = await sameKey.where('source', '=', 'native').where('sequencer', '=', row.sequencer).limit(1).executeTakeFirst();
+    return again !== undefined;
   }
 
   async list(tenantId: string, q: ListEventsQuery): Promise<{ events: ObjectEvent[]; nextCursor: string | null }> {
