@@ -6,22 +6,34 @@ import { freePort } from '../test/helpers/stall.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
+const startWords = (): string[] => JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.split(' ');
+
 /** The Node flags of package.json's start script: the gateway's own. */
 export function startFlags(): string[] {
-  const startScript: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  return startScript.split(' ').filter((a) => a.startsWith('--'));
+  return startWords().filter((a) => a.startsWith('--'));
+}
+
+/** The environment package.json's start script sets before `node` (its leading NAME=value words: glibc's malloc settings). */
+export function startEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of startWords()) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!m) break;
+    env[m[1]] = m[2];
+  }
+  return env;
 }
 
 /**
- * The gateway as its own process, built and flagged as `npm start` runs it (dist/src/server.js, the Node
- * flags of package.json's start script unless `nodeArgs` says otherwise), on a free loopback port;
- * resolves once /readyz answers. stop() ends it, waits for it to exit and removes its data directory.
+ * The gateway as its own process, built, flagged and with the environment `npm start` gives it
+ * (dist/src/server.js, the Node flags and NAME=value words of package.json's start script unless `nodeArgs`
+ * or `env` say otherwise), on a free loopback port; resolves once /readyz answers. stop() ends it, waits for it to exit and removes its data directory.
  */
 export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number; /** A built tree other than this one (bench/ab.ts). */ tree?: string }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const s3Port = await freePort();
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? startFlags()), join(opts.tree ?? root, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...startEnv(), ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

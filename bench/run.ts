@@ -26,9 +26,9 @@ import { Pool } from 'undici';
 import { tempPgDatabase } from '../test/helpers/pg.js';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
 import { freePort } from '../test/helpers/stall.js';
-import { startFlags, startGateway } from './gateway.js';
+import { startEnv, startFlags, startGateway } from './gateway.js';
 import { burst, eventReceiver, replayBurst, steadyWrites, subscribe } from './lib/events.js';
-import { alternate, bytes, cpuMsOf, cpuSince, cpuSnapshot, drain, KiB, load, mbps, MiB, round, RssSampler, summary, machineBusyMs, timed, type Load, type Summary } from './lib/measure.js';
+import { alternate, bytes, cpuMsOf, minorFaultsOf, cpuSince, cpuSnapshot, drain, KiB, load, mbps, MiB, round, RssSampler, summary, machineBusyMs, timed, type Load, type Summary } from './lib/measure.js';
 import { pgDeliveryFloor } from './lib/pg-floor.js';
 import { manyTenants } from './lib/tenants.js';
 
@@ -66,12 +66,13 @@ function record(name: string, unit: string, better: 'higher' | 'lower', gateway:
 }
 
 /** A bare node:http pipe proxy of one URL in its own process: the floor of any Node proxy on this machine. */
-async function pipeProxy(url: string): Promise<{ url: string; stop: () => void }> {
+async function pipeProxy(url: string): Promise<{ url: string; pid: number; stop: () => void }> {
   const port = await freePort();
   const code = `const http=require('http');const a=new http.Agent({keepAlive:true});http.createServer((q,s)=>http.get(process.argv[1],{agent:a},(u)=>{s.writeHead(200,{'content-length':u.headers['content-length']});u.pipe(s)})).listen(${port},'127.0.0.1',()=>console.log('up'))`;
-  const proxy = spawn(process.execPath, ['-e', code, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // With the gateway's malloc settings (startEnv): the floor is Node's at its best, not at glibc's mood.
+  const proxy = spawn(process.execPath, ['-e', code, url], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...startEnv() } });
   await new Promise((r) => proxy.stdout!.once('data', r));
-  return { url: `http://127.0.0.1:${port}/`, stop: () => proxy.kill() };
+  return { url: `http://127.0.0.1:${port}/`, pid: proxy.pid!, stop: () => proxy.kill() };
 }
 
 /** A fresh PostgreSQL database for the events phase; drop() removes it. */
@@ -137,7 +138,7 @@ async function main() {
   // The memory floor: a process of the required packages alone (bench/lib/floor-server.mjs) serving the
   // same object through the SDK, with the gateway's Node flags, as a third side of the GET rounds.
   const floorPort = await freePort();
-  const floor = spawn(process.execPath, [...(nodeArgs ?? startFlags()), join(root, 'bench/lib/floor-server.mjs'), String(floorPort), endpoint, user.accessKeyId, user.secretAccessKey, bucket, 'small/0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const floor = spawn(process.execPath, [...(nodeArgs ?? startFlags()), join(root, 'bench/lib/floor-server.mjs'), String(floorPort), endpoint, user.accessKeyId, user.secretAccessKey, bucket, 'small/0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...startEnv() } });
   await new Promise((r) => floor.stdout!.once('data', r));
   const floorRss = new RssSampler(floor.pid!);
   const floorIdle = floorRss.sample();
@@ -243,9 +244,18 @@ async function main() {
     const res = await fetch(url, { headers });
     if ((await drain(res.body as unknown as AsyncIterable<Buffer>)) !== LARGE) throw new Error(`short download from ${url}`);
   };
+  // What each download costs the serving process, per MiB: CPU (user + system) and minor page faults.
+  const cost = { gatewayCpu: [] as number[], gatewayFaults: [] as number[], pipeCpu: [] as number[], pipeFaults: [] as number[] };
+  const costed = async (of: number, side: 'gateway' | 'pipe', fn: () => Promise<number>) => {
+    const [cpu0, faults0] = [cpuMsOf(of), minorFaultsOf(of)];
+    const value = await fn();
+    cost[`${side}Cpu`].push(round((cpuMsOf(of) - cpu0) / (LARGE / MiB), 2));
+    cost[`${side}Faults`].push(round((minorFaultsOf(of) - faults0) / (LARGE / MiB), 1));
+    return value;
+  };
   r = await alternate(RUNS, {
-    gateway: async () => mbps(LARGE, await timed(() => fetchAll(`${main.base}${obj('large-gateway')}`, auth))),
-    pipe: async () => mbps(LARGE, await timed(() => fetchAll(proxy.url))),
+    gateway: () => costed(pid, 'gateway', async () => mbps(LARGE, await timed(() => fetchAll(`${main.base}${obj('large-gateway')}`, auth)))),
+    pipe: () => costed(proxy.pid, 'pipe', async () => mbps(LARGE, await timed(() => fetchAll(proxy.url)))),
     direct: async () =>
       mbps(LARGE, await timed(async () => {
         const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'large-gateway' }));
@@ -253,7 +263,13 @@ async function main() {
       })),
   });
   proxy.stop();
-  record(`download ${label}`, 'MB/s', 'higher', r.gateway, r.pipe, 'bare Node pipe proxy (same client)', { direct: r.direct });
+  record(`download ${label}`, 'MB/s', 'higher', r.gateway, r.pipe, 'bare Node pipe proxy (same client)', {
+    direct: r.direct,
+    gatewayCpuMsPerMiB: summary(cost.gatewayCpu),
+    pipeCpuMsPerMiB: summary(cost.pipeCpu),
+    gatewayMinorFaultsPerMiB: summary(cost.gatewayFaults),
+    pipeMinorFaultsPerMiB: summary(cost.pipeFaults),
+  });
   for (const k of ['large-gateway', 'large-direct', 'large-chunked', 'large-chunked-direct']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
 
   // ---- Events: SQLite (this gateway) and PostgreSQL (a second one) ------------------------------

@@ -103,6 +103,11 @@ export function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Minor page faults the process has taken (pages the kernel mapped in on first touch), from /proc. */
+export function minorFaultsOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+}
+
 /** CPU time (ms, all cores) the machine has spent busy (not idle, not waiting on I/O), from /proc/stat. */
 export function machineBusyMs(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
