@@ -125,15 +125,23 @@ export async function steadyWrites(http: Pool, auth: Record<string, string>, buc
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
   let failures = 0;
+  const failed: Record<string, number> = {};
+  let firstFailure = '';
   for (let i = 0; i < count; ) {
     const due = Math.min(count, Math.floor(((performance.now() - t0) / 1000) * perSecond) + 1);
     for (; i < due; i++) {
       const key = `${prefix}${i}`;
       pending.push(
         http.request({ method: 'PUT', path: `/v1/buckets/${bucket}/objects/${key}`, headers: auth, body: 'e' }).then(async (res) => {
-          await res.body.dump();
-          if (res.statusCode === 201) acked.push({ key, at: now() });
-          else failures++;
+          if (res.statusCode === 201) {
+            await res.body.dump();
+            acked.push({ key, at: now() });
+          } else {
+            failures++;
+            failed[res.statusCode] = (failed[res.statusCode] ?? 0) + 1;
+            const text = await res.body.text();
+            firstFailure ||= `${res.statusCode} ${text.slice(0, 300)}`;
+          }
         }),
       );
     }
@@ -141,6 +149,7 @@ export async function steadyWrites(http: Pool, auth: Record<string, string>, buc
   }
   await Promise.all(pending);
   const seconds = (performance.now() - t0) / 1000;
+  if (acked.length === 0) throw new Error(`none of ${count} PUTs was answered 201 (${JSON.stringify(failed)}; first: ${firstFailure})`);
   // Every acknowledged write's event must arrive.
   for (let waited = 0; acked.some((a) => receiver.at('s3:ObjectCreated:Put', a.key) === undefined); waited += 10) {
     if (waited > 120_000) throw new Error('events of acknowledged writes did not arrive within 120 s');
@@ -148,5 +157,5 @@ export async function steadyWrites(http: Pool, auth: Record<string, string>, buc
   }
   const delays = acked.map((a) => Math.max(0, receiver.at('s3:ObjectCreated:Put', a.key)! - a.at)).sort((a, b) => a - b);
   const q = (p: number) => Number(delays[Math.min(delays.length - 1, Math.floor(p * delays.length))].toFixed(1));
-  return { writes: count, failures, targetPerSecond: perSecond, achievedPerSecond: Math.round(count / seconds), delayP50ms: q(0.5), delayP99ms: q(0.99), delayMaxMs: q(1) };
+  return { writes: count, failures, ...(failures && { failedStatuses: failed, firstFailure }), targetPerSecond: perSecond, achievedPerSecond: Math.round(count / seconds), delayP50ms: q(0.5), delayP99ms: q(0.99), delayMaxMs: q(1) };
 }
