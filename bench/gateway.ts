@@ -13,10 +13,14 @@ export function startFlags(): string[] {
   return startWords().filter((a) => a.startsWith('--'));
 }
 
-/** The environment package.json's start script sets before `node` (its leading NAME=value words: glibc's malloc settings). */
+/**
+ * The environment package.json's start script sets before `node` (its leading NAME=value words: glibc's
+ * malloc settings), or BENCH_START_ENV's words instead when it is set (empty: none, to measure without).
+ */
 export function startEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const word of startWords()) {
+  const words = process.env.BENCH_START_ENV === undefined ? startWords() : process.env.BENCH_START_ENV.split(' ').filter(Boolean);
+  for (const word of words) {
     const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
     if (!m) break;
     env[m[1]] = m[2];
