@@ -489,6 +489,7 @@ async function main() {
     machine: { cpuModel: os.cpus()[0]?.model, cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
     backend: 'Ceph RGW (memstore) on 127.0.0.1, cores shared with the gateway and the client',
     rounds: RUNS,
+    gateway: { nodeArgs: nodeArgs ?? startFlags(), env: startEnv() },
     sizes: { LARGE, SMALL_REQUESTS, SERIAL_REQUESTS, LIST_REQUESTS, DOOR_LARGE, TUS_BYTES, BURST_EVENTS, STEADY_WRITES, STEADY_RATE, TENANTS, TRACING_REQUESTS },
     measures,
     memory: { peakMiB: peakRss, phasesMiB: rss.phases, floor: memoryFloor },
