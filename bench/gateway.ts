@@ -31,7 +31,8 @@ export function startEnv(): Record<string, string> {
 /**
  * The gateway as its own process, built, flagged and with the environment `npm start` gives it
  * (dist/src/server.js, the Node flags and NAME=value words of package.json's start script unless `nodeArgs`
- * or `env` say otherwise), on a free loopback port; resolves once /readyz answers. stop() ends it, waits for it to exit and removes its data directory.
+ * or `env` say otherwise), on a free loopback port; resolves once /readyz answers. stop() ends it, waits
+ * for it to exit and removes its data directory.
  */
 export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number; /** A built tree other than this one (bench/ab.ts). */ tree?: string }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
