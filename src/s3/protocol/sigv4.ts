@@ -215,6 +215,13 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
     throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; incorrect service "${credential.service.slice(0, 64)}". This endpoint belongs to "s3".`, 400);
   }
   if (!signedHeaders.includes('host')) throw s3.accessDenied('The host header must be signed');
+  // An x-amz-* header changes what a request does (x-amz-copy-source turns a PUT into a copy,
+  // x-amz-metadata-directive rewrites metadata) or what is stored: S3 takes none the signature does not
+  // cover, or a presigned URL (boto3 signs `host` alone) could be turned into another operation.
+  const unsigned = unsignedAmzHeaders(req.headers, signedHeaders);
+  if (unsigned.length > 0) {
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', 403, { HeadersNotSigned: unsigned.join(', ').slice(0, 1024) });
+  }
 
   const key = await opts.lookup(credential.accessKeyId);
   if (!key) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: credential.accessKeyId.slice(0, 128) });
@@ -242,6 +249,15 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
     payload,
     chain: { seed: signature, longDate, scope, sign: (s) => verifier.sign(s, { signingDate }) },
   };
+}
+
+/** The request's x-amz-* headers that SignedHeaders does not list (Node gives header names in lower case). */
+function unsignedAmzHeaders(headers: IncomingHttpHeaders, signedHeaders: string[]): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith('x-amz-') && !signedHeaders.includes(name)) out.push(name);
+  }
+  return out;
 }
 
 function payloadHashOfPresigned(query: QueryParameterBag): string {
