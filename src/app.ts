@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { errorCodes, errors, logLevelOf, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
 import { redactUrl } from './lib/redact.js';
+import { capConnections } from './lib/connection-cap.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { logRequests, noteErrorCode } from './plugins/request-log.js';
 import { traceRequests } from './plugins/tracing.js';
@@ -165,6 +166,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     });
   }
   await app.register(metricsPlugin);
+  capConnections(app.server, config.http.maxConnections, () => app.metrics.connectionsDropped.inc({ listener: 'api' }));
   await app.register(statePlugin, { config });
   await app.register(storagePlugin);
   await app.register(eventsPlugin);

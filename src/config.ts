@@ -129,6 +129,11 @@ export interface Config {
     headersTimeoutMs: number;
     /** An idle keep-alive connection is closed after this. @default 5000 */
     keepAliveTimeoutMs: number;
+    /**
+     * Most open connections of each listener (the API, the S3 door); a connection beyond it is closed
+     * at once, so no traffic, authenticated or not, can hold memory without bound. 0: no cap. @default 1024
+     */
+    maxConnections: number;
   };
   /** redis://… to share GraphQL subscription events (and rate-limit counters) across gateway processes. */
   redisUrl: string | undefined;
@@ -316,6 +321,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       idleTimeoutMs: int(env, 'S3GATE_IDLE_TIMEOUT_MS', 60_000, 1),
       headersTimeoutMs: int(env, 'S3GATE_HEADERS_TIMEOUT_MS', 20_000, 1),
       keepAliveTimeoutMs: int(env, 'S3GATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1),
+      maxConnections: int(env, 'S3GATE_MAX_CONNECTIONS', 1024, 0),
     },
     redisUrl: env.REDIS_URL || undefined,
     graphql: {

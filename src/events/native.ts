@@ -124,6 +124,11 @@ function fromEventBridge(body: Json): { events: EventInput[]; ignored: number } 
  * tenant's ingest from turning into one huge transaction shared with other tenants' writes.
  */
 export const MAX_RECORDS = 100;
+/**
+ * Largest notification body taken: MAX_RECORDS records of up to 10 KiB (a record with a 1,024-byte key,
+ * its metadata and tags is 1 to 3 KiB; SNS wraps it in a JSON string, escaping its quotes).
+ */
+export const MAX_INGEST_BYTES = MAX_RECORDS * 10 * 1024;
 
 /** Parses a notification body as sent by AWS S3, Ceph RGW, MinIO, SNS (either message type) or EventBridge. */
 export function parseNotification(body: unknown): Parsed {

@@ -19,6 +19,8 @@ export interface Metrics {
   multipartAborts: Counter<'tenant' | 'outcome'>;
   /** Requests of the S3 protocol door by operation and status. */
   doorRequests: Histogram<'operation' | 'status_code'>;
+  /** Connections a listener closed at once because it had S3GATE_MAX_CONNECTIONS open. */
+  connectionsDropped: Counter<'listener'>;
   /** Where the pool gauges read their figures at scrape time (set by the storage plugin). */
   poolSource: () => Iterable<PoolEntryStats>;
 }
@@ -53,6 +55,12 @@ export const metricsPlugin = fp(
         registers: [registry],
       }),
       poolSource: () => [],
+      connectionsDropped: new Counter({
+        name: 's3gate_connections_dropped_total',
+        help: 'Connections closed on arrival because the listener (api, s3) had S3GATE_MAX_CONNECTIONS open',
+        labelNames: ['listener'] as const,
+        registers: [registry],
+      }),
       s3Errors: new Counter({
         name: 's3gate_s3_errors_total',
         help: 'Failed S3 requests by tenant, operation and S3 error code (NoSuchKey, SlowDown) or network error (ECONNREFUSED)',

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../errors.js';
 import { responses } from '../schema/common.js';
+import { MAX_INGEST_BYTES, MAX_RECORDS } from '../events/native.js';
 
 const IngestResult = Type.Object(
   {
@@ -13,32 +14,47 @@ const IngestResult = Type.Object(
   { additionalProperties: false },
 );
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant an ingest token names, resolved before the body is read. */
+    ingestTenant: string;
+  }
+}
+
 /** Native S3 event notifications, authorised by the secret token in the path. */
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.removeAllContentTypeParsers();
   // SNS posts JSON as text/plain; RGW, MinIO and EventBridge targets as application/json.
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 }, (_request, body, done) => {
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, JSON.parse(body as string));
     } catch {
       done(new errors.InvalidEvent('the body is not JSON'), undefined);
     }
   });
+  // The token is resolved before a byte of the body is read: a request without a valid one is answered
+  // 401 and its connection closed (the error handler closes any connection whose body is unread), so no
+  // one without the token can make the gateway hold a body in memory.
+  app.addHook('onRequest', async (request) => {
+    request.ingestTenant = await app.ingest.tenantFor((request.params as { token: string }).token);
+  });
 
   app.post(
     '/ingest/s3/:token',
     {
+      bodyLimit: MAX_INGEST_BYTES,
       schema: {
         operationId: 'ingestS3Events',
         tags: ['events'],
         summary: 'Receives native S3 notifications: S3 event Records (AWS, Ceph RGW, MinIO), SNS messages, EventBridge events',
+        description: `The token is checked before the body is read (401 without reading it). A body is at most ${MAX_INGEST_BYTES} bytes (413): ${MAX_RECORDS} records of up to 10 KiB each.`,
         security: [],
         params: Type.Object({ token: Type.String() }),
         response: responses({ 200: IngestResult }),
       },
     },
     async (request) => {
-      const result = await app.ingest.ingest(request.params.token, request.body);
+      const result = await app.ingest.ingest(request.ingestTenant, request.body);
       request.log.info({ ...result }, 'native notification ingested');
       return result;
     },

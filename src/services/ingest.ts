@@ -43,14 +43,15 @@ export class IngestService {
     return row ? pathOf(this.box.open(row.token_sealed)) : (await this.rotateToken(tenantId)).path;
   }
 
-  async #tenantFor(token: string): Promise<string> {
+  /** The tenant a token names; IngestUnauthorized (401) for any other token. */
+  async tenantFor(token: string): Promise<string> {
     const row = await this.db.selectFrom('ingest_tokens').select('tenant_id').where('token_hash', '=', hash(token)).executeTakeFirst();
     if (!row) throw new errors.IngestUnauthorized();
     return row.tenant_id;
   }
 
-  async ingest(token: string, body: unknown): Promise<IngestResult> {
-    const tenantId = await this.#tenantFor(token);
+  /** Records the events of a notification body for the tenant its token named (tenantFor). */
+  async ingest(tenantId: string, body: unknown): Promise<IngestResult> {
     const parsed = parseNotification(body);
     if (parsed.kind === 'test') return { accepted: 0, duplicates: 0, ignored: 1 };
     if (parsed.kind === 'subscribe') {

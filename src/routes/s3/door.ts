@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { logLevelOf, toApiError, isGatewayError } from '../../errors.js';
 import { bindTenant } from '../../plugins/auth.js';
+import { capConnections } from '../../lib/connection-cap.js';
 import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
 import { operationOf, operations, type OperationName } from './operations.js';
@@ -130,6 +131,7 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   // Node answers Expect: 100-continue itself unless told otherwise: the door answers it once the request
   // has passed its checks (operations.ts), so a refused upload's body is never sent.
   door.server.on('checkContinue', (req, res) => door.server.emit('request', req, res));
+  capConnections(door.server, config.http.maxConnections, () => app.metrics.connectionsDropped.inc({ listener: 's3' }));
   // What request helpers shared with the API read (originOf).
   door.decorate('config', config);
   // Bodies are object bytes (or XML read by the operation): no parser touches them.

@@ -237,7 +237,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receives native S3 notifications: S3 event Records (AWS, Ceph RGW, MinIO), SNS messages, EventBridge events */
+        /**
+         * Receives native S3 notifications: S3 event Records (AWS, Ceph RGW, MinIO), SNS messages, EventBridge events
+         * @description The token is checked before the body is read (401 without reading it). A body is at most 1024000 bytes (413): 100 records of up to 10 KiB each.
+         */
         post: operations["ingestS3Events"];
         delete?: never;
         options?: never;
