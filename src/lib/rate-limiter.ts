@@ -11,8 +11,13 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  /** Takes one request from `key`'s bucket of `burst` requests refilled at `rate` per second. */
-  take(key: string, rate: number, burst: number): Promise<RateDecision>;
+  /**
+   * Takes `cost` requests (default 1) from `key`'s bucket of `burst` requests refilled at `rate` per
+   * second. A cost is allowed whenever one request would be, and whatever the bucket lacks is owed:
+   * later requests wait until it is paid back. The sustained rate holds, and a batch larger than what
+   * the bucket holds (a notification of 100 records) is not refused for ever.
+   */
+  take(key: string, rate: number, burst: number, cost?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -21,14 +26,14 @@ export interface RateLimiter {
  * request. Each request moves it by 1/rate; a request is allowed while TAT stays within burst/rate of
  * now. Times in microseconds.
  */
-function gcra(tat: number, now: number, rate: number, burst: number): { decision: RateDecision; tat: number } {
+function gcra(tat: number, now: number, rate: number, burst: number, cost: number): { decision: RateDecision; tat: number } {
   const interval = 1e6 / rate;
   const tolerance = interval * burst;
   const start = Math.max(tat, now);
-  const next = start + interval;
-  const allowAt = next - tolerance;
+  const next = start + interval * cost;
+  const allowAt = start + interval - tolerance;
   if (now < allowAt) return { tat, decision: { allowed: false, remaining: 0, resetMs: Math.ceil((start - now) / 1000), retryAfterMs: Math.ceil((allowAt - now) / 1000) } };
-  return { tat: next, decision: { allowed: true, remaining: Math.floor((tolerance - (next - now)) / interval), resetMs: Math.ceil((next - now) / 1000), retryAfterMs: 0 } };
+  return { tat: next, decision: { allowed: true, remaining: Math.max(0, Math.floor((tolerance - (next - now)) / interval)), resetMs: Math.ceil((next - now) / 1000), retryAfterMs: 0 } };
 }
 
 /** Counters in this process: the limit holds per process. */
@@ -39,9 +44,9 @@ export class MemoryRateLimiter implements RateLimiter {
     for (const [k, tat] of this.#tats) if (tat < now) this.#tats.delete(k);
   }, 60_000).unref();
 
-  async take(key: string, rate: number, burst: number): Promise<RateDecision> {
+  async take(key: string, rate: number, burst: number, cost = 1): Promise<RateDecision> {
     const now = Math.round((performance.timeOrigin + performance.now()) * 1000);
-    const { tat, decision } = gcra(this.#tats.get(key) ?? 0, now, rate, burst);
+    const { tat, decision } = gcra(this.#tats.get(key) ?? 0, now, rate, burst, cost);
     this.#tats.set(key, tat);
     return decision;
   }
@@ -55,17 +60,18 @@ export class MemoryRateLimiter implements RateLimiter {
 const GCRA_LUA = `
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local start = math.max(tat, now)
-local nxt = start + interval
-local allowAt = nxt - tolerance
+local nxt = start + interval * cost
+local allowAt = start + interval - tolerance
 if now < allowAt then
   return {0, 0, math.ceil((start - now) / 1000), math.ceil((allowAt - now) / 1000)}
 end
 redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000) + 1000)
-return {1, math.floor((tolerance - (nxt - now)) / interval), math.ceil((nxt - now) / 1000), 0}
+return {1, math.max(0, math.floor((tolerance - (nxt - now)) / interval)), math.ceil((nxt - now) / 1000), 0}
 `;
 
 export class RedisRateLimiter implements RateLimiter {
@@ -76,12 +82,13 @@ export class RedisRateLimiter implements RateLimiter {
     redis.defineCommand('s3gateGcra', { numberOfKeys: 1, lua: GCRA_LUA });
   }
 
-  async take(key: string, rate: number, burst: number): Promise<RateDecision> {
+  async take(key: string, rate: number, burst: number, cost = 1): Promise<RateDecision> {
     const interval = 1e6 / rate;
-    const [allowed, remaining, resetMs, retryAfterMs] = (await (this.redis as unknown as { s3gateGcra(k: string, i: string, t: string): Promise<number[]> }).s3gateGcra(
+    const [allowed, remaining, resetMs, retryAfterMs] = (await (this.redis as unknown as { s3gateGcra(k: string, i: string, t: string, c: string): Promise<number[]> }).s3gateGcra(
       this.prefix + key,
       String(interval),
       String(interval * burst),
+      String(cost),
     )) as number[];
     return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
   }

@@ -96,8 +96,15 @@ export const storagePlugin = fp(
     app.tenants.onChange((id) => pool.invalidate(id));
     metrics.poolSource = () => pool.entries();
     app.decorate('pool', pool);
+    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+    redis?.on('error', () => {}); // reported by LimitService when a request needs it
+    const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {
+      onRefused: (tenant) => metrics.rateLimited.inc({ tenant }),
+      onStoreError: (err) => app.log.warn({ err }, 'the rate-limit store (Redis) failed; requests are let through meanwhile'),
+    });
+    app.decorate('limits', limits);
     const events = new EventService(app.db.kysely);
-    const ingest = new IngestService(app.db.kysely, app.secretBox, events, { allowPrivate: config.webhooks.allowPrivate });
+    const ingest = new IngestService(app.db.kysely, app.secretBox, events, app.tenants, limits, { allowPrivate: config.webhooks.allowPrivate });
     const notifications = new NotificationService(app.db.kysely, pool, ingest);
     app.decorate('events', events);
     app.decorate('ingest', ingest);
@@ -120,13 +127,6 @@ export const storagePlugin = fp(
       janitorTimer = setInterval(() => void sweep().catch((err: unknown) => app.log.warn({ err }, 'the upload janitor failed; it runs again at the next interval')), config.upload.janitorIntervalMs).unref();
     });
     app.addHook('preClose', async () => clearInterval(janitorTimer));
-    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
-    redis?.on('error', () => {}); // reported by LimitService when a request needs it
-    const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {
-      onRefused: (tenant) => metrics.rateLimited.inc({ tenant }),
-      onStoreError: (err) => app.log.warn({ err }, 'the rate-limit store (Redis) failed; requests are let through meanwhile'),
-    });
-    app.decorate('limits', limits);
     app.decorate('buckets', new BucketService(pool, events, notifications, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))));
     const multipart = new MultipartService(pool, events, limits);
     const tus = new TusService(new TusRepo(app.db.kysely), multipart, pool, events, app.tenants, signer, limits, {

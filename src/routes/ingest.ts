@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../errors.js';
+import type { ResolvedTenant } from '../services/tenants.js';
 import { responses } from '../schema/common.js';
 import { MAX_INGEST_BYTES, MAX_RECORDS } from '../events/native.js';
 
@@ -16,8 +17,8 @@ const IngestResult = Type.Object(
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The tenant an ingest token names, resolved before the body is read. */
-    ingestTenant: string;
+    /** The tenant an ingest token names, resolved (and admitted by its rate limit) before the body is read. */
+    ingestTenant: ResolvedTenant;
   }
 }
 
@@ -35,8 +36,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The token is resolved before a byte of the body is read: a request without a valid one is answered
   // 401 and its connection closed (the error handler closes any connection whose body is unread), so no
   // one without the token can make the gateway hold a body in memory.
-  app.addHook('onRequest', async (request) => {
-    request.ingestTenant = await app.ingest.tenantFor((request.params as { token: string }).token);
+  app.addHook('onRequest', async (request, reply) => {
+    const tenant = await app.ingest.tenantFor((request.params as { token: string }).token);
+    const { headers } = await app.limits.admit(tenant);
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    request.ingestTenant = tenant;
   });
 
   app.post(

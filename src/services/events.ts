@@ -142,6 +142,9 @@ const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16,
  * has 14 columns; 200 rows stay far below it on both databases.
  */
 const ROWS_PER_STATEMENT = 200;
+/** Most callers, and events, one recording transaction takes (a caller with more events goes alone). */
+const BATCH_CALLERS = 256;
+const BATCH_EVENTS = 256;
 
 /** An enabled subscription, its patterns and filter parsed. */
 type Hook = { id: string; events: string[]; filter: EventFilter };
@@ -174,7 +177,12 @@ export interface ListEventsQuery {
 export class EventService {
   readonly #db: Kysely<Database>;
   readonly #listeners: ((events: ObjectEvent[]) => void)[] = [];
-  readonly #queue: QueueItem[] = [];
+  /**
+   * Callers waiting to be recorded, by tenant, each tenant's in the order of its calls. A batch takes
+   * one caller of each tenant in turn (the tenant served goes to the back), so one tenant's burst (an
+   * ingest flood of 100-record notifications) waits behind itself, not in front of everyone.
+   */
+  readonly #waiting = new Map<string, QueueItem[]>();
   #flushing = false;
 
   constructor(db: Kysely<Database>) {
@@ -199,7 +207,8 @@ export class EventService {
     if (inputs.length === 0) return Promise.resolve([]);
     const span = tracer.startSpan('event.record', { attributes: { 's3gate.tenant': tenantId, 's3gate.event.type': inputs[0].type, 's3gate.events': inputs.length } });
     return new Promise((resolve, reject) => {
-      this.#queue.push({
+      const queue = this.#waiting.get(tenantId) ?? this.#waiting.set(tenantId, []).get(tenantId)!;
+      queue.push({
         tenantId,
         inputs,
         traceParent: traceparentOf(span),
@@ -222,8 +231,27 @@ export class EventService {
     });
   }
 
+  /**
+   * The next batch: callers taken one per tenant in turn, up to BATCH_EVENTS events (at least one
+   * caller) and BATCH_CALLERS callers, so the transaction's work is bounded whoever is waiting.
+   */
+  #nextBatch(): QueueItem[] {
+    const batch: QueueItem[] = [];
+    let events = 0;
+    for (const [tenantId, queue] of this.#waiting) {
+      if (batch.length > 0 && (batch.length >= BATCH_CALLERS || events + queue[0].inputs.length > BATCH_EVENTS)) break;
+      const item = queue.shift()!;
+      batch.push(item);
+      events += item.inputs.length;
+      // To the back of the turn (a Map iterates in insertion order, entries added meanwhile included).
+      this.#waiting.delete(tenantId);
+      if (queue.length > 0) this.#waiting.set(tenantId, queue);
+    }
+    return batch;
+  }
+
   async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, 256);
+    const batch = this.#nextBatch();
     try {
       let outcomes: Outcome[];
       try {
@@ -283,7 +311,7 @@ export class EventService {
       });
       if (all.length > 0) for (const fn of this.#listeners) fn(all);
     } finally {
-      if (this.#queue.length > 0) setImmediate(() => void this.#flush());
+      if (this.#waiting.size > 0) setImmediate(() => void this.#flush());
       else this.#flushing = false;
     }
   }

@@ -5,6 +5,8 @@ import { parseNotification, subscribeUrlAllowed } from '../events/native.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import type { Database } from '../store/schema.js';
 import type { EventService } from './events.js';
+import type { LimitService } from './limits.js';
+import type { ResolvedTenant, TenantService } from './tenants.js';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 const pathOf = (token: string) => `/ingest/s3/${token}`;
@@ -22,6 +24,8 @@ export class IngestService {
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly events: EventService,
+    private readonly tenants: TenantService,
+    private readonly limits: LimitService,
     private readonly opts: { allowPrivate: boolean },
   ) {}
 
@@ -44,14 +48,21 @@ export class IngestService {
   }
 
   /** The tenant a token names; IngestUnauthorized (401) for any other token. */
-  async tenantFor(token: string): Promise<string> {
+  async tenantFor(token: string): Promise<ResolvedTenant> {
     const row = await this.db.selectFrom('ingest_tokens').select('tenant_id').where('token_hash', '=', hash(token)).executeTakeFirst();
     if (!row) throw new errors.IngestUnauthorized();
-    return row.tenant_id;
+    return this.tenants.resolve(row.tenant_id).catch(() => {
+      throw new errors.IngestUnauthorized();
+    });
   }
 
-  /** Records the events of a notification body for the tenant its token named (tenantFor). */
-  async ingest(tenantId: string, body: unknown): Promise<IngestResult> {
+  /**
+   * Records the events of a notification body for the tenant its token named (tenantFor). The request
+   * itself was admitted by the tenant's rate limit as one request; each record past the first counts as
+   * one more, so a notification of 100 records costs what 100 writes cost (429 when over the rate,
+   * nothing recorded: S3 and SNS send it again).
+   */
+  async ingest(tenant: ResolvedTenant, body: unknown): Promise<IngestResult> {
     const parsed = parseNotification(body);
     if (parsed.kind === 'test') return { accepted: 0, duplicates: 0, ignored: 1 };
     if (parsed.kind === 'subscribe') {
@@ -61,7 +72,8 @@ export class IngestService {
       await res.body?.cancel();
       return { accepted: 0, duplicates: 0, ignored: 0, subscribed: true };
     }
-    const recorded = await this.events.record(tenantId, parsed.events);
+    await this.limits.admit(tenant, parsed.events.length - 1);
+    const recorded = await this.events.record(tenant.id, parsed.events);
     return { accepted: recorded.length, duplicates: parsed.events.length - recorded.length, ignored: parsed.ignored };
   }
 }

@@ -21,13 +21,16 @@ export class LimitService {
     private readonly opts: { onRefused?: (tenantId: string) => void; onStoreError?: (err: unknown) => void },
   ) {}
 
-  /** Throws RateLimited (429, Retry-After, RateLimit-*) when the tenant is over its rate. */
-  async admit(tenant: ResolvedTenant): Promise<Admission> {
+  /**
+   * Takes `cost` requests (default 1: one API request; an ingested notification costs one per record)
+   * from the tenant's rate. Throws RateLimited (429, Retry-After, RateLimit-*) when it is over it.
+   */
+  async admit(tenant: ResolvedTenant, cost = 1): Promise<Admission> {
     const { requestsPerSecond: rate, burst } = tenant.limits;
-    if (!(rate > 0)) return { headers: {} };
+    if (!(rate > 0) || cost <= 0) return { headers: {} };
     let decision;
     try {
-      decision = await this.limiter.take(tenant.id, rate, burst);
+      decision = await this.limiter.take(tenant.id, rate, burst, cost);
     } catch (err) {
       if (Date.now() - this.#lastStoreError > 10_000) {
         this.#lastStoreError = Date.now();

@@ -123,8 +123,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         ['a', 'n1', 'native', 1],
         ['a', 'n2', 'native', 1],
         ['a', 'n3', 'native', 0],
-        ['a', 'n0', 'gateway', 0],
+        // Callers are taken one per tenant in turn: b's write comes second in the batch.
         ['b', 'n0', 'gateway', 0],
+        ['a', 'n0', 'gateway', 0],
         ['a', 'n3', 'gateway', 0],
       ],
       'each paired notification is marked once; nothing else is',

@@ -100,3 +100,68 @@ t.test('S3GATE_MAX_CONNECTIONS caps the open connections of each listener', asyn
     again.destroy();
   }
 });
+
+/** A notification of `n` records with sequencers of their own. */
+function notification(bucket: string, n: number, from = 0): string {
+  return JSON.stringify({
+    Records: Array.from({ length: n }, (_, i) => ({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: `k${from + i}`, size: 1, eTag: 'e', sequencer: (from + i).toString(16).padStart(8, '0') } } })),
+  });
+}
+
+t.test("ingest counts against the tenant's rate limit, each record as a request", async (t) => {
+  const app = await testApp(t);
+  await createTenant(app, { id: 'ing-rate', driver: 'disk', limits: { requestsPerSecond: 2, burst: 4 } });
+  const { path } = (await app.inject({ method: 'POST', url: '/admin/tenants/ing-rate/ingest-token', headers: admin })).json() as { path: string };
+  const statuses: number[] = [];
+  let recorded = 0;
+  for (let i = 0; i < 50; i++) {
+    const res = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: notification('rate-bkt', 100, i * 100) });
+    statuses.push(res.statusCode);
+    if (res.statusCode === 200) recorded += res.json().accepted as number;
+    else {
+      t.equal(res.json().code, 'S3GATE_RATE_LIMITED');
+      t.ok(Number(res.headers['retry-after']) >= 1, 'says when to come back');
+    }
+  }
+  t.equal(statuses.filter((s) => s === 200).length, 1, 'one notification of 100 records spends far more than the burst: the rest wait');
+  t.equal(statuses.filter((s) => s === 429).length, 49);
+  t.equal(recorded, 100);
+  // Single-record notifications are refused too while the tenant pays back what it owes.
+  t.equal((await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: notification('rate-bkt', 1, 9999) })).statusCode, 429);
+});
+
+t.test("one tenant's ingest flood does not queue another tenant's writes behind it", async (t) => {
+  const app = await testApp(t);
+  await createTenant(app, { id: 'flood-a', driver: 'disk' });
+  const keyB = await createTenant(app, { id: 'flood-b', driver: 'disk' });
+  const { path } = (await app.inject({ method: 'POST', url: '/admin/tenants/flood-a/ingest-token', headers: admin })).json() as { path: string };
+  const b = { authorization: `Bearer ${keyB}` };
+  t.equal((await app.inject({ method: 'PUT', url: '/v1/buckets/flood-b-bkt', headers: b })).statusCode, 201);
+  // 40 notifications of 100 records queued at once, and B's write behind them.
+  const flood = Array.from({ length: 40 }, (_, i) => app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: notification('flood-a-bkt', 100, i * 100) }));
+  const write = app.inject({ method: 'PUT', url: '/v1/buckets/flood-b-bkt/objects/mine.txt', headers: b, payload: 'b' });
+  const results = await Promise.all([...flood, write]);
+  t.same(new Set(results.map((r) => r.statusCode)), new Set([200, 201]));
+  const idsOf = async (h: Record<string, string>) => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await app.inject({ method: 'GET', url: `/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, headers: h })).json() as { events: { id: string }[]; nextCursor: string | null };
+      ids.push(...page.events.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  };
+  const tokenA = await createTenantKey(app, 'flood-a');
+  const aIds = await idsOf({ authorization: `Bearer ${tokenA}` });
+  const [bId] = await idsOf(b);
+  t.equal(aIds.length, 4000);
+  // Event ids grow with the order of recording: B's write went in at its turn, not after all of A's.
+  const afterB = aIds.filter((id) => id > bId).length;
+  t.ok(afterB > 2000, `B's event was recorded before ${afterB} of A's 4000 queued events`);
+});
+
+async function createTenantKey(app: Awaited<ReturnType<typeof testApp>>, id: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: `/admin/tenants/${id}/keys`, headers: admin });
+  return res.json().apiKey as string;
+}
