@@ -8,7 +8,7 @@ import { MAX_LIST_LIMIT } from '../../services/buckets.js';
 import type { RequestContext } from '../../services/context.js';
 import { checkedBody } from '../../s3/protocol/payload.js';
 import { S3Error, s3 } from './errors.js';
-import { parseXml, xmlDocument, type XmlTree } from './xml.js';
+import { parseXmlStream, xmlDocument, type XmlShape, type XmlTree } from './xml.js';
 import type { Query } from '../../s3/protocol/sigv4.js';
 
 /** Subresources S3 has that the door does not serve: 501 NotImplemented, never a listing or a write. */
@@ -17,8 +17,16 @@ const UNSUPPORTED = new Set([
   'metadataConfiguration', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
   'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'versioning', 'website', 'renameObject',
 ]);
-/** Largest XML body the door reads (DeleteObjects of 1000 long keys, CompleteMultipartUpload of 10,000 parts). */
-const MAX_XML_BYTES = 4 * 1024 * 1024;
+/**
+ * The XML documents the door takes, and their bounds: the largest valid one fits (1000 objects of
+ * 1024-byte keys; 10,000 parts with every checksum element), and so does escaping; the element budget
+ * is the most a valid document has, so a body of a million empty elements is refused at once.
+ */
+const XML_SHAPES = {
+  createBucket: { root: 'CreateBucketConfiguration', maxBytes: 64 * 1024, maxElements: 64, repeated: {} },
+  delete: { root: 'Delete', maxBytes: 4 * 1024 * 1024, maxElements: 1000 * 8 + 16, repeated: { Object: 1000 } },
+  complete: { root: 'CompleteMultipartUpload', maxBytes: 4 * 1024 * 1024, maxElements: 10_000 * 10 + 16, repeated: { Part: 10_000 } },
+} satisfies Record<string, XmlShape>;
 const META = 'x-amz-meta-';
 /** The response-* query overrides of GetObject/HeadObject and the header each sets. */
 const OVERRIDES: Record<string, string> = {
@@ -112,20 +120,9 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
 }
 
-/** The body of a request that carries XML: verified like any body, read up to MAX_XML_BYTES. */
-async function readXml(request: FastifyRequest, reply: FastifyReply): Promise<string> {
-  const { body } = bodyOf(request, reply);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_XML_BYTES) {
-      body.destroy();
-      throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: at most ${MAX_XML_BYTES} bytes of XML are taken.`, 400);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The XML document of a request, verified like any body and parsed as it streams within its shape's bounds. */
+async function readXml(request: FastifyRequest, reply: FastifyReply, shape: XmlShape): Promise<Record<string, unknown> | undefined> {
+  return parseXmlStream(bodyOf(request, reply).body as AsyncIterable<Buffer>, shape);
 }
 
 const etagOf = (etag: string) => `"${etag}"`;
@@ -278,9 +275,8 @@ async function listBuckets(app: FastifyInstance, ctx: RequestContext, reply: Fas
 }
 
 async function createBucket(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
-  const xml = await readXml(request, reply);
-  if (xml.trim()) {
-    const conf = parseXml(xml, 'CreateBucketConfiguration');
+  const conf = await readXml(request, reply, XML_SHAPES.createBucket);
+  if (conf) {
     const location = typeof conf.LocationConstraint === 'string' ? conf.LocationConstraint : '';
     const region = app.config.s3Door.region;
     if (location && location !== region && !(region === 'us-east-1' && location === 'US')) {
@@ -455,7 +451,8 @@ async function copyObject(app: FastifyInstance, request: FastifyRequest, reply: 
 }
 
 async function deleteObjects(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string) {
-  const doc = parseXml(await readXml(request, reply), 'Delete');
+  const doc = await readXml(request, reply, XML_SHAPES.delete);
+  if (!doc) throw s3.malformedXml();
   const objects = Array.isArray(doc.Object) ? (doc.Object as Record<string, unknown>[]) : [];
   if (objects.length === 0 || objects.length > 1000) throw s3.malformedXml();
   const keys = objects.map((o) => (typeof o?.Key === 'string' ? o.Key : ''));
@@ -513,7 +510,8 @@ async function uploadPart(app: FastifyInstance, request: FastifyRequest, reply: 
 
 async function completeUpload(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, bucket: string, key: string) {
   const uploadId = q(request, 'uploadId')!;
-  const doc = parseXml(await readXml(request, reply), 'CompleteMultipartUpload');
+  const doc = await readXml(request, reply, XML_SHAPES.complete);
+  if (!doc) throw s3.malformedXml();
   const rawParts = Array.isArray(doc.Part) ? (doc.Part as Record<string, unknown>[]) : [];
   if (rawParts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: it lists no Part', 400);
   const parts = rawParts.map((p) => {
