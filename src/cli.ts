@@ -1,6 +1,6 @@
 // `npx s3gate …`: operator commands that work on the gateway's state directly (bin/s3gate.js runs this).
 // Settings come from the same environment as the server (S3GATE_DATA_DIR, DATABASE_URL), or flags.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Command, CommanderError } from 'commander';
@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { homedir } from 'node:os';
 import { exitStatusOf, remoteCommands } from './cli/remote.js';
 import { doctor } from './doctor.js';
+import { PRIVATE_FILE, privateDir } from './lib/private-files.js';
 import { SecretBox } from './lib/secretbox.js';
 import { MasterKeyRotation } from './services/master-key.js';
 import { masterKeyOpens } from './store/canary.js';
@@ -80,15 +81,30 @@ export function program(): Command {
       const { file: state } = sqliteState(opts);
       if (!existsSync(state)) throw new ConfigError(`no state store at ${state}; pass --data-dir or set S3GATE_DATA_DIR`);
       const out = resolve(file);
-      if (existsSync(out)) throw new ConfigError(`${out} exists; choose a new file`);
+      // Created here, 0600 and only if absent: the copy holds every event's bucket and key, the tus
+      // uploads' unsent bytes and the sealed secrets, and is for the gateway's user alone.
+      try {
+        closeSync(openSync(out, 'wx', PRIVATE_FILE));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ConfigError(`${out} exists; choose a new file`);
+        throw err;
+      }
       const db = new SQLite(state, { fileMustExist: true });
       db.pragma('busy_timeout = 5000');
       try {
         // Copies page by page; pages written meanwhile are copied again, so the copy is one moment's state.
         await db.backup(out);
+      } catch (err) {
+        rmSync(out, { force: true });
+        throw err;
       } finally {
         db.close();
       }
+      // The copy keeps the state's WAL mode, which would put -wal and -shm files beside it whenever it is
+      // opened: a backup is one file, with a rollback journal.
+      const copy = new SQLite(out, { fileMustExist: true });
+      copy.pragma('journal_mode = DELETE');
+      copy.close();
       const summary = inspect(out);
       print(opts.json ?? false, { file: out, ...summary }, `backed up ${state} to ${out}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.apiKeys} API keys, ${summary.s3Keys} S3 keys, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
     });
@@ -104,9 +120,10 @@ export function program(): Command {
       const { dataDir, file: state } = sqliteState(opts);
       const summary = inspect(resolve(file));
       if (existsSync(state) && !opts.force) throw new ConfigError(`a state store exists at ${state}; stop the gateway and pass --force to replace it`);
-      mkdirSync(dataDir, { recursive: true });
+      privateDir(dataDir);
       const tmp = `${state}.restoring`;
       copyFileSync(resolve(file), tmp);
+      chmodSync(tmp, PRIVATE_FILE);
       for (const side of ['-wal', '-shm']) rmSync(state + side, { force: true });
       renameSync(tmp, state);
       print(opts.json ?? false, { dataDir, ...summary }, `restored ${resolve(file)} into ${dataDir}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_FILE, privateDir } from '../lib/private-files.js';
 import fp from 'fastify-plugin';
 import { ConfigError, type Config } from '../config.js';
 import { masterKeyOpens } from '../store/canary.js';
@@ -41,17 +42,20 @@ function describeDb(url: string): string {
 /** Reads a secret from the data directory, or creates it there (mode 0600) on first start. */
 function fileSecret(dir: string, name: string, make: () => string): { value: string; created: boolean } {
   const path = join(dir, name);
-  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), created: false };
-  mkdirSync(dir, { recursive: true });
+  if (existsSync(path)) {
+    chmodSync(path, PRIVATE_FILE);
+    return { value: readFileSync(path, 'utf8').trim(), created: false };
+  }
   const value = make();
-  writeFileSync(path, value + '\n', { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  writeFileSync(path, value + '\n', { mode: PRIVATE_FILE, flag: 'wx' });
+  chmodSync(path, PRIVATE_FILE);
   return { value, created: true };
 }
 
 /** The state store, the secrets that protect it, and the tenant service. */
 export const statePlugin = fp<{ config: Config }>(
   async (app, { config }) => {
+    privateDir(config.dataDir);
     const master = config.masterKey ?? fileSecret(config.dataDir, 'master.key', () => randomBytes(32).toString('base64')).value;
     if (!config.masterKey && config.databaseUrl) {
       app.log.warn('DATABASE_URL is set without S3GATE_MASTER_KEY: secrets are encrypted with a key kept in the data directory; every process sharing this database needs the same S3GATE_MASTER_KEY');

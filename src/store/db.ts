@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { privateDbFile, privateDir } from '../lib/private-files.js';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -126,8 +126,10 @@ export async function connectDb(opts: DbOptions): Promise<{ kysely: Kysely<Datab
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
-    mkdirSync(opts.dataDir, { recursive: true });
-    const sqlite = new SQLite(join(opts.dataDir, 's3gate.sqlite'));
+    privateDir(opts.dataDir);
+    const file = join(opts.dataDir, 's3gate.sqlite');
+    privateDbFile(file);
+    const sqlite = new SQLite(file);
     // WAL lets readers run beside the one writer; busy_timeout covers a second process on the same file.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
+import { PRIVATE_FILE, privateDbFile, privateDir } from '../../lib/private-files.js';
 import { copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -65,10 +66,12 @@ export class DiskBackend {
   constructor(dir: string) {
     this.#blobs = join(dir, 'blobs');
     this.#tmp = join(dir, 'tmp');
-    mkdirSync(this.#blobs, { recursive: true });
+    privateDir(dir);
+    privateDir(this.#blobs);
     // Left-over temporary files are uploads that never finished (a crash): they were never visible.
     rmSync(this.#tmp, { recursive: true, force: true });
-    mkdirSync(this.#tmp, { recursive: true });
+    privateDir(this.#tmp);
+    privateDbFile(join(dir, 'index.sqlite'));
     this.#db = new SQLite(join(dir, 'index.sqlite'));
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('busy_timeout = 5000');
@@ -182,7 +185,7 @@ export class DiskBackend {
             cb(null, chunk);
           },
         }),
-        createWriteStream(tmp, { flags: 'wx' }),
+        createWriteStream(tmp, { flags: 'wx', mode: PRIVATE_FILE }),
         ...(signal ? [{ signal }] : []),
       );
       return { blob: await this.placeBlob(tmp), etag: md5.digest('hex'), size };
@@ -195,7 +198,7 @@ export class DiskBackend {
   async placeBlob(tmp: string): Promise<string> {
     const blob = randomUUID().replaceAll('-', '');
     const path = this.blobPath(blob);
-    await mkdir(join(this.#blobs, blob.slice(0, 2)), { recursive: true });
+    await mkdir(join(this.#blobs, blob.slice(0, 2)), { recursive: true, mode: 0o700 });
     await rename(tmp, path);
     return blob;
   }
@@ -622,7 +625,7 @@ class DiskMultipart implements MultipartStore {
     });
     const tmp = this.backend.tmpPath();
     try {
-      const out = createWriteStream(tmp, { flags: 'wx' });
+      const out = createWriteStream(tmp, { flags: 'wx', mode: PRIVATE_FILE });
       for (const part of chosen) await pipeline(createReadStream(this.backend.blobPath(part.blob)), out, { end: false, signal: ctx.signal });
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     } catch (err) {
