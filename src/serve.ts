@@ -1,4 +1,5 @@
 // The gateway's process (src/server.ts loads it once the Node version is right).
+import { join } from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { prettyLogStream } from './lib/pretty-log.js';
@@ -21,22 +22,33 @@ async function main() {
   lines.push(`  resumable uploads (tus 1.0): ${base}/v1/uploads${config.corsOrigins.length ? `  (browser origins: ${config.corsOrigins.join(', ')})` : ''}`);
   lines.push(`  data directory: ${config.dataDir}`);
   if (config.tracing.enabled) lines.push(`  tracing: OpenTelemetry (OTLP/HTTP, service ${config.tracing.serviceName}, sampler ${config.tracing.sampler})`);
-  lines.push(config.adminToken ? '  admin token: from S3GATE_ADMIN_TOKEN' : `  admin token: ${app.adminToken}  (kept in ${config.dataDir}/admin-token)`);
-  for (const { tenant, apiKey } of app.bootstrap.createdKeys) {
-    lines.push(`  tenant '${tenant}' API key (shown once): ${apiKey}`);
-    lines.push(`    try: curl -H 'Authorization: Bearer ${apiKey}' -X PUT ${base}/v1/buckets/my-bucket`);
-    lines.push(`     or: S3GATE_URL=${base} S3GATE_API_KEY=${apiKey} npx s3gate cp ./some-file s3gate://my-bucket/`);
-    const key = await app.s3Keys.create(tenant);
-    lines.push(`  tenant '${tenant}' S3 key (shown once): ${key.accessKeyId} / ${key.secretAccessKey}`);
-    if (s3Url) {
-      lines.push(
-        `    try: AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_DEFAULT_REGION=${config.s3Door.region} aws --endpoint-url ${s3Url} s3 ls`,
-      );
+  // Secrets go to a person at a terminal only (the newcomer's path): stdout that is a pipe or a file
+  // ends up in log collectors, so there the banner says where the token is kept and how to make keys.
+  const atTerminal = process.stdout.isTTY === true;
+  const tokenFile = join(config.dataDir, 'admin-token');
+  const adminAuth = config.adminToken ? "'Authorization: Bearer <admin token>'" : `"Authorization: Bearer $(cat ${tokenFile})"`;
+  if (config.adminToken) lines.push('  admin token: from S3GATE_ADMIN_TOKEN');
+  else if (atTerminal) lines.push(`  admin token: ${app.adminToken}  (kept in ${tokenFile})`);
+  else lines.push(`  admin token: kept in ${tokenFile} (not printed: stdout is not a terminal)`);
+  if (atTerminal) {
+    for (const { tenant, apiKey } of app.bootstrap.createdKeys) {
+      lines.push(`  tenant '${tenant}' API key (shown once): ${apiKey}`);
+      lines.push(`    try: curl -H 'Authorization: Bearer ${apiKey}' -X PUT ${base}/v1/buckets/my-bucket`);
+      lines.push(`     or: S3GATE_URL=${base} S3GATE_API_KEY=${apiKey} npx s3gate cp ./some-file s3gate://my-bucket/`);
+      const key = await app.s3Keys.create(tenant);
+      lines.push(`  tenant '${tenant}' S3 key (shown once): ${key.accessKeyId} / ${key.secretAccessKey}`);
+      if (s3Url) {
+        lines.push(
+          `    try: AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_DEFAULT_REGION=${config.s3Door.region} aws --endpoint-url ${s3Url} s3 ls`,
+        );
+      }
     }
   }
-  if (app.bootstrap.createdKeys.length === 0) {
-    lines.push(`  new API key: curl -H 'Authorization: Bearer <admin token>' -X POST ${base}/admin/tenants/local/keys`);
-    lines.push(`  new S3 key:  curl -H 'Authorization: Bearer <admin token>' -X POST ${base}/admin/tenants/local/s3-keys`);
+  if (!atTerminal || app.bootstrap.createdKeys.length === 0) {
+    for (const { tenant } of app.bootstrap.createdKeys) lines.push(`  tenant '${tenant}' created (its keys are not printed: stdout is not a terminal)`);
+    const tenant = app.bootstrap.createdKeys[0]?.tenant ?? 'local';
+    lines.push(`  new API key: curl -H ${adminAuth} -X POST ${base}/admin/tenants/${tenant}/keys`);
+    lines.push(`  new S3 key:  curl -H ${adminAuth} -X POST ${base}/admin/tenants/${tenant}/s3-keys`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 
