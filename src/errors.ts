@@ -49,6 +49,7 @@ export const errors = {
   TusVersion: createError('S3GATE_TUS_VERSION', 'Send Tus-Resumable: 1.0.0 (the tus protocol version this endpoint speaks) with every request but OPTIONS', 412),
   TusUnsupported: createError('S3GATE_TUS_UNSUPPORTED', '%s', 501),
   PresignInvalid: createError('S3GATE_PRESIGN_INVALID', 'The presigned URL is invalid or expired: %s', 403),
+  PresignUsed: createError('S3GATE_PRESIGN_USED', 'This presigned tus URL created its upload already (%s), which was terminated or has expired; a creation URL makes one upload: ask for a new URL', 409),
 
   TenantNotFound: createError('S3GATE_TENANT_NOT_FOUND', "Tenant '%s' not found", 404),
   TenantExists: createError('S3GATE_TENANT_EXISTS', "Tenant '%s' already exists; PATCH it instead", 409),

@@ -17,6 +17,8 @@ export interface SignedRequest {
   contentType?: string;
   /** The tus upload an upload URL is for (the creation URL has none). */
   upload?: string;
+  /** A tus creation URL's own random id: the URL creates one upload, recorded under it. */
+  nonce?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export class UrlSigner {
 
   #mac(r: SignedRequest, key = this.#keys[0]): string {
     return createHmac('sha256', key)
-      .update(JSON.stringify([r.tenant, r.tenantCreatedAt, r.method, r.bucket, r.key, r.expires, r.contentType ?? '', ...(r.upload ? [r.upload] : [])]))
+      .update(JSON.stringify([r.tenant, r.tenantCreatedAt, r.method, r.bucket, r.key, r.expires, r.contentType ?? '', ...(r.upload ? [r.upload] : []), ...(r.nonce ? [`n:${r.nonce}`] : [])]))
       .digest('base64url');
   }
 
@@ -60,6 +62,7 @@ export class UrlSigner {
     if (r.method === 'TUS') {
       q.set('bucket', r.bucket);
       q.set('key', r.key);
+      if (r.nonce) q.set('nonce', r.nonce);
     }
     if (r.contentType) q.set('contentType', r.contentType);
     q.set('signature', this.#mac(r));

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Server, type ServerOptions } from '@tus/server';
-import { DataStore, Upload, type Lock, type Locker } from '@tus/utils';
+import { DataStore, Metadata, Upload, type Lock, type Locker } from '@tus/utils';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { NodeRequest } from 'srvx/node';
@@ -25,6 +25,8 @@ interface Grant {
   bucket: string;
   key: string;
   contentType?: string;
+  /** A creation URL's nonce and expiry: the one upload it may create is recorded under it. */
+  creation?: { nonce: string; expiresAt: string };
 }
 
 /** One tus request as the store sees it: the Fastify request's context, and the leases it holds. */
@@ -106,7 +108,8 @@ class GatewayStore extends DataStore {
     const c = call();
     const lease = c.leases.get(upload.id);
     if (!lease) throw new Error('created without its lease');
-    c.created = await this.tus.create(c.ctx, upload.id, upload.size ?? NaN, targetOf(upload.metadata, c.request.tusGrant), { presigned: Boolean(c.request.tusGrant), lease });
+    const grant = c.request.tusGrant;
+    c.created = await this.tus.create(c.ctx, upload.id, upload.size ?? NaN, targetOf(upload.metadata, grant), { presigned: Boolean(grant), lease, creation: grant?.creation });
     return uploadOf(c.created);
   }
 
@@ -240,9 +243,14 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       throw new errors.PresignInvalid('its tenant no longer exists');
     });
     const upload = (request.params as { id?: string }).id;
-    const grant = { bucket: q.bucket ?? '', key: q.key ?? '', contentType: q.contentType };
-    const why = app.urlSigner.check({ tenant: tenant.id, tenantCreatedAt: tenant.createdAt, method: 'TUS', ...grant, expires: Number(q.expires), upload }, q.signature);
+    const grant: Grant = { bucket: q.bucket ?? '', key: q.key ?? '', contentType: q.contentType };
+    const why = app.urlSigner.check({ tenant: tenant.id, tenantCreatedAt: tenant.createdAt, method: 'TUS', ...grant, expires: Number(q.expires), upload, nonce: q.nonce }, q.signature);
     if (why) throw new errors.PresignInvalid(why);
+    if (upload === undefined) {
+      // A creation URL made before creation URLs had a nonce could create any number of uploads.
+      if (!q.nonce) throw new errors.PresignInvalid('it was made by an earlier release and could create more than one upload; ask for a new one');
+      grant.creation = { nonce: q.nonce, expiresAt: new Date(Number(q.expires) * 1000).toISOString() };
+    }
     bindTenant(request, reply, tenant);
     request.tusGrant = grant;
     const { headers } = await app.limits.admit(tenant);
@@ -253,6 +261,27 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     // Every upload's length is known at creation (no creation-defer-length): it can never change.
     if (request.method === 'PATCH' && request.headers['upload-length'] !== undefined) {
       throw new errors.TusInvalid(`Upload-Length is fixed when the upload is created and cannot change; send PATCH without it (got ${String(request.headers['upload-length']).slice(0, 20)})`);
+    }
+    // A presigned creation URL creates one upload: asked again (a client retrying a lost answer), it
+    // answers that upload, at its offset; the body of the repeat, if any, is not read.
+    const creation = request.method === 'POST' ? request.tusGrant?.creation : undefined;
+    if (creation) {
+      const existing = await tus.createdWith(request.ctx, creation.nonce);
+      if (existing) {
+        // A repeat that names another target is refused as any creation through this URL would be.
+        let meta: Record<string, string | null>;
+        try {
+          const header = request.headers['upload-metadata'];
+          meta = header === undefined ? {} : Metadata.parse(String(header));
+        } catch {
+          throw new errors.TusInvalid('Upload-Metadata is invalid: comma-separated `name base64(value)` pairs');
+        }
+        targetOf(meta, request.tusGrant);
+        if (!request.raw.complete) reply.header('connection', 'close');
+        reply.header('tus-resumable', '1.0.0').header('location', tus.uploadUrl(request.ctx, existing)).header('upload-offset', String(existing.received));
+        if (existing.state !== 'done') reply.header('upload-expires', new Date(existing.expires_at).toUTCString());
+        return reply.code(201).send();
+      }
     }
     // OPTIONS has no tenant: tus's handler asks the store nothing then.
     const c: Call = { request, ctx: request.ctx as RequestContext, leases: new Map() };

@@ -110,13 +110,15 @@ export class TusService {
 
   /**
    * A URL that creates one resumable upload of bucket/key (POST, tus creation) without an API key,
-   * until it expires; the upload it creates gets an upload URL signed for it alone.
+   * until it expires; the upload it creates gets an upload URL signed for it alone. Its random nonce
+   * names it: the upload it creates is recorded under it, so it never creates a second one.
    */
   presign(ctx: RequestContext, req: { bucket: string; key: string; expiresIn: number; contentType?: string }): { url: string; method: 'TUS'; expiresAt: string; headers: Record<string, string> } {
     validateBucketName(req.bucket);
     validateKey(req.key);
     const expires = Math.floor(Date.now() / 1000) + req.expiresIn;
-    const url = this.signer.sign(ctx.origin, { tenant: ctx.tenant.id, tenantCreatedAt: ctx.tenant.createdAt, method: 'TUS', bucket: req.bucket, key: req.key, expires, contentType: req.contentType });
+    const nonce = randomBytes(16).toString('base64url');
+    const url = this.signer.sign(ctx.origin, { tenant: ctx.tenant.id, tenantCreatedAt: ctx.tenant.createdAt, method: 'TUS', bucket: req.bucket, key: req.key, expires, contentType: req.contentType, nonce });
     return { url, method: 'TUS', expiresAt: new Date(expires * 1000).toISOString(), headers: { 'tus-resumable': '1.0.0' } };
   }
 
@@ -131,8 +133,25 @@ export class TusService {
     return this.opts.expiresMs;
   }
 
-  /** Starts an upload of `size` bytes to target (with a multipart upload in the tenant's backend). */
-  async create(ctx: RequestContext, id: string, size: number, target: TusTarget, opts: { presigned: boolean; lease: Lease }): Promise<TusUploadRow> {
+  /**
+   * What a presigned creation URL (its nonce) created: the upload, while it is there (a retried
+   * creation answers it, so a client whose answer was lost goes on with it); PresignUsed once it was
+   * terminated or expired; undefined when the URL has created nothing yet.
+   */
+  async createdWith(ctx: RequestContext, nonce: string): Promise<TusUploadRow | undefined> {
+    const creation = await this.repo.creation(ctx.tenant.id, nonce);
+    if (!creation) return undefined;
+    const row = await this.repo.get(creation.upload);
+    if (!row || row.tenant_id !== ctx.tenant.id) throw new errors.PresignUsed(creation.upload);
+    return row;
+  }
+
+  /**
+   * Starts an upload of `size` bytes to target (with a multipart upload in the tenant's backend).
+   * `creation` is the presigned URL that asks for it (its nonce, and when it expires): the upload is
+   * recorded under it in the same transaction, so one URL creates one upload, even raced.
+   */
+  async create(ctx: RequestContext, id: string, size: number, target: TusTarget, opts: { presigned: boolean; lease: Lease; creation?: { nonce: string; expiresAt: string } }): Promise<TusUploadRow> {
     validateBucketName(target.bucket);
     validateKey(target.key);
     validateMetadata(target.metadata);
@@ -168,9 +187,11 @@ export class TusService {
       lock_until: new Date(now.getTime() + this.opts.lockTtlMs).toISOString(),
     };
     try {
-      await this.repo.insert(row);
+      await this.repo.insert(row, opts.creation && { tenant_id: ctx.tenant.id, nonce: opts.creation.nonce, upload: id, expires_at: opts.creation.expiresAt });
     } catch (err) {
       await this.multipart.abort(ctx, target.bucket, target.key, uploadId).catch(() => {});
+      // The same URL's other creation won the race.
+      if (opts.creation && (await this.repo.creation(ctx.tenant.id, opts.creation.nonce))) throw new errors.PresignUsed(id);
       throw err;
     }
     // An empty object: one empty part (S3 completes nothing from no parts).
@@ -352,6 +373,7 @@ export class TusService {
    * and one whose bytes were all in is completed. Returns how many were removed.
    */
   async sweep(now = new Date(), limit = 100): Promise<number> {
+    await this.repo.dropExpiredCreations(now);
     let removed = 0;
     for (const up of await this.repo.expired(now, limit)) {
       const tenant = await this.tenants.resolve(up.tenant_id).catch(() => undefined);

@@ -33,6 +33,7 @@ export interface Database {
   s3_keys: S3KeyRow;
   tus_uploads: TusUploadRow;
   tus_parts: TusPartRow;
+  tus_creations: TusCreationRow;
   state_meta: StateMetaRow;
 }
 
@@ -78,6 +79,15 @@ export interface TusUploadRow {
   /** The request writing to it (process and request), until lock_until unless renewed. */
   lock_owner: string | null;
   lock_until: string | null;
+}
+
+/** A presigned tus creation URL that created its upload (its nonce), kept until the URL expires. */
+export interface TusCreationRow {
+  tenant_id: string;
+  nonce: string;
+  /** The tus upload it created. */
+  upload: string;
+  expires_at: string;
 }
 
 export interface TusPartRow {

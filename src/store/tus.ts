@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, TusPartRow, TusUploadRow } from './schema.js';
+import type { Database, TusCreationRow, TusPartRow, TusUploadRow } from './schema.js';
 
 /** PostgreSQL returns bigint columns as strings. */
 function row(r: TusUploadRow): TusUploadRow {
@@ -21,8 +21,25 @@ export interface Progress {
 export class TusRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(r: TusUploadRow): Promise<void> {
-    await this.db.insertInto('tus_uploads').values(r).execute();
+  /**
+   * A new upload, and the creation URL that made it (when one did), in one transaction: of two
+   * creations with the same URL, the second fails on the creation's primary key and inserts nothing.
+   */
+  async insert(r: TusUploadRow, creation?: TusCreationRow): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('tus_uploads').values(r).execute();
+      if (creation) await trx.insertInto('tus_creations').values(creation).execute();
+    });
+  }
+
+  /** The upload a creation URL (its nonce) made, if it made one. */
+  async creation(tenantId: string, nonce: string): Promise<TusCreationRow | undefined> {
+    return this.db.selectFrom('tus_creations').selectAll().where('tenant_id', '=', tenantId).where('nonce', '=', nonce).executeTakeFirst();
+  }
+
+  /** Forgets creation URLs that have expired: they open nothing any more. */
+  async dropExpiredCreations(now: Date): Promise<void> {
+    await this.db.deleteFrom('tus_creations').where('expires_at', '<', now.toISOString()).execute();
   }
 
   async get(id: string): Promise<TusUploadRow | undefined> {

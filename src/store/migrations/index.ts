@@ -4,7 +4,7 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace, '0012_deliveries_open': deliveriesOpen(dialect), '0013_deliveries_tenant': deliveriesTenant(dialect) };
+  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace, '0012_deliveries_open': deliveriesOpen(dialect), '0013_deliveries_tenant': deliveriesTenant(dialect), '0014_tus_creations': tusCreations };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -124,6 +124,25 @@ function deliveriesOpen(dialect: 'sqlite' | 'postgres'): Migration {
     },
   };
 }
+
+/**
+ * The presigned tus creation URLs that have created their upload, kept until the URL expires: a URL
+ * creates one upload, so a repeated creation answers that upload (a client retrying a lost answer) or,
+ * once it is gone, 409, never a second one.
+ */
+const tusCreations: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('tus_creations')
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('upload', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('tus_creations_pk', ['tenant_id', 'nonce'])
+      .execute();
+    await db.schema.createIndex('tus_creations_expiry').on('tus_creations').column('expires_at').execute();
+  },
+};
 
 const migrations: Record<string, Migration> = {
   '0001_tenants': {
