@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
+import { isHeaderValue, mediaEssence } from '../lib/media-type.js';
 import { CONTENT_HEADERS, type Conditions, type ContentHeaders, type GetResult, type HeadResult } from '../s3/object-store.js';
 import { parseRange } from '../s3/ranges.js';
 import { Empty, described, responses } from '../schema/common.js';
@@ -34,7 +35,17 @@ export function conditionsOf(request: FastifyRequest, prefix = ''): Conditions {
 }
 
 /** Types a browser shows without running anything of the tenant's; every other type is served as a download. */
-const PASSIVE_TYPE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|video\/[\w.+-]+|audio\/[\w.+-]+|text\/plain|text\/csv|application\/json|application\/octet-stream)\s*(;|$)/i;
+const PASSIVE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'text/plain', 'text/csv', 'application/json', 'application/octet-stream']);
+
+/**
+ * Whether a Content-Type is passive, judged on the media type a browser would take from it (its
+ * parsed essence). Anything that is not one clear type (a list: `image/png; charset=x, text/html`,
+ * which Chromium renders as HTML; no type at all) counts as active.
+ */
+function isPassive(contentType: string): boolean {
+  const essence = mediaEssence(contentType);
+  return essence !== undefined && (PASSIVE_TYPES.has(essence) || /^(video|audio)\//.test(essence));
+}
 
 /**
  * Tenant content is served on the gateway's own origin, beside the API and GraphiQL: it must never
@@ -45,7 +56,7 @@ const PASSIVE_TYPE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|video\/[\w.+-]+|audi
 function contentSafety(reply: FastifyReply, contentType: string, downloadActive: boolean) {
   reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'");
   reply.header('x-content-type-options', 'nosniff');
-  if (downloadActive && !PASSIVE_TYPE.test(contentType)) reply.header('content-disposition', 'attachment');
+  if (downloadActive && !isPassive(contentType)) reply.header('content-disposition', 'attachment');
 }
 
 /** How a face names object headers: the REST API's, or the S3 door's (its own origin, S3's names). */
@@ -66,10 +77,13 @@ export function sendObject(reply: FastifyReply, res: GetResult | HeadResult, fac
   reply.header('accept-ranges', 'bytes');
   if (res.status === 304) return reply.code(304).send();
   const info = res.info;
-  reply.header('content-type', info.contentType);
-  for (const [field, value] of Object.entries(info.headers ?? {})) if (value !== undefined) reply.header(CONTENT_HEADERS[field as keyof ContentHeaders], value);
-  contentSafety(reply, info.contentType, face.downloadActive);
-  for (const [name, value] of Object.entries(info.metadata)) reply.header(face.metaPrefix + name, value);
+  // A type stored before entries were checked (or by another client of the backend) that HTTP cannot
+  // carry is served as bytes, never as a 500 on every read of the object.
+  const contentType = isHeaderValue(info.contentType) ? info.contentType : 'application/octet-stream';
+  reply.header('content-type', contentType);
+  for (const [field, value] of Object.entries(info.headers ?? {})) if (value !== undefined && isHeaderValue(value)) reply.header(CONTENT_HEADERS[field as keyof ContentHeaders], value);
+  contentSafety(reply, contentType, face.downloadActive);
+  for (const [name, value] of Object.entries(info.metadata)) if (isHeaderValue(value)) reply.header(face.metaPrefix + name, value);
   for (const [name, value] of Object.entries(face.overrides ?? {})) reply.header(name, value);
   if (res.partsCount !== undefined) reply.header('x-amz-mp-parts-count', res.partsCount);
   if (res.status === 206 && res.range) reply.header('content-range', `bytes ${res.range.start}-${res.range.end}/${res.range.total}`);

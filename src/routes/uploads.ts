@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import { holdContentType, restoreContentType } from '../plugins/any-content-type.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
@@ -63,6 +64,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/buckets/:bucket/objects/*',
     {
+      // The body is the object's bytes, of any Content-Type S3 stores.
+      onRequest: holdContentType,
+      preValidation: restoreContentType,
       schema: {
         operationId: 'putObject',
         tags,

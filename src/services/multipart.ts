@@ -6,7 +6,7 @@ import { withStore, type RequestContext } from './context.js';
 import type { EventSink } from './events.js';
 import type { LimitService } from './limits.js';
 import { checkCopySource, guardedUpload } from './objects.js';
-import { validateBucketName, validateContentHeaders, validateKey, validateMetadata } from './validate.js';
+import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from './validate.js';
 
 /** S3's largest part. */
 const MAX_PART_SIZE = 5 * 1024 ** 3;
@@ -37,6 +37,7 @@ export class MultipartService {
   create(ctx: RequestContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders }): Promise<{ uploadId: string }> {
     checkTarget(bucket, key);
     validateMetadata(opts.metadata);
+    validateContentType(opts.contentType);
     validateContentHeaders(opts.headers);
     return withStore(this.pool, ctx, (s) => s.multipart.create(ctx, bucket, key, opts));
   }

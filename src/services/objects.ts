@@ -6,7 +6,7 @@ import { deleteKeys, withStore, type DeleteGuard, type RequestContext } from './
 import type { EventSink, EventType } from './events.js';
 import type { LimitService } from './limits.js';
 import type { TusService } from './tus.js';
-import { validateBucketName, validateContentHeaders, validateKey, validateMetadata } from './validate.js';
+import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from './validate.js';
 
 export const MAX_BATCH_DELETE = 1000;
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -154,6 +154,7 @@ export class ObjectService {
     const createOnly = writePrecondition(input);
     const metadata = input.metadata ?? {};
     validateMetadata(metadata);
+    validateContentType(input.contentType);
     validateContentHeaders(input.headers);
     const limit = ctx.tenant.limits.maxObjectSize;
     if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
@@ -239,6 +240,7 @@ export class ObjectService {
     checkTarget(destination.bucket, destination.key);
     if (opts.replace) {
       validateMetadata(opts.replace.metadata);
+      validateContentType(opts.replace.contentType);
       validateContentHeaders(opts.replace.headers);
     }
     const moved = move && !(source.bucket === destination.bucket && source.key === destination.key);
@@ -263,6 +265,7 @@ export class ObjectService {
     req: { bucket: string; key: string; method: 'GET' | 'PUT' | 'TUS'; expiresIn: number; contentType?: string },
   ): Promise<{ url: string; method: 'GET' | 'PUT' | 'TUS'; expiresAt: string; headers: Record<string, string> }> {
     checkTarget(req.bucket, req.key);
+    validateContentType(req.contentType);
     if (!Number.isInteger(req.expiresIn) || req.expiresIn < 1 || req.expiresIn > MAX_PRESIGN_SECONDS) {
       throw new errors.Validation(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days); got ${req.expiresIn}`);
     }

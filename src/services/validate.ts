@@ -1,5 +1,6 @@
 import { errors } from '../errors.js';
 import { CONTENT_HEADERS, type ContentHeaders } from '../s3/object-store.js';
+import { isHeaderValue } from '../lib/media-type.js';
 
 /** S3's bucket naming rules (general purpose buckets), checked before any S3 call. */
 export function validateBucketName(name: string): void {
@@ -35,6 +36,17 @@ export function validateMetadata(meta: Record<string, string>): void {
     size += name.length + value.length;
   }
   if (size > 2048) throw new errors.InvalidMetadata(`${size} bytes of names and values; S3 allows 2048`);
+}
+
+/**
+ * A Content-Type to store with an object. S3 stores any string (`x`, `text/`, `image/x"`) and so does
+ * the gateway, but it must be a value HTTP can carry back on every read: no control characters and no
+ * character above U+00FF (tus metadata and GraphQL strings can hold both), 1 KiB at most.
+ */
+export function validateContentType(value: string | undefined): void {
+  if (value === undefined) return;
+  if (!isHeaderValue(value)) throw new errors.Validation('Content-Type must be a valid HTTP header value: no control characters (CR, LF, NUL) and no character above U+00FF');
+  if (value.length > 1024) throw new errors.Validation('Content-Type is longer than 1024 characters');
 }
 
 /** Content headers to store with an object: printable ASCII (as HTTP carries them), 1 KiB each at most. */

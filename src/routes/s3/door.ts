@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { logLevelOf, toApiError, isGatewayError } from '../../errors.js';
 import { bindTenant } from '../../plugins/auth.js';
+import { holdContentType, restoreContentType } from '../../plugins/any-content-type.js';
 import { capConnections } from '../../lib/connection-cap.js';
 import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
@@ -160,7 +161,10 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
     bindTenant(request, reply, tenant);
     const { headers } = await app.limits.admit(tenant);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    // The door reads its bodies itself, and S3 stores any Content-Type (see any-content-type.ts).
+    await holdContentType(request);
   });
+  door.addHook('preValidation', restoreContentType);
 
   door.setErrorHandler((err, request, reply) => sendS3Error(request, reply, err));
   // Requests by S3 operation, as the API's are by route (s3gate_s3_door_request_duration_seconds).

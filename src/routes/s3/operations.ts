@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { errors } from '../../errors.js';
+import { isHeaderValue } from '../../lib/media-type.js';
 import { conditionsOf, sendObject, type ObjectFace } from '../objects.js';
 import { CONTENT_HEADERS, type ContentHeaders } from '../../s3/object-store.js';
 import { parseRange } from '../../s3/ranges.js';
@@ -134,7 +135,9 @@ function face(request: FastifyRequest): ObjectFace {
   const overrides: Record<string, string> = {};
   for (const [param, name] of Object.entries(OVERRIDES)) {
     const v = q(request, param);
-    if (v !== undefined) overrides[name] = v;
+    if (v === undefined) continue;
+    if (!isHeaderValue(v)) throw s3.invalidArgument(`${param} must be a valid HTTP header value: no control characters (CR, LF, NUL) and no character above U+00FF`, param);
+    overrides[name] = v;
   }
   return { metaPrefix: META, downloadActive: false, overrides };
 }
