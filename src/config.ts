@@ -155,6 +155,17 @@ export interface Config {
     maxAliases: number;
     /** A subscription socket that sends no connection_init within this is closed (4408). @default 10000 */
     connectionInitWaitMs: number;
+    /** Live subscriptions of one tenant in one process. @default 100 */
+    maxSubscriptions: number;
+    /** Live subscriptions of all tenants in one process. @default 5000 */
+    maxSubscriptionsPerProcess: number;
+    /**
+     * A subscription socket is closed (1013: the client reconnects and resumes from GET /v1/events) when
+     * the events waiting to be sent to it pass maxUnsentEvents, or the bytes its client has not taken
+     * pass maxUnsentBytes: a client that does not read holds no more. @default 1000 and 1 MiB
+     */
+    maxUnsentEvents: number;
+    maxUnsentBytes: number;
     /** Longest operation text (content goes in variables beyond it). @default 65536 */
     maxQueryBytes: number;
     /** Most tokens the parser reads in one operation. @default 10000 */
@@ -332,6 +343,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxCost: int(env, 'S3GATE_GRAPHQL_MAX_COST', 10_000, 1),
       maxAliases: int(env, 'S3GATE_GRAPHQL_MAX_ALIASES', 100, 0),
       connectionInitWaitMs: int(env, 'S3GATE_GRAPHQL_INIT_WAIT_MS', 10_000, 1),
+      maxSubscriptions: int(env, 'S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS', 100, 1),
+      maxSubscriptionsPerProcess: int(env, 'S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS_PER_PROCESS', 5000, 1),
+      maxUnsentEvents: int(env, 'S3GATE_GRAPHQL_MAX_UNSENT_EVENTS', 1000, 1),
+      maxUnsentBytes: int(env, 'S3GATE_GRAPHQL_MAX_UNSENT_BYTES', MiB, 1024),
       maxQueryBytes: int(env, 'S3GATE_GRAPHQL_MAX_QUERY_BYTES', 64 * 1024, 1),
       maxTokens: int(env, 'S3GATE_GRAPHQL_MAX_TOKENS', 10_000, 100),
       cacheSize: int(env, 'S3GATE_GRAPHQL_CACHE_SIZE', 128, 1),

@@ -76,6 +76,7 @@ export const errors = {
   NotificationsUnsupported: createError('S3GATE_NOTIFICATIONS_UNSUPPORTED', 'Native notifications cannot be wired for this tenant: %s', 400),
 
   RateLimited: createError('S3GATE_RATE_LIMITED', "Tenant '%s' is over its rate limit of %s requests per second (burst %d); retry after the seconds in Retry-After", 429),
+  TooManySubscriptions: createError('S3GATE_TOO_MANY_SUBSCRIPTIONS', '%s; complete a subscription first (or use one with a filter that covers several), or read past events from GET /v1/events', 429),
   TooManyUploads: createError('S3GATE_TOO_MANY_UPLOADS', "Tenant '%s' already has %d uploads in progress (its limit); retry when one has finished", 429),
   TenantBusy: createError('S3GATE_TENANT_BUSY', "Tenant '%s' has %d S3 requests in flight (its limit); retry after a moment", 503),
   TenantUnavailable: createError(

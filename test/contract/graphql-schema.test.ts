@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, isObjectType, printSchema, type IntrospectionQuery } from 'graphql';
 import t from 'tap';
 import { resolvers } from '../../src/routes/graphql/resolvers.js';
+import { SubscriptionSlots } from '../../src/routes/graphql/subscription-slots.js';
 import { createTenant, listen, testApp } from '../helpers/app.js';
 import { gqlClient } from '../helpers/graphql.js';
 
@@ -18,7 +19,7 @@ t.test('the served schema is the SDL in src/schema', async (t) => {
   t.equal(served, printSchema(buildSchema(sdl)), 'introspection of the running server prints the same as the SDL file');
 
   const schema = buildSchema(sdl);
-  const map = resolvers(app, 1) as Record<string, Record<string, unknown>>;
+  const map = resolvers(app, 1, new SubscriptionSlots({ perTenant: 1, perProcess: 1, maxUnsentEvents: 1 })) as Record<string, Record<string, unknown>>;
   for (const root of ['Query', 'Mutation', 'Subscription']) {
     const type = schema.getType(root);
     if (!isObjectType(type)) throw new Error(`${root} missing`);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { GraphQLError, Kind, Location } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import mqemitterRedis from 'mqemitter-redis';
+import { Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
 import { errors, isGatewayError, logLevelOf, toApiError, type GatewayError } from '../../errors.js';
 import { bearer } from '../../lib/api-keys.js';
@@ -13,6 +14,7 @@ import { operationCost } from './cost.js';
 import { depthLimit } from './depth.js';
 import { graphiqlRoutes } from './graphiql.js';
 import { ObjectInfoLoader } from './object-info.js';
+import { SubscriptionSlots, closeUnread } from './subscription-slots.js';
 import { eventsTopic, loaders, resolvers, type GraphqlContext } from './resolvers.js';
 
 const FORBIDDEN_REASON = 'Forbidden: send {"authorization": "Bearer <apiKey>"} as the connection_init payload, with a valid API key';
@@ -79,11 +81,19 @@ function formatErrors(
 }
 
 /**
- * mercurius answers a refused connection_init with a connection_error message, which the
- * graphql-transport-ws protocol does not have (graphql-ws clients report it as a bad message). The
- * protocol's way is a close code: 4403 with what to fix, or 4401 for a subscribe before the init.
+ * What the gateway sends on a subscription socket, checked as it goes:
+ * - mercurius answers a refused connection_init with a connection_error message, which the
+ *   graphql-transport-ws protocol does not have (graphql-ws clients report it as a bad message). The
+ *   protocol's way is a close code: 4403 with what to fix, or 4401 for a subscribe before the init.
+ * - a socket whose client does not take what is sent to it (a message of each subscription, or the
+ *   pongs ws answers its pings with, authenticated or not) holds it in memory: past `maxUnsentBytes`
+ *   it is closed (closeUnread). The events waiting behind those messages are bounded by
+ *   SubscriptionSlots.
  */
-function closeInsteadOfConnectionError(socket: WebSocket) {
+function guardSends(socket: WebSocket, maxUnsentBytes: number) {
+  const checkUnsent = () => {
+    if (socket.bufferedAmount > maxUnsentBytes) closeUnread(socket, `Over ${maxUnsentBytes} bytes unsent`);
+  };
   const send = socket.send.bind(socket) as (data: unknown, cb?: (err?: Error) => void) => void;
   socket.send = ((data: unknown, cb?: (err?: Error) => void) => {
     if (typeof data === 'string' && data.startsWith('{"type":"connection_error"')) {
@@ -92,8 +102,11 @@ function closeInsteadOfConnectionError(socket: WebSocket) {
       cb?.();
       return;
     }
+    if (socket.readyState !== socket.OPEN) return void cb?.();
     send(data, cb);
+    checkUnsent();
   }) as WebSocket['send'];
+  socket.on('ping', checkUnsent);
 }
 
 /**
@@ -174,15 +187,32 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
+  const slots = new SubscriptionSlots({ perTenant: cfg.maxSubscriptions, perProcess: cfg.maxSubscriptionsPerProcess, maxUnsentEvents: cfg.maxUnsentEvents });
+  new Gauge({
+    name: 's3gate_graphql_subscriptions',
+    help: 'Live GraphQL subscriptions in this process (at most S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS_PER_PROCESS)',
+    registers: [app.metrics.registry],
+    collect() {
+      this.set(slots.count());
+    },
+  });
   // Registered here (mercurius would otherwise, out of reach) so every socket can be seen as it opens.
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-  app.websocketServer.on('connection', closeInsteadOfConnectionError);
+  new Gauge({
+    name: 's3gate_graphql_sockets',
+    help: 'Open GraphQL subscription sockets (WebSocket) in this process, authenticated or not',
+    registers: [app.metrics.registry],
+    collect() {
+      this.set(app.websocketServer.clients.size);
+    },
+  });
+  app.websocketServer.on('connection', (socket: WebSocket) => guardSends(socket, cfg.maxUnsentBytes));
   const recheckMs = Math.max(250, app.config.tenantCacheTtlMs);
   const stillValid = async (token: string) => Boolean(await app.tenants.authenticate(token));
   app.websocketServer.on('connection', (socket: WebSocket) => guardSocket(socket, { initWaitMs: cfg.connectionInitWaitMs, recheckMs, stillValid }));
   await app.register(mercurius, {
     schema: typeDefs,
-    resolvers: resolvers(app, cfg.maxContentBytes) as never,
+    resolvers: resolvers(app, cfg.maxContentBytes, slots) as never,
     loaders: loaders as never,
     path: '/graphql',
     graphiql: false,
@@ -211,6 +241,8 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     errorFormatter: formatErrors as never,
     subscription: {
       ...(emitter && { emitter }),
+      // The socket a subscription runs on, for the bound on what waits to be sent to it.
+      context: (socket: WebSocket) => ({ socket }),
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
         const token = tokenOf(payload);
         const tenant = token ? await app.tenants.authenticate(token) : undefined;

@@ -11,6 +11,8 @@ import { validateBucketName } from '../../services/validate.js';
 import type { Webhook, WebhookInput } from '../../services/webhooks.js';
 import { ObjectInfoLoader, type ObjectNode } from './object-info.js';
 import { DateTime, Long, StringMap } from './scalars.js';
+import type { SubscriptionSlots } from './subscription-slots.js';
+import type { WebSocket } from 'ws';
 
 /** What resolvers of one HTTP request get; subscriptions get `tenant` from the connection instead. */
 export interface GraphqlContext {
@@ -21,6 +23,8 @@ export interface GraphqlContext {
   bucketList?: Promise<BucketInfo[]>;
   tenant?: ResolvedTenant;
   pubsub: { subscribe(topic: string): Promise<AsyncIterable<unknown>> };
+  /** A subscription's socket (mercurius's subscription context). */
+  socket?: WebSocket;
 }
 
 /** The emitter topic of a tenant's events: a subscription only ever listens to its own tenant's. */
@@ -98,7 +102,7 @@ const withSecret = ({ secret, ...webhook }: Webhook & { secret: string }) => ({ 
  * The resolvers: each one is a call to the same service the REST route makes, with the same
  * validation, limits, error codes, events and metrics.
  */
-export function resolvers(app: FastifyInstance, maxContentBytes: number): IResolvers<unknown, GraphqlContext> {
+export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext> {
   // Not async: a listed object has these already; no promise per field of a 1000-object page.
   const objectField =
     <K extends 'size' | 'etag' | 'lastModified'>(field: K) =>
@@ -249,7 +253,8 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number): IResol
               if (!c.tenant) throw new errors.Unauthorized('Send { "authorization": "Bearer <apiKey>" } as the connection_init payload');
               if (args.bucket) validateBucketName(args.bucket);
               if (args.types) validatePatterns(args.types);
-              return await c.pubsub.subscribe(eventsTopic(c.tenant.id));
+              const tenantId = c.tenant.id;
+              return await slots.hold(tenantId, c.socket, () => c.pubsub.subscribe(eventsTopic(tenantId)));
             } catch (err) {
               // mercurius sends a failed subscribe as it is, without the error formatter: carry the code along.
               throw isGatewayError(err) ? Object.assign(err, { extensions: { code: err.code } }) : err;
