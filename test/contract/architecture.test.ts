@@ -38,3 +38,17 @@ t.test('nothing but config.ts and the entry points (the server, the CLI) reads p
     t.notMatch(readFileSync(join(root, file), 'utf8'), /process\.env/, file);
   }
 });
+
+t.test('secrets and signatures are compared in constant time, never with === or !==', async (t) => {
+  // A plain comparison stops at the first byte that differs: its time tells an attacker how much of a
+  // forged signature (a chunk's, a trailer's) or token matched.
+  for (const file of files('src')) {
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const line of source.split('\n')) {
+      if (/[!=]==/.test(line) && /(signature|secret|token)\w*\s*[!=]==|[!=]==\s*[\w.#]*(signature|secret|token)\b|\.sign\([^)]*\)\)?\s*[!=]==/i.test(line) && !/typeof|=== undefined|!== undefined|=== null|!== null|\.length/.test(line)) {
+        t.fail(`${file}: ${line.trim().slice(0, 160)}`);
+      }
+    }
+  }
+  t.pass('checked');
+});

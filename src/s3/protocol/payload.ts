@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
-import type { ChunkChain, PayloadMode } from './sigv4.js';
+import { sameSignature, type ChunkChain, type PayloadMode } from './sigv4.js';
 import { S3Error, s3 } from './errors.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -269,7 +269,7 @@ class CheckedBody extends Transform {
     const hash = this.#chunkHash!.digest('hex');
     const stringToSign = ['AWS4-HMAC-SHA256-PAYLOAD', f.chain.longDate, f.chain.scope, this.#previous, EMPTY_SHA256, hash].join('\n');
     const expected = await f.chain.sign(stringToSign);
-    if (expected !== this.#chunkSignature) throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided (a chunk signature of the aws-chunked body).', 403);
+    if (!sameSignature(expected, this.#chunkSignature)) throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided (a chunk signature of the aws-chunked body).', 403);
     this.#previous = expected;
   }
 
@@ -291,7 +291,7 @@ class CheckedBody extends Transform {
     const canonical = [...this.#trailers].filter(([name]) => name !== 'x-amz-trailer-signature').map(([name, value]) => `${name}:${value}\n`).join('');
     const hash = createHash('sha256').update(canonical).digest('hex');
     const stringToSign = ['AWS4-HMAC-SHA256-TRAILER', f.chain.longDate, f.chain.scope, this.#previous, hash].join('\n');
-    if ((await f.chain.sign(stringToSign)) !== this.#trailers.get('x-amz-trailer-signature')) {
+    if (!sameSignature(await f.chain.sign(stringToSign), this.#trailers.get('x-amz-trailer-signature') ?? '')) {
       throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided (the trailer signature).', 403);
     }
   }

@@ -79,7 +79,8 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(',') : v;
 };
 
-function sameSignature(a: string, b: string): boolean {
+/** Compares signatures in constant time (a timing difference would tell an attacker how much of one matched). */
+export function sameSignature(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
