@@ -222,6 +222,20 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await door.close().then(() => undefined);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI's own policy (hashes of its inline scripts and styles), without what the API's docs need
+  // not: no frames of them anywhere (the console's frame-ancestors 'none'), no form posts, no <base>,
+  // nothing from other origins; upgrade-insecure-requests would break the page on plain http. Its
+  // script adds inline styles, which its own policy refuses: styles may be inline, scripts may not.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header: string) =>
+      header
+        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+        .replace("base-uri 'self'", "base-uri 'none'")
+        .replace(/ https:| validator\.swagger\.io/g, '')
+        .replace(/style-src 'self'[^;]*;/, "style-src 'self' 'unsafe-inline';")
+        .replace(/\s*upgrade-insecure-requests;/, '') + " form-action 'none';",
+  });
   return app;
 }

@@ -23,10 +23,13 @@ t.test('GraphiQL at /graphiql works offline: every file from the gateway, a quer
   });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/graphiql`);
+  page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && errors.push(m.text()));
+  const response = await page.goto(`${base}/graphiql`);
+  t.match(response?.headers()['content-security-policy'], /frame-ancestors 'none'/, 'GraphiQL may not be framed');
+  t.match(response?.headers()['content-security-policy'], /default-src 'none'; script-src 'self'/, 'and runs only its own scripts');
   await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
   t.same(elsewhere, [], 'nothing was fetched from anywhere but the gateway');
-  t.same(errors, [], 'no script error');
+  t.same(errors, [], 'no script error, nothing the policy refused');
 
   // The key goes in the headers editor; the query runs through the page's own fetcher.
   const answer = await page.evaluate(async (key) => {
@@ -44,4 +47,23 @@ t.test('GraphiQL at /graphiql works offline: every file from the gateway, a quer
   const unknown = await fetch(`${base}/graphiql/assets/..%2Fpackage.json`);
   t.equal(unknown.status, 404, 'only the four files are served');
   t.equal(((await unknown.json()) as { code: string }).code, 'S3GATE_ROUTE_NOT_FOUND');
+});
+
+t.test('the API docs at /docs render under a policy of their own files, framed nowhere', async (t) => {
+  const app = await testApp(t);
+  const base = await listen(app);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && problems.push(m.text()));
+  const response = await page.goto(`${base}/docs/`);
+  const csp = response?.headers()['content-security-policy'] ?? '';
+  t.match(csp, /frame-ancestors 'none'/);
+  t.match(csp, /form-action 'none'/);
+  t.notMatch(csp, /upgrade-insecure-requests|https:/, 'nothing from elsewhere');
+  await page.waitForSelector('.opblock-tag', { timeout: 30_000 });
+  t.ok(await page.getByText('/v1/buckets', { exact: true }).first().isVisible(), 'the operations are listed');
+  t.same(problems, [], 'no script error, nothing the policy refused');
 });
