@@ -340,3 +340,31 @@ t.test('Expect: 100-continue is answered only once the request has passed: a ref
   const refused = await send(bad.headers, bad.path);
   t.same([refused.continued, refused.status, codeOf(refused.body)], [false, 403, 'SignatureDoesNotMatch'], 'a bad signature is refused before any 100');
 });
+
+t.test('a body whose check fails after its operation was refused does not take the gateway down', async (t) => {
+  // Found by the door's fuzz: PUT with If-Match: * (refused before the body is read) and a payload hash
+  // that lies. The unread body's check failed later, an 'error' nobody listened to: the process ended.
+  const uncaught: Error[] = [];
+  const onUncaught = (err: Error) => void uncaught.push(err);
+  process.on('uncaughtException', onUncaught);
+  t.teardown(() => void process.off('uncaughtException', onUncaught));
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  const { key } = await doorTenant(app, 'unread', 'disk');
+  await sdk(url, key).send(new CreateBucketCommand({ Bucket: 'unread-b' }));
+  const cases: [string, Record<string, string>, Record<string, string>][] = [
+    ['a lying payload hash', { 'if-match': '*' }, {}],
+    ['a wrong checksum header', { 'if-match': '*', 'x-amz-checksum-crc32': 'AAAAAA==' }, {}],
+    ['an UploadPart of no upload, with a wrong checksum', { 'x-amz-checksum-crc32': '' }, { partNumber: '1', uploadId: 'none' }],
+  ];
+  for (const [what, headers, query] of cases) {
+    const body = 'ten bytes!';
+    const lie = what === 'a lying payload hash';
+    const req = await signed(url, key, { method: 'PUT', path: '/unread-b/k', query, payloadHash: lie ? '0'.repeat(64) : 'UNSIGNED-PAYLOAD', headers: { ...headers, 'content-length': String(body.length) } });
+    const res = await rawRequest(url, { method: 'PUT', path: req.path, headers: req.headers, body });
+    t.ok(res.status >= 400 && res.status < 500 || res.status === 501, `${what}: refused (${res.status} ${codeOf(res.body)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.same(uncaught.map((e) => e.message), [], 'no uncaught error');
+  t.ok(await sdk(url, key).send(new ListBucketsCommand({})), 'the gateway still answers');
+});

@@ -143,6 +143,10 @@ export function checkedBody(raw: Readable, headers: IncomingHttpHeaders, payload
 
   const body = new CheckedBody(checks, chunked ? { signed: payload.kind === 'chunked' && payload.signed, trailer: payload.kind === 'chunked' && payload.trailer, chain, length: contentLength! } : undefined);
   raw.on('error', (err) => body.destroy(err));
+  // Whoever reads the body gets its failures (a check that fails, bytes that do not add up) through
+  // its own listener or iterator. An operation refused before it reads (a header it does not take)
+  // leaves the body unread: its failure must not be an uncaught 'error' that ends the process.
+  body.on('error', () => {});
   raw.pipe(body);
   return { body, contentLength, checksums: () => sent };
 }
