@@ -1,9 +1,12 @@
 // npm run fuzz [-- --requests 100000 --seed N]: the hostile-input harness at length. Requests from
-// openapi.yaml (valid and mutated) to RGW and disk tenants, random GraphQL documents and random ingest
-// bodies, in the proportions 70/20/10; prints the counts by status and code and every finding, and
+// openapi.yaml (valid and mutated) to RGW and disk tenants, random GraphQL documents, random ingest
+// bodies, signed-then-spoiled S3 requests to the door and tus requests, in the proportions
+// 50/15/10/15/10; prints the counts by status and code and every finding, and
 // exits 1 if any answer broke an invariant (a 5xx, an error without its shape or a documented code,
 // an answer off the document's schema) or the live heap (after a full collection) grew by more than 64 MB.
+import { fuzzDoor } from '../test/fuzz/door.js';
 import { fuzzGraphql, fuzzIngest, fuzzRest, heapMB, type FuzzReport } from '../test/fuzz/harness.js';
+import { fuzzTus } from '../test/fuzz/tus.js';
 import { fuzzTarget } from '../test/fuzz/setup.js';
 
 const arg = (name: string, def: number) => {
@@ -15,15 +18,17 @@ const SEED = arg('seed', Date.now() % 1_000_000);
 
 async function main() {
   const teardowns: (() => unknown)[] = [];
-  const { app, ctx } = await fuzzTarget({ teardown: (fn) => void teardowns.push(fn) });
+  const { app, ctx, tus } = await fuzzTarget({ teardown: (fn) => void teardowns.push(fn) });
   const started = Date.now();
   const parts: [string, FuzzReport][] = [];
   // In slices, so a long run reports as it goes and RSS is sampled along the way.
   const slice = 5000;
   for (const [name, share, fn] of [
-    ['REST', 0.7, fuzzRest],
-    ['GraphQL', 0.2, fuzzGraphql],
+    ['REST', 0.5, fuzzRest],
+    ['GraphQL', 0.15, fuzzGraphql],
     ['ingest', 0.1, fuzzIngest],
+    ['S3 door', 0.15, fuzzDoor],
+    ['tus', 0.1, (a: typeof app, c: typeof ctx, o: { count: number; seed: number }) => fuzzTus(a, c, tus, o)],
   ] as const) {
     const total = Math.round(TOTAL * share);
     const merged: FuzzReport = { requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: Math.round(process.memoryUsage().rss / 2 ** 20), end: 0 }, heapMB: { start: heapMB(), end: 0 } };

@@ -1,7 +1,9 @@
 import tap from 'tap';
 
 const t = tap;
+import { fuzzDoor } from './door.js';
 import { fuzzGraphql, fuzzIngest, fuzzRest, type FuzzReport } from './harness.js';
+import { fuzzTus } from './tus.js';
 import { fuzzTarget } from './setup.js';
 
 /** A short seeded pass of the hostile-input harness (npm run fuzz runs 100,000 requests). */
@@ -29,4 +31,19 @@ t.test('random GraphQL documents from the schema', async (t) => {
 t.test('random notification bodies to the ingest endpoint', async (t) => {
   const { app, ctx } = await fuzzTarget(t);
   check(t, 'ingest', await fuzzIngest(app, ctx, { count: 600, seed: SEED }));
+});
+
+t.test('S3 requests to the door, signed as clients sign them and then spoiled', async (t) => {
+  const { app, ctx } = await fuzzTarget(t);
+  const report = await fuzzDoor(app, ctx, { count: 1500, seed: SEED });
+  check(t, 'S3 door', report);
+  t.ok(Object.keys(report.byStatus).some((s) => s.startsWith('2')), 'some requests succeed');
+  t.ok((report.byCode.AccessDenied ?? 0) + (report.byCode.SignatureDoesNotMatch ?? 0) > 0, 'spoiled signatures are refused');
+});
+
+t.test('tus requests: creations, appends, offsets and terminations, with keys, presigned URLs or none', async (t) => {
+  const { app, ctx, tus } = await fuzzTarget(t);
+  const report = await fuzzTus(app, ctx, tus, { count: 1500, seed: SEED });
+  check(t, 'tus', report);
+  t.ok(Object.keys(report.byStatus).some((s) => s.startsWith('2')), 'some requests succeed');
 });

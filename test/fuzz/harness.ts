@@ -53,7 +53,7 @@ export interface FuzzReport {
 
 /** What a fuzz run may use: tenants (with buckets and keys that exist) and the admin token. */
 export interface FuzzContext {
-  tenants: { apiKey: string; buckets: string[]; keys: string[] }[];
+  tenants: { id: string; apiKey: string; buckets: string[]; keys: string[]; s3: { accessKeyId: string; secretAccessKey: string } }[];
   adminToken: string;
   ingestPath: string;
 }
@@ -87,12 +87,12 @@ export function operations(): Operation[] {
 }
 
 /** Values that break naive code: huge, empty, odd encodings, control characters, other types. */
-const nasty = fc.oneof(
+export const nasty = fc.oneof(
   fc.constantFrom('', ' ', '..', '../../etc/passwd', '%', '%zz', '%00', '\u0000', '\r\n', '🚀', 'a'.repeat(5000), '-1', '1e308', 'NaN', 'null', 'true', '[]', '{}', '2026-12-31T23:59:60Z', '*', "' OR 1=1 --", '<script>'),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );
-const nastyJson: fc.Arbitrary<unknown> = fc.oneof(
+export const nastyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, true, -1, 0, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 1.5, '', [], {}, 'x'.repeat(10_000)),
   nasty,
   fc.integer(),
@@ -233,8 +233,8 @@ export const heapMB = () => {
   gc();
   return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
 };
-const newReport = (): FuzzReport => ({ requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: rssMB(), end: 0 }, heapMB: { start: heapMB(), end: 0 } });
-const finish = (report: FuzzReport) => {
+export const newReport = (): FuzzReport => ({ requests: 0, byStatus: {}, byCode: {}, findings: [], rssMB: { start: rssMB(), end: 0 }, heapMB: { start: heapMB(), end: 0 } });
+export const finish = (report: FuzzReport) => {
   report.rssMB.end = rssMB();
   report.heapMB.end = heapMB();
   return report;
@@ -257,7 +257,7 @@ export async function fuzzRest(app: FastifyInstance, ctx: FuzzContext, opts: { c
   return finish(report);
 }
 
-function count(report: FuzzReport, status: number, contentType: string | undefined, body: string) {
+export function count(report: FuzzReport, status: number, contentType: string | undefined, body: string) {
   report.requests++;
   report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
   if (status >= 400 && body !== '' && contentType?.startsWith('application/json')) {
@@ -271,7 +271,7 @@ function count(report: FuzzReport, status: number, contentType: string | undefin
   }
 }
 
-async function run<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
+export async function run<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < items.length) await fn(items[next++]);
