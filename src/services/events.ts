@@ -133,6 +133,9 @@ export function pendingDelivery(webhookId: string, tenantId: string, eventId: st
   };
 }
 
+/** Rows in the order of their ids (ULIDs: the order they were recorded in). */
+const byId = <T extends { id: string }>(rows: T[]): T[] => rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
 /** A per-key ordering hint like S3's: hex, increasing for writes of one gateway process. */
 let sequence = BigInt(Date.now()) * 1000n;
 const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16, '0');
@@ -145,6 +148,12 @@ const ROWS_PER_STATEMENT = 200;
 /** Most callers, and events, one recording transaction takes (a caller with more events goes alone). */
 const BATCH_CALLERS = 256;
 const BATCH_EVENTS = 256;
+/**
+ * Native records per queued slice, and per batch of notifications: about 1 ms of SQLite. With 100 a
+ * batch, another tenant's 1 KiB PUT had a median of 40 ms beside an ingest flood; with 25, 11-16 ms
+ * (npm run bench:audit, finding 3).
+ */
+const NATIVE_SLICE = 25;
 
 /** An enabled subscription, its patterns and filter parsed. */
 type Hook = { id: string; events: string[]; filter: EventFilter };
@@ -206,41 +215,64 @@ export class EventService {
   record(tenantId: string, inputs: EventInput[]): Promise<ObjectEvent[]> {
     if (inputs.length === 0) return Promise.resolve([]);
     const span = tracer.startSpan('event.record', { attributes: { 's3gate.tenant': tenantId, 's3gate.event.type': inputs[0].type, 's3gate.events': inputs.length } });
-    return new Promise((resolve, reject) => {
-      const queue = this.#waiting.get(tenantId) ?? this.#waiting.set(tenantId, []).get(tenantId)!;
-      queue.push({
-        tenantId,
-        inputs,
-        traceParent: traceparentOf(span),
-        resolve: (events) => {
-          span.setAttribute('s3gate.events.recorded', events.length);
-          if (events.length > 0) span.setAttribute('s3gate.event.id', events[0].id);
-          span.end();
-          resolve(events);
-        },
-        reject: (err) => {
-          failSpan(span, err);
-          span.end();
-          reject(err);
-        },
-      });
-      if (!this.#flushing) {
-        this.#flushing = true;
-        setImmediate(() => void this.#flush());
-      }
-    });
+    // A notification's records go in slices of NATIVE_SLICE, each its own place in the tenant's turn:
+    // on SQLite a transaction holds the event loop while it runs, so no other tenant's request waits
+    // behind more than one slice. A slice recorded before another failed is not undone; the sender
+    // sends the notification again and what was recorded is dropped as a duplicate (its sequencer).
+    const native = inputs.some((e) => e.source === 'native');
+    const slices: EventInput[][] = [];
+    for (let i = 0; i < inputs.length; i += native ? NATIVE_SLICE : inputs.length) slices.push(inputs.slice(i, i + (native ? NATIVE_SLICE : inputs.length)));
+    const traceParent = traceparentOf(span);
+    const queue = this.#waiting.get(tenantId) ?? this.#waiting.set(tenantId, []).get(tenantId)!;
+    const done = Promise.all(
+      slices.map(
+        (slice) =>
+          new Promise<ObjectEvent[]>((resolve, reject) => {
+            queue.push({ tenantId, inputs: slice, traceParent, resolve, reject });
+          }),
+      ),
+    ).then(
+      (parts) => {
+        const events = parts.flat();
+        span.setAttribute('s3gate.events.recorded', events.length);
+        if (events.length > 0) span.setAttribute('s3gate.event.id', events[0].id);
+        span.end();
+        return events;
+      },
+      (err: unknown) => {
+        failSpan(span, err);
+        span.end();
+        throw err;
+      },
+    );
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(() => void this.#flush());
+    }
+    return done;
   }
 
   /**
-   * The next batch: callers taken one per tenant in turn, up to BATCH_EVENTS events (at least one
-   * caller) and BATCH_CALLERS callers, so the transaction's work is bounded whoever is waiting.
+   * The next batch: callers taken one per tenant in turn, up to a budget of events (at least one
+   * caller) and BATCH_CALLERS callers, so the transaction's work is bounded whoever is waiting. A batch
+   * is of one kind: the gateway's own writes (a client waits for each; recorded a statement per kind
+   * of row) or native notifications (deduplicated against the store, dearer), and a batch of these
+   * takes at most NATIVE_SLICE records. A write of one tenant then waits for at most one small batch of
+   * another tenant's notifications, however many are queued.
    */
   #nextBatch(): QueueItem[] {
     const batch: QueueItem[] = [];
     let events = 0;
+    let native: boolean | undefined;
     for (const [tenantId, queue] of this.#waiting) {
-      if (batch.length > 0 && (batch.length >= BATCH_CALLERS || events + queue[0].inputs.length > BATCH_EVENTS)) break;
-      const item = queue.shift()!;
+      const item = queue[0];
+      const itemNative = !item.inputs.every((e) => e.source === 'gateway');
+      native ??= itemNative;
+      // A tenant whose next caller is of the other kind keeps its place in the turn.
+      if (itemNative !== native) continue;
+      const budget = native ? NATIVE_SLICE : BATCH_EVENTS;
+      if (batch.length > 0 && (batch.length >= BATCH_CALLERS || events + item.inputs.length > budget)) break;
+      queue.shift();
       batch.push(item);
       events += item.inputs.length;
       // To the back of the turn (a Map iterates in insertion order, entries added meanwhile included).
@@ -257,12 +289,10 @@ export class EventService {
       try {
         outcomes = await this.#db.transaction().execute(async (trx) => {
           const hooks = new Map<string, Hook[]>();
-          // A batch of gateway writes alone (PUTs, deletes, copies: the common case) is recorded as one,
-          // a statement per kind of row rather than five round trips per caller. Should any of it fail,
-          // it is undone and every caller is recorded on its own, below. A native notification pairs
-          // with a gateway write recorded before it in the same transaction, so a batch holding one
-          // takes the per-caller path, in order.
-          if (batch.length > 1 && batch.every((item) => item.inputs.every((e) => e.source === 'gateway'))) {
+          // A batch (of one kind, see #nextBatch) is recorded as one, a statement per kind of row rather
+          // than several round trips per caller. Should any of it fail, it is undone and every caller is
+          // recorded on its own, below.
+          if (batch.length > 1) {
             await sql`savepoint event_batch`.execute(trx);
             try {
               const rows = await this.#record(trx, hooks, batch);
@@ -361,26 +391,41 @@ export class EventService {
           .where('source', '=', 'native')
           .where('matched', '=', 0)
           .where('created_at', '>=', windowStart)
-          .orderBy('id')
           .execute();
-        for (const f of found) {
+        // Oldest first, sorted here: with ORDER BY id, SQLite (without ANALYZE statistics) walks the
+        // tenant's whole (tenant_id, id) index instead of looking the keys up (16 ms at 100,000 events).
+        for (const f of byId(found)) {
           const k = `${tenantId}\n${f.dedup_key}`;
           (natives.get(k) ?? natives.set(k, []).get(k)!).push(f.id);
         }
       }
     }
+    const known = await this.#knownForNatives(trx, candidates.flat(), windowStart);
     const matched: string[] = [];
     const recorded: EventRow[][] = [];
     for (const rows of candidates) {
       const kept: EventRow[] = [];
       for (const row of rows) {
+        const k = `${row.tenant_id}\n${row.dedup_key}`;
         if (row.source === 'gateway') {
-          const counterpart = natives.get(`${row.tenant_id}\n${row.dedup_key}`)?.shift();
+          const counterpart = natives.get(k)?.shift();
           if (counterpart) {
             matched.push(counterpart);
             continue;
           }
-        } else if (await this.#nativeIsKnown(trx, row, windowStart)) continue;
+        } else {
+          // A native notification is the gateway's own write, not yet paired (paired now: the write is
+          // marked matched, so a second copy finds nothing), or one already recorded (S3 delivers at
+          // least once: same sequencer, in the store or earlier in this batch).
+          const write = known.writes.get(k)?.shift();
+          if (write) {
+            matched.push(write);
+            continue;
+          }
+          const sequencers = known.sequencers.get(k) ?? known.sequencers.set(k, new Set()).get(k)!;
+          if (sequencers.has(row.sequencer!)) continue;
+          sequencers.add(row.sequencer!);
+        }
         kept.push(row);
       }
       recorded.push(kept);
@@ -408,20 +453,33 @@ export class EventService {
   }
 
   /**
-   * A native notification (they come one at a time) is dropped when it is the gateway's own write,
-   * not yet paired (the write is marked matched at once, so a second copy finds nothing), or a
-   * notification already recorded (S3 delivers at least once: same sequencer).
+   * What native notifications among rows are checked against, read in one query per tenant and
+   * ROWS_PER_STATEMENT keys: the gateway's unpaired writes of their keys (oldest first), and the
+   * sequencers of the notifications already recorded for them.
    */
-  async #nativeIsKnown(trx: Transaction<Database>, row: EventRow, windowStart: string): Promise<boolean> {
-    // Kysely's builders are immutable: both lookups start from the same key.
-    const sameKey = trx.selectFrom('events').select('id').where('tenant_id', '=', row.tenant_id).where('dedup_key', '=', row.dedup_key);
-    const write = await sameKey.where('source', '=', 'gateway').where('matched', '=', 0).where('created_at', '>=', windowStart).orderBy('id').limit(1).executeTakeFirst();
-    if (write) {
-      await trx.updateTable('events').set({ matched: 1 }).where('id', '=', write.id).execute();
-      return true;
+  async #knownForNatives(trx: Transaction<Database>, rows: EventRow[], windowStart: string): Promise<{ writes: Map<string, string[]>; sequencers: Map<string, Set<string>> }> {
+    const writes = new Map<string, string[]>();
+    const sequencers = new Map<string, Set<string>>();
+    const byTenant = new Map<string, Set<string>>();
+    for (const row of rows) if (row.source === 'native') (byTenant.get(row.tenant_id) ?? byTenant.set(row.tenant_id, new Set()).get(row.tenant_id)!).add(row.dedup_key!);
+    for (const [tenantId, keySet] of byTenant) {
+      const keys = [...keySet];
+      for (let i = 0; i < keys.length; i += ROWS_PER_STATEMENT) {
+        const found = await trx
+          .selectFrom('events')
+          .select(['id', 'dedup_key', 'source', 'sequencer'])
+          .where('tenant_id', '=', tenantId)
+          .where('dedup_key', 'in', keys.slice(i, i + ROWS_PER_STATEMENT))
+          .where((eb) => eb.or([eb('source', '=', 'native'), eb.and([eb('source', '=', 'gateway'), eb('matched', '=', 0), eb('created_at', '>=', windowStart)])]))
+          .execute();
+        for (const f of byId(found)) {
+          const k = `${tenantId}\n${f.dedup_key}`;
+          if (f.source === 'gateway') (writes.get(k) ?? writes.set(k, []).get(k)!).push(f.id);
+          else if (f.sequencer !== null) (sequencers.get(k) ?? sequencers.set(k, new Set()).get(k)!).add(f.sequencer);
+        }
+      }
     }
-    const again = await sameKey.where('source', '=', 'native').where('sequencer', '=', row.sequencer).limit(1).executeTakeFirst();
-    return again !== undefined;
+    return { writes, sequencers };
   }
 
   async list(tenantId: string, q: ListEventsQuery): Promise<{ events: ObjectEvent[]; nextCursor: string | null }> {
