@@ -2,11 +2,11 @@ import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import t from 'tap';
-import { bearer, createTenant, listen, testApp } from '../helpers/app.js';
+import { admin, bearer, createTenant, listen, testApp } from '../helpers/app.js';
 import { codeOf, doorTenant, doorUrl, rawRequest, sdk, signed } from '../helpers/door.js';
 import { gqlClient } from '../helpers/graphql.js';
 import { metadataHeader, tusRequest } from '../helpers/tus.js';
-import { uniqueBucket } from '../helpers/rgw.js';
+import { rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 import { withStore } from '../../src/services/context.js';
 
 for (const driver of ['disk', 'rgw'] as const) {
@@ -100,4 +100,22 @@ t.test('only one clear passive media type is shown inline; a list or anything un
     await res.arrayBuffer();
     t.equal(res.headers.get('content-disposition'), attachment ? 'attachment' : null, `${JSON.stringify(type)}: ${attachment ? 'a download' : 'inline'}`);
   }
+});
+
+t.test('a refused response override leaves no object open: no file, no socket of the tenant\'s pool', async (t) => {
+  const app = await testApp(t);
+  const url = await doorUrl(app);
+  await createTenant(app, { id: 'ct-pool', driver: 's3', s3: rgwSettings(rgwUser('ct-pool')), pool: { maxSockets: 1, maxQueue: 0 } });
+  const key = (await app.inject({ method: 'POST', url: '/admin/tenants/ct-pool/s3-keys', headers: admin })).json() as { accessKeyId: string; secretAccessKey: string };
+  const s3 = sdk(url, key);
+  const bucket = uniqueBucket('ct-pool');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'doc', Body: 'd' }));
+  for (let i = 0; i < 3; i++) {
+    const bad = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'doc', ResponseContentType: 'a\r\nb' }), { expiresIn: 60 });
+    t.equal((await fetch(bad)).status, 400);
+  }
+  // With one socket and no queue, an admission left held would make this SlowDown (503).
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc' }));
+  t.equal(await res.Body!.transformToString(), 'd', 'the pool is free');
 });

@@ -243,11 +243,14 @@ export async function operations(app: FastifyInstance, request: FastifyRequest, 
       const range = header(request, 'range');
       if (partNumber !== undefined && range !== undefined) throw s3.invalidRequest('Cannot specify both Range header and partNumber query parameter');
       const conditions = conditionsOf(request);
+      // Checked before the object is opened: a refusal after would leave its body (a file, a pool
+      // socket) open.
+      const headers = face(request);
       const res =
         operation === 'GetObject'
           ? await app.objects.get(ctx, bucket, key, { range: parseRange(range), partNumber, conditions })
           : await app.objects.head(ctx, bucket, key, conditions, partNumber);
-      return sendObject(reply, res, face(request));
+      return sendObject(reply, res, headers);
     }
     case 'UploadPart':
     case 'UploadPartCopy':
