@@ -143,6 +143,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-request-id', request.id);
   });
+  // Ajv coerces a query value such as "Infinity" or "1e400" to a number and then skips that number's
+  // bounds (it checks them for finite numbers only): one that is not finite is refused here.
+  app.addHook('preHandler', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query || typeof query !== 'object') return;
+    for (const [name, value] of Object.entries(query)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new errors.Validation(`querystring/${name} must be a finite number`);
+    }
+  });
   app.addSchema(ErrorResponse);
   app.addSchema(Tenant);
   app.addSchema(ObjectEvent);
