@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { maxHeaderSize } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { errorCodes, errors, logLevelOf, toApiError } from './errors.js';
 import { requireTenant } from './plugins/auth.js';
 import { redactUrl } from './lib/redact.js';
 import { capConnections } from './lib/connection-cap.js';
 import { metricsPlugin } from './plugins/metrics.js';
-import { logRequests, noteErrorCode } from './plugins/request-log.js';
+import { logRequests } from './plugins/request-log.js';
+import { parserErrorHandler, serverOptions, startErrorAnswer } from './plugins/http.js';
 import { traceRequests } from './plugins/tracing.js';
 import { statePlugin } from './plugins/state.js';
-import { storagePlugin } from './plugins/storage.js';
+import { servicesPlugin } from './plugins/services.js';
 import { adminTenantRoutes } from './routes/admin/tenants.js';
 import { adminMasterKeyRoutes } from './routes/admin/master-key.js';
 import { bucketRoutes } from './routes/buckets.js';
@@ -24,19 +24,18 @@ import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { s3KeyRoutes } from './routes/s3-keys.js';
 import { ingestRoutes } from './routes/ingest.js';
-import { eventsPlugin } from './plugins/events.js';
 import { Delivery, Webhook } from './schema/webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { graphqlRoutes } from './routes/graphql/index.js';
 import { consoleRoutes } from './routes/console.js';
-import { buildS3Door } from './routes/s3/door.js';
+import { buildS3Door } from './door/index.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { EXPOSED_HEADERS, tusRoutes } from './routes/tus.js';
 import { ErrorResponse } from './schema/common.js';
 import { Tenant } from './schema/tenants.js';
-import { ObjectEvent } from './schema/events.js';
+import { ObjectEvent } from './model/event.js';
 import { openapiDocument } from './schema/openapi.js';
 
 export interface BuildOptions {
@@ -57,25 +56,19 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const MAX_PARAM_LENGTH = 256;
 
 /**
- * Answers what Node's HTTP parser refuses (bad Content-Length, Content-Length with chunked, bad chunk
- * framing, NUL or CR in a header, headers too large, a request not received in time) in the API's
- * error shape, then closes the connection: the stream is no longer in a known state.
+ * What Node's HTTP parser refuses (bad Content-Length, Content-Length with chunked, bad chunk framing,
+ * NUL or CR in a header, headers too large, a request not received in time), in the API's error shape.
  */
-function clientError(this: FastifyInstance, err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+const clientError = parserErrorHandler((err) => {
   const apiError =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? new errors.HeadersTooLarge(maxHeaderSize)
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new errors.RequestTimeout('the headers or body did not arrive within the server timeout')
         : new errors.MalformedRequest(PARSER_ERRORS[err.code ?? ''] ?? 'the request could not be parsed');
-  this.log.info({ code: apiError.code, parser: err.code }, 'malformed request refused');
-  if (socket.writable) {
-    const body = JSON.stringify({ statusCode: apiError.statusCode, code: apiError.code, error: STATUS_CODES[apiError.statusCode], message: apiError.message });
-    socket.write(`HTTP/1.1 ${apiError.statusCode} ${STATUS_CODES[apiError.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  }
-  socket.destroy();
-}
+  const body = JSON.stringify({ statusCode: apiError.statusCode, code: apiError.code, error: STATUS_CODES[apiError.statusCode], message: apiError.message });
+  return { code: apiError.code, status: apiError.statusCode, reason: STATUS_CODES[apiError.statusCode] ?? 'Bad Request', contentType: 'application/json; charset=utf-8', body };
+});
 
 /** What llhttp's codes mean to a client. */
 const PARSER_ERRORS: Record<string, string> = {
@@ -99,25 +92,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // A caller's X-Request-Id names its request in the logs and the answer when it looks like an id
     // (letters, digits, . _ -, at most 128); anything else gets one of ours, so no caller can put
     // arbitrary text into the logs through it.
-    requestIdHeader: false,
-    // One line per request (plugins/request-log.ts) instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
+    ...serverOptions(config),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
-    // HEAD routes are declared explicitly where they mean something (bucket and object existence).
-    exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // Slow and idle clients: headers must arrive within headersTimeoutMs, and a connection with no
-    // bytes either way for idleTimeoutMs is closed. There is no whole-request timeout, so an upload of
-    // any size runs as long as it keeps moving. (WebSockets turn the idle timeout off for themselves.)
-    connectionTimeout: config.http.idleTimeoutMs,
-    keepAliveTimeout: config.http.keepAliveTimeoutMs,
-    requestTimeout: 0,
-    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.http.headersTimeoutMs / 4))) },
     // URL errors of the router go through the error handler, with a code like every other answer.
     frameworkErrors: (err, _request, reply) => {
       const mapped: Error = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new errors.UrlTooLong(MAX_PARAM_LENGTH) : err.code === 'FST_ERR_BAD_URL' ? new errors.MalformedRequest("the URL's percent-encoding is not valid UTF-8") : err;
@@ -177,22 +158,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(metricsPlugin);
   capConnections(app.server, config.http.maxConnections, () => app.metrics.connectionsDropped.inc({ listener: 'api' }));
   await app.register(statePlugin, { config });
-  await app.register(storagePlugin);
-  await app.register(eventsPlugin);
+  await app.register(servicesPlugin);
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type'], request.routeOptions.bodyLimit);
-    const level = logLevelOf(err);
-    noteErrorCode(request, err.code);
-    if (level === 'error') request.log.error({ err: raw }, 'request failed');
-    else if (level === 'warn') request.log.warn({ code: err.code, status: err.statusCode, msg: err.message }, 'request failed upstream');
-    // A refusal's code is on the request's line; why, at debug.
-    else request.log.debug({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
-    for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
-    // A body left unread (refused before or while streaming) is not drained: the connection closes.
-    if (!request.raw.complete) reply.header('connection', 'close');
-    return reply
-      .code(err.statusCode)
+    return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: raw })
       .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 499 ? 'Client Closed Request' : 'Error'), message: err.message, ...(err.upstream && { upstream: err.upstream }) });
   });
   app.setNotFoundHandler((request) => {
@@ -222,7 +192,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(graphqlRoutes);
   await app.register(consoleRoutes);
   // The S3-protocol door: its own listener (serve.ts), the same services.
-  const door = buildS3Door(app);
+  const door = buildS3Door({ config, log: app.log, metrics: app.metrics, services: app });
   app.decorate('s3door', door);
   app.addHook('onReady', async () => {
     await door.ready().then(() => undefined);

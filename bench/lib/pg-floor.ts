@@ -6,7 +6,8 @@
 // same events: the part of the machine no change to the gateway's own code gives back.
 import { sql, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { newId, pendingDelivery } from '../../src/services/events.js';
+import { pendingDelivery } from '../../src/store/events.js';
+import { newId } from '../../src/lib/ids.js';
 import type { Database } from '../../src/store/schema.js';
 import { cpuMsOf, cpuSince, cpuSnapshot, machineBusyMs, round } from './measure.js';
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { unwrap, type operations, type S3gate, type Tenant } from '../../clients/typescript/src/index.js';
-import { ErrorBox } from './main.js';
+import { ErrorBox } from './error-box.js';
 
 type CreateBody = operations['createTenant']['requestBody']['content']['application/json'];
 type Health = operations['getTenantHealth']['responses'][200]['content']['application/json'];

@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import { useEffect, useState } from 'preact/hooks';
 import type { ObjectEvent } from '../../clients/typescript/src/index.js';
-import { ErrorBox } from './main.js';
+import { ErrorBox } from './error-box.js';
 
 const KEEP = 200;
 const QUERY = 'subscription($bucket: String, $prefix: String) { objectEvents(bucket: $bucket, prefix: $prefix) { id type timestamp data { tenant bucket key size etag source } } }';

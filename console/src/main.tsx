@@ -3,8 +3,9 @@
 // API through the typed client like any other caller.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { S3gate, S3gateError } from '../../clients/typescript/src/index.js';
+import { S3gate } from '../../clients/typescript/src/index.js';
 import { Admin } from './admin.js';
+import { ErrorBox } from './error-box.js';
 import { Events } from './events.js';
 import { Objects } from './objects.js';
 import { Webhooks } from './webhooks.js';
@@ -27,17 +28,6 @@ function loadSession(): Session | null {
 
 export function clientFor(session: Session): S3gate {
   return new S3gate({ baseUrl: location.origin, ...(session.kind === 'apiKey' ? { apiKey: session.token } : { adminToken: session.token }) });
-}
-
-/** An error as the API gave it: its code and message; nothing fails silently. */
-export function ErrorBox({ error }: { error: unknown }) {
-  if (!error) return null;
-  const e = error as { code?: string; message?: string };
-  return (
-    <div class="error" role="alert">
-      {e instanceof S3gateError || e.code ? <code>{e.code}</code> : null} {e.message ?? String(error)}
-    </div>
-  );
 }
 
 function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { objectPath, type S3gate } from '../../clients/typescript/src/index.js';
-import { ErrorBox } from './main.js';
+import { ErrorBox } from './error-box.js';
 
 const PAGE = 50;
 const PREVIEW_TEXT_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Delivery, S3gate, Webhook } from '../../clients/typescript/src/index.js';
-import { ErrorBox } from './main.js';
+import { ErrorBox } from './error-box.js';
 
 type Detail = Awaited<ReturnType<S3gate['webhooks']['delivery']>>;
 

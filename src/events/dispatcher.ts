@@ -4,7 +4,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import { contextOf, failSpan, inSpan, SpanKind } from '../lib/tracing.js';
-import { newId, toEvent } from '../services/events.js';
+import { toEvent } from '../store/events.js';
+import { newId } from '../lib/ids.js';
 import type { Database, DeliveryRow, EventRow, WebhookRow } from '../store/schema.js';
 import type { SendResult, WebhookSender } from './sender.js';
 
@@ -276,7 +277,7 @@ export class Dispatcher {
     // Claimed (in memory, here or in another process) before its tenant was deleted: the rows are gone
     // with the tenant, and nothing is sent.
     if (!(await this.#tenantExists(d.tenant_id))) return;
-    if (!hook || !hook.enabled || !event) {
+    if (!hook?.enabled || !event) {
       const why = !hook ? 'the subscription was deleted' : !event ? 'the event is past its retention' : `the subscription is disabled: ${hook.disabled_reason ?? 'by request'}`;
       await this.#finishDead(d, why);
       return;

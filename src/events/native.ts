@@ -1,6 +1,6 @@
 import { errors } from '../errors.js';
-import { EVENT_TYPES, type EventInput, type EventType } from '../services/events.js';
-import { validateBucketName, validateKey } from '../services/validate.js';
+import { EVENT_TYPES, type EventInput, type EventType } from '../model/event.js';
+import { validateBucketName, validateKey } from '../model/names.js';
 
 export type Parsed =
   | { kind: 'events'; events: EventInput[]; ignored: number }

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
 import { bearer, safeEqual } from '../lib/api-keys.js';
-import type { RequestContext } from '../services/context.js';
-import type { ResolvedTenant } from '../services/tenants.js';
+import type { RequestContext } from '../model/context.js';
+import type { ResolvedTenant } from '../model/tenant.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -6,26 +6,20 @@ import fp from 'fastify-plugin';
 import { ConfigError, type Config } from '../config.js';
 import { masterKeyOpens } from '../store/canary.js';
 import { SecretBox } from '../lib/secretbox.js';
-import { S3KeyService } from '../services/s3-keys.js';
-import { S3KeyRepo } from '../store/s3-keys.js';
-import { TenantService } from '../services/tenants.js';
 import { openDb, type Db } from '../store/db.js';
-import { TenantRepo } from '../store/tenants.js';
-import { bootstrapTenants, type BootstrapReport } from './bootstrap.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Db;
-    tenants: TenantService;
-    s3Keys: S3KeyService;
     masterKey: Buffer;
     /** Seals with the master key; opens with it or S3GATE_MASTER_KEY_PREVIOUS. */
     secretBox: SecretBox;
     adminToken: string;
     /** S3GATE_ADMIN_TOKEN_PREVIOUS, accepted beside adminToken during a rotation. */
     adminTokenPrevious: string | undefined;
-    bootstrap: BootstrapReport;
+    /** The admin token was created (and written to the data directory) at this start. */
+    adminTokenCreated: boolean;
   }
 }
 
@@ -52,7 +46,7 @@ function fileSecret(dir: string, name: string, make: () => string): { value: str
   return { value, created: true };
 }
 
-/** The state store, the secrets that protect it, and the tenant service. */
+/** The state store and the secrets that protect it. */
 export const statePlugin = fp<{ config: Config }>(
   async (app, { config }) => {
     privateDir(config.dataDir);
@@ -78,39 +72,15 @@ export const statePlugin = fp<{ config: Config }>(
         `the master key does not open the secrets of ${store}: ${source} is not the key they were sealed with. Set S3GATE_MASTER_KEY to the key this state store was created with; every process sharing a database needs the same key`,
       );
     }
-    const tenants = new TenantService({
-      repo: new TenantRepo(db.kysely),
-      box,
-      defaults: {
-        pool: config.pool,
-        limits: config.limits,
-        maxAttempts: config.s3.maxAttempts,
-        retryMode: config.s3.retryMode,
-        allowDefaultCredentials: config.s3.allowDefaultCredentials,
-        allowInsecureTls: config.s3.allowInsecureTls,
-      },
-      cacheTtlMs: config.tenantCacheTtlMs,
-    });
     app.decorate('config', config);
     app.decorate('db', db);
-    app.decorate('tenants', tenants);
-    app.decorate(
-      's3Keys',
-      new S3KeyService(new S3KeyRepo(db.kysely), box, (id) =>
-        tenants.resolveFresh(id).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
     app.decorate('masterKey', masterKey);
     app.decorate('secretBox', box);
     app.decorate('adminTokenPrevious', config.adminTokenPrevious);
     if (previousKey) app.log.warn('S3GATE_MASTER_KEY_PREVIOUS is set: secrets sealed with it still open. Seal them again with POST /admin/master-key/rotate, then remove it');
     if (config.adminTokenPrevious) app.log.warn('S3GATE_ADMIN_TOKEN_PREVIOUS is set: the previous admin token is still accepted; remove it once every client uses the new one');
     app.decorate('adminToken', admin.value);
-    app.decorate('bootstrap', await bootstrapTenants(tenants, config, app.log));
-    if (admin.created) app.bootstrap.adminTokenCreated = true;
+    app.decorate('adminTokenCreated', admin.created);
   },
   { name: 's3gate-state' },
 );

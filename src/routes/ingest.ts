@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../errors.js';
-import type { ResolvedTenant } from '../services/tenants.js';
+import type { ResolvedTenant } from '../model/tenant.js';
 import { responses } from '../schema/common.js';
 import { MAX_INGEST_BYTES, MAX_RECORDS } from '../events/native.js';
 

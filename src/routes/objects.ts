@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
 import { isHeaderValue, mediaEssence } from '../lib/media-type.js';
-import { CONTENT_HEADERS, type Conditions, type ContentHeaders, type GetResult, type HeadResult } from '../s3/object-store.js';
+import { CONTENT_HEADERS, type Conditions, type ContentHeaders, type GetResult, type HeadResult } from '../model/object-store.js';
 import { parseRange } from '../s3/ranges.js';
 import { Empty, described, responses } from '../schema/common.js';
 import { BucketParams, CopyBody, CopyResult, DeleteManyBody, DeleteManyResult, ObjectParams, PresignBody, PresignResult, objectHeaders } from '../schema/objects.js';
@@ -180,7 +180,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: PresignResult }),
       },
     },
-    async (request) => app.objects.presign(request.ctx, request.body),
+    async (request) => app.presign.presign(request.ctx, request.body),
   );
 };
 

@@ -21,11 +21,7 @@ export const presignedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const q = request.query as Static<typeof PresignedQuery>;
     const { bucket, '*': key } = request.params as Static<typeof ObjectParams>;
     if (q.method !== method) throw new errors.PresignInvalid(`it was signed for ${q.method}, not ${method}`);
-    const tenant = await app.tenants.resolve(q.tenant).catch(() => {
-      throw new errors.PresignInvalid('its tenant no longer exists');
-    });
-    const why = app.urlSigner.check({ tenant: q.tenant, tenantCreatedAt: tenant.createdAt, method, bucket, key, expires: q.expires, contentType: q.contentType }, q.signature);
-    if (why) throw new errors.PresignInvalid(why);
+    const tenant = await app.presign.verify({ tenant: q.tenant, method, bucket, key, expires: q.expires, contentType: q.contentType }, q.signature);
     if (method === 'PUT' && q.contentType && request.headers['content-type'] !== q.contentType) {
       throw new errors.PresignInvalid(`it requires Content-Type: ${q.contentType}`);
     }

@@ -9,10 +9,9 @@ import { NodeRequest } from 'srvx/node';
 import { errors, isGatewayError, limits, logLevelOf, toApiError, type GatewayError } from '../errors.js';
 import { responses } from '../schema/common.js';
 import { bindTenant, requireTenant } from '../plugins/auth.js';
-import type { RequestContext } from '../services/context.js';
-import { noteErrorCode } from '../plugins/request-log.js';
-import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget } from '../services/tus.js';
-import type { TusUploadRow } from '../store/schema.js';
+import type { RequestContext } from '../model/context.js';
+import { startErrorAnswer } from '../plugins/http.js';
+import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget, type TusUpload } from '../services/tus.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,8 +35,10 @@ interface Call {
   leases: Map<string, Lease>;
   /** The gateway error an answer is made from (its headers go with it). */
   error?: GatewayError;
+  /** What the store threw, logged whole when it is the gateway's own fault. */
+  cause?: unknown;
   /** The upload this request created (its URL is made from it). */
-  created?: TusUploadRow;
+  created?: TusUpload;
 }
 
 const calls = new AsyncLocalStorage<Call>();
@@ -93,8 +94,8 @@ export function targetOf(meta: Record<string, string | null> | undefined, grant:
   return { bucket, key, contentType, metadata, createOnly: ifNoneMatch === '*', tusMetadata: m };
 }
 
-function uploadOf(row: TusUploadRow): Upload {
-  return new Upload({ id: row.id, size: row.size, offset: row.received, metadata: JSON.parse(row.tus_metadata) as Record<string, string | null>, creation_date: row.created_at });
+function uploadOf(up: TusUpload): Upload {
+  return new Upload({ id: up.id, size: up.size, offset: up.offset, metadata: up.metadata, creation_date: up.createdAt });
 }
 
 /** The tus DataStore on the gateway's services: every call runs as the request's tenant (see Call). */
@@ -222,7 +223,7 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       const c = call();
       const apiError = isGatewayError(err) ? err : toApiError(err as never, undefined);
       c.error = apiError;
-      if (logLevelOf(apiError) === 'error') c.request.log.error({ err }, 'request failed');
+      c.cause = err;
       return { status_code: apiError.statusCode, body: '' };
     },
   };
@@ -239,13 +240,9 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     const q = request.query as Record<string, string | undefined>;
     if (q.signature === undefined) throw new errors.Unauthorized('Send your API key as Authorization: Bearer <apiKey>, or use a presigned tus URL (POST /v1/presign with method TUS)');
     if (q.method !== 'TUS') throw new errors.PresignInvalid(`it was signed for ${q.method}, not TUS`);
-    const tenant = await app.tenants.resolve(q.tenant ?? '').catch(() => {
-      throw new errors.PresignInvalid('its tenant no longer exists');
-    });
     const upload = (request.params as { id?: string }).id;
     const grant: Grant = { bucket: q.bucket ?? '', key: q.key ?? '', contentType: q.contentType };
-    const why = app.urlSigner.check({ tenant: tenant.id, tenantCreatedAt: tenant.createdAt, method: 'TUS', ...grant, expires: Number(q.expires), upload, nonce: q.nonce }, q.signature);
-    if (why) throw new errors.PresignInvalid(why);
+    const tenant = await app.presign.verify({ tenant: q.tenant ?? '', method: 'TUS', ...grant, expires: Number(q.expires), upload, nonce: q.nonce }, q.signature);
     if (upload === undefined) {
       // A creation URL made before creation URLs had a nonce could create any number of uploads.
       if (!q.nonce) throw new errors.PresignInvalid('it was made by an earlier release and could create more than one upload; ask for a new one');
@@ -278,8 +275,8 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
         }
         targetOf(meta, request.tusGrant);
         if (!request.raw.complete) reply.header('connection', 'close');
-        reply.header('tus-resumable', '1.0.0').header('location', tus.uploadUrl(request.ctx, existing)).header('upload-offset', String(existing.received));
-        if (existing.state !== 'done') reply.header('upload-expires', new Date(existing.expires_at).toUTCString());
+        reply.header('tus-resumable', '1.0.0').header('location', tus.uploadUrl(request.ctx, existing)).header('upload-offset', String(existing.offset));
+        if (!existing.done) reply.header('upload-expires', new Date(existing.expiresAt).toUTCString());
         return reply.code(201).send();
       }
     }
@@ -295,13 +292,9 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       return reply.send(res);
     }
     const err = c.error ?? fromTus(res.status, await res.text(), request);
-    noteErrorCode(request, err.code);
-    if (logLevelOf(err) !== 'error') request.log.debug({ code: err.code, status: err.statusCode, msg: err.message }, 'request refused');
     res.headers.forEach((value, name) => /^(tus-|upload-)/i.test(name) && reply.header(name, value));
-    for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
     if (err.code === 'S3GATE_TUS_VERSION') reply.header('tus-version', '1.0.0');
-    if (!request.raw.complete) reply.header('connection', 'close');
-    return reply.code(err.statusCode).type('application/json; charset=utf-8').send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
+    return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: c.cause ?? err }).type('application/json; charset=utf-8').send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
   }
 
   const tags = ['resumable uploads'];

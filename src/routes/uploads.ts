@@ -6,7 +6,7 @@ import { errors } from '../errors.js';
 import { responses } from '../schema/common.js';
 import { BucketParams, ObjectParams, StoredObject, UploadResult } from '../schema/objects.js';
 import type { ObjectService, Stored } from '../services/objects.js';
-import type { RequestContext } from '../services/context.js';
+import type { RequestContext } from '../model/context.js';
 import { requireContentType } from './objects.js';
 
 const tags = ['objects'];

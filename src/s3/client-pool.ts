@@ -1,7 +1,7 @@
 import { errors, withHeaders } from '../errors.js';
-import type { ResolvedTenant } from '../services/tenants.js';
+import type { ResolvedTenant } from '../model/tenant.js';
 import { Circuit, type CircuitState } from './circuit.js';
-import type { ObjectStore } from './object-store.js';
+import type { ObjectStore } from '../model/object-store.js';
 
 /** Makes a tenant's store; `reached` is told whether each S3 request reached the endpoint (its circuit). */
 export type StoreFactory = (tenant: ResolvedTenant, reached: (ok: boolean) => void) => ObjectStore;

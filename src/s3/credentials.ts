@@ -3,7 +3,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { errors } from '../errors.js';
-import type { CredentialSettings, StaticCredentials } from '../services/tenants.js';
+import type { CredentialSettings, StaticCredentials } from '../model/tenant.js';
 
 interface Expiring {
   credentials: AwsCredentialIdentity;

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { traceSocketWaits } from '../lib/tracing.js';
-import type { PoolSettings, S3Settings } from '../services/tenants.js';
+import type { PoolSettings, S3Settings } from '../model/tenant.js';
 
 export interface TenantAgents {
   http: http.Agent;

@@ -1,4 +1,4 @@
-import type { ByteRange } from './object-store.js';
+import type { ByteRange } from '../model/object-store.js';
 
 /**
  * Parses a Range header. Only one `bytes` range is served; anything else is ignored, as RFC 9110

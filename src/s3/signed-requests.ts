@@ -3,12 +3,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { S3Settings } from '../services/tenants.js';
+import type { S3Settings } from '../model/tenant.js';
 import type { AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2 } from '@smithy/types';
-import type { DriverHooks } from './drivers/s3.js';
+import type { DriverHooks } from '../model/object-store.js';
 import { mapS3Error, observed } from './map-error.js';
 import { trace } from '../lib/tracing.js';
-import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ObjectInfo } from './object-store.js';
+import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ObjectInfo } from '../model/object-store.js';
 import { formatRange } from './ranges.js';
 
 /** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto. */

@@ -1,32 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Driver, LimitSettings, PoolSettings, RetryMode, TenantId } from '../model/tenant.js';
 import { extend } from './common.js';
 
-const TenantId = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Lower-case letters, digits, - and _; 1 to 63 characters' });
-
-export const PoolSettings = Type.Object(
-  {
-    maxSockets: Type.Integer({ minimum: 1, maximum: 10000, description: 'Sockets of this tenant\'s HTTP agent (its S3 concurrency)', default: 50 }),
-    maxQueue: Type.Integer({ minimum: 0, maximum: 100000, description: 'Requests admitted beyond maxSockets; more get 503 with Retry-After', default: 200 }),
-    connectTimeoutMs: Type.Integer({ minimum: 1, maximum: 600000, default: 5000 }),
-    requestTimeoutMs: Type.Integer({ minimum: 1, maximum: 3600000, description: 'Socket inactivity timeout of one S3 request', default: 30000 }),
-  },
-  { additionalProperties: false },
-);
-
-export const LimitSettings = Type.Object(
-  {
-    maxObjectSize: Type.Integer({ minimum: 0, maximum: 5 * 1024 ** 4, description: 'Largest object (bytes) this tenant may upload' }),
-    requestsPerSecond: Type.Number({ minimum: 0, maximum: 1_000_000, description: 'Sustained API requests per second; 0: no limit. Default S3GATE_RATE_LIMIT_RPS' }),
-    burst: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Requests allowed at once above the rate (the bucket size). Default S3GATE_RATE_LIMIT_BURST, or twice the rate' }),
-    maxConcurrentUploads: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Uploads in progress at once, per gateway process; 0: no cap. Default S3GATE_MAX_CONCURRENT_UPLOADS' }),
-    maxResumableUploads: Type.Integer({
-      minimum: 0,
-      maximum: 1_000_000,
-      description: 'Unfinished resumable (tus) uploads at once, in all processes (each holds a multipart upload and up to one part of bytes in the state store); 0: no cap. Default S3GATE_MAX_RESUMABLE_UPLOADS',
-    }),
-  },
-  { additionalProperties: false },
-);
 
 const S3Public = {
   endpoint: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', description: 'S3 endpoint; omit for AWS S3' })),
@@ -95,7 +70,7 @@ const Network = {
     Type.Union([ProxyInput, ProxyInput.properties.url, Type.Null()], { description: 'The proxy, or just its URL (no exclusions); null removes it' }),
   ),
   maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts of a retryable S3 request (connection errors, 5xx, throttling); default S3GATE_S3_MAX_ATTEMPTS' })),
-  retryMode: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('adaptive')], { description: "The AWS SDK's retry mode; adaptive also paces requests after throttling" })),
+  retryMode: Type.Optional(Type.Union(RetryMode.anyOf, { description: "The AWS SDK's retry mode; adaptive also paces requests after throttling" })),
   tls: Type.Optional(Type.Union([TlsInput, Type.Null()], { description: 'null removes it' })),
 };
 
@@ -119,7 +94,7 @@ export const S3SettingsPatch = Type.Partial(S3SettingsInput, { additionalPropert
 export const TenantCreate = Type.Object(
   {
     id: TenantId,
-    driver: Type.Optional(Type.Union([Type.Literal('s3'), Type.Literal('disk')], { description: "'s3' (needs s3) or 'disk' (the local-disk driver); defaults to s3 when s3 is given" })),
+    driver: Type.Optional(Type.Union(Driver.anyOf, { description: "'s3' (needs s3) or 'disk' (the local-disk driver); defaults to s3 when s3 is given" })),
     s3: Type.Optional(S3SettingsInput),
     pool: Type.Optional(Type.Partial(PoolSettings, { additionalProperties: false })),
     limits: Type.Optional(Type.Partial(LimitSettings, { additionalProperties: false })),
@@ -156,7 +131,7 @@ const PublicCredentials = Type.Object(
 export const Tenant = Type.Object(
   {
     id: Type.String(),
-    driver: Type.Union([Type.Literal('s3'), Type.Literal('disk')]),
+    driver: Driver,
     s3: Type.Optional(
       Type.Object(
         {
@@ -166,7 +141,7 @@ export const Tenant = Type.Object(
           credentials: PublicCredentials,
           proxy: Type.Optional(Type.Object({ url: Type.String({ description: 'Without its password' }), noProxy: Type.Array(Type.String()) }, { additionalProperties: false })),
           maxAttempts: Type.Integer(),
-          retryMode: Type.Union([Type.Literal('standard'), Type.Literal('adaptive')]),
+          retryMode: RetryMode,
           tls: Type.Optional(
             Type.Object(
               { caBundleSha256: Type.Optional(Type.String({ description: 'SHA-256 of the CA bundle' })), rejectUnauthorized: Type.Boolean() },
@@ -219,7 +194,7 @@ export type PoolStats = Static<typeof PoolStats>;
 export const TenantHealth = Type.Object(
   {
     tenant: Type.String(),
-    driver: Type.Union([Type.Literal('s3'), Type.Literal('disk')]),
+    driver: Driver,
     ok: Type.Boolean({ description: 'Whether the call succeeded' }),
     latencyMs: Type.Number(),
     checkedAt: Type.String({ format: 'date-time' }),

@@ -1,9 +1,10 @@
 import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { BucketInfo, ListResult } from '../s3/object-store.js';
-import { deleteKeys, withStore, type DeleteGuard, type RequestContext } from './context.js';
+import type { BucketInfo, ListResult } from '../model/object-store.js';
+import { deleteKeys, withStore, type DeleteGuard } from './context.js';
+import type { RequestContext } from '../model/context.js';
 import type { EventSink } from './events.js';
-import { validateBucketName } from './validate.js';
+import { validateBucketName } from '../model/names.js';
 
 export const MAX_LIST_LIMIT = 1000;
 

@@ -1,14 +1,14 @@
 import { errors, type GatewayError } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import { upstreamFailure } from '../s3/map-error.js';
-import type { ResolvedTenant } from './tenants.js';
+import type { Driver, ResolvedTenant } from '../model/tenant.js';
 
 /** What an S3 endpoint answered, for an operator: its error code, message and HTTP status. */
 export type UpstreamFailure = ReturnType<typeof upstreamFailure>;
 
 export interface TenantHealth {
   tenant: string;
-  driver: 's3' | 'disk';
+  driver: Driver;
   ok: boolean;
   latencyMs: number;
   checkedAt: string;
@@ -19,6 +19,11 @@ export interface TenantHealth {
 /** Checks of a tenant's connection: one cheap S3 call, for health and to verify settings before saving them. */
 export class ConnectionService {
   constructor(private readonly pool: TenantPool) {}
+
+  /** The live figures of the tenant's pool beside its settings. */
+  poolStats(tenant: ResolvedTenant) {
+    return { tenant: tenant.id, driver: tenant.driver, maxSockets: tenant.pool.maxSockets, maxQueue: tenant.pool.maxQueue, ...this.pool.stats(tenant.id) };
+  }
 
   /** Always runs the call, even while the tenant's circuit is open: an operator wants to know now. */
   async health(tenant: ResolvedTenant): Promise<TenantHealth> {

@@ -1,18 +1,6 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Lease, TenantPool } from '../s3/client-pool.js';
-import type { DeleteManyResult, ObjectStore } from '../s3/object-store.js';
-import type { ResolvedTenant } from './tenants.js';
-
-/** What every service call gets: who, where to log, and a signal that fires when the client goes away. */
-export interface RequestContext {
-  tenant: ResolvedTenant;
-  log: FastifyBaseLogger;
-  signal: AbortSignal;
-  /** scheme://host[:port] at which the client reached the gateway. */
-  origin: string;
-  /** The request already holds one of the tenant's upload slots (a request never takes two). */
-  holdsUploadSlot?: boolean;
-}
+import type { DeleteManyResult, ObjectStore } from '../model/object-store.js';
+import type { RequestContext } from '../model/context.js';
 
 /**
  * Deletes keys in one batch, or one by one where the bucket has native notifications: RGW 16.2 aborts

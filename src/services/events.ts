@@ -1,90 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { randomFillSync } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
-import { errors } from '../errors.js';
 import { failSpan, traceparentOf, tracer } from '../lib/tracing.js';
-import { isoTime } from './validate.js';
+import { isoTime } from '../model/names.js';
+import { newId } from '../lib/ids.js';
+import { filterMatches, typeMatches, type EventFilter, type EventInput, type ObjectEvent } from '../model/event.js';
+import { pendingDelivery, toEvent } from '../store/events.js';
 import type { Database, DeliveryRow, EventRow } from '../store/schema.js';
-
-/** Event types, named as in S3 notification configurations. */
-export const EVENT_TYPES = [
-  's3:ObjectCreated:Put',
-  's3:ObjectCreated:Post',
-  's3:ObjectCreated:Copy',
-  's3:ObjectCreated:CompleteMultipartUpload',
-  's3:ObjectRemoved:Delete',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export interface EventInput {
-  type: EventType;
-  bucket: string;
-  key: string;
-  size?: number;
-  etag?: string;
-  versionId?: string;
-  sequencer?: string;
-  source: 'gateway' | 'native';
-}
-
-/** The delivered body (webhooks, GraphQL subscriptions, GET /v1/events). */
-export interface ObjectEvent {
-  id: string;
-  type: EventType;
-  timestamp: string;
-  data: {
-    tenant: string;
-    bucket: string;
-    key: string;
-    size: number | null;
-    etag: string | null;
-    versionId: string | null;
-    sequencer: string | null;
-    source: 'gateway' | 'native';
-  };
-}
-
-export interface EventFilter {
-  bucket?: string;
-  prefix?: string;
-  suffix?: string;
-}
-
-/** A pattern is a type, or a family with a trailing `*` (`s3:ObjectCreated:*`, `*`). */
-export function typeMatches(patterns: string[], type: string): boolean {
-  return patterns.some((p) => (p.endsWith('*') ? type.startsWith(p.slice(0, -1)) : p === type));
-}
-
-export function validatePatterns(patterns: string[]): void {
-  if (patterns.length === 0) throw new errors.Validation('events must name at least one type or pattern');
-  for (const p of patterns) {
-    const known = p.endsWith('*') ? EVENT_TYPES.some((t) => t.startsWith(p.slice(0, -1))) : (EVENT_TYPES as readonly string[]).includes(p);
-    if (!known) throw new errors.Validation(`'${p}' matches no event type; use one of ${EVENT_TYPES.join(', ')} or a prefix of them ending in *`);
-  }
-}
-
-export function filterMatches(f: EventFilter, e: { bucket: string; key: string }): boolean {
-  return (!f.bucket || f.bucket === e.bucket) && (!f.prefix || e.key.startsWith(f.prefix)) && (!f.suffix || e.key.endsWith(f.suffix));
-}
-
-export function toEvent(row: EventRow): ObjectEvent {
-  return {
-    id: row.id,
-    type: row.type as EventType,
-    timestamp: row.created_at,
-    data: {
-      tenant: row.tenant_id,
-      bucket: row.bucket,
-      key: row.key,
-      // PostgreSQL's bigint arrives as a string.
-      size: row.size === null ? null : Number(row.size),
-      etag: row.etag,
-      versionId: row.version_id,
-      sequencer: row.sequencer,
-      source: row.source,
-    },
-  };
-}
 
 /** How long a gateway write and its native notification are paired. */
 const DEDUP_WINDOW_MS = 15 * 60 * 1000;
@@ -92,45 +12,6 @@ const DEDUP_WINDOW_MS = 15 * 60 * 1000;
 function dedupKey(e: EventInput): string {
   const family = e.type.startsWith('s3:ObjectRemoved') ? 'removed' : 'created';
   return [e.bucket, e.key, family, family === 'created' ? (e.etag ?? '') : ''].join('\n');
-}
-
-/**
- * ulid's own generator asks the system for one random byte per character of every new millisecond's
- * id (a profile of a 10,000-event burst: 0.66 s of 18 in randomFillSync). Bytes are drawn from a pool
- * filled 4 KiB at a time instead: still the system's CSPRNG.
- */
-function pooledRandom(): () => number {
-  const pool = Buffer.alloc(4096);
-  let at = pool.length;
-  return () => {
-    if (at === pool.length) {
-      randomFillSync(pool);
-      at = 0;
-    }
-    return pool[at++] / 256;
-  };
-}
-
-const ulid = monotonicFactory(pooledRandom());
-export const newId = (prefix: string) => `${prefix}_${ulid()}`;
-
-/** A delivery of an event to a subscription, due at once. */
-export function pendingDelivery(webhookId: string, tenantId: string, eventId: string, now: string): DeliveryRow {
-  return {
-    id: newId('dlv'),
-    webhook_id: webhookId,
-    tenant_id: tenantId,
-    event_id: eventId,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: now,
-    last_status: null,
-    last_error: null,
-    locked_until: null,
-    locked_by: null,
-    created_at: now,
-    updated_at: now,
-  };
 }
 
 /** Rows in the order of their ids (ULIDs: the order they were recorded in). */

@@ -6,7 +6,8 @@ import type { SecretBox } from '../lib/secretbox.js';
 import type { Database } from '../store/schema.js';
 import type { EventService } from './events.js';
 import type { LimitService } from './limits.js';
-import type { ResolvedTenant, TenantService } from './tenants.js';
+import type { TenantService } from './tenants.js';
+import type { ResolvedTenant } from '../model/tenant.js';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 const pathOf = (token: string) => `/ingest/s3/${token}`;

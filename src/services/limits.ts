@@ -1,6 +1,6 @@
 import { errors, withHeaders } from '../errors.js';
 import type { RateLimiter } from '../lib/rate-limiter.js';
-import type { ResolvedTenant } from './tenants.js';
+import type { ResolvedTenant } from '../model/tenant.js';
 
 export interface Admission {
   /** The RateLimit-* headers every answer of a rate-limited tenant carries. */
@@ -28,7 +28,7 @@ export class LimitService {
   async admit(tenant: ResolvedTenant, cost = 1): Promise<Admission> {
     const { requestsPerSecond: rate, burst } = tenant.limits;
     if (!(rate > 0) || cost <= 0) return { headers: {} };
-    let decision;
+    let decision: Awaited<ReturnType<RateLimiter['take']>>;
     try {
       decision = await this.limiter.take(tenant.id, rate, burst, cost);
     } catch (err) {

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { Conditions, ContentHeaders, PartInfo, UploadInfo, UploadListOptions, UploadRef } from '../s3/object-store.js';
-import { withStore, type RequestContext } from './context.js';
+import type { Conditions, ContentHeaders, PartInfo, UploadInfo, UploadListOptions, UploadRef } from '../model/object-store.js';
+import { withStore } from './context.js';
+import type { RequestContext } from '../model/context.js';
 import type { EventSink } from './events.js';
 import type { LimitService } from './limits.js';
-import { checkCopySource, guardedUpload } from './objects.js';
-import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from './validate.js';
+import { checkCopySource, guardedUpload } from '../model/upload-guard.js';
+import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from '../model/names.js';
 
 /** S3's largest part. */
 const MAX_PART_SIZE = 5 * 1024 ** 3;

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import { errors } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { Database } from '../store/schema.js';
-import { withStore, type DeleteGuard, type RequestContext } from './context.js';
+import { withStore, type DeleteGuard } from './context.js';
+import type { RequestContext } from '../model/context.js';
 import type { IngestService } from './ingest.js';
-import { validateBucketName } from './validate.js';
+import { validateBucketName } from '../model/names.js';
 
 export interface NotificationState {
   bucket: string;

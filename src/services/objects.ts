@@ -1,15 +1,16 @@
-import { Transform, finished, type Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { Conditions, ContentHeaders, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectStore, OpContext } from '../s3/object-store.js';
-import { deleteKeys, withStore, type DeleteGuard, type RequestContext } from './context.js';
-import type { EventSink, EventType } from './events.js';
+import type { Conditions, ContentHeaders, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectRef } from '../model/object-store.js';
+import { deleteKeys, withStore, type DeleteGuard } from './context.js';
+import type { RequestContext } from '../model/context.js';
+import { checkCopySource, guardedUpload } from '../model/upload-guard.js';
+import type { EventSink } from './events.js';
+import type { EventType } from '../model/event.js';
 import type { LimitService } from './limits.js';
-import type { TusService } from './tus.js';
-import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from './validate.js';
+import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from '../model/names.js';
 
 export const MAX_BATCH_DELETE = 1000;
-export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 export const MAX_TEXT_BYTES = 1024 * 1024;
 
 export interface PutInput {
@@ -46,90 +47,9 @@ export interface Stored {
   size: number;
 }
 
-export interface ObjectRef {
-  bucket: string;
-  key: string;
-}
-
 function checkTarget(bucket: string, key: string) {
   validateBucketName(bucket);
   validateKey(key);
-}
-
-/**
- * Counts bytes on their way to the backend and fails the stream once they pass the tenant's limit,
- * so an oversized body of unknown length is refused without being stored.
- */
-function byteLimit(limit: number): Transform & { bytes: number } {
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      t.bytes += chunk.length;
-      if (t.bytes > limit) cb(new errors.PayloadTooLarge(limits.tenant(limit)));
-      else cb(null, chunk);
-    },
-  }) as Transform & { bytes: number };
-  t.bytes = 0;
-  return t;
-}
-
-/**
- * Streams a client's body into a backend write (`write`), holding one of the tenant's upload slots:
- * the body is counted against `limit` as it passes, and a body that fails (over the limit, a check,
- * the client gone) aborts the backend request through the signal, so nothing is stored. The body's
- * own failure is thrown rather than the abort it caused.
- */
-export async function guardedUpload<T>(
-  ctx: RequestContext,
-  limits: Pick<LimitService, 'upload'>,
-  input: Readable,
-  limit: number,
-  write: (body: Readable, signal: AbortSignal) => Promise<T>,
-): Promise<{ result: T; bytes: number }> {
-  const releaseUpload = ctx.holdsUploadSlot ? () => {} : limits.upload(ctx.tenant);
-  const abort = new AbortController();
-  const onAbort = () => abort.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onAbort();
-  else ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const counted = byteLimit(limit);
-  let streamError: Error | undefined;
-  // pipe() does not forward errors, so a failing body aborts the backend request through the signal.
-  input.on('error', (err) => {
-    streamError ??= err;
-    counted.destroy(err);
-    abort.abort(err);
-  });
-  counted.on('error', (err) => {
-    streamError ??= err;
-    input.unpipe(counted);
-    abort.abort(err);
-  });
-  input.pipe(counted);
-  try {
-    const result = await write(counted, abort.signal);
-    return { result, bytes: counted.bytes };
-  } catch (err) {
-    // The body's own failure (limit, a check, client gone) explains the backend's abort better than the abort does.
-    throw streamError && isGatewayOrS3Error(streamError) ? streamError : err;
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    releaseUpload();
-  }
-}
-
-/**
- * x-amz-copy-source-if-* checked by the gateway before a copy: RGW 16 ignores all four (a copy with
- * a failing condition succeeds), so they are not left to the backend. A source that a read would
- * answer 304 fails a copy with 412, as S3 does. (The backend gets them too, where it applies them.)
- */
-export async function checkCopySource(store: ObjectStore, ctx: OpContext, source: ObjectRef, conditions: Conditions | undefined): Promise<void> {
-  if (!conditions || !Object.values(conditions).some((v) => v !== undefined)) return;
-  const head = await store.headObject(ctx, source.bucket, source.key, conditions);
-  if (head.status === 304) throw new errors.PreconditionFailed('the copy source does not match x-amz-copy-source-if-none-match / if-modified-since');
-}
-
-/** An error meant for the client: the gateway's codes, or an S3 error a face raised (the door's body checks). */
-function isGatewayOrS3Error(err: Error): boolean {
-  return Boolean((err as { code?: string }).code?.startsWith('S3GATE_') || (err as { s3Code?: string }).s3Code);
 }
 
 /**
@@ -142,7 +62,6 @@ export class ObjectService {
     private readonly events: EventSink,
     private readonly guard: DeleteGuard,
     private readonly limits: Pick<LimitService, 'upload'>,
-    private readonly tus?: Pick<TusService, 'presign'>,
   ) {}
 
   /**
@@ -257,24 +176,5 @@ export class ObjectService {
       ...(moved ? [{ type: 's3:ObjectRemoved:Delete' as const, bucket: source.bucket, key: source.key, source: 'gateway' as const }] : []),
     ]);
     return { bucket: destination.bucket, key: destination.key, etag, lastModified };
-  }
-
-  /** GET and PUT: the backend's presigned URL (the gateway's own on the disk driver); TUS: a tus creation URL of the gateway. */
-  async presign(
-    ctx: RequestContext,
-    req: { bucket: string; key: string; method: 'GET' | 'PUT' | 'TUS'; expiresIn: number; contentType?: string },
-  ): Promise<{ url: string; method: 'GET' | 'PUT' | 'TUS'; expiresAt: string; headers: Record<string, string> }> {
-    checkTarget(req.bucket, req.key);
-    validateContentType(req.contentType);
-    if (!Number.isInteger(req.expiresIn) || req.expiresIn < 1 || req.expiresIn > MAX_PRESIGN_SECONDS) {
-      throw new errors.Validation(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days); got ${req.expiresIn}`);
-    }
-    if (req.method === 'TUS') {
-      if (!this.tus) throw new errors.TusUnsupported('resumable uploads are not set up in this gateway');
-      return this.tus.presign(ctx, req);
-    }
-    const expiresAt = new Date(Date.now() + req.expiresIn * 1000).toISOString();
-    const out = await withStore(this.pool, ctx, (s) => s.presign(ctx, { ...req, method: req.method as 'GET' | 'PUT' }));
-    return { url: out.url, method: req.method, expiresAt, headers: out.headers };
   }
 }

@@ -3,69 +3,10 @@ import { LRUCache } from 'lru-cache';
 import { errors } from '../errors.js';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../lib/api-keys.js';
 import type { SecretBox } from '../lib/secretbox.js';
+import type { CredentialSettings, Driver, PoolSettings, ProxySettings, ResolvedTenant, RetryMode, S3Settings, TenantLimits, TlsSettings } from '../model/tenant.js';
 import type { S3SettingsInput, Tenant, TenantCreate, TenantPatch } from '../schema/tenants.js';
 import type { TenantRow } from '../store/schema.js';
 import type { TenantRepo } from '../store/tenants.js';
-
-export interface PoolSettings {
-  maxSockets: number;
-  maxQueue: number;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-}
-
-export interface StaticCredentials {
-  type: 'static';
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-export interface AssumeRoleCredentials {
-  type: 'assumeRole';
-  roleArn: string;
-  externalId?: string;
-  sessionName?: string;
-  durationSeconds?: number;
-  source: Omit<StaticCredentials, 'type'> | 'default';
-  stsEndpoint?: string;
-}
-
-export type CredentialSettings = StaticCredentials | AssumeRoleCredentials | { type: 'default' };
-
-export interface ProxySettings {
-  /** May carry user:password: kept with the secrets. */
-  url: string;
-  noProxy: string[];
-}
-
-export interface TlsSettings {
-  caBundle?: string;
-  rejectUnauthorized: boolean;
-}
-
-export interface S3Settings {
-  endpoint?: string;
-  region: string;
-  forcePathStyle: boolean;
-  credentials: CredentialSettings;
-  proxy?: ProxySettings;
-  maxAttempts: number;
-  retryMode: 'standard' | 'adaptive';
-  tls?: TlsSettings;
-}
-
-/** A tenant with its secrets opened and its settings resolved against the defaults: what the pool uses. */
-export interface ResolvedTenant {
-  id: string;
-  driver: 's3' | 'disk';
-  s3?: S3Settings;
-  pool: PoolSettings;
-  limits: TenantLimits;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** Settings without secrets (readable in the database); tls and retries included. */
 interface StoredS3 {
@@ -73,7 +14,7 @@ interface StoredS3 {
   region: string;
   forcePathStyle: boolean;
   maxAttempts?: number;
-  retryMode?: 'standard' | 'adaptive';
+  retryMode?: RetryMode;
   tls?: TlsSettings;
   /** Before credential sources: the static key id (its secret in StoredSecrets). */
   accessKeyId?: string;
@@ -94,22 +35,11 @@ interface StoredSecrets {
   sessionToken?: string;
 }
 
-export interface TenantLimits {
-  maxObjectSize: number;
-  /** 0: no limit. */
-  requestsPerSecond: number;
-  burst: number;
-  /** 0: no cap. */
-  maxConcurrentUploads: number;
-  /** Unfinished tus uploads; 0: no cap. */
-  maxResumableUploads: number;
-}
-
 export interface TenantDefaults {
   pool: PoolSettings;
   limits: TenantLimits;
   maxAttempts: number;
-  retryMode: 'standard' | 'adaptive';
+  retryMode: RetryMode;
   /** Whether tenants may use the process's default AWS credential chain. */
   allowDefaultCredentials: boolean;
   /** Whether tenants may turn TLS certificate verification off. */
@@ -357,7 +287,7 @@ export class TenantService {
 
   #toRow(
     id: string,
-    driver: 's3' | 'disk',
+    driver: Driver,
     s3: S3Settings | undefined,
     pool: Partial<PoolSettings>,
     limits: Partial<TenantLimits>,

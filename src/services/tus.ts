@@ -7,12 +7,13 @@ import type { UrlSigner } from '../lib/url-signer.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { TusUploadRow } from '../store/schema.js';
 import type { Progress, TusRepo } from '../store/tus.js';
-import { withStore, type RequestContext } from './context.js';
+import { withStore } from './context.js';
+import type { RequestContext } from '../model/context.js';
 import type { EventSink } from './events.js';
 import type { LimitService } from './limits.js';
 import type { MultipartService } from './multipart.js';
 import type { TenantService } from './tenants.js';
-import { validateBucketName, validateKey, validateMetadata } from './validate.js';
+import { validateBucketName, validateKey, validateMetadata } from '../model/names.js';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (all but the last), and its most parts. */
@@ -86,6 +87,38 @@ function hashing(source: Readable, hash: Hash): Readable {
   return source.pipe(t);
 }
 
+/** A resumable upload as the faces see it. */
+export interface TusUpload {
+  id: string;
+  bucket: string;
+  key: string;
+  /** Upload-Length. */
+  size: number;
+  /** Upload-Offset. */
+  offset: number;
+  /** Upload-Metadata as the client sent it. */
+  metadata: Record<string, string | null>;
+  createdAt: string;
+  expiresAt: string;
+  /** Created through a presigned URL: its upload URL is signed too. */
+  presigned: boolean;
+  /** The object is stored. */
+  done: boolean;
+}
+
+const viewOf = (row: TusUploadRow): TusUpload => ({
+  id: row.id,
+  bucket: row.bucket,
+  key: row.key,
+  size: row.size,
+  offset: row.received,
+  metadata: JSON.parse(row.tus_metadata) as Record<string, string | null>,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  presigned: Boolean(row.presigned),
+  done: row.state === 'done',
+});
+
 /**
  * Resumable uploads (tus) into a tenant's bucket: each is one S3 multipart upload, driven through the
  * same multipart service (pool, admission, upload slots, size limit, completion event) as the S3 door.
@@ -108,24 +141,10 @@ export class TusService {
     private readonly opts: TusOptions,
   ) {}
 
-  /**
-   * A URL that creates one resumable upload of bucket/key (POST, tus creation) without an API key,
-   * until it expires; the upload it creates gets an upload URL signed for it alone. Its random nonce
-   * names it: the upload it creates is recorded under it, so it never creates a second one.
-   */
-  presign(ctx: RequestContext, req: { bucket: string; key: string; expiresIn: number; contentType?: string }): { url: string; method: 'TUS'; expiresAt: string; headers: Record<string, string> } {
-    validateBucketName(req.bucket);
-    validateKey(req.key);
-    const expires = Math.floor(Date.now() / 1000) + req.expiresIn;
-    const nonce = randomBytes(16).toString('base64url');
-    const url = this.signer.sign(ctx.origin, { tenant: ctx.tenant.id, tenantCreatedAt: ctx.tenant.createdAt, method: 'TUS', bucket: req.bucket, key: req.key, expires, contentType: req.contentType, nonce });
-    return { url, method: 'TUS', expiresAt: new Date(expires * 1000).toISOString(), headers: { 'tus-resumable': '1.0.0' } };
-  }
-
   /** The URL of an upload: signed for it when it was created through a presigned URL, valid until it expires. */
-  uploadUrl(ctx: RequestContext, up: Pick<TusUploadRow, 'id' | 'bucket' | 'key' | 'presigned' | 'expires_at'>): string {
+  uploadUrl(ctx: RequestContext, up: TusUpload): string {
     if (!up.presigned) return `${ctx.origin}/v1/uploads/${up.id}`;
-    const expires = Math.ceil(new Date(up.expires_at).getTime() / 1000);
+    const expires = Math.ceil(new Date(up.expiresAt).getTime() / 1000);
     return this.signer.sign(ctx.origin, { tenant: ctx.tenant.id, tenantCreatedAt: ctx.tenant.createdAt, method: 'TUS', bucket: up.bucket, key: up.key, expires, upload: up.id });
   }
 
@@ -138,12 +157,12 @@ export class TusService {
    * creation answers it, so a client whose answer was lost goes on with it); PresignUsed once it was
    * terminated or expired; undefined when the URL has created nothing yet.
    */
-  async createdWith(ctx: RequestContext, nonce: string): Promise<TusUploadRow | undefined> {
+  async createdWith(ctx: RequestContext, nonce: string): Promise<TusUpload | undefined> {
     const creation = await this.repo.creation(ctx.tenant.id, nonce);
     if (!creation) return undefined;
     const row = await this.repo.get(creation.upload);
     if (!row || row.tenant_id !== ctx.tenant.id) throw new errors.PresignUsed(creation.upload);
-    return row;
+    return viewOf(row);
   }
 
   /**
@@ -151,7 +170,7 @@ export class TusService {
    * `creation` is the presigned URL that asks for it (its nonce, and when it expires): the upload is
    * recorded under it in the same transaction, so one URL creates one upload, even raced.
    */
-  async create(ctx: RequestContext, id: string, size: number, target: TusTarget, opts: { presigned: boolean; lease: Lease; creation?: { nonce: string; expiresAt: string } }): Promise<TusUploadRow> {
+  async create(ctx: RequestContext, id: string, size: number, target: TusTarget, opts: { presigned: boolean; lease: Lease; creation?: { nonce: string; expiresAt: string } }): Promise<TusUpload> {
     validateBucketName(target.bucket);
     validateKey(target.key);
     validateMetadata(target.metadata);
@@ -198,22 +217,22 @@ export class TusService {
     if (size === 0) {
       const { etag } = await this.multipart.uploadPart(ctx, target.bucket, target.key, uploadId, 1, Readable.from([]), 0);
       await this.repo.commit(id, opts.lease.owner, { parts: [{ partNumber: 1, etag, size: 0 }], received: 0, tail: null });
-      return this.#complete(ctx, row);
+      return viewOf(await this.#complete(ctx, row));
     }
-    return row;
+    return viewOf(row);
   }
 
   /**
    * The tenant's upload (404 for any other tenant's). One whose bytes are all in but whose object was
    * not assembled (its process died then) is completed first, so its offset is never reported done early.
    */
-  async find(ctx: RequestContext, id: string): Promise<TusUploadRow> {
+  async find(ctx: RequestContext, id: string): Promise<TusUpload> {
     const row = await this.#own(ctx, id);
-    if (row.state !== 'completing') return row;
+    if (row.state !== 'completing') return viewOf(row);
     const lease = await this.lock(id);
     try {
       const now = await this.#own(ctx, id);
-      return now.state === 'completing' ? await this.#complete(ctx, now) : now;
+      return viewOf(now.state === 'completing' ? await this.#complete(ctx, now) : now);
     } finally {
       await lease.release();
     }

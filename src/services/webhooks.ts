@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isoTime } from './validate.js';
+import { isoTime } from '../model/names.js';
 import { errors } from '../errors.js';
 import { signingSecrets } from '../events/dispatcher.js';
 import type { SendResult, WebhookSender } from '../events/sender.js';
@@ -7,7 +7,9 @@ import { newWebhookSecret } from '../events/signer.js';
 import { urlProblem } from '../events/ssrf.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import type { Database, DeliveryAttemptRow, DeliveryRow, WebhookRow } from '../store/schema.js';
-import { filterMatches, newId, pendingDelivery, typeMatches, validatePatterns, type EventFilter, type EventType } from './events.js';
+import { pendingDelivery } from '../store/events.js';
+import { newId } from '../lib/ids.js';
+import { filterMatches, typeMatches, validatePatterns, type EventFilter, type EventType } from '../model/event.js';
 
 export interface Webhook {
   id: string;

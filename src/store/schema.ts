@@ -1,7 +1,9 @@
+import type { Driver } from '../model/tenant.js';
+
 /** Row types of the state store (SQLite and PostgreSQL share them: text timestamps in ISO 8601, JSON as text). */
 export interface TenantRow {
   id: string;
-  driver: 's3' | 'disk';
+  driver: Driver;
   /** JSON: TenantSettings without secrets. */
   settings: string;
   /** Encrypted JSON of the tenant's secrets (secretbox), or null. */

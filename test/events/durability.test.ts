@@ -68,7 +68,7 @@ t.test('work claimed ahead for a fast endpoint that turns slow is not sent after
     webhooks: { allowPrivate: true, timeoutMs, retrySchedule: [100, 100, 100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 1, pollMs: 20, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 },
   };
   const a = await testApp(t, { config });
-  const b = await testApp(t, { config });
+  const _b = await testApp(t, { config });
   // Fast for the first 20 requests, then 250 ms each (an answer within the timeout: a success).
   const rx = await receiver(t, (n) => ({ status: 200, delayMs: n <= 20 ? 0 : 250 }));
   const created = await a.inject({ method: 'POST', url: '/admin/tenants', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { id: 'lapse', driver: 'disk' } });

@@ -1,9 +1,11 @@
 import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import t from 'tap';
-import { EventService, type EventInput } from '../../src/services/events.js';
+import { EventService } from '../../src/services/events.js';
+import type { EventInput } from '../../src/model/event.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { tempDir } from '../helpers/app.js';
-import { tempPgDatabase, type Teardown } from '../helpers/pg.js';
+import { tempPgDatabase } from '../helpers/pg.js';
+import type { Teardown } from '../helpers/http.js';
 
 // The group commit records every caller of one tick in one transaction. When the batch holds gateway
 // writes alone it is recorded a statement per kind of row; these pin that the batch keeps the meaning

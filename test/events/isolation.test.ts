@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { EventInput } from '../../src/services/events.js';
+import type { EventInput } from '../../src/model/event.js';
 import { admin, bearer, createTenant, listen, testApp } from '../helpers/app.js';
 
 const put = (bucket: string, key: string): EventInput => ({ type: 's3:ObjectCreated:Put', bucket, key, size: 1, etag: 'e', source: 'gateway' });

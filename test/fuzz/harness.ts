@@ -100,11 +100,11 @@ export const nastyJson: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A value for a JSON schema: usually valid, sometimes not. */
-function valueOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+function arbitraryOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
   if (!schema || depth > 4) return nastyJson;
-  if (schema.$ref) return valueOf(resolveRef(schema.$ref), depth);
+  if (schema.$ref) return arbitraryOf(resolveRef(schema.$ref), depth);
   const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives) return fc.oneof(...(alternatives as Schema[]).map((s) => valueOf(s, depth + 1)));
+  if (alternatives) return fc.oneof(...(alternatives as Schema[]).map((s) => arbitraryOf(s, depth + 1)));
   if (schema.enum) return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...(schema.enum as unknown[])) }, { weight: 1, arbitrary: nastyJson });
   if (schema.const !== undefined) return fc.constant(schema.const);
   const valid = ((): fc.Arbitrary<unknown> => {
@@ -120,11 +120,11 @@ function valueOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
       case 'boolean':
         return fc.boolean();
       case 'array':
-        return fc.array(valueOf(schema.items, depth + 1), { maxLength: 4 });
+        return fc.array(arbitraryOf(schema.items, depth + 1), { maxLength: 4 });
       case 'object': {
         const props = Object.entries((schema.properties ?? {}) as Record<string, Schema>);
         const required = new Set((schema.required ?? []) as string[]);
-        return fc.record(Object.fromEntries(props.map(([k, s]) => [k, valueOf(s, depth + 1)])), { requiredKeys: props.map(([k]) => k).filter((k) => required.has(k)) });
+        return fc.record(Object.fromEntries(props.map(([k, s]) => [k, arbitraryOf(s, depth + 1)])), { requiredKeys: props.map(([k]) => k).filter((k) => required.has(k)) });
       }
       default:
         return nastyJson;
@@ -142,10 +142,10 @@ function resolveRef(ref: string): Schema {
 
 /** A JSON body: valid-ish, with a required field dropped, an unknown field added, or not JSON at all. */
 function bodyOf(op: Operation): fc.Arbitrary<{ payload?: string | Buffer; contentType?: string }> {
-  const json = valueOf(op.body).map((v) => ({ payload: JSON.stringify(v), contentType: 'application/json' }));
+  const json = arbitraryOf(op.body).map((v) => ({ payload: JSON.stringify(v), contentType: 'application/json' }));
   return fc.oneof(
     { weight: 6, arbitrary: json },
-    { weight: 1, arbitrary: fc.tuple(valueOf(op.body), fc.string({ maxLength: 10 }), nastyJson).map(([v, k, x]) => ({ payload: JSON.stringify(typeof v === 'object' && v ? { ...v, [k || 'extra']: x } : v), contentType: 'application/json' })) },
+    { weight: 1, arbitrary: fc.tuple(arbitraryOf(op.body), fc.string({ maxLength: 10 }), nastyJson).map(([v, k, x]) => ({ payload: JSON.stringify(typeof v === 'object' && v ? { ...v, [k || 'extra']: x } : v), contentType: 'application/json' })) },
     { weight: 1, arbitrary: fc.constantFrom('{"a":', '[1,2', 'not json', '{"__proto__":{"x":1}}', '').map((p) => ({ payload: p, contentType: 'application/json' })) },
     { weight: 1, arbitrary: fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.constantFrom('text/plain', 'application/octet-stream', 'multipart/form-data', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '')).map(([b, ct]) => ({ payload: Buffer.from(b), contentType: ct })) },
     { weight: 1, arbitrary: fc.constant({}) },
@@ -168,10 +168,10 @@ export function requestOf(op: Operation, ctx: FuzzContext): fc.Arbitrary<FuzzReq
       }),
     );
     const query = fc.array(
-      fc.tuple(fc.constantFrom(...op.params.filter((p) => p.in === 'query').map((p) => p.name), 'unknown'), valueOf(undefined).map(String)),
+      fc.tuple(fc.constantFrom(...op.params.filter((p) => p.in === 'query').map((p) => p.name), 'unknown'), arbitraryOf(undefined).map(String)),
       { maxLength: 3 },
     );
-    const validQuery = fc.tuple(...op.params.filter((p) => p.in === 'query').map((p) => fc.tuple(fc.constant(p.name), valueOf(p.schema)).map(([n, v]) => (v === undefined ? undefined : ([n, String(v)] as [string, string])))));
+    const validQuery = fc.tuple(...op.params.filter((p) => p.in === 'query').map((p) => fc.tuple(fc.constant(p.name), arbitraryOf(p.schema)).map(([n, v]) => (v === undefined ? undefined : ([n, String(v)] as [string, string])))));
     return fc.record({ path, query: fc.oneof(validQuery.map((q) => q.filter((x): x is [string, string] => Boolean(x))), query) }).map(({ path: segments, query: q }) => {
       let url = op.path;
       for (const [name, value] of segments) url = url.replace(`{${name}}`, name === 'key' ? encodeURIComponent(value).replace(/%2F/g, '/') : encodeURIComponent(value));

@@ -4,10 +4,8 @@ import { ADMIN_TOKEN, admin, bearer, createTenant, testApp } from '../helpers/ap
 import { rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 import type { FuzzContext } from './harness.js';
 import type { TusFuzzContext } from './tus.js';
+import type { Teardown } from '../helpers/http.js';
 
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
 
 /** A gateway with an RGW tenant and a disk tenant, each with buckets and objects, and an ingest token. */
 export async function fuzzTarget(t: Teardown): Promise<{ app: FastifyInstance; ctx: FuzzContext; tus: TusFuzzContext }> {

@@ -1,20 +1,7 @@
-import { request as httpRequest } from 'node:http';
 import t from 'tap';
 import WebSocket from 'ws';
 import { createTenant, listen, testApp } from '../helpers/app.js';
-
-/** Raw HTTP, so headers such as Upgrade go out exactly as an attacker sends them. */
-function raw(base: string, opts: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(base + opts.path, { method: opts.method, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+import { rawRequest as raw } from '../helpers/http.js';
 
 const INTROSPECT = '{__schema{queryType{name}}}';
 

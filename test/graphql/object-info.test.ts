@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ObjectInfoLoader } from '../../src/routes/graphql/object-info.js';
-import type { RequestContext } from '../../src/services/context.js';
+import type { RequestContext } from '../../src/model/context.js';
 import type { ObjectService } from '../../src/services/objects.js';
 
 /**

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { tempPgDatabase, type Teardown } from './pg.js';
+import { tempPgDatabase } from './pg.js';
+import type { Teardown } from './http.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -1,12 +1,13 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Teardown } from './http.js';
 
 /**
  * A TCP proxy on loopback in front of a gateway: `cut()` destroys every connection through it (a
  * dropped network, mid-request), and `target` can be pointed at another gateway process between
  * requests. Closed at the end of the test.
  */
-export async function cutProxy(t: { teardown(fn: () => unknown): void }, target: number) {
+export async function cutProxy(t: Teardown, target: number) {
   const live = new Set<net.Socket>();
   const state = { target, cuts: 0 };
   const server = net.createServer((client) => {

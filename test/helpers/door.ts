@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { FastifyInstance } from 'fastify';
@@ -32,27 +31,6 @@ export async function doorUrl(app: FastifyInstance): Promise<string> {
 /** A default-configured SDK client (checksums as the SDK sends them today) pointed at the door. */
 export function sdk(url: string, key: S3Key, extra: Partial<S3ClientConfig> = {}): S3Client {
   return new S3Client({ endpoint: url, region: 'us-east-1', forcePathStyle: true, credentials: key, maxAttempts: 1, ...extra });
-}
-
-export interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One HTTP request exactly as given (no client library in between). */
-export function rawRequest(url: string, opts: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<RawResponse> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method: opts.method, path: opts.path, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
 }
 
 /** What an SDK call that must fail failed with: its error name, HTTP status and message. */

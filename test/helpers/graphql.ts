@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { Teardown } from './http.js';
 
 export interface GqlResponse<T = Record<string, any>> {
   status: number;
@@ -20,9 +21,6 @@ export function gqlClient(base: string, apiKey: string | undefined) {
   };
 }
 
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
 
 /** A graphql-ws client (the graphql-transport-ws protocol) on /graphql, disposed at the test's end. */
 export function wsClient(t: Teardown, base: string, payload: Record<string, unknown> | undefined, onClosed?: (event: { code: number; reason: string }) => void): Client {

@@ -4,10 +4,8 @@ import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Teardown } from './http.js';
 
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
 
 const closeServer = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Teardown } from './http.js';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -10,7 +11,7 @@ export interface Received {
 export type Behaviour = (n: number, req: http.IncomingMessage) => { status: number; headers?: Record<string, string>; delayMs?: number; body?: string };
 
 /** A webhook receiver on 127.0.0.1 whose answers a test scripts; it records every request. */
-export async function receiver(t: { teardown(fn: () => unknown): void }, behaviour: Behaviour = () => ({ status: 200 })) {
+export async function receiver(t: Teardown, behaviour: Behaviour = () => ({ status: 200 })) {
   const received: Received[] = [];
   let behave = behaviour;
   const server = http.createServer((req, res) => {

@@ -1,7 +1,8 @@
 import net from 'node:net';
+import type { Teardown } from './http.js';
 
 /** A TCP endpoint on loopback that accepts connections and never answers: an S3 endpoint that stalls. */
-export async function stallingEndpoint(t: { teardown(fn: () => unknown): void }): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+export async function stallingEndpoint(t: Teardown): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   let total = 0;
   const server = net.createServer((socket) => {

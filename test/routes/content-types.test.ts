@@ -3,7 +3,8 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectComm
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import t from 'tap';
 import { admin, bearer, createTenant, listen, testApp } from '../helpers/app.js';
-import { codeOf, doorTenant, doorUrl, rawRequest, sdk, signed } from '../helpers/door.js';
+import { codeOf, doorTenant, doorUrl, sdk, signed } from '../helpers/door.js';
+import { rawRequest } from '../helpers/http.js';
 import { gqlClient } from '../helpers/graphql.js';
 import { metadataHeader, tusRequest } from '../helpers/tus.js';
 import { rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';

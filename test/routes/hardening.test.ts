@@ -1,24 +1,7 @@
-import net from 'node:net';
 import t from 'tap';
 import { admin, bearer, createTenant, listen, testApp } from '../helpers/app.js';
+import { rawBytes as rawHttp } from '../helpers/http.js';
 import { rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
-
-/** Sends bytes as they are and reads the whole answer (the connection is closed by either side). */
-function rawHttp(base: string, bytes: string, waitMs = 5000): Promise<{ status: number; body: string; text: string }> {
-  const { port } = new URL(base);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(bytes));
-    let text = '';
-    const done = () => {
-      clearTimeout(timer);
-      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), body: text.split('\r\n\r\n').slice(1).join('\r\n\r\n'), text });
-    };
-    const timer = setTimeout(() => socket.destroy(), waitMs);
-    socket.on('data', (d) => (text += d));
-    socket.on('close', done);
-    socket.on('error', () => {});
-  });
-}
 
 const codeOf = (body: string) => {
   try {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { TenantPool } from '../../src/s3/client-pool.js';
-import type { ObjectStore } from '../../src/s3/object-store.js';
-import type { ResolvedTenant } from '../../src/services/tenants.js';
+import type { ObjectStore } from '../../src/model/object-store.js';
+import type { ResolvedTenant } from '../../src/model/tenant.js';
 
 // The pool's own bookkeeping, with stores that record their lifecycle (no S3 behaviour is claimed here;
 // the S3 side of the pool is tested against RGW in pool-isolation.test.ts and admin.test.ts).

@@ -17,7 +17,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import t from 'tap';
 import { admin, tempDir, testApp } from '../helpers/app.js';
-import { codeOf, doorTenant, doorUrl, failure, rawRequest, sdk, signed } from '../helpers/door.js';
+import { codeOf, doorTenant, doorUrl, failure, sdk, signed } from '../helpers/door.js';
+import { rawRequest } from '../helpers/http.js';
 import { directClient, rgwEndpoint, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 
 

@@ -29,7 +29,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import t from 'tap';
 import { admin, bearer, testApp } from '../helpers/app.js';
-import { codeOf, doorTenant, doorUrl, failure, rawRequest, sdk, signed, signedChunks, type Driver } from '../helpers/door.js';
+import { codeOf, doorTenant, doorUrl, failure, sdk, signed, signedChunks, type Driver } from '../helpers/door.js';
+import { rawRequest } from '../helpers/http.js';
 import { uniqueBucket } from '../helpers/rgw.js';
 
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');

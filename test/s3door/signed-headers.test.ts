@@ -3,7 +3,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import t from 'tap';
 import { Sha256 } from '../../src/s3/signed-requests.js';
 import { testApp } from '../helpers/app.js';
-import { codeOf, doorTenant, doorUrl, failure, rawRequest, sdk, signed, type S3Key } from '../helpers/door.js';
+import { codeOf, doorTenant, doorUrl, failure, sdk, signed, type S3Key } from '../helpers/door.js';
+import { rawRequest } from '../helpers/http.js';
 import { uniqueBucket } from '../helpers/rgw.js';
 
 /**

@@ -2,8 +2,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
-import { codeOf, doorTenant, doorUrl, rawRequest, sdk, signed, type S3Key } from '../helpers/door.js';
-import { parseXmlStream } from '../../src/routes/s3/xml.js';
+import { codeOf, doorTenant, doorUrl, sdk, signed, type S3Key } from '../helpers/door.js';
+import { rawRequest } from '../helpers/http.js';
+import { parseXmlStream } from '../../src/door/xml.js';
 
 const MiB = 1024 * 1024;
 

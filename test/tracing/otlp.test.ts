@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { tempDir } from '../helpers/app.js';
 import { apiKey, gatewayProcess } from '../helpers/process.js';
+import type { Teardown } from '../helpers/http.js';
 
 /** An OTLP/HTTP collector on loopback that keeps what it is sent. */
-async function collector(t: { teardown(fn: () => unknown): void }) {
+async function collector(t: Teardown) {
   const posts: { path: string; type: string | undefined; body: Buffer }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -9,6 +9,7 @@ import t from 'tap';
 import { bearer, createTenant, listen, testApp } from '../helpers/app.js';
 import { directClient, rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import type { Teardown } from '../helpers/http.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SIZE = 12 * 1024 * 1024 + 321;
@@ -20,7 +21,7 @@ async function pageScript(): Promise<string> {
 }
 
 /** A page on its own origin (another port of loopback) that loads the script. */
-async function pageServer(t: { teardown(fn: () => unknown): void }, script: string): Promise<string> {
+async function pageServer(t: Teardown, script: string): Promise<string> {
   const server = http.createServer((req, res) => {
     if (req.url === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
     res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>loading</title><script type="module" src="/app.js"></script>');

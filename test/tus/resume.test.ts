@@ -11,6 +11,7 @@ import { until } from '../helpers/stall.js';
 import { apiKey, gatewayProcess } from '../helpers/process.js';
 import { directClient, rgwSettings, rgwUser, uniqueBucket, type RgwUser } from '../helpers/rgw.js';
 import { sha256, tusUpload } from '../helpers/tus.js';
+import type { Teardown } from '../helpers/http.js';
 
 /**
  * The issue's proof: tus-js-client uploading 300 MiB into RGW through gateway processes, resumed after
@@ -20,7 +21,7 @@ const SIZE = 300 * 1024 * 1024;
 const auth = { authorization: `Bearer ${apiKey}` };
 const RETRIES = [0, 250, 500, 1000, 1000, 2000, 2000, 3000, 3000, 5000, 5000, 5000];
 
-async function setup(t: Parameters<typeof tempDir>[0], name: string) {
+async function setup(_t: Parameters<typeof tempDir>[0], name: string) {
   const user = rgwUser(name);
   const tenants = [{ id: name, driver: 's3', s3: rgwSettings(user), apiKeys: [apiKey] }];
   return { user, tenants, bucket: uniqueBucket(name), data: randomBytes(SIZE) };
@@ -35,7 +36,7 @@ async function makeBucket(base: string, bucket: string) {
  * What RGW holds: the object's sha256 (read directly, not through the gateway) and the open multipart
  * uploads. The object is deleted afterwards: RGW's memstore keeps every byte in memory.
  */
-async function inRgw(t: { teardown(fn: () => unknown): void }, user: RgwUser, bucket: string, key: string) {
+async function inRgw(t: Teardown, user: RgwUser, bucket: string, key: string) {
   const s3 = directClient(user);
   t.teardown(() => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireAdmin } from '../../plugins/auth.js';
 import { responses } from '../../schema/common.js';
-import { MasterKeyRotation } from '../../services/master-key.js';
 
 const RotationReport = Type.Object(
   {
@@ -16,7 +15,6 @@ const RotationReport = Type.Object(
 /** Master-key rotation; admin token only. */
 export const adminMasterKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireAdmin);
-  const rotation = new MasterKeyRotation(app.db.kysely, app.secretBox);
   app.post(
     '/master-key/rotate',
     {
@@ -34,7 +32,7 @@ export const adminMasterKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const report = await rotation.run(request.query.batch);
+      const report = await app.masterKeyRotation.run(request.query.batch);
       request.log.warn({ ...report }, 'secrets sealed again with the current master key');
       return report;
     },

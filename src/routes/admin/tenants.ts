@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../../schema/common.js';
 import { ApiKeyCreated, ApiKeyList, PoolStats, Tenant, TenantCreate, TenantHealth, TenantPatch, TenantRemovalReport, TenantWithKey } from '../../schema/tenants.js';
-import type { ResolvedTenant } from '../../services/tenants.js';
+import type { ResolvedTenant } from '../../model/tenant.js';
 import { requireAdmin } from '../../plugins/auth.js';
 import { adminS3KeyRoutes } from '../s3-keys.js';
 
@@ -152,10 +152,6 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tenants/:id/pool',
     { schema: { operationId: 'getTenantPool', tags, security, summary: 'Live pool figures of this tenant', params: IdParams, response: responses({ 200: PoolStats }) } },
-    async (request) => {
-      const tenant = await app.tenants.resolve(request.params.id);
-      const s = app.pool.stats(tenant.id);
-      return { tenant: tenant.id, driver: tenant.driver, maxSockets: tenant.pool.maxSockets, maxQueue: tenant.pool.maxQueue, ...s };
-    },
+    async (request) => app.connections.poolStats(await app.tenants.resolve(request.params.id)),
   );
 };

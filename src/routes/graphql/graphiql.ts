@@ -59,7 +59,7 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
 /** GET /graphiql, its script and its assets. */
 export async function graphiqlRoutes(app: FastifyInstance): Promise<void> {
   const hide = { schema: { hide: true } };
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
   });
   // Versioned with the packages: cached for a day, streamed from disk.

@@ -1,6 +1,6 @@
 import { errors } from '../../errors.js';
-import type { ObjectInfo } from '../../s3/object-store.js';
-import type { RequestContext } from '../../services/context.js';
+import type { ObjectInfo } from '../../model/object-store.js';
+import type { RequestContext } from '../../model/context.js';
 import type { ObjectService } from '../../services/objects.js';
 
 /** An Object node: what a listing, a HEAD or a write already told, plus where to ask for the rest. */

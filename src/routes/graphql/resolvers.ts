@@ -3,13 +3,13 @@ import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLReso
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { errors, isGatewayError } from '../../errors.js';
-import type { BucketInfo, ListResult, ObjectInfo } from '../../s3/object-store.js';
-import type { RequestContext } from '../../services/context.js';
-import { filterMatches, typeMatches, validatePatterns, type ObjectEvent } from '../../services/events.js';
-import type { ResolvedTenant } from '../../services/tenants.js';
-import { validateBucketName } from '../../services/validate.js';
+import type { BucketInfo, ListResult, ObjectInfo } from '../../model/object-store.js';
+import type { RequestContext } from '../../model/context.js';
+import { filterMatches, typeMatches, validatePatterns, type ObjectEvent } from '../../model/event.js';
+import type { ResolvedTenant } from '../../model/tenant.js';
+import { validateBucketName } from '../../model/names.js';
 import type { Webhook, WebhookInput } from '../../services/webhooks.js';
-import { ObjectInfoLoader, type ObjectNode } from './object-info.js';
+import type { ObjectInfoLoader, ObjectNode } from './object-info.js';
 import { DateTime, Long, StringMap } from './scalars.js';
 import type { SubscriptionSlots } from './subscription-slots.js';
 import type { WebSocket } from 'ws';
@@ -172,7 +172,7 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
       etag: objectField('etag'),
       lastModified: objectField('lastModified'),
       downloadUrl: async (node: ObjectNode, { expiresIn }: { expiresIn: number }, c) =>
-        (await app.objects.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
+        (await app.presign.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
       text: async (node: ObjectNode, { maxBytes }: { maxBytes: number }, c) => app.objects.text(c.ctx, node.bucket, node.key, maxBytes),
     },
 
@@ -209,7 +209,7 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
         return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
       },
       createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number; protocol: 'PUT' | 'TUS' }, c) =>
-        app.objects.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
+        app.presign.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
       deleteObject: async (_root, { bucket, key }: RefInput, c) => {
         await app.objects.delete(c.ctx, bucket, key);
         return true;

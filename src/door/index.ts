@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { logLevelOf, toApiError, isGatewayError } from '../../errors.js';
-import { bindTenant } from '../../plugins/auth.js';
-import { holdContentType, restoreContentType } from '../../plugins/any-content-type.js';
-import { capConnections } from '../../lib/connection-cap.js';
-import { authenticate, parseQuery, type Authenticated, type Query } from '../../s3/protocol/sigv4.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { Metrics } from '../plugins/metrics.js';
+import type { Services } from '../services/index.js';
+import type { DoorServices } from './request.js';
+import { logLevelOf, toApiError, isGatewayError } from '../errors.js';
+import { bindTenant } from '../plugins/auth.js';
+import { holdContentType, restoreContentType } from '../plugins/any-content-type.js';
+import { capConnections } from '../lib/connection-cap.js';
+import { authenticate, parseQuery, type Authenticated, type Query } from './protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
-import { operationOf, operations, type OperationName } from './operations.js';
-import { logRequests, noteErrorCode } from '../../plugins/request-log.js';
-import { traceRequests } from '../../plugins/tracing.js';
+import { dispatch, operationOf, type OperationName } from './operations.js';
+import { logRequests } from '../plugins/request-log.js';
+import { parserErrorHandler, serverOptions, startErrorAnswer } from '../plugins/http.js';
+import { traceRequests } from '../plugins/tracing.js';
 import { xmlDocument } from './xml.js';
 
 /** What the door knows of a request once its address and signature are checked. */
@@ -73,35 +77,28 @@ export function sendS3Error(request: FastifyRequest, reply: FastifyReply, raw: u
   const err = s3ErrorOf(raw);
   const logged = isGatewayError(raw) ? raw : toApiError(raw as never, undefined);
   const level = raw instanceof S3Error ? 'info' : logLevelOf(logged);
-  noteErrorCode(request, err.s3Code);
-  if (level === 'error') request.log.error({ err: raw }, 'S3 request failed');
-  else if (level === 'warn') request.log.warn({ code: err.s3Code, status: err.status, msg: err.message }, 'S3 request failed upstream');
-  else request.log.debug({ code: err.s3Code, status: err.status, msg: err.message }, 'S3 request refused');
-  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
-  if (!request.raw.complete) reply.header('connection', 'close');
-  reply.code(err.status);
+  startErrorAnswer(request, reply, { code: err.s3Code, status: err.status, message: err.message, headers: err.headers, level, cause: raw });
   if (request.method === 'HEAD') return reply.send();
   const resource = request.s3?.resource ?? request.url.split('?')[0];
-  return reply
-    .type('application/xml')
-    .send(xmlDocument('Error', { Code: err.s3Code, Message: err.message, ...err.fields, Resource: resource, RequestId: request.id }, false));
+  return reply.type('application/xml').send(xmlDocument('Error', { Code: err.s3Code, Message: err.message, ...err.fields, Resource: resource, RequestId: request.id }, false));
 }
 
-/** Errors Node's parser finds before a request exists, as S3's XML. */
-function clientError(err: NodeJS.ErrnoException, socket: Duplex) {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  // S3 answers all of these 400: headers too large, a request not received in time, bad framing.
+/** Errors Node's parser finds before a request exists, as S3's XML. S3 answers all of these 400. */
+const clientError = parserErrorHandler((err) => {
   const [code, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? ['RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? ['RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.']
         : ['BadRequest', 'The request could not be parsed as HTTP/1.1.'];
-  if (socket.writable) {
-    const body = xmlDocument('Error', { Code: code, Message: message, RequestId: requestId() }, false);
-    socket.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  }
-  socket.destroy();
+  return { code, status: 400, reason: 'Bad Request', contentType: 'application/xml', body: xmlDocument('Error', { Code: code, Message: message, RequestId: requestId() }, false) };
+});
+
+export interface DoorOptions {
+  config: Config;
+  log: FastifyBaseLogger;
+  metrics: Pick<Metrics, 'connectionsDropped' | 'doorRequests'>;
+  services: DoorServices & Pick<Services, 's3Keys' | 'tenants' | 'limits'>;
 }
 
 /**
@@ -110,20 +107,12 @@ function clientError(err: NodeJS.ErrnoException, socket: Duplex) {
  * REST). Authentication is SigV4 with a tenant's S3 access key; the key alone names the tenant.
  * Synchronous on purpose: a Fastify instance is thenable, so an async function could not return one.
  */
-export function buildS3Door(app: FastifyInstance): FastifyInstance {
-  const config = app.config;
+export function buildS3Door({ config, log, metrics, services }: DoorOptions): FastifyInstance {
   const { domain, region } = config.s3Door;
   const door = Fastify({
-    loggerInstance: app.log.child({ face: 's3' }),
-    logController: new LogController({ disableRequestLogging: true }),
+    ...serverOptions(config),
+    loggerInstance: log.child({ face: 's3' }),
     genReqId: requestId,
-    requestIdHeader: false,
-    exposeHeadRoutes: false,
-    return503OnClosing: true,
-    connectionTimeout: config.http.idleTimeoutMs,
-    keepAliveTimeout: config.http.keepAliveTimeoutMs,
-    requestTimeout: 0,
-    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.http.headersTimeoutMs / 4))) },
     // S3 keys are object keys of up to 1024 bytes, percent-encoded: the router only sees a wildcard.
     routerOptions: { maxParamLength: 8192, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
     frameworkErrors: (err, request, reply) => void sendS3Error(request, reply, err.code === 'FST_ERR_BAD_URL' ? new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400) : err),
@@ -132,7 +121,7 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   // Node answers Expect: 100-continue itself unless told otherwise: the door answers it once the request
   // has passed its checks (operations.ts), so a refused upload's body is never sent.
   door.server.on('checkContinue', (req, res) => door.server.emit('request', req, res));
-  capConnections(door.server, config.http.maxConnections, () => app.metrics.connectionsDropped.inc({ listener: 's3' }));
+  capConnections(door.server, config.http.maxConnections, () => metrics.connectionsDropped.inc({ listener: 's3' }));
   // What request helpers shared with the API read (originOf).
   door.decorate('config', config);
   // Bodies are object bytes (or XML read by the operation): no parser touches them.
@@ -155,11 +144,11 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
     const operation = operationOf(request.method, bucket, key, query, request.headers['x-amz-copy-source'] !== undefined);
     const partial = { bucket, key, query, resource, operation } as S3Request;
     request.s3 = partial;
-    partial.auth = await authenticate({ method: request.method, rawPath, query, headers: request.headers }, { region, lookup: (id) => app.s3Keys.lookup(id) });
-    const tenant = await app.tenants.resolve(partial.auth.tenantId).catch(() => undefined);
+    partial.auth = await authenticate({ method: request.method, rawPath, query, headers: request.headers }, { region, lookup: (id) => services.s3Keys.lookup(id) });
+    const tenant = await services.tenants.resolve(partial.auth.tenantId).catch(() => undefined);
     if (!tenant) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
     bindTenant(request, reply, tenant);
-    const { headers } = await app.limits.admit(tenant);
+    const { headers } = await services.limits.admit(tenant);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     // The door reads its bodies itself, and S3 stores any Content-Type (see any-content-type.ts).
     await holdContentType(request);
@@ -169,11 +158,11 @@ export function buildS3Door(app: FastifyInstance): FastifyInstance {
   door.setErrorHandler((err, request, reply) => sendS3Error(request, reply, err));
   // Requests by S3 operation, as the API's are by route (s3gate_s3_door_request_duration_seconds).
   door.addHook('onResponse', async (request, reply) => {
-    app.metrics.doorRequests.observe({ operation: request.s3?.operation ?? 'invalid', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.doorRequests.observe({ operation: request.s3?.operation ?? 'invalid', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   door.setNotFoundHandler((request, reply) => sendS3Error(request, reply, new S3Error('MethodNotAllowed', `The specified method ${request.method} is not allowed against this resource.`, 405)));
 
-  const handler = (request: FastifyRequest, reply: FastifyReply) => operations(app, request, reply);
+  const handler = (request: FastifyRequest, reply: FastifyReply) => dispatch(services, region, request, reply);
   for (const url of ['/', '/*']) door.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url, handler });
   return door;
 }

@@ -23,7 +23,5 @@ export const s3 = {
   invalidRequest: (message: string) => new S3Error('InvalidRequest', message, 400),
   notImplemented: (what: string) => new S3Error('NotImplemented', `${what} is not implemented by s3gate; see its README for the operations it serves`, 501),
   malformedXml: () => new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400),
-  signatureMismatch: () =>
-    new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403),
+  signatureMismatch: () => new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403),
 };
-

@@ -1,8 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
-import type { HeaderBag, HttpRequest, QueryParameterBag } from '@smithy/types';
-import { Sha256 } from '../signed-requests.js';
+import { getCanonicalHeaders, Sha256, SignatureV4, type HeaderBag, type HttpRequest, type QueryParameterBag } from '../../s3/signing.js';
 import { S3Error, s3 } from './errors.js';
 
 /** How far a request's signing time may be from the gateway's clock, as S3 allows. */
@@ -135,7 +133,11 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
   const authorization = header(req.headers, 'authorization');
   const query = req.query;
   const presigned = query['X-Amz-Algorithm'] !== undefined || query['X-Amz-Signature'] !== undefined;
-  if (authorization !== undefined && presigned) throw s3.invalidArgument('Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified', 'Authorization');
+  if (authorization !== undefined && presigned)
+    throw s3.invalidArgument(
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+      'Authorization',
+    );
   if (authorization === undefined && !presigned) {
     if (query.AWSAccessKeyId !== undefined || query.Signature !== undefined) throw s3.invalidRequest('The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
     throw s3.accessDenied('Anonymous access is not allowed: sign the request with an S3 access key of your tenant (POST /v1/s3-keys)');
@@ -163,14 +165,22 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
     signedHeaders = fields.SignedHeaders.split(';');
     signature = fields.Signature;
     const amzDate = header(req.headers, 'x-amz-date');
-    const date = amzDate !== undefined ? parseLongDate(amzDate) : (() => {
-      const raw = header(req.headers, 'date');
-      const d = raw ? new Date(raw) : undefined;
-      return d && !Number.isNaN(d.getTime()) ? d : undefined;
-    })();
+    const date =
+      amzDate !== undefined
+        ? parseLongDate(amzDate)
+        : (() => {
+            const raw = header(req.headers, 'date');
+            const d = raw ? new Date(raw) : undefined;
+            return d && !Number.isNaN(d.getTime()) ? d : undefined;
+          })();
     if (!date) throw s3.accessDenied('AWS authentication requires a valid Date or x-amz-date header');
     signingDate = date;
-    longDate = amzDate ?? date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    longDate =
+      amzDate ??
+      date
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
     if (Math.abs(now - date.getTime()) > MAX_SKEW_MS) {
       throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', 403, {
         RequestTime: amzDate ?? header(req.headers, 'date') ?? '',
@@ -186,7 +196,12 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
     };
     if (str('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"', 400);
     const missing = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter((n) => !str(n));
-    if (missing.length > 0) throw new S3Error('AuthorizationQueryParametersError', `Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing ${missing.join(', ')}`, 400);
+    if (missing.length > 0)
+      throw new S3Error(
+        'AuthorizationQueryParametersError',
+        `Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing ${missing.join(', ')}`,
+        400,
+      );
     credential = parseCredential(str('X-Amz-Credential')!, 'query');
     signedHeaders = str('X-Amz-SignedHeaders')!.split(';');
     signature = str('X-Amz-Signature')!;
@@ -200,17 +215,27 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
     if (expires > MAX_PRESIGN_SECONDS) throw new S3Error('AccessDenied', 'X-Amz-Expires must be less than a week (in seconds) that is; 604800', 403);
     if (date.getTime() - now > MAX_SKEW_MS) throw s3.accessDenied('Request is not valid yet');
     if (now > date.getTime() + expires * 1000) {
-      throw new S3Error('AccessDenied', 'Request has expired', 403, { 'X-Amz-Expires': String(expires), Expires: new Date(date.getTime() + expires * 1000).toISOString(), ServerTime: new Date(now).toISOString() });
+      throw new S3Error('AccessDenied', 'Request has expired', 403, {
+        'X-Amz-Expires': String(expires),
+        Expires: new Date(date.getTime() + expires * 1000).toISOString(),
+        ServerTime: new Date(now).toISOString(),
+      });
     }
     payload = payloadModeOf(str('X-Amz-Content-Sha256') ?? header(req.headers, 'x-amz-content-sha256'), true);
   }
 
   const shortDate = longDate.slice(0, 8);
   if (credential.shortDate !== shortDate) {
-    throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; Invalid credential date "${credential.shortDate}". This date is not the same as X-Amz-Date: "${shortDate}".`, 400);
+    throw new S3Error(
+      'AuthorizationHeaderMalformed',
+      `The authorization header is malformed; Invalid credential date "${credential.shortDate}". This date is not the same as X-Amz-Date: "${shortDate}".`,
+      400,
+    );
   }
   if (credential.region !== opts.region) {
-    throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${credential.region.slice(0, 64)}' is wrong; expecting '${opts.region}'`, 400, { Region: opts.region });
+    throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${credential.region.slice(0, 64)}' is wrong; expecting '${opts.region}'`, 400, {
+      Region: opts.region,
+    });
   }
   if (credential.service !== 's3') {
     throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; incorrect service "${credential.service.slice(0, 64)}". This endpoint belongs to "s3".`, 400);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
+import { Crc32c, Crc64Nvme } from '../../s3/signing.js';
 import { sameSignature, type ChunkChain, type PayloadMode } from './sigv4.js';
 import { S3Error, s3 } from './errors.js';
 
@@ -78,17 +78,26 @@ export function checkedBody(raw: Readable, headers: IncomingHttpHeaders, payload
   if (payload.kind === 'signed') {
     const expected = payload.sha256;
     checks.push({
-      digest: { ...(() => { const h = createHash('sha256'); return { update: (d: Buffer) => void h.update(d), value: async () => h.digest('hex') }; })() },
+      digest: {
+        ...(() => {
+          const h = createHash('sha256');
+          return { update: (d: Buffer) => void h.update(d), value: async () => h.digest('hex') };
+        })(),
+      },
       verify: (actual) => {
         if (actual !== expected) {
-          throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, { ClientComputedContentSHA256: expected, S3ComputedContentSHA256: actual });
+          throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {
+            ClientComputedContentSHA256: expected,
+            S3ComputedContentSHA256: actual,
+          });
         }
       },
     });
   }
   const md5 = str('content-md5');
   if (md5 !== undefined) {
-    if (Buffer.from(md5, 'base64').length !== 16 || !/^[A-Za-z0-9+/]+=*$/.test(md5)) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400, { 'Content-MD5': md5.slice(0, 64) });
+    if (Buffer.from(md5, 'base64').length !== 16 || !/^[A-Za-z0-9+/]+=*$/.test(md5))
+      throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400, { 'Content-MD5': md5.slice(0, 64) });
     checks.push({
       digest: nodeHash('md5'),
       verify: (actual) => {
@@ -120,8 +129,12 @@ export function checkedBody(raw: Readable, headers: IncomingHttpHeaders, payload
     const decoded = str('x-amz-decoded-content-length');
     if (decoded === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header (x-amz-decoded-content-length for aws-chunked bodies).', 411);
     contentLength = Number(decoded);
-    if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(contentLength)) throw s3.invalidArgument('x-amz-decoded-content-length must be a whole number of bytes', 'x-amz-decoded-content-length', decoded.slice(0, 64));
-    declaredTrailers = (str('x-amz-trailer') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(contentLength))
+      throw s3.invalidArgument('x-amz-decoded-content-length must be a whole number of bytes', 'x-amz-decoded-content-length', decoded.slice(0, 64));
+    declaredTrailers = (str('x-amz-trailer') ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
     if (payload.trailer && declaredTrailers.length === 0) throw s3.invalidRequest('x-amz-trailer must name the trailing checksum header of a STREAMING-*-TRAILER body');
     for (const name of declaredTrailers) {
       const m = CHECKSUM_HEADER.exec(name);
@@ -141,7 +154,10 @@ export function checkedBody(raw: Readable, headers: IncomingHttpHeaders, payload
     contentLength = length === undefined ? undefined : Number(length);
   }
 
-  const body = new CheckedBody(checks, chunked ? { signed: payload.kind === 'chunked' && payload.signed, trailer: payload.kind === 'chunked' && payload.trailer, chain, length: contentLength! } : undefined);
+  const body = new CheckedBody(
+    checks,
+    chunked ? { signed: payload.kind === 'chunked' && payload.signed, trailer: payload.kind === 'chunked' && payload.trailer, chain, length: contentLength! } : undefined,
+  );
   raw.on('error', (err) => body.destroy(err));
   // Whoever reads the body gets its failures (a check that fails, bytes that do not add up) through
   // its own listener or iterator. An operation refused before it reads (a header it does not take)
@@ -273,13 +289,15 @@ class CheckedBody extends Transform {
     const hash = this.#chunkHash!.digest('hex');
     const stringToSign = ['AWS4-HMAC-SHA256-PAYLOAD', f.chain.longDate, f.chain.scope, this.#previous, EMPTY_SHA256, hash].join('\n');
     const expected = await f.chain.sign(stringToSign);
-    if (!sameSignature(expected, this.#chunkSignature)) throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided (a chunk signature of the aws-chunked body).', 403);
+    if (!sameSignature(expected, this.#chunkSignature))
+      throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided (a chunk signature of the aws-chunked body).', 403);
     this.#previous = expected;
   }
 
   async #trailerLine(line: string, f: Framing) {
     if (line === '') {
-      if (f.signed && f.trailer && !this.#trailers.has('x-amz-trailer-signature')) throw new S3Error('SignatureDoesNotMatch', 'the trailer of a signed aws-chunked body has no x-amz-trailer-signature', 403);
+      if (f.signed && f.trailer && !this.#trailers.has('x-amz-trailer-signature'))
+        throw new S3Error('SignatureDoesNotMatch', 'the trailer of a signed aws-chunked body has no x-amz-trailer-signature', 403);
       if (f.signed && f.trailer) await this.#verifyTrailer(f);
       this.#state = 'done';
       return;
@@ -292,7 +310,10 @@ class CheckedBody extends Transform {
 
   /** The trailer's signature: over its checksum lines, chained from the last chunk's. */
   async #verifyTrailer(f: Framing) {
-    const canonical = [...this.#trailers].filter(([name]) => name !== 'x-amz-trailer-signature').map(([name, value]) => `${name}:${value}\n`).join('');
+    const canonical = [...this.#trailers]
+      .filter(([name]) => name !== 'x-amz-trailer-signature')
+      .map(([name, value]) => `${name}:${value}\n`)
+      .join('');
     const hash = createHash('sha256').update(canonical).digest('hex');
     const stringToSign = ['AWS4-HMAC-SHA256-TRAILER', f.chain.longDate, f.chain.scope, this.#previous, hash].join('\n');
     if (!sameSignature(await f.chain.sign(stringToSign), this.#trailers.get('x-amz-trailer-signature') ?? '')) {

@@ -39,7 +39,13 @@ export const CONTENT_HEADERS: Record<keyof ContentHeaders, string> = {
 };
 
 /** The SDK's names of the same. */
-export const SDK_CONTENT_HEADERS = { cacheControl: 'CacheControl', contentDisposition: 'ContentDisposition', contentEncoding: 'ContentEncoding', contentLanguage: 'ContentLanguage', expires: 'Expires' } as const;
+export const SDK_CONTENT_HEADERS = {
+  cacheControl: 'CacheControl',
+  contentDisposition: 'ContentDisposition',
+  contentEncoding: 'ContentEncoding',
+  contentLanguage: 'ContentLanguage',
+  expires: 'Expires',
+} as const;
 
 export interface ObjectInfo extends ObjectSummary {
   contentType: string;
@@ -93,9 +99,7 @@ export type GetResult =
   | ({ status: 200 | 206; info: ObjectInfo; body: Readable; contentLength: number; range?: { start: number; end: number; total: number } } & PartOf)
   | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
 
-export type HeadResult =
-  | ({ status: 200 | 206; info: ObjectInfo; range?: { start: number; end: number; total: number } } & PartOf)
-  | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
+export type HeadResult = ({ status: 200 | 206; info: ObjectInfo; range?: { start: number; end: number; total: number } } & PartOf) | { status: 304; info: Pick<ObjectInfo, 'etag' | 'lastModified'> };
 
 /** A read's options: a byte range or (S3's) one part of a multipart upload's object, and conditions. */
 export interface ReadOptions {
@@ -166,7 +170,13 @@ export interface UploadListOptions {
 export interface MultipartStore {
   create(ctx: OpContext, bucket: string, key: string, opts: { contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders }): Promise<{ uploadId: string }>;
   uploadPart(ctx: OpContext, ref: UploadRef, partNumber: number, body: Readable, contentLength: number): Promise<{ etag: string }>;
-  copyPart(ctx: OpContext, ref: UploadRef, partNumber: number, source: { bucket: string; key: string }, opts: { range?: { start: number; end: number }; conditions?: Conditions }): Promise<{ etag: string; lastModified: Date }>;
+  copyPart(
+    ctx: OpContext,
+    ref: UploadRef,
+    partNumber: number,
+    source: { bucket: string; key: string },
+    opts: { range?: { start: number; end: number }; conditions?: Conditions },
+  ): Promise<{ etag: string; lastModified: Date }>;
   complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }>;
   /** NoSuchUpload when it is not there (any more). */
   abort(ctx: OpContext, ref: UploadRef): Promise<void>;
@@ -212,4 +222,34 @@ export interface ObjectStore {
   stats(): { inUse: number; free: number; queued: number };
   /** Frees every connection; in-flight requests have finished when this is called. */
   close(): Promise<void>;
+}
+
+/** Called once per S3 request (after retries) with its command name, HTTP status and duration. */
+export type S3Observer = (operation: string, status: string, seconds: number) => void;
+
+/** What a tenant's S3 requests report, for metrics and its circuit breaker. */
+export interface DriverHooks {
+  /** The tenant, named on the spans of its S3 requests. */
+  tenantId?: string;
+  observe?: S3Observer;
+  /** A failed S3 request, by its S3 error code (NoSuchKey, SlowDown) or network error code (ECONNREFUSED). */
+  error?: (operation: string, code: string) => void;
+  /** false when the endpoint could not be reached at all (no HTTP answer), true when it answered. */
+  reached?: (ok: boolean) => void;
+  /**
+   * The multipart uploads this driver starts, whoever starts them (the streamed path or lib-storage):
+   * recorded when created (before any part is sent), dropped when completed or aborted, and marked when
+   * an abort fails, so none is left billing in S3 unseen.
+   */
+  multipart?: {
+    started(bucket: string, key: string, uploadId: string): Promise<void>;
+    ended(uploadId: string): Promise<void>;
+    abortFailed(uploadId: string, error: string): Promise<void>;
+  };
+}
+
+/** An object by its bucket and key. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
 }

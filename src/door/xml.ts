@@ -157,7 +157,13 @@ export async function parseXmlStream(body: AsyncIterable<Buffer> | Iterable<Buff
     } catch (err) {
       if (err instanceof S3Error) throw err;
       // saxes's well-formedness errors ("1:36: malformed character entity."), and bytes that are not UTF-8.
-      throw malformed(err instanceof TypeError ? 'the body is not UTF-8' : String((err as Error).message).replace(/^[^:]*:\d+:\d+: /, '').slice(0, 200));
+      throw malformed(
+        err instanceof TypeError
+          ? 'the body is not UTF-8'
+          : String((err as Error).message)
+              .replace(/^[^:]*:\d+:\d+: /, '')
+              .slice(0, 200),
+      );
     }
   };
   let size = 0;

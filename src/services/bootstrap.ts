@@ -6,12 +6,11 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Config } from '../config.js';
 import { isGatewayError } from '../errors.js';
 import { TenantCreate } from '../schema/tenants.js';
-import type { TenantService } from '../services/tenants.js';
+import type { TenantService } from './tenants.js';
 
 export interface BootstrapReport {
   /** API keys generated at this start (shown once, by serve.ts). */
   createdKeys: { tenant: string; apiKey: string }[];
-  adminTokenCreated: boolean;
 }
 
 const TenantsFile = Type.Object({
@@ -36,7 +35,7 @@ function tryJson(text: string): unknown {
 }
 
 export async function bootstrapTenants(tenants: TenantService, config: Config, log: FastifyBaseLogger): Promise<BootstrapReport> {
-  const report: BootstrapReport = { createdKeys: [], adminTokenCreated: false };
+  const report: BootstrapReport = { createdKeys: [] };
   if (config.tenantsFile) {
     let doc: unknown;
     try {

@@ -1,5 +1,5 @@
 import { errors } from '../errors.js';
-import { CONTENT_HEADERS, type ContentHeaders } from '../s3/object-store.js';
+import { CONTENT_HEADERS, type ContentHeaders } from './object-store.js';
 import { isHeaderValue } from '../lib/media-type.js';
 
 /** S3's bucket naming rules (general purpose buckets), checked before any S3 call. */

@@ -1,37 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type https from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
-  PutBucketNotificationConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
-  ListPartsCommand,
-  UploadPartCopyCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { RetryStrategyV2 } from '@smithy/types';
 import { AdaptiveRetryStrategy, Retry, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { errors, withHeaders } from '../../errors.js';
-import type { ResolvedTenant } from '../../services/tenants.js';
+import { errors, withHeaders } from '../../../errors.js';
+import type { ResolvedTenant } from '../../../model/tenant.js';
 import type {
   BucketInfo,
   ByteRange,
@@ -41,66 +33,27 @@ import type {
   HeadResult,
   ListOptions,
   ListResult,
-  ObjectInfo,
   ObjectStore,
   OpContext,
   CopyOptions,
-  ContentHeaders,
   ReadOptions,
   MultipartStore,
-  UploadRef,
   PresignRequest,
   PresignResult,
   PutOptions,
-} from '../object-store.js';
-import { take } from '../../lib/take.js';
-import { SignedRequests } from '../signed-requests.js';
-import { credentialProvider } from '../credentials.js';
-import { tenantAgents } from '../network.js';
-import { httpStatusOf, mapS3Error, observed } from '../map-error.js';
+  DriverHooks,
+} from '../../../model/object-store.js';
+import { SignedRequests } from '../../signed-requests.js';
+import { credentialProvider } from '../../credentials.js';
+import { tenantAgents } from '../../network.js';
+import { httpStatusOf, mapS3Error, observed } from '../../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { formatRange } from '../ranges.js';
-import { SDK_CONTENT_HEADERS } from '../object-store.js';
+import { formatRange } from '../../ranges.js';
 
-export interface UploadSettings {
-  /** A body of known length up to this goes as one streamed PutObject. */
-  multipartThreshold: number;
-  /** Parts of a known-length multipart upload, streamed from the body without buffering. */
-  streamPartSize: number;
-  /** Parts of an unknown-length upload, which lib-storage buffers one by one. */
-  partSize: number;
-  queueSize: number;
-}
+import { MAX_PARTS, type UploadSettings, agentStats, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
 
-/** S3 allows at most 10,000 parts per upload. */
-const MAX_PARTS = 10_000;
-
-/** The Id of the gateway's entry in a bucket's notification configuration. */
-const NOTIFICATION_ID = 's3gate';
-
-/** Called once per S3 request (after retries) with its command name, HTTP status and duration. */
-export type S3Observer = (operation: string, status: string, seconds: number) => void;
-
-/** What a tenant's S3 requests report, for metrics and its circuit breaker. */
-export interface DriverHooks {
-  /** The tenant, named on the spans of its S3 requests. */
-  tenantId?: string;
-  observe?: S3Observer;
-  /** A failed S3 request, by its S3 error code (NoSuchKey, SlowDown) or network error code (ECONNREFUSED). */
-  error?: (operation: string, code: string) => void;
-  /** false when the endpoint could not be reached at all (no HTTP answer), true when it answered. */
-  reached?: (ok: boolean) => void;
-  /**
-   * The multipart uploads this driver starts, whoever starts them (the streamed path or lib-storage):
-   * recorded when created (before any part is sent), dropped when completed or aborted, and marked when
-   * an abort fails, so none is left billing in S3 unseen.
-   */
-  multipart?: {
-    started(bucket: string, key: string, uploadId: string): Promise<void>;
-    ended(uploadId: string): Promise<void>;
-    abortFailed(uploadId: string, error: string): Promise<void>;
-  };
-}
+import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
+import { topicNotifications } from './notifications.js';
 
 export interface DriverOptions {
   upload: UploadSettings;
@@ -113,87 +66,6 @@ export interface DriverOptions {
   onCredentialRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
 }
 
-/** x-amz-copy-source-if-* as CopyObject and UploadPartCopy fields. */
-function copySourceConditions(c: Conditions | undefined) {
-  return { CopySourceIfMatch: c?.ifMatch, CopySourceIfNoneMatch: c?.ifNoneMatch, CopySourceIfModifiedSince: c?.ifModifiedSince, CopySourceIfUnmodifiedSince: c?.ifUnmodifiedSince };
-}
-
-type SdkHeaders = { CacheControl?: string; ContentDisposition?: string; ContentEncoding?: string; ContentLanguage?: string; Expires?: Date };
-
-/** Content headers as SDK command fields (Expires is a date there; one that is not a date is left out). */
-function sdkHeaders(h: ContentHeaders | undefined): SdkHeaders {
-  if (!h) return {};
-  const out: SdkHeaders = {};
-  for (const [field, name] of Object.entries(SDK_CONTENT_HEADERS) as [keyof ContentHeaders, keyof SdkHeaders][]) {
-    const value = h[field];
-    if (value === undefined) continue;
-    if (name === 'Expires') {
-      const d = new Date(value);
-      if (!Number.isNaN(d.getTime())) out.Expires = d;
-    } else out[name] = value;
-  }
-  return out;
-}
-
-/** The multipart errors S3 names, as the gateway's; the rest as any S3 error. */
-function mapMultipartError(err: unknown, ref: UploadRef): Error {
-  switch ((err as Error).name) {
-    case 'NoSuchUpload':
-      return new errors.NoSuchUpload(ref.uploadId, { cause: err });
-    case 'InvalidPart':
-      return new errors.InvalidPart('the S3 endpoint said so', { cause: err });
-    case 'InvalidPartOrder':
-      return new errors.InvalidPartOrder({ cause: err });
-    case 'EntityTooSmall':
-      return new errors.PartTooSmall('the S3 endpoint said so', { cause: err });
-  }
-  // An upload's own 404 (RGW 16 answers ListParts of a completed upload with NoSuchKey) is its absence.
-  if (httpStatusOf(err) === 404 && (err as Error).name !== 'NoSuchBucket') return new errors.NoSuchUpload(ref.uploadId, { cause: err });
-  return mapS3Error(err, { bucket: ref.bucket, key: ref.key });
-}
-
-/**
- * A backend that ignores partNumber (RGW 16 answers the whole object): an object not uploaded in parts
- * is its own part 1, as S3 says; for any other, the whole object would be a wrong answer, so none is given.
- */
-function wholeAsPart(info: ObjectInfo, partNumber: number, discard: () => void): { start: number; end: number; total: number } {
-  const multipart = /-\d+$/.test(info.etag);
-  if (multipart || partNumber !== 1) {
-    discard();
-    throw multipart ? new errors.PartReadUnsupported() : new errors.InvalidPartNumber(partNumber, info.key, 1);
-  }
-  return { start: 0, end: Math.max(0, info.size - 1), total: info.size };
-}
-
-function rangeOf(contentRange: string | undefined): { start: number; end: number; total: number } | undefined {
-  const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(contentRange ?? '');
-  return m ? { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } : undefined;
-}
-
-const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
-
-/** S3 wants the copy source URL-encoded, with `/` between segments kept. */
-const copySource = (bucket: string, key: string) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-
-function encodeCursor(token: string): string {
-  return Buffer.from('s3:' + token).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!raw.startsWith('s3:') || raw.length < 4) throw new errors.InvalidCursor();
-  return raw.slice(3);
-}
-
-function agentStats(agent: http.Agent) {
-  const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
-  return { inUse: count(agent.sockets), free: count(agent.freeSockets), queued: count(agent.requests) };
-}
-
-/**
- * One tenant's S3 endpoint: its own S3Client over its own keep-alive agents capped at maxSockets,
- * so a slow tenant can only exhaust its own sockets.
- */
 export class S3Driver implements ObjectStore {
   #client: S3Client | undefined;
   readonly #forcePathStyle: boolean | undefined;
@@ -287,7 +159,13 @@ export class S3Driver implements ObjectStore {
         const operation = context.commandName ?? 'unknown';
         const input = args.input as { Bucket?: string; Key?: string; UploadId?: string };
         try {
-          const out = await observed(hooks, operation, () => next(args), (o) => (o.response as { statusCode?: number }).statusCode, { bucket: input.Bucket, key: input.Key });
+          const out = await observed(
+            hooks,
+            operation,
+            () => next(args),
+            (o) => (o.response as { statusCode?: number }).statusCode,
+            { bucket: input.Bucket, key: input.Key },
+          );
           const uploadId = (out.output as { UploadId?: string }).UploadId ?? input.UploadId;
           if (operation === 'CreateMultipartUploadCommand' && uploadId) await hooks.multipart?.started(input.Bucket ?? '', input.Key ?? '', uploadId);
           else if ((operation === 'CompleteMultipartUploadCommand' || operation === 'AbortMultipartUploadCommand') && uploadId) await hooks.multipart?.ended(uploadId);
@@ -362,10 +240,7 @@ export class S3Driver implements ObjectStore {
     }
     try {
       const locate = this.#isAws && this.#region !== 'us-east-1';
-      await this.client.send(
-        new CreateBucketCommand({ Bucket: bucket, ...(locate && { CreateBucketConfiguration: { LocationConstraint: this.#region as never } }) }),
-        { abortSignal: ctx.signal },
-      );
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket, ...(locate && { CreateBucketConfiguration: { LocationConstraint: this.#region as never } }) }), { abortSignal: ctx.signal });
       return 'created';
     } catch (err) {
       if ((err as Error).name === 'BucketAlreadyOwnedByYou') return 'exists';
@@ -432,14 +307,24 @@ export class S3Driver implements ObjectStore {
     try {
       const length = opts.contentLength;
       if (length !== undefined && length <= this.#upload.multipartThreshold) {
-        return await this.#fast.put(bucket, key, body, { contentLength: length, contentType: opts.contentType, metadata: opts.metadata, headers: opts.headers, createOnly: opts.createOnly, signal: ctx.signal });
+        return await this.#fast.put(bucket, key, body, {
+          contentLength: length,
+          contentType: opts.contentType,
+          metadata: opts.metadata,
+          headers: opts.headers,
+          createOnly: opts.createOnly,
+          signal: ctx.signal,
+        });
       }
       // Multipart completion cannot be made conditional on every S3 server, so create-only checks
       // first: a race with another writer of the same new key in the upload's lifetime is possible.
       if (opts.createOnly && (await this.#exists(ctx, bucket, key))) {
         throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
       }
-      const etag = length !== undefined ? await this.#streamedMultipart(ctx, params, length) : await this.#bufferedMultipart(ctx, params);
+      const etag =
+        length !== undefined
+          ? await streamedMultipart(this.client, ctx, Math.max(this.#upload.streamPartSize, Math.ceil(length / MAX_PARTS)), params, length)
+          : await bufferedMultipart(this.client, ctx, this.#upload, params);
       if (etag) return { etag, multipart: true };
       // RGW 16 answers CompleteMultipartUpload with an ETag the SDK reads as empty: ask for it.
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
@@ -449,156 +334,7 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  /**
-   * A body of known length: each part is the next byte-exact slice of the body, streamed as it arrives,
-   * so memory stays flat at any size. Parts go one after another (the body is one stream anyway).
-   */
-  async #streamedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> } & SdkHeaders, length: number): Promise<string> {
-    const { Body: body, ...target } = params;
-    const partSize = Math.max(this.#upload.streamPartSize, Math.ceil(length / MAX_PARTS));
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(target), { abortSignal: ctx.signal });
-    const ref = { Bucket: target.Bucket, Key: target.Key, UploadId };
-    try {
-      const parts: { ETag?: string; PartNumber: number }[] = [];
-      for (let offset = 0, PartNumber = 1; offset < length; offset += partSize, PartNumber++) {
-        const size = Math.min(partSize, length - offset);
-        // The SDK pipes a body without listening for its errors: a failing slice (the client went away,
-        // the body ended early) must abort the part's request itself.
-        const partAbort = new AbortController();
-        const slice = take(body, size).on('error', (err) => partAbort.abort(err));
-        const onAbort = () => partAbort.abort(ctx.signal?.reason);
-        if (ctx.signal?.aborted) onAbort();
-        ctx.signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          const out = await this.client.send(new UploadPartCommand({ ...ref, PartNumber, Body: slice, ContentLength: size }), { abortSignal: partAbort.signal });
-          parts.push({ ETag: out.ETag, PartNumber });
-        } finally {
-          ctx.signal?.removeEventListener('abort', onAbort);
-        }
-      }
-      const done = await this.client.send(new CompleteMultipartUploadCommand({ ...ref, MultipartUpload: { Parts: parts } }), { abortSignal: ctx.signal });
-      return unquote(done.ETag);
-    } catch (err) {
-      // Abort even when the client has gone: the upload must not linger (its signal is already aborted).
-      await this.client.send(new AbortMultipartUploadCommand(ref)).catch(() => {});
-      throw err;
-    }
-  }
-
-  /** A body of unknown length: lib-storage cuts it into parts, buffering each (partSize × (queueSize + 1)). */
-  async #bufferedMultipart(ctx: OpContext, params: { Bucket: string; Key: string; Body: Readable; ContentType?: string; Metadata: Record<string, string> } & SdkHeaders): Promise<string> {
-    // Loaded on first use: only chunked uploads need it (it costs the idle process about 10 MB).
-    const { Upload } = await import('@aws-sdk/lib-storage');
-    const upload = new Upload({ client: this.client, params, partSize: this.#upload.partSize, queueSize: this.#upload.queueSize, leavePartsOnError: false });
-    const abort = () => void upload.abort().catch(() => {});
-    ctx.signal?.addEventListener('abort', abort, { once: true });
-    try {
-      return unquote((await upload.done()).ETag);
-    } finally {
-      ctx.signal?.removeEventListener('abort', abort);
-    }
-  }
-
-  /** Client-driven multipart uploads (the S3 door), one SDK call each; the middleware records them for the janitor. */
-  readonly multipart: MultipartStore = {
-    create: async (ctx, bucket, key, opts) => {
-      try {
-        const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType, Metadata: opts.metadata, ...sdkHeaders(opts.headers) }), { abortSignal: ctx.signal });
-        return { uploadId: out.UploadId ?? '' };
-      } catch (err) {
-        throw mapS3Error(err, { bucket, key });
-      }
-    },
-    uploadPart: async (ctx, ref, partNumber, body, contentLength) => {
-      // As in #streamedMultipart: a failing body (a check, the client gone) aborts the part's request.
-      const partAbort = new AbortController();
-      body.on('error', (err) => partAbort.abort(err));
-      const onAbort = () => partAbort.abort(ctx.signal?.reason);
-      if (ctx.signal?.aborted) onAbort();
-      ctx.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        const out = await this.client.send(new UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId, PartNumber: partNumber, Body: body, ContentLength: contentLength }), { abortSignal: partAbort.signal });
-        return { etag: unquote(out.ETag) };
-      } catch (err) {
-        throw mapMultipartError(err, ref);
-      } finally {
-        ctx.signal?.removeEventListener('abort', onAbort);
-      }
-    },
-    copyPart: async (ctx, ref, partNumber, source, opts) => {
-      try {
-        const out = await this.client.send(
-          new UploadPartCopyCommand({
-            Bucket: ref.bucket,
-            Key: ref.key,
-            UploadId: ref.uploadId,
-            PartNumber: partNumber,
-            CopySource: copySource(source.bucket, source.key),
-            CopySourceRange: opts.range && `bytes=${opts.range.start}-${opts.range.end}`,
-            ...copySourceConditions(opts.conditions),
-          }),
-          { abortSignal: ctx.signal },
-        );
-        return { etag: unquote(out.CopyPartResult?.ETag), lastModified: out.CopyPartResult?.LastModified ?? new Date() };
-      } catch (err) {
-        if ((err as Error).name === 'NoSuchKey') throw new errors.ObjectNotFound(source.key, source.bucket, { cause: err });
-        if (httpStatusOf(err) === 416 || (err as Error).name === 'InvalidRange') throw new errors.RangeNotSatisfiable(`bytes=${opts.range?.start}-${opts.range?.end}`, 0, { cause: err });
-        throw mapMultipartError(err, ref);
-      }
-    },
-    complete: async (ctx, ref, parts) => {
-      try {
-        const out = await this.client.send(
-          new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) } }),
-          { abortSignal: ctx.signal },
-        );
-        const etag = unquote(out.ETag);
-        if (etag) return { etag };
-        const head = await this.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), { abortSignal: ctx.signal });
-        return { etag: unquote(head.ETag) };
-      } catch (err) {
-        throw mapMultipartError(err, ref);
-      }
-    },
-    abort: async (ctx, ref) => {
-      try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId }), { abortSignal: ctx.signal });
-      } catch (err) {
-        throw mapMultipartError(err, ref);
-      }
-    },
-    listParts: async (ctx, ref, opts) => {
-      try {
-        const out = await this.client.send(
-          new ListPartsCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: ref.uploadId, PartNumberMarker: opts.marker ? String(opts.marker) : undefined, MaxParts: opts.limit }),
-          { abortSignal: ctx.signal },
-        );
-        return {
-          parts: (out.Parts ?? []).map((p) => ({ partNumber: p.PartNumber ?? 0, etag: unquote(p.ETag), size: p.Size ?? 0, lastModified: p.LastModified ?? new Date(0) })),
-          truncated: out.IsTruncated ?? false,
-        };
-      } catch (err) {
-        throw mapMultipartError(err, ref);
-      }
-    },
-    listUploads: async (ctx, bucket, opts) => {
-      try {
-        const out = await this.client.send(
-          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: opts.prefix, Delimiter: opts.delimiter, KeyMarker: opts.keyMarker, UploadIdMarker: opts.uploadIdMarker, MaxUploads: opts.limit }),
-          { abortSignal: ctx.signal },
-        );
-        return {
-          uploads: (out.Uploads ?? []).map((u) => ({ key: u.Key ?? '', uploadId: u.UploadId ?? '', initiated: u.Initiated ?? new Date(0) })),
-          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
-          truncated: out.IsTruncated ?? false,
-          nextKeyMarker: out.NextKeyMarker,
-          nextUploadIdMarker: out.NextUploadIdMarker,
-        };
-      } catch (err) {
-        throw mapS3Error(err, { bucket });
-      }
-    },
-  };
+  readonly multipart: MultipartStore = sdkMultipart(() => this.client);
 
   async #exists(ctx: OpContext, bucket: string, key: string): Promise<boolean> {
     try {
@@ -658,10 +394,7 @@ export class S3Driver implements ObjectStore {
   async deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
     if (keys.length === 0) return { deleted: [], errors: [] };
     try {
-      const out = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false } }),
-        { abortSignal: ctx.signal },
-      );
+      const out = await this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false } }), { abortSignal: ctx.signal });
       return {
         deleted: (out.Deleted ?? []).map((d) => d.Key ?? ''),
         errors: (out.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' })),
@@ -695,48 +428,11 @@ export class S3Driver implements ObjectStore {
   /** RGW's topics (SNS-compatible API at the tenant's endpoint); AWS is wired by hand (README). */
   get notifications(): ObjectStore['notifications'] {
     if (this.#isAws) return undefined;
-    return {
-      enable: async (ctx, bucket, url, persistent, currentTopic) => {
-        const sns = this.#sns();
-        try {
-          // A random name: topics share one namespace among the users of an RGW tenant, so a name
-          // derived from the bucket could be guessed, and taken or overwritten, by another user. A
-          // bucket wired again keeps its topic (CreateTopic updates it): RGW 16 fails every write to
-          // the bucket with EINVAL for a while if the topic its configuration used is deleted.
-          const name = currentTopic?.split(':').pop() || `s3gate-${randomBytes(12).toString('hex')}`;
-          const topic = await sns.send(
-            new CreateTopicCommand({ Name: name, Attributes: { 'push-endpoint': url, persistent: String(persistent) } }),
-            { abortSignal: ctx.signal },
-          );
-          const current = await this.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
-          const others = (current.TopicConfigurations ?? []).filter((c) => c.Id !== NOTIFICATION_ID);
-          // RGW refuses a configuration without an Id (400 MalformedXML).
-          await this.client.send(
-            new PutBucketNotificationConfigurationCommand({
-              Bucket: bucket,
-              NotificationConfiguration: { TopicConfigurations: [...others, { Id: NOTIFICATION_ID, TopicArn: topic.TopicArn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
-            }),
-            { abortSignal: ctx.signal },
-          );
-          return { topicArn: topic.TopicArn ?? '' };
-        } catch (err) {
-          throw mapS3Error(err, { bucket });
-        }
-      },
-      disable: async (ctx, bucket, topicArn) => {
-        const sns = this.#sns();
-        try {
-          const current = await this.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
-          const others = (current.TopicConfigurations ?? []).filter((c) => c.Id !== NOTIFICATION_ID);
-          // An empty configuration gets 400 from RGW; its DELETE ?notification removes it instead.
-          if (others.length === 0) await this.#fast.deleteBucketNotification(bucket, ctx.signal);
-          else await this.client.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: { TopicConfigurations: others } }), { abortSignal: ctx.signal });
-          await sns.send(new DeleteTopicCommand({ TopicArn: topicArn }), { abortSignal: ctx.signal }).catch(() => {});
-        } catch (err) {
-          throw mapS3Error(err, { bucket });
-        }
-      },
-    };
+    return topicNotifications(
+      () => this.client,
+      () => this.#sns(),
+      (bucket, signal) => this.#fast.deleteBucketNotification(bucket, signal),
+    );
   }
 
   /** The topic API at the tenant's endpoint, over the tenant's own agents (closed with the driver). */

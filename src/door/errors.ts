@@ -1,7 +1,7 @@
-import { isGatewayError, type GatewayError } from '../../errors.js';
-import { S3Error } from '../../s3/protocol/errors.js';
+import { isGatewayError, type GatewayError } from '../errors.js';
+import { S3Error } from './protocol/errors.js';
 
-export { S3Error, s3 } from '../../s3/protocol/errors.js';
+export { S3Error, s3 } from './protocol/errors.js';
 
 /** The gateway's codes as S3's: what an S3 client's retry and error handling expects to see. */
 const CODES: Record<string, [code: string, status: number]> = {

@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import { createClient as createWsClient } from 'graphql-ws';
+import type { ObjectEvent } from '../../../clients/typescript/src/index.js';
+import { collect, needKey, table, type Run } from './context.js';
+
+/** Webhooks and their deliveries, and a live tail of events (API key) */
+export function eventCommands(cli: Command, run: Run): void {
+  // Webhooks.
+  const webhooks = cli.command('webhooks').description('Webhook subscriptions and their deliveries');
+  webhooks
+    .command('create')
+    .argument('<url>', 'where events are POSTed')
+    .option('--events <types...>', 'event types or families', ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'])
+    .option('--bucket <bucket>')
+    .option('--prefix <prefix>')
+    .option('--suffix <suffix>')
+    .option('--description <text>')
+    .description('Subscribe a URL; the signing secret is shown once')
+    .action(
+      run(async (ctx, url: string, opts: { events: string[]; bucket?: string; prefix?: string; suffix?: string; description?: string }) => {
+        needKey(ctx);
+        const filter = Object.fromEntries(Object.entries({ bucket: opts.bucket, prefix: opts.prefix, suffix: opts.suffix }).filter(([, v]) => v !== undefined));
+        const hook = await ctx.client.webhooks.create({ url, events: opts.events, filter, ...(opts.description && { description: opts.description }) });
+        ctx.out(hook, `created ${hook.id} → ${hook.url}\nsigning secret (shown once): ${hook.secret}`);
+      }),
+    );
+  webhooks
+    .command('list')
+    .description('Every subscription')
+    .action(
+      run(async (ctx) => {
+        needKey(ctx);
+        const list = await collect(ctx.client.webhooks.list());
+        ctx.out(list, table(list.map((w) => [w.id, w.enabled ? 'enabled' : `disabled${w.disabledReason ? ` (${w.disabledReason})` : ''}`, w.events.join(','), w.url])));
+      }),
+    );
+  webhooks
+    .command('deliveries')
+    .argument('<id>', 'subscription id')
+    .option('--status <status>', 'pending, failed, delivered or dead')
+    .option('--limit <n>', 'at most this many, newest first', '50')
+    .description('Its deliveries, with their attempts')
+    .action(
+      run(async (ctx, id: string, opts: { status?: 'pending'; limit: string }) => {
+        needKey(ctx);
+        const list = await collect(ctx.client.webhooks.deliveries(id, { status: opts.status, pageSize: Math.min(1000, Number(opts.limit)) }), Number(opts.limit));
+        ctx.out(list, table(list.map((d) => [d.id, d.status, `${d.attempts} attempt(s)`, d.lastStatus === null ? '-' : String(d.lastStatus), d.eventId])));
+      }),
+    );
+  webhooks
+    .command('retry')
+    .argument('<id>', 'subscription id')
+    .argument('<deliveryId>')
+    .description('Deliver again now')
+    .action(
+      run(async (ctx, id: string, deliveryId: string) => {
+        needKey(ctx);
+        const r = await ctx.client.webhooks.retry(id, deliveryId);
+        ctx.out(r, `${r.id} queued again`);
+      }),
+    );
+  webhooks
+    .command('replay')
+    .argument('<id>', 'subscription id')
+    .requiredOption('--since <time>', 'ISO 8601 time')
+    .option('--until <time>', 'ISO 8601 time')
+    .description('Send again every logged event since a time that the subscription matches')
+    .action(
+      run(async (ctx, id: string, opts: { since: string; until?: string }) => {
+        needKey(ctx);
+        const r = await ctx.client.webhooks.replay(id, { since: opts.since, ...(opts.until && { until: opts.until }) });
+        ctx.out(r, `queued ${JSON.stringify(r)}`);
+      }),
+    );
+
+  const events = cli.command('events').description('Object events');
+  events
+    .command('tail')
+    .option('--bucket <bucket>')
+    .option('--prefix <prefix>')
+    .option('--types <types...>', 'event types or families')
+    .option('--count <n>', 'stop after this many events')
+    .description('Print events as they are recorded (GraphQL subscription over WebSocket) until interrupted')
+    .action(
+      run(async (ctx, opts: { bucket?: string; prefix?: string; types?: string[]; count?: string }) => {
+        needKey(ctx);
+        const limit = opts.count === undefined ? Infinity : Number(opts.count);
+        const ws = createWsClient({ url: ctx.remote.url.replace(/^http/, 'ws') + '/graphql', connectionParams: { authorization: `Bearer ${ctx.remote.apiKey}` }, retryAttempts: 0 });
+        const query =
+          'subscription($bucket: String, $prefix: String, $types: [String!]) { objectEvents(bucket: $bucket, prefix: $prefix, types: $types) { id type timestamp data { tenant bucket key size etag source } } }';
+        let seen = 0;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            const stop = ws.subscribe<{ objectEvents: ObjectEvent }>(
+              { query, variables: { bucket: opts.bucket, prefix: opts.prefix, types: opts.types } },
+              {
+                next: ({ data, errors }) => {
+                  if (errors?.length) return reject(new Error(errors.map((e) => e.message).join('; ')));
+                  const e = data!.objectEvents;
+                  ctx.out(e, `${e.timestamp}  ${e.type.padEnd(40)}  ${e.data.bucket}/${e.data.key}${e.data.size === null ? '' : `  ${e.data.size}`}`);
+                  if (++seen >= limit) {
+                    stop();
+                    resolve();
+                  }
+                },
+                error: (err) => reject(err instanceof Error ? err : new Error((err as { reason?: string }).reason || 'the subscription closed')),
+                complete: () => resolve(),
+              },
+            );
+            process.once('SIGINT', () => {
+              stop();
+              resolve();
+            });
+            // Tells a script reading stderr that events recorded from now on will be printed.
+            ws.on('connected', () => process.stderr.write(`listening for events on ${ctx.remote.url}\n`));
+          });
+        } finally {
+          await ws.dispose();
+        }
+      }),
+    );
+}

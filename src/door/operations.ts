@@ -1,0 +1,115 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Query } from './protocol/sigv4.js';
+import { S3Error, s3 } from './errors.js';
+import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets.js';
+import { listV1, listV2, listVersions } from './handlers/listing.js';
+import { abortUpload, completeUpload, createUpload, listParts, listUploads, uploadPart } from './handlers/multipart.js';
+import { copyObject, deleteObject, deleteObjects, putObject, readObject } from './handlers/objects.js';
+import { q, refuseUnsupported, type DoorServices, type Handler } from './request.js';
+
+/** Subresources S3 has that the door does not serve: 501 NotImplemented, never a listing or a write. */
+const UNSUPPORTED = new Set([
+  'accelerate',
+  'acl',
+  'analytics',
+  'attributes',
+  'cors',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'legal-hold',
+  'lifecycle',
+  'logging',
+  'metadataConfiguration',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'select',
+  'session',
+  'tagging',
+  'torrent',
+  'versioning',
+  'website',
+  'renameObject',
+]);
+
+/**
+ * One S3 operation: the method and target it answers (the service, a bucket, an object), the query
+ * parameters that name it (any one of them), whether it carries x-amz-copy-source, and its handler.
+ * The first entry that matches a request is its operation, as S3 dispatches: a new operation is one
+ * entry here and one handler. Subresources of UNSUPPORTED are refused before the table is read.
+ */
+interface Operation {
+  name: string;
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  on: 'service' | 'bucket' | 'object';
+  query?: readonly string[];
+  copySource?: boolean;
+  handler: Handler;
+}
+
+// prettier-ignore
+const OPERATIONS = [
+  { name: 'ListBuckets', method: 'GET', on: 'service', handler: listBuckets },
+  { name: 'GetBucketLocation', method: 'GET', on: 'bucket', query: ['location'], handler: getBucketLocation },
+  { name: 'ListMultipartUploads', method: 'GET', on: 'bucket', query: ['uploads'], handler: listUploads },
+  { name: 'GetBucketVersioning', method: 'GET', on: 'bucket', query: ['versioning'], handler: getBucketVersioning },
+  { name: 'ListObjectVersions', method: 'GET', on: 'bucket', query: ['versions'], handler: listVersions },
+  { name: 'ListObjectsV2', method: 'GET', on: 'bucket', query: ['list-type'], handler: listV2 },
+  { name: 'ListObjects', method: 'GET', on: 'bucket', handler: listV1 },
+  { name: 'HeadBucket', method: 'HEAD', on: 'bucket', handler: headBucket },
+  { name: 'CreateBucket', method: 'PUT', on: 'bucket', handler: createBucket },
+  { name: 'DeleteBucket', method: 'DELETE', on: 'bucket', handler: deleteBucket },
+  { name: 'DeleteObjects', method: 'POST', on: 'bucket', query: ['delete'], handler: deleteObjects },
+  { name: 'ListParts', method: 'GET', on: 'object', query: ['uploadId'], handler: listParts },
+  { name: 'GetObject', method: 'GET', on: 'object', handler: readObject },
+  { name: 'HeadObject', method: 'HEAD', on: 'object', handler: readObject },
+  { name: 'UploadPartCopy', method: 'PUT', on: 'object', query: ['uploadId', 'partNumber'], copySource: true, handler: uploadPart },
+  { name: 'UploadPart', method: 'PUT', on: 'object', query: ['uploadId', 'partNumber'], copySource: false, handler: uploadPart },
+  { name: 'CopyObject', method: 'PUT', on: 'object', copySource: true, handler: copyObject },
+  { name: 'PutObject', method: 'PUT', on: 'object', handler: putObject },
+  { name: 'AbortMultipartUpload', method: 'DELETE', on: 'object', query: ['uploadId'], handler: abortUpload },
+  { name: 'DeleteObject', method: 'DELETE', on: 'object', handler: deleteObject },
+  { name: 'CreateMultipartUpload', method: 'POST', on: 'object', query: ['uploads'], handler: createUpload },
+  { name: 'CompleteMultipartUpload', method: 'POST', on: 'object', query: ['uploadId'], handler: completeUpload },
+] as const satisfies readonly Operation[];
+
+/** Names of the operations the door serves, and what the rest is called in metrics and logs. */
+export type OperationName = (typeof OPERATIONS)[number]['name'] | 'NotImplemented' | 'MethodNotAllowed';
+
+const HANDLERS = new Map<string, Handler>(OPERATIONS.map((op) => [op.name, op.handler]));
+
+/** Which S3 operation a request is, from its method, address, query and x-amz-copy-source (S3's own dispatch). */
+export function operationOf(method: string, bucket: string | undefined, key: string | undefined, query: Query, copySource: boolean): OperationName {
+  if (Object.keys(query).some((name) => UNSUPPORTED.has(name) && !(name === 'versioning' && method === 'GET' && key === undefined))) return 'NotImplemented';
+  const on = bucket === undefined ? 'service' : key === undefined ? 'bucket' : 'object';
+  const op = OPERATIONS.find(
+    (o: Operation) => o.method === method && o.on === on && (o.query === undefined || o.query.some((name) => query[name] !== undefined)) && (o.copySource === undefined || o.copySource === copySource),
+  );
+  if (op) return op.name;
+  // A POST S3 has under another name (a form upload, SelectObjectContent, RestoreObject) is not served; another method is not S3's.
+  return method === 'POST' && on !== 'service' ? 'NotImplemented' : 'MethodNotAllowed';
+}
+
+/** One S3 request, after its signature and tenant are known: the operation the door named, then its handler. */
+export async function dispatch(services: DoorServices, region: string, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { bucket, key, operation } = request.s3;
+  const method = request.method;
+  if (operation === 'MethodNotAllowed') throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
+  if (operation === 'NotImplemented') {
+    const sub = Object.keys(request.s3.query).find((name) => UNSUPPORTED.has(name));
+    throw s3.notImplemented(sub ? `The ?${sub} subresource` : `${method} with these parameters`);
+  }
+  const version = q(request, 'versionId');
+  if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId)');
+  if (method === 'PUT' || method === 'POST') refuseUnsupported(request);
+  return HANDLERS.get(operation)!({ services, region, request, reply, ctx: request.ctx, bucket: bucket ?? '', key: key ?? '' });
+}

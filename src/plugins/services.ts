@@ -1,0 +1,35 @@
+import fp from 'fastify-plugin';
+import { createServices, type Services } from '../services/index.js';
+
+declare module 'fastify' {
+  // Every service by its name in Services (app.objects, app.tenants, ...): one set, built by createServices.
+  interface FastifyInstance extends Omit<Services, 'start' | 'close'> {}
+}
+
+/** The services of services/index.ts over the state store, reporting to the metrics; started when the app is ready. */
+export const servicesPlugin = fp(
+  async (app) => {
+    const { metrics } = app;
+    const services = await createServices(app.config, {
+      state: { kysely: app.db.kysely, box: app.secretBox, masterKey: app.masterKey },
+      log: app.log,
+      bootstrap: true,
+      observe: {
+        poolRejected: (tenant) => metrics.poolRejected.inc({ tenant }),
+        circuit: (tenant, state) => metrics.circuitState.set({ tenant }, state === 'closed' ? 0 : 1),
+        credentialRefresh: (tenant, outcome) => metrics.credentialRefreshes.inc({ tenant, outcome }),
+        s3Request: (tenant, operation, status, seconds) => metrics.s3Requests.observe({ tenant, operation, status }, seconds),
+        s3Error: (tenant, operation, code) => metrics.s3Errors.inc({ tenant, operation, code }),
+        rateLimited: (tenant) => metrics.rateLimited.inc({ tenant }),
+        multipartAbort: (tenant, outcome) => metrics.multipartAborts.inc({ tenant, outcome }),
+      },
+    });
+    const { start, close, ...each } = services;
+    for (const [name, service] of Object.entries(each)) app.decorate(name, service as never);
+    metrics.poolSource = () => services.pool.entries();
+    app.addHook('onReady', async () => start());
+    // Registered after the state plugin, so it closes first: clients go before the database.
+    app.addHook('onClose', async () => close());
+  },
+  { name: 's3gate-services', dependencies: ['s3gate-state', 's3gate-metrics'] },
+);
