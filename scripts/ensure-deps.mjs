@@ -8,7 +8,8 @@
 // for example after a plain `npm ci` that built it for the Node that ran npm.
 //
 // Uses only Node's standard library (it runs before anything is installed, possibly on an older Node).
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,13 +27,34 @@ const buildEnv = () => ({
   ...(process.platform === 'linux' && process.arch === 'x64' ? { npm_config_nodedir: headers } : {}),
 });
 
+/**
+ * Runs npm with its output shown, except npm's engine warnings: npm itself runs on the machine's Node,
+ * and warns once per package (five lines each, 85 on Node 20) that asks for a newer one, although every
+ * package runs on the project's own Node 22. One line says so instead. Resolves to npm's exit status.
+ */
+function npm(args) {
+  return new Promise((done) => {
+    const child = spawn('npm', args, { cwd: root, env: buildEnv(), stdio: ['ignore', 'inherit', 'pipe'] });
+    const packages = new Set();
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!line.includes('EBADENGINE')) return void process.stderr.write(`${line}\n`);
+      const name = /package: '([^']+)'/.exec(line)?.[1];
+      if (name) packages.add(name);
+    });
+    child.on('close', (code) => {
+      if (packages.size > 0) {
+        say(`${packages.size} packages ask for a newer Node than this machine's ${process.version}: they run on the project's own Node 22 (node_modules/.bin/node), as npm start and npm test do`);
+      }
+      done(code ?? 1);
+    });
+  });
+}
+
 const marker = resolve(root, 'node_modules/.package-lock.json');
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(resolve(root, 'package-lock.json')).mtimeMs;
 if (stale) {
   say('installing dependencies (npm ci; once, about two minutes)...');
-  try {
-    execSync('npm ci --no-audit --no-fund', { cwd: root, env: buildEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch {
+  if ((await npm(['ci', '--no-audit', '--no-fund'])) !== 0) {
     say('npm ci failed; is the npm registry reachable? (see the output above)');
     process.exit(1);
   }
@@ -49,9 +71,7 @@ const loads = () => {
 };
 if (!loads()) {
   say(`building better-sqlite3 for ${execFileSync(node, ['-v']).toString().trim()} (npm rebuild; once, about a minute)...`);
-  try {
-    execSync('npm rebuild better-sqlite3', { cwd: root, env: buildEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch {
+  if ((await npm(['rebuild', 'better-sqlite3'])) !== 0) {
     say('npm rebuild better-sqlite3 failed (see the output above); it needs make and a C++ compiler (apt-get install build-essential python3)');
     process.exit(1);
   }
