@@ -53,7 +53,13 @@ if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !['replay', 'writes
   console.error('usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--db sqlite|postgres|both] [--measure replay|writes] [--rounds N] [--events N] [--rate N]');
   process.exit(2);
 }
-const envOf = (s: string): Record<string, string> => Object.fromEntries(s.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const envOf = (s: string): Record<string, string> =>
+  Object.fromEntries(
+    s
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 
 const cleanups: (() => unknown)[] = [];
 /** Teardowns run when the run ends, last first. */
@@ -106,7 +112,10 @@ async function main() {
   const tenantsDir = mkdtempSync(join(os.tmpdir(), 's3gate-ab-tenants-'));
   cleanups.push(() => rmSync(tenantsDir, { recursive: true, force: true }));
   const tenantsFile = join(tenantsDir, 'tenants.json');
-  writeFileSync(tenantsFile, JSON.stringify({ tenants: [{ id: 'ab', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }));
+  writeFileSync(
+    tenantsFile,
+    JSON.stringify({ tenants: [{ id: 'ab', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }),
+  );
 
   // BENCH_GATEWAY_NODE_ARGS as in npm run bench (for example the start flags and --cpu-prof).
   const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean);
@@ -145,7 +154,9 @@ async function main() {
       s.machineCpu.push(round((machineBusyMs() - before.machine) / events, 3));
       const commands = [...cpuSince(before.commands)].map(([c, ms]) => [c, round(ms / events, 3)] as const).filter(([, ms]) => ms >= 0.005);
       s.byCommand.push(Object.fromEntries(commands.sort((a, b) => b[1] - a[1])));
-      process.stderr.write(`ab: round ${r + 1} ${s.name} ${s.db}: ${eventsPerSecond} ${WRITES ? `writes/s, p99 ${s.p99.at(-1)} ms` : 'events/s'}; CPU ms/event: gateway ${s.cpu.at(-1)}, machine ${s.machineCpu.at(-1)} (${commands.map(([c, ms]) => `${c} ${ms}`).join(', ')})\n`);
+      process.stderr.write(
+        `ab: round ${r + 1} ${s.name} ${s.db}: ${eventsPerSecond} ${WRITES ? `writes/s, p99 ${s.p99.at(-1)} ms` : 'events/s'}; CPU ms/event: gateway ${s.cpu.at(-1)}, machine ${s.machineCpu.at(-1)} (${commands.map(([c, ms]) => `${c} ${ms}`).join(', ')})\n`,
+      );
     }
   }
   const cpu = os.cpus();
@@ -158,9 +169,20 @@ async function main() {
     ...(WRITES && { offeredPerSecond: RATE }),
     rounds: ROUNDS,
     sides: Object.fromEntries(Object.entries(builds).map(([n, b]) => [n, { ref: b.commit, env: b.env }])),
-    results: sides.map((s) => ({ side: s.name, db: s.db, eventsPerSecond: summary(s.rate), ...(WRITES && { delayP99ms: summary(s.p99) }), gatewayCpuMsPerEvent: summary(s.cpu), machineCpuMsPerEvent: summary(s.machineCpu), cpuMsPerEventByCommand: s.byCommand })),
+    results: sides.map((s) => ({
+      side: s.name,
+      db: s.db,
+      eventsPerSecond: summary(s.rate),
+      ...(WRITES && { delayP99ms: summary(s.p99) }),
+      gatewayCpuMsPerEvent: summary(s.cpu),
+      machineCpuMsPerEvent: summary(s.machineCpu),
+      cpuMsPerEventByCommand: s.byCommand,
+    })),
   };
-  for (const r of result.results) console.log(`${r.side} ${r.db.padEnd(8)} ${r.eventsPerSecond.median} ${WRITES ? 'writes' : 'events'}/s [${r.eventsPerSecond.min}–${r.eventsPerSecond.max}],${r.delayP99ms ? ` p99 ${r.delayP99ms.median} ms [${r.delayP99ms.min}–${r.delayP99ms.max}],` : ''} ${r.gatewayCpuMsPerEvent.median} ms gateway CPU/event [${r.gatewayCpuMsPerEvent.min}–${r.gatewayCpuMsPerEvent.max}], machine ${r.machineCpuMsPerEvent.median}`);
+  for (const r of result.results)
+    console.log(
+      `${r.side} ${r.db.padEnd(8)} ${r.eventsPerSecond.median} ${WRITES ? 'writes' : 'events'}/s [${r.eventsPerSecond.min}–${r.eventsPerSecond.max}],${r.delayP99ms ? ` p99 ${r.delayP99ms.median} ms [${r.delayP99ms.min}–${r.delayP99ms.max}],` : ''} ${r.gatewayCpuMsPerEvent.median} ms gateway CPU/event [${r.gatewayCpuMsPerEvent.min}–${r.gatewayCpuMsPerEvent.max}], machine ${r.machineCpuMsPerEvent.median}`,
+    );
   const dir = join(root, 'bench/results');
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const file = join(dir, `ab-${result.at.replace(/[:.]/g, '-').slice(0, 19)}.json`);

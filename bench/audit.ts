@@ -87,7 +87,15 @@ async function main() {
   const s3u = new URL(gw.s3Base);
   const doorPost = async (query: string, body: string) => {
     const u = new URL(gw.s3Base);
-    const req = await signer.sign({ method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: `/${a.bucket}`, query: Object.fromEntries(new URLSearchParams(query)), headers: { host: u.host, 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'), 'content-length': String(Buffer.byteLength(body)) } });
+    const req = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: `/${a.bucket}`,
+      query: Object.fromEntries(new URLSearchParams(query)),
+      headers: { host: u.host, 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'), 'content-length': String(Buffer.byteLength(body)) },
+    });
     // The door refuses a body of too many elements after its first 64 KiB and closes the connection:
     // the client, still sending, may see that as a failed write rather than the answer.
     const res = await fetch(`${gw.s3Base}/${a.bucket}?${query}`, { method: 'POST', headers: req.headers as Record<string, string>, body }).catch((err: Error) => err);
@@ -98,7 +106,18 @@ async function main() {
   // 1. A presigned PUT turned into a copy with an unsigned x-amz-copy-source.
   if (wanted('1')) {
     await api('PUT', `/v1/buckets/${a.bucket}/objects/private/payroll.csv`, 'alice,100000', a.auth);
-    const presigned = await signer.presign({ method: 'PUT', protocol: 'http:', hostname: s3u.hostname, port: Number(s3u.port), path: `/${a.bucket}/upload/u1.txt`, query: {}, headers: { host: s3u.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } }, { expiresIn: 300 });
+    const presigned = await signer.presign(
+      {
+        method: 'PUT',
+        protocol: 'http:',
+        hostname: s3u.hostname,
+        port: Number(s3u.port),
+        path: `/${a.bucket}/upload/u1.txt`,
+        query: {},
+        headers: { host: s3u.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      },
+      { expiresIn: 300 },
+    );
     const presignedUrl = `${gw.s3Base}/${a.bucket}/upload/u1.txt?${sigv4Query(presigned.query as Record<string, string>)}`;
     const copied = await fetch(presignedUrl, { method: 'PUT', headers: { 'x-amz-copy-source': `${a.bucket}/private/payroll.csv` }, body: '' });
     const copiedCode = /<Code>(\w+)/.exec(await copied.text())?.[1];
@@ -111,21 +130,25 @@ async function main() {
   if (wanted('2')) {
     const hold = (n: number) =>
       Promise.all(
-        Array.from({ length: n }, () => new Promise<{ socket: net.Socket; status: number; closed: boolean }>((resolve) => {
-          const socket = net.connect(Number(new URL(gw.base).port), '127.0.0.1', () => {
-            socket.write(`POST /ingest/s3/ing_wrong HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000000\r\n\r\n`);
-            socket.write(Buffer.alloc(MB, 0x20));
-          });
-          let text = '';
-          const r = { socket, status: 0, closed: false };
-          socket.on('data', (d) => {
-            text += d;
-            r.status = Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0);
-          });
-          socket.on('close', () => (r.closed = true));
-          socket.on('error', () => {});
-          setTimeout(() => resolve(r), 2000);
-        })),
+        Array.from(
+          { length: n },
+          () =>
+            new Promise<{ socket: net.Socket; status: number; closed: boolean }>((resolve) => {
+              const socket = net.connect(Number(new URL(gw.base).port), '127.0.0.1', () => {
+                socket.write(`POST /ingest/s3/ing_wrong HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000000\r\n\r\n`);
+                socket.write(Buffer.alloc(MB, 0x20));
+              });
+              let text = '';
+              const r = { socket, status: 0, closed: false };
+              socket.on('data', (d) => {
+                text += d;
+                r.status = Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0);
+              });
+              socket.on('close', () => (r.closed = true));
+              socket.on('error', () => {});
+              setTimeout(() => resolve(r), 2000);
+            }),
+        ),
       );
     const rss0 = rssOf(pid);
     const first = await hold(100);
@@ -143,18 +166,25 @@ async function main() {
     const { path: ingestPath } = (await api('POST', `/admin/tenants/${a.id}/ingest-token`)).json() as { path: string };
     let seq = 0;
     const notification = () =>
-      JSON.stringify({ Records: Array.from({ length: 100 }, () => ({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: a.bucket }, object: { key: `flood/${seq}`, size: 1, eTag: 'e', sequencer: (seq++).toString(16) } } })) });
+      JSON.stringify({
+        Records: Array.from({ length: 100 }, () => ({
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: a.bucket }, object: { key: `flood/${seq}`, size: 1, eTag: 'e', sequencer: (seq++).toString(16) } },
+        })),
+      });
     let i = 0;
     const before = await latencies(5000, () => bPut(i++));
     let flooding = true;
     let floodEvents = 0;
-    const flood = Promise.all(Array.from({ length: 8 }, async () => {
-      while (flooding) {
-        const r = await fetch(gw.base + ingestPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: notification() });
-        if (r.ok) floodEvents += ((await r.json()) as { accepted: number }).accepted;
-        else await r.arrayBuffer();
-      }
-    }));
+    const flood = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (flooding) {
+          const r = await fetch(gw.base + ingestPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: notification() });
+          if (r.ok) floodEvents += ((await r.json()) as { accepted: number }).accepted;
+          else await r.arrayBuffer();
+        }
+      }),
+    );
     const during = await latencies(10_000, () => bPut(i++));
     const duringGet = await latencies(5_000, bGet);
     flooding = false;
@@ -168,7 +198,12 @@ async function main() {
       limitedStatuses[r.status] = (limitedStatuses[r.status] ?? 0) + 1;
       await r.arrayBuffer();
     }
-    record('3 ingest flood (8 connections, 100 records each) beside another tenant\'s 1 KiB PUTs', { putMs: { before, during }, getMsDuring: duringGet, floodEventsRecorded: floodEvents, rateLimitedTenant50Requests: { statuses: limitedStatuses, seconds: (Date.now() - t0) / 1000 } });
+    record("3 ingest flood (8 connections, 100 records each) beside another tenant's 1 KiB PUTs", {
+      putMs: { before, during },
+      getMsDuring: duringGet,
+      floodEventsRecorded: floodEvents,
+      rateLimitedTenant50Requests: { statuses: limitedStatuses, seconds: (Date.now() - t0) / 1000 },
+    });
   }
 
   // 4. Four DeleteObjects of a million empty elements beside another tenant's GETs.
@@ -176,18 +211,24 @@ async function main() {
     const bomb = `<Delete>${'<a/>'.repeat(1_000_000)}</Delete>`;
     const getBefore = await latencies(3000, bGet);
     let bombing = true;
-    const bombs = Promise.all(Array.from({ length: 4 }, async () => {
-      const answers: string[] = [];
-      while (bombing) {
-        const r = await doorPost('delete=', bomb);
-        answers.push(`${r.status} ${r.code}`);
-      }
-      return answers;
-    }));
+    const bombs = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const answers: string[] = [];
+        while (bombing) {
+          const r = await doorPost('delete=', bomb);
+          answers.push(`${r.status} ${r.code}`);
+        }
+        return answers;
+      }),
+    );
     const getDuring = await latencies(10_000, bGet);
     bombing = false;
     const answers = (await bombs).flat();
-    record('4 DeleteObjects of 4 MB of empty elements, 4 at a time, beside another tenant\'s GETs', { getMs: { before: getBefore, during: getDuring }, answers: [...new Set(answers)], requests: answers.length });
+    record("4 DeleteObjects of 4 MB of empty elements, 4 at a time, beside another tenant's GETs", {
+      getMs: { before: getBefore, during: getDuring },
+      answers: [...new Set(answers)],
+      requests: answers.length,
+    });
   }
 
   // 12. DeleteObjects names a key with character references.
@@ -201,7 +242,9 @@ async function main() {
 
   // 5. One presigned tus creation URL, used 950 times.
   if (wanted('5')) {
-    const tusUrl = ((await api('POST', '/v1/presign', { bucket: a.bucket, key: 'tus/once.bin', method: 'TUS', expiresIn: 600 }, { ...a.auth, 'content-type': 'application/json' })).json() as { url: string }).url;
+    const tusUrl = (
+      (await api('POST', '/v1/presign', { bucket: a.bucket, key: 'tus/once.bin', method: 'TUS', expiresIn: 600 }, { ...a.auth, 'content-type': 'application/json' })).json() as { url: string }
+    ).url;
     const locations = new Map<string, number>();
     for (let n = 0; n < 950; n++) {
       const r = await fetch(tusUrl, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': String(5 * 1024 ** 3) } });
@@ -216,18 +259,56 @@ async function main() {
   if (wanted('8')) {
     const doorPut = async (contentType: string) => {
       const u = new URL(gw.s3Base);
-      const req = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: `/${a.bucket}/ct`, query: {}, headers: { host: u.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-type': contentType, 'content-length': '1' } });
+      const req = await signer.sign({
+        method: 'PUT',
+        protocol: 'http:',
+        hostname: u.hostname,
+        port: Number(u.port),
+        path: `/${a.bucket}/ct`,
+        query: {},
+        headers: { host: u.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-type': contentType, 'content-length': '1' },
+      });
       const res = await fetch(`${gw.s3Base}/${a.bucket}/ct`, { method: 'PUT', headers: req.headers as Record<string, string>, body: 'x' });
       return `${res.status}${res.ok ? '' : ' ' + /<Code>(\w+)/.exec(await res.text())?.[1]}`;
     };
     const door8: Record<string, string> = {};
     for (const ct of ['x', 'a b', 'text/', 'image/x"']) door8[ct] = await doorPut(ct);
-    const getSigned = await signer.presign({ method: 'GET', protocol: 'http:', hostname: s3u.hostname, port: Number(s3u.port), path: `/${a.bucket}/ct`, query: { 'response-content-type': 'text/plain\r\nX-Injected: 1' }, headers: { host: s3u.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } }, { expiresIn: 60 });
+    const getSigned = await signer.presign(
+      {
+        method: 'GET',
+        protocol: 'http:',
+        hostname: s3u.hostname,
+        port: Number(s3u.port),
+        path: `/${a.bucket}/ct`,
+        query: { 'response-content-type': 'text/plain\r\nX-Injected: 1' },
+        headers: { host: s3u.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      },
+      { expiresIn: 60 },
+    );
     const crlf = await fetch(`${gw.s3Base}/${a.bucket}/ct?${sigv4Query(getSigned.query as Record<string, string>)}`);
-    record('8 door PUT with odd content types; presigned GET with CR/LF in response-content-type', { puts: door8, crlfOverride: `${crlf.status} ${/<Code>(\w+)/.exec(await crlf.text())?.[1]} ${crlf.headers.get('content-type')}` });
-    const tusBad = await fetch(`${gw.base}/v1/uploads`, { method: 'POST', headers: { ...a.auth, 'tus-resumable': '1.0.0', 'upload-length': '1', 'upload-metadata': `bucket ${Buffer.from(a.bucket).toString('base64')},key ${Buffer.from('t.txt').toString('base64')},contentType ${Buffer.from('text/plain\u2028').toString('base64')}` } });
-    const gqlBad = await api('POST', '/graphql', { query: 'mutation($t: String) { putObject(bucket: "attacker-bkt", key: "g.txt", content: "x", contentType: $t) { key } }', variables: { t: 'text/plain\u2028' } }, { ...a.auth, 'content-type': 'application/json' });
-    record('9 tus and GraphQL content types with U+2028', { tus: `${tusBad.status} ${((await tusBad.json()) as { code: string }).code}`, graphql: (gqlBad.json().errors as { extensions: { code: string } }[])?.[0]?.extensions.code });
+    record('8 door PUT with odd content types; presigned GET with CR/LF in response-content-type', {
+      puts: door8,
+      crlfOverride: `${crlf.status} ${/<Code>(\w+)/.exec(await crlf.text())?.[1]} ${crlf.headers.get('content-type')}`,
+    });
+    const tusBad = await fetch(`${gw.base}/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        ...a.auth,
+        'tus-resumable': '1.0.0',
+        'upload-length': '1',
+        'upload-metadata': `bucket ${Buffer.from(a.bucket).toString('base64')},key ${Buffer.from('t.txt').toString('base64')},contentType ${Buffer.from('text/plain\u2028').toString('base64')}`,
+      },
+    });
+    const gqlBad = await api(
+      'POST',
+      '/graphql',
+      { query: 'mutation($t: String) { putObject(bucket: "attacker-bkt", key: "g.txt", content: "x", contentType: $t) { key } }', variables: { t: 'text/plain\u2028' } },
+      { ...a.auth, 'content-type': 'application/json' },
+    );
+    record('9 tus and GraphQL content types with U+2028', {
+      tus: `${tusBad.status} ${((await tusBad.json()) as { code: string }).code}`,
+      graphql: (gqlBad.json().errors as { extensions: { code: string } }[])?.[0]?.extensions.code,
+    });
     await api('PUT', `/v1/buckets/${a.bucket}/objects/comma.html`, '<script>1</script>', { ...a.auth, 'content-type': 'image/png; charset=x, text/html' });
     const comma = await api('GET', `/v1/buckets/${a.bucket}/objects/comma.html`, undefined, a.auth);
     record('10 image/png; charset=x, text/html', { contentDisposition: comma.headers.get('content-disposition'), csp: comma.headers.get('content-security-policy') });
@@ -263,7 +344,12 @@ async function main() {
     const subsRss400 = rssOf(pid);
     const metrics = (await api('GET', '/metrics', undefined, {})).text;
     const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1]);
-    record('11a 500 subscriptions that do not read (5 tenants), then 400 writes of each tenant', { refused: sleepers.reduce((s, x) => s + x.refused, 0), rssMB: { before: subsRss0, after: subsRss400 }, liveSubscriptions: gauge('s3gate_graphql_subscriptions'), openSockets: gauge('s3gate_graphql_sockets') });
+    record('11a 500 subscriptions that do not read (5 tenants), then 400 writes of each tenant', {
+      refused: sleepers.reduce((s, x) => s + x.refused, 0),
+      rssMB: { before: subsRss0, after: subsRss400 },
+      liveSubscriptions: gauge('s3gate_graphql_subscriptions'),
+      openSockets: gauge('s3gate_graphql_sockets'),
+    });
     for (const s of sleepers) s.socket.terminate();
     await sleep(500);
     const getQuiet = await latencies(3000, bGet);
@@ -275,7 +361,10 @@ async function main() {
     const getBusy = await latencies(10_000, bGet);
     writing = false;
     await writer;
-    record('11b 3,000 reading subscriptions of one tenant (30 sockets of 100) beside its writes and another tenant\'s GETs', { refused: readers.reduce((s, x) => s + x.refused, 0), getMs: { quiet: getQuiet, busy: getBusy } });
+    record("11b 3,000 reading subscriptions of one tenant (30 sockets of 100) beside its writes and another tenant's GETs", {
+      refused: readers.reduce((s, x) => s + x.refused, 0),
+      getMs: { quiet: getQuiet, busy: getBusy },
+    });
     for (const r of readers) r.socket.terminate();
   }
 
@@ -301,7 +390,10 @@ async function main() {
   if (wanted('7')) {
     const bannerDir = mkdtempSync(join(tmpdir(), 's3gate-audit-banner-'));
     const banner = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [...startFlags(), join(root, 'dist/src/server.js')], { env: { PATH: process.env.PATH, S3GATE_DATA_DIR: bannerDir, PORT: '0', S3GATE_S3_PORT: '0', S3GATE_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...startFlags(), join(root, 'dist/src/server.js')], {
+        env: { PATH: process.env.PATH, S3GATE_DATA_DIR: bannerDir, PORT: '0', S3GATE_S3_PORT: '0', S3GATE_LOG_FORMAT: 'json' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
@@ -310,7 +402,15 @@ async function main() {
         resolve(out);
       }, 5000);
     });
-    record('7 first start, stdout a pipe, JSON logs', { printsAdminToken: /s3ga_/.test(banner), printsApiKey: /s3g_/.test(banner), printsS3Secret: /S3G[A-Z2-7]{17} \//.test(banner), says: banner.split('\n').filter((l) => /admin token|created|new (API|S3) key/.test(l)).map((l) => l.trim()) });
+    record('7 first start, stdout a pipe, JSON logs', {
+      printsAdminToken: /s3ga_/.test(banner),
+      printsApiKey: /s3g_/.test(banner),
+      printsS3Secret: /S3G[A-Z2-7]{17} \//.test(banner),
+      says: banner
+        .split('\n')
+        .filter((l) => /admin token|created|new (API|S3) key/.test(l))
+        .map((l) => l.trim()),
+    });
   }
 
   if (only) return;

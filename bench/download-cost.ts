@@ -31,7 +31,10 @@ await new Upload({ client: s3, params: { Bucket: bucket, Key: 'large', Body: byt
 const apiKey = 's3g_' + randomBytes(32).toString('base64url');
 const tenantsDir = mkdtempSync(join(os.tmpdir(), 's3gate-bench-dl-'));
 const tenantsFile = join(tenantsDir, 'tenants.json');
-writeFileSync(tenantsFile, JSON.stringify({ tenants: [{ id: 'bench', s3: { endpoint: rgwEndpoint(), accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }));
+writeFileSync(
+  tenantsFile,
+  JSON.stringify({ tenants: [{ id: 'bench', s3: { endpoint: rgwEndpoint(), accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, pool: { maxSockets: 64 }, apiKeys: [apiKey] }] }),
+);
 
 type Round = { start: number; round: number; mbps: number; cpuMsPerMiB: number; faultsPerMiB: number };
 const sides = { 'start script environment': undefined, 'no malloc settings': '' } as const;
@@ -70,7 +73,10 @@ const report = {
   summary: Object.fromEntries(Object.keys(sides).map((side) => [side, { mbps: warm(side, 'mbps'), cpuMsPerMiB: warm(side, 'cpuMsPerMiB'), faultsPerMiB: warm(side, 'faultsPerMiB') }])),
   rounds,
 };
-for (const [side, s] of Object.entries(report.summary)) console.log(`${side.padEnd(26)} after round 1: ${s.mbps.median} [${s.mbps.min}–${s.mbps.max}] MB/s, ${s.cpuMsPerMiB.median} [${s.cpuMsPerMiB.min}–${s.cpuMsPerMiB.max}] ms CPU/MiB, ${s.faultsPerMiB.median} [${s.faultsPerMiB.min}–${s.faultsPerMiB.max}] faults/MiB`);
+for (const [side, s] of Object.entries(report.summary))
+  console.log(
+    `${side.padEnd(26)} after round 1: ${s.mbps.median} [${s.mbps.min}–${s.mbps.max}] MB/s, ${s.cpuMsPerMiB.median} [${s.cpuMsPerMiB.min}–${s.cpuMsPerMiB.max}] ms CPU/MiB, ${s.faultsPerMiB.median} [${s.faultsPerMiB.min}–${s.faultsPerMiB.max}] faults/MiB`,
+  );
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const file = join(root, 'bench/results', `download-${report.date.slice(0, 19).replace(/:/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');

@@ -48,9 +48,21 @@ async function main() {
   let failed = false;
   for (const [name, r] of parts) {
     console.log(`\n${name}: ${r.requests} requests, live heap ${r.heapMB.start} → ${r.heapMB.end} MB, RSS ${r.rssMB.start} → ${r.rssMB.end} MB`);
-    console.log(`  by status: ${Object.entries(r.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    console.log(`  by code:   ${Object.entries(r.byCode).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    for (const f of r.findings.slice(0, 20)) console.log(`  FINDING ${f.status} ${f.problem}\n    ${f.request.method} ${f.request.url} ${JSON.stringify(f.request.headers)} ${String(f.request.payload ?? '').slice(0, 200)}\n    -> ${f.body}`);
+    console.log(
+      `  by status: ${Object.entries(r.byStatus)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  by code:   ${Object.entries(r.byCode)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}`,
+    );
+    for (const f of r.findings.slice(0, 20))
+      console.log(
+        `  FINDING ${f.status} ${f.problem}\n    ${f.request.method} ${f.request.url} ${JSON.stringify(f.request.headers)} ${String(f.request.payload ?? '').slice(0, 200)}\n    -> ${f.body}`,
+      );
     if (r.findings.length > 0 || r.heapMB.end - r.heapMB.start > 64) failed = true;
   }
   for (const fn of teardowns.reverse()) await fn();

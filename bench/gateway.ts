@@ -34,11 +34,27 @@ export function startEnv(): Record<string, string> {
  * or `env` say otherwise), on a free loopback port; resolves once /readyz answers. stop() ends it, waits
  * for it to exit and removes its data directory.
  */
-export async function startGateway(opts: { dataDir: string; env: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number; /** A built tree other than this one (bench/ab.ts). */ tree?: string }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
+export async function startGateway(opts: {
+  dataDir: string;
+  env: Record<string, string>;
+  nodeArgs?: string[];
+  startTimeoutMs?: number /** A built tree other than this one (bench/ab.ts). */;
+  tree?: string;
+}): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const s3Port = await freePort();
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? startFlags()), join(opts.tree ?? root, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(port), S3GATE_S3_PORT: String(s3Port), S3GATE_DATA_DIR: opts.dataDir, S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...startEnv(), ...opts.env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      S3GATE_S3_PORT: String(s3Port),
+      S3GATE_DATA_DIR: opts.dataDir,
+      S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false',
+      S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true',
+      LOG_LEVEL: 'warn',
+      ...startEnv(),
+      ...opts.env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -55,7 +71,12 @@ export async function startGateway(opts: { dataDir: string; env: Record<string, 
   };
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
-  while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}) before it was ready`);
     if (Date.now() > deadline) throw new Error('the gateway did not start');
     await new Promise((r) => setTimeout(r, 100));

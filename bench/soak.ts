@@ -83,7 +83,12 @@ async function main() {
       tenants: [
         { id: 'soak-rgw', s3: { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }, apiKeys: [keys.rgw] },
         { id: 'soak-disk', driver: 'disk', apiKeys: [keys.disk] },
-        { id: 'soak-stalled', s3: { endpoint: stall.url, accessKeyId: 'x', secretAccessKey: 'y', maxAttempts: 1 }, pool: { requestTimeoutMs: 1000, maxSockets: 4, maxQueue: 4 }, apiKeys: [keys.stalled] },
+        {
+          id: 'soak-stalled',
+          s3: { endpoint: stall.url, accessKeyId: 'x', secretAccessKey: 'y', maxAttempts: 1 },
+          pool: { requestTimeoutMs: 1000, maxSockets: 4, maxQueue: 4 },
+          apiKeys: [keys.stalled],
+        },
       ],
     }),
   );
@@ -101,7 +106,11 @@ async function main() {
   await fetch(`${base}/v1/buckets/${bucket}`, { method: 'PUT', headers: auth(keys.rgw) });
   await fetch(`${base}/v1/buckets/soak-disk`, { method: 'PUT', headers: auth(keys.disk) });
   for (const k of [keys.rgw, keys.disk]) {
-    const res = await fetch(`${base}/v1/webhooks`, { method: 'POST', headers: { ...auth(k), 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:${receiverPort}/hook`, events: ['*'] }) });
+    const res = await fetch(`${base}/v1/webhooks`, {
+      method: 'POST',
+      headers: { ...auth(k), 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `http://127.0.0.1:${receiverPort}/hook`, events: ['*'] }),
+    });
     if (res.status !== 201) throw new Error(`webhook: ${res.status} ${await res.text()}`);
   }
 
@@ -164,7 +173,9 @@ async function main() {
     const m: Minute = { minute: minutes.length + 1, ops, ...(await scrape()) };
     minutes.push(m);
     const errs = Object.values(ops).reduce((n, o) => n + o.errors, 0);
-    console.log(`minute ${m.minute}: ${Object.values(ops).reduce((n, o) => n + o.n, 0)} requests, ${errs} unexpected, RSS ${m.rssMB} MB, loop p99 ${m.loopDelayP99ms} ms, receiver ${phase}, ${received.size} events received`);
+    console.log(
+      `minute ${m.minute}: ${Object.values(ops).reduce((n, o) => n + o.n, 0)} requests, ${errs} unexpected, RSS ${m.rssMB} MB, loop p99 ${m.loopDelayP99ms} ms, receiver ${phase}, ${received.size} events received`,
+    );
   }, 60_000);
   const phaseTimer = setInterval(async () => {
     const next = phase === 'fast' ? 'slow' : phase === 'slow' ? 'down' : 'fast';
@@ -204,7 +215,13 @@ async function main() {
     settings: { minutes: MINUTES, workers: WORKERS, receiverPhaseSeconds: PHASE_MS / 1000 },
     minutes,
     unexpected: errorsByStatus,
-    events: { recorded: expected.size, received: [...expected].filter((id) => received.has(id)).length, missing: missing().length, deliveryRequests: deliveries, drainSeconds: Math.round((Date.now() - drainStart) / 1000) },
+    events: {
+      recorded: expected.size,
+      received: [...expected].filter((id) => received.has(id)).length,
+      missing: missing().length,
+      deliveryRequests: deliveries,
+      drainSeconds: Math.round((Date.now() - drainStart) / 1000),
+    },
     final,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });

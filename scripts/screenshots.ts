@@ -16,7 +16,9 @@ const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 mkdirSync(out, { recursive: true });
 await buildConsole();
 const dataDir = mkdtempSync(join(tmpdir(), 's3gate-shots-'));
-const app = await buildApp(loadConfig({ S3GATE_ADMIN_TOKEN: 'shots', S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', S3GATE_WEBHOOK_POLL_MS: '50' }, { dataDir }), { logger: false });
+const app = await buildApp(loadConfig({ S3GATE_ADMIN_TOKEN: 'shots', S3GATE_BOOTSTRAP_LOCAL_TENANT: 'false', S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true', S3GATE_WEBHOOK_POLL_MS: '50' }, { dataDir }), {
+  logger: false,
+});
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 const receiver = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -32,7 +34,8 @@ const files: [string, string, string][] = [
   ['reports', 'README.txt', 'Quarterly reports, one CSV per quarter.\n'],
   ['reports', 'archive/2025/q4.csv', 'region,total\n'],
 ];
-for (const [b, k, body] of files) await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/${k}`, headers: { ...h, 'content-type': k.endsWith('.csv') ? 'text/csv' : 'text/plain' }, payload: body });
+for (const [b, k, body] of files)
+  await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/${k}`, headers: { ...h, 'content-type': k.endsWith('.csv') ? 'text/csv' : 'text/plain' }, payload: body });
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
 const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });

@@ -57,6 +57,12 @@ if ! npx tsc --noEmit -p tsconfig.json || ! npx tsc -p console/tsconfig.json; th
   failed=1
 fi
 
+say "lint and format (biome ci, the rules of biome.json; npx biome check --write fixes most of what it finds)"
+if ! npx biome ci --colors=off >&2; then
+  say "lint or format check failed"
+  failed=1
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 npx tap --reporter=tap "$@" 2>&1 | tee "$log"

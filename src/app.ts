@@ -101,7 +101,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // URL errors of the router go through the error handler, with a code like every other answer.
     frameworkErrors: (err, _request, reply) => {
-      const mapped: Error = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new errors.UrlTooLong(MAX_PARAM_LENGTH) : err.code === 'FST_ERR_BAD_URL' ? new errors.MalformedRequest("the URL's percent-encoding is not valid UTF-8") : err;
+      const mapped: Error =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new errors.UrlTooLong(MAX_PARAM_LENGTH)
+          : err.code === 'FST_ERR_BAD_URL'
+            ? new errors.MalformedRequest("the URL's percent-encoding is not valid UTF-8")
+            : err;
       void reply.send(mapped as never);
     },
     // Errors Node's HTTP parser finds before a request exists (framing, headers, timeouts).
@@ -162,8 +167,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type'], request.routeOptions.bodyLimit);
-    return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: raw })
-      .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 499 ? 'Client Closed Request' : 'Error'), message: err.message, ...(err.upstream && { upstream: err.upstream }) });
+    return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: raw }).send({
+      statusCode: err.statusCode,
+      code: err.code,
+      error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 499 ? 'Client Closed Request' : 'Error'),
+      message: err.message,
+      ...(err.upstream && { upstream: err.upstream }),
+    });
   });
   app.setNotFoundHandler((request) => {
     throw new errors.RouteNotFound(request.method, request.url.split('?')[0]);

@@ -69,7 +69,7 @@ const KEY_HINT = 'Its secrets open only with the master key they were sealed wit
 export function program(): Command {
   const cli = new Command('s3gate').description('Operate an s3gate gateway, and use it').showHelpAfterError().exitOverride();
   remoteCommands(cli, process.env, homedir());
-  const admin = cli.command('admin').description('Work on the gateway\'s state directly (on the machine that holds it)');
+  const admin = cli.command('admin').description("Work on the gateway's state directly (on the machine that holds it)");
 
   admin
     .command('backup')
@@ -106,7 +106,11 @@ export function program(): Command {
       copy.pragma('journal_mode = DELETE');
       copy.close();
       const summary = inspect(out);
-      print(opts.json ?? false, { file: out, ...summary }, `backed up ${state} to ${out}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.apiKeys} API keys, ${summary.s3Keys} S3 keys, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
+      print(
+        opts.json ?? false,
+        { file: out, ...summary },
+        `backed up ${state} to ${out}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.apiKeys} API keys, ${summary.s3Keys} S3 keys, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`,
+      );
     });
 
   admin
@@ -126,7 +130,11 @@ export function program(): Command {
       chmodSync(tmp, PRIVATE_FILE);
       for (const side of ['-wal', '-shm']) rmSync(state + side, { force: true });
       renameSync(tmp, state);
-      print(opts.json ?? false, { dataDir, ...summary }, `restored ${resolve(file)} into ${dataDir}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`);
+      print(
+        opts.json ?? false,
+        { dataDir, ...summary },
+        `restored ${resolve(file)} into ${dataDir}: schema ${summary.schemaVersion}, ${summary.tenants} tenants, ${summary.webhooks} webhooks, ${summary.pendingDeliveries} deliveries pending.\n${KEY_HINT}.`,
+      );
     });
   admin
     .command('rotate-master-key')
@@ -142,7 +150,9 @@ export function program(): Command {
       try {
         const schema = await schemaState(db.kysely, db.dialect);
         if (schema.unknown.length > 0 || schema.pending.length > 0) {
-          throw new ConfigError(`the state store's schema is not this s3gate's (${[...schema.pending, ...schema.unknown].join(', ')}): start the gateway of this version first, or use the s3gate that matches the store`);
+          throw new ConfigError(
+            `the state store's schema is not this s3gate's (${[...schema.pending, ...schema.unknown].join(', ')}): start the gateway of this version first, or use the s3gate that matches the store`,
+          );
         }
         const box = new SecretBox(Buffer.from(config.masterKey, 'base64'), config.masterKeyPrevious ? [Buffer.from(config.masterKeyPrevious, 'base64')] : []);
         if (!(await masterKeyOpens(db.kysely, box, { readOnly: true }))) {
@@ -154,7 +164,9 @@ export function program(): Command {
         print(
           opts.json ?? false,
           { ...report },
-          `sealed ${total} secret(s) again with S3GATE_MASTER_KEY in ${report.batches} batch(es) (${Object.entries(report.resealed).map(([table, n]) => `${table} ${n}`).join(', ')}); ${report.current} already were.\n` +
+          `sealed ${total} secret(s) again with S3GATE_MASTER_KEY in ${report.batches} batch(es) (${Object.entries(report.resealed)
+            .map(([table, n]) => `${table} ${n}`)
+            .join(', ')}); ${report.current} already were.\n` +
             (config.masterKeyPrevious ? 'Now restart every gateway without S3GATE_MASTER_KEY_PREVIOUS.' : 'S3GATE_MASTER_KEY_PREVIOUS is not set: nothing was sealed with another key.'),
         );
       } finally {

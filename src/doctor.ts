@@ -40,26 +40,56 @@ export async function doctor(config: Config): Promise<Check[]> {
       const schema = await schemaState(db.kysely, db.dialect);
       checks.push({ check: 'state store', ok: true, detail: `${where} answers` });
       if (schema.unknown.length > 0) {
-        checks.push({ check: 'schema', ok: false, detail: `newer than this s3gate (${schema.unknown.join(', ')})`, fix: 'run the s3gate version that upgraded it, or restore the backup made before the upgrade' });
+        checks.push({
+          check: 'schema',
+          ok: false,
+          detail: `newer than this s3gate (${schema.unknown.join(', ')})`,
+          fix: 'run the s3gate version that upgraded it, or restore the backup made before the upgrade',
+        });
       } else if (schema.pending.length > 0) {
-        checks.push({ check: 'schema', ok: true, detail: `${schema.applied.at(-1) ?? 'empty'}; ${schema.pending.length} migration(s) run at the next start (${schema.pending.join(', ')})`, fix: 'back the state up first (s3gate admin backup)' });
+        checks.push({
+          check: 'schema',
+          ok: true,
+          detail: `${schema.applied.at(-1) ?? 'empty'}; ${schema.pending.length} migration(s) run at the next start (${schema.pending.join(', ')})`,
+          fix: 'back the state up first (s3gate admin backup)',
+        });
       } else {
         checks.push({ check: 'schema', ok: true, detail: `${schema.applied.at(-1)}, current` });
       }
       const master = config.masterKey ?? fileSecret(config, 'master.key');
       if (!master) {
-        checks.push({ check: 'master key', ok: false, detail: 'S3GATE_MASTER_KEY is unset and the data directory has no master.key', fix: 'set S3GATE_MASTER_KEY to the key this state store was created with' });
+        checks.push({
+          check: 'master key',
+          ok: false,
+          detail: 'S3GATE_MASTER_KEY is unset and the data directory has no master.key',
+          fix: 'set S3GATE_MASTER_KEY to the key this state store was created with',
+        });
       } else {
         const previous = config.masterKeyPrevious ? [Buffer.from(config.masterKeyPrevious, 'base64')] : [];
         const opens = await masterKeyOpens(db.kysely, new SecretBox(Buffer.from(master, 'base64'), previous), { readOnly: true });
         checks.push(
           opens
-            ? { check: 'master key', ok: true, detail: `${config.masterKey ? 'S3GATE_MASTER_KEY' : 'data/master.key'} opens the secrets${previous.length ? ' (S3GATE_MASTER_KEY_PREVIOUS is set)' : ''}`, ...(previous.length && { fix: 'finish the rotation: POST /admin/master-key/rotate, then remove S3GATE_MASTER_KEY_PREVIOUS' }) }
-            : { check: 'master key', ok: false, detail: 'it does not open the secrets of the state store', fix: 'set S3GATE_MASTER_KEY to the key this state store was created with (the same on every process sharing a database)' },
+            ? {
+                check: 'master key',
+                ok: true,
+                detail: `${config.masterKey ? 'S3GATE_MASTER_KEY' : 'data/master.key'} opens the secrets${previous.length ? ' (S3GATE_MASTER_KEY_PREVIOUS is set)' : ''}`,
+                ...(previous.length && { fix: 'finish the rotation: POST /admin/master-key/rotate, then remove S3GATE_MASTER_KEY_PREVIOUS' }),
+              }
+            : {
+                check: 'master key',
+                ok: false,
+                detail: 'it does not open the secrets of the state store',
+                fix: 'set S3GATE_MASTER_KEY to the key this state store was created with (the same on every process sharing a database)',
+              },
         );
       }
     } catch (err) {
-      checks.push({ check: 'state store', ok: false, detail: `${where}: ${(err as Error).message}`, fix: config.databaseUrl ? 'check DATABASE_URL and that PostgreSQL runs' : 'check S3GATE_DATA_DIR and its permissions' });
+      checks.push({
+        check: 'state store',
+        ok: false,
+        detail: `${where}: ${(err as Error).message}`,
+        fix: config.databaseUrl ? 'check DATABASE_URL and that PostgreSQL runs' : 'check S3GATE_DATA_DIR and its permissions',
+      });
     } finally {
       await db?.kysely.destroy();
     }
@@ -73,7 +103,12 @@ export async function doctor(config: Config): Promise<Check[]> {
       await redis.ping();
       checks.push({ check: 'redis', ok: true, detail: `${new URL(config.redisUrl).host} answers` });
     } catch (err) {
-      checks.push({ check: 'redis', ok: false, detail: `${new URL(config.redisUrl).host}: ${(err as Error).message}`, fix: 'start Redis or fix REDIS_URL: without it rate limits hold per process and subscriptions do not cross processes' });
+      checks.push({
+        check: 'redis',
+        ok: false,
+        detail: `${new URL(config.redisUrl).host}: ${(err as Error).message}`,
+        fix: 'start Redis or fix REDIS_URL: without it rate limits hold per process and subscriptions do not cross processes',
+      });
     } finally {
       redis.disconnect();
     }
@@ -85,7 +120,12 @@ export async function doctor(config: Config): Promise<Check[]> {
     (err: Error) => (err.cause as Error | undefined)?.message ?? err.message,
   );
   if (ready !== undefined) {
-    checks.push({ check: 'gateway', ok: false, detail: `${base}/readyz: ${ready}`, fix: config.publicUrl ? 'start the gateway, or fix S3GATE_PUBLIC_URL (it must be the URL clients reach it at)' : 'start the gateway (npm start); tenant checks need it' });
+    checks.push({
+      check: 'gateway',
+      ok: false,
+      detail: `${base}/readyz: ${ready}`,
+      fix: config.publicUrl ? 'start the gateway, or fix S3GATE_PUBLIC_URL (it must be the URL clients reach it at)' : 'start the gateway (npm start); tenant checks need it',
+    });
     return checks;
   }
   checks.push({ check: 'gateway', ok: true, detail: `${base} is ready` });
@@ -100,7 +140,7 @@ export async function doctor(config: Config): Promise<Check[]> {
   const auth = { authorization: `Bearer ${token}` };
   const list = await fetch(`${base}/admin/tenants`, { headers: auth });
   if (!list.ok) {
-    checks.push({ check: 'tenants', ok: false, detail: `GET /admin/tenants answered ${list.status}`, fix: 'the admin token is not this gateway\'s: set S3GATE_ADMIN_TOKEN' });
+    checks.push({ check: 'tenants', ok: false, detail: `GET /admin/tenants answered ${list.status}`, fix: "the admin token is not this gateway's: set S3GATE_ADMIN_TOKEN" });
     return checks;
   }
   const { tenants } = (await list.json()) as { tenants: { id: string }[] };

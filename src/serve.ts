@@ -38,9 +38,7 @@ async function main() {
       const key = await app.s3Keys.create(tenant);
       lines.push(`  tenant '${tenant}' S3 key (shown once): ${key.accessKeyId} / ${key.secretAccessKey}`);
       if (s3Url) {
-        lines.push(
-          `    try: AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_DEFAULT_REGION=${config.s3Door.region} aws --endpoint-url ${s3Url} s3 ls`,
-        );
+        lines.push(`    try: AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_DEFAULT_REGION=${config.s3Door.region} aws --endpoint-url ${s3Url} s3 ls`);
       }
     }
   }

@@ -77,7 +77,7 @@ t.test('with no configuration the gateway serves a local disk tenant and drains 
   again.kill('SIGTERM');
 });
 
-t.test('at a terminal the first start shows the admin token and the local tenant\'s keys, ready to use', async (t) => {
+t.test("at a terminal the first start shows the admin token and the local tenant's keys, ready to use", async (t) => {
   const dataDir = tempDir(t);
   const port = await freePort();
   const s3Port = await freePort();

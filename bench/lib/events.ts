@@ -157,5 +157,14 @@ export async function steadyWrites(http: Pool, auth: Record<string, string>, buc
   }
   const delays = acked.map((a) => Math.max(0, receiver.at('s3:ObjectCreated:Put', a.key)! - a.at)).sort((a, b) => a - b);
   const q = (p: number) => Number(delays[Math.min(delays.length - 1, Math.floor(p * delays.length))].toFixed(1));
-  return { writes: count, failures, ...(failures && { failedStatuses: failed, firstFailure }), targetPerSecond: perSecond, achievedPerSecond: Math.round(count / seconds), delayP50ms: q(0.5), delayP99ms: q(0.99), delayMaxMs: q(1) };
+  return {
+    writes: count,
+    failures,
+    ...(failures && { failedStatuses: failed, firstFailure }),
+    targetPerSecond: perSecond,
+    achievedPerSecond: Math.round(count / seconds),
+    delayP50ms: q(0.5),
+    delayP99ms: q(0.99),
+    delayMaxMs: q(1),
+  };
 }

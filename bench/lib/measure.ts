@@ -122,7 +122,9 @@ export function cpuSnapshot(): Map<number, { command: string; ms: number }> {
     if (!/^\d+$/.test(pid)) continue;
     try {
       // A kernel worker's name changes with the work it runs (kworker/1:2-mm_percpu_wq): one name for all.
-      const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim().replace(/^(kworker)\/.*/, '$1');
+      const command = readFileSync(`/proc/${pid}/comm`, 'utf8')
+        .trim()
+        .replace(/^(kworker)\/.*/, '$1');
       snapshot.set(Number(pid), { command, ms: cpuMsOf(Number(pid)) });
     } catch {
       // ended meanwhile

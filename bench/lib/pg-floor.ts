@@ -48,23 +48,42 @@ export async function pgDeliveryFloor(databaseUrl: string, tenantId: string, hoo
       const claimed = await db
         .updateTable('deliveries')
         .set({ locked_until: new Date(Date.now() + 80_000).toISOString(), locked_by: 'floor' })
-        .where('id', 'in', due.map((d) => d.id))
+        .where(
+          'id',
+          'in',
+          due.map((d) => d.id),
+        )
         .where('status', 'in', ['pending', 'failed'])
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .returningAll()
         .execute();
       if (claimed.length === 0) throw new Error('the floor claimed nothing of what it found: is another dispatcher running on this database?');
       await db.selectFrom('webhooks').selectAll().where('id', 'in', [hookId]).execute();
-      await db.selectFrom('events').selectAll().where('id', 'in', claimed.map((d) => d.event_id)).execute();
+      await db
+        .selectFrom('events')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          claimed.map((d) => d.event_id),
+        )
+        .execute();
       for (let i = 0; i < claimed.length; i += OUTCOMES) {
         const batch = claimed.slice(i, i + OUTCOMES);
         const at = new Date().toISOString();
         await db.transaction().execute(async (trx) => {
-          await trx.insertInto('delivery_attempts').values(batch.map((d) => ({ id: newId('att'), delivery_id: d.id, at, status_code: 204, duration_ms: 1, error: null, response_excerpt: '' }))).execute();
+          await trx
+            .insertInto('delivery_attempts')
+            .values(batch.map((d) => ({ id: newId('att'), delivery_id: d.id, at, status_code: 204, duration_ms: 1, error: null, response_excerpt: '' })))
+            .execute();
           await trx
             .updateTable('deliveries')
             .set({ attempts: 1, last_status: 204, last_error: null, status: 'delivered', locked_until: null, locked_by: null, updated_at: at, next_attempt_at: null })
-            .where('id', 'in', batch.map((d) => d.id))
+            .where(
+              'id',
+              'in',
+              batch.map((d) => d.id),
+            )
             .execute();
         });
       }

@@ -138,7 +138,12 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
   const [pool, setPool] = useState<Pool | null>(null);
   const [keys, setKeys] = useState<S3Key | null>(null);
   const [apiKeys, setApiKeys] = useState<ApiKeys | null>(null);
-  const [settings, setSettings] = useState({ maxSockets: String(tenant.pool.maxSockets), maxQueue: String(tenant.pool.maxQueue), requestsPerSecond: String(tenant.limits.requestsPerSecond), maxConcurrentUploads: String(tenant.limits.maxConcurrentUploads) });
+  const [settings, setSettings] = useState({
+    maxSockets: String(tenant.pool.maxSockets),
+    maxQueue: String(tenant.pool.maxQueue),
+    requestsPerSecond: String(tenant.limits.requestsPerSecond),
+    maxConcurrentUploads: String(tenant.limits.maxConcurrentUploads),
+  });
   const [error, setError] = useState<unknown>(null);
   const loadKeys = () =>
     Promise.all([unwrap(client.api.GET('/admin/tenants/{id}/s3-keys', path)).then(setKeys), unwrap(client.api.GET('/admin/tenants/{id}/keys', path)).then(setApiKeys)]).catch(setError);
@@ -173,7 +178,8 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
       </div>
       {pool && (
         <p class="muted" data-pool>
-          pool: {pool.active ? 'live' : 'idle'} · {pool.inFlight} in flight of {pool.maxSockets} sockets + {pool.maxQueue} queued · sockets in use {pool.sockets.inUse}, free {pool.sockets.free}, waiting {pool.sockets.queued}
+          pool: {pool.active ? 'live' : 'idle'} · {pool.inFlight} in flight of {pool.maxSockets} sockets + {pool.maxQueue} queued · sockets in use {pool.sockets.inUse}, free {pool.sockets.free},
+          waiting {pool.sockets.queued}
         </p>
       )}
       <form
@@ -182,7 +188,15 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         onSubmit={(e) => {
           e.preventDefault();
           void act(async () => {
-            await unwrap(client.api.PATCH('/admin/tenants/{id}', { ...path, body: { pool: { maxSockets: num(settings.maxSockets), maxQueue: num(settings.maxQueue) }, limits: { requestsPerSecond: num(settings.requestsPerSecond), maxConcurrentUploads: num(settings.maxConcurrentUploads) } } }));
+            await unwrap(
+              client.api.PATCH('/admin/tenants/{id}', {
+                ...path,
+                body: {
+                  pool: { maxSockets: num(settings.maxSockets), maxQueue: num(settings.maxQueue) },
+                  limits: { requestsPerSecond: num(settings.requestsPerSecond), maxConcurrentUploads: num(settings.maxConcurrentUploads) },
+                },
+              }),
+            );
             onChanged();
           });
         }}
@@ -219,7 +233,8 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         <button
           class="danger"
           onClick={() => {
-            if (confirm(`Delete the tenant ${id}, its keys, webhooks and state? Its S3 objects stay.`)) void act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}', path)), onDeleted()));
+            if (confirm(`Delete the tenant ${id}, its keys, webhooks and state? Its S3 objects stay.`))
+              void act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}', path)), onDeleted()));
           }}
         >
           Delete tenant
@@ -232,7 +247,13 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
               <tr data-api-key={k.id}>
                 <td>API key {k.id}</td>
                 <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
-                <td>{!k.revokedAt && <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await loadKeys()))}>Revoke</button>}</td>
+                <td>
+                  {!k.revokedAt && (
+                    <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await loadKeys()))}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -245,7 +266,17 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
               <tr data-s3-key={k.accessKeyId}>
                 <td>{k.accessKeyId}</td>
                 <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
-                <td>{!k.revokedAt && <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id, accessKeyId: k.accessKeyId } } })), await loadKeys()))}>Revoke</button>}</td>
+                <td>
+                  {!k.revokedAt && (
+                    <button
+                      onClick={() =>
+                        act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id, accessKeyId: k.accessKeyId } } })), await loadKeys()))
+                      }
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -70,7 +70,15 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
           </label>
         </div>
         <div class="row">
-          <input name="token" type="password" autocomplete="off" placeholder={kind === 'apiKey' ? 's3g_…' : 's3ga_…'} value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} style="flex:1;min-width:14rem" />
+          <input
+            name="token"
+            type="password"
+            autocomplete="off"
+            placeholder={kind === 'apiKey' ? 's3g_…' : 's3ga_…'}
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+            style="flex:1;min-width:14rem"
+          />
           <button class="primary" type="submit" disabled={busy || token.trim() === ''}>
             Sign in
           </button>

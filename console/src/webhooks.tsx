@@ -33,7 +33,14 @@ export function Webhooks({ client }: { client: S3gate }) {
     e.preventDefault();
     void act(async () => {
       const filter = Object.fromEntries(Object.entries({ bucket: form.bucket.trim(), prefix: form.prefix }).filter(([, v]) => v !== ''));
-      const hook = await client.webhooks.create({ url: form.url.trim(), events: form.events.split(',').map((s) => s.trim()).filter(Boolean), filter });
+      const hook = await client.webhooks.create({
+        url: form.url.trim(),
+        events: form.events
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        filter,
+      });
       setSecret({ id: hook.id, secret: hook.secret, note: 'Its signing secret, shown only now:' });
       setForm({ ...form, url: '' });
     });
@@ -46,8 +53,7 @@ export function Webhooks({ client }: { client: S3gate }) {
         <ErrorBox error={error} />
         {secret && (
           <div class="card" role="status" aria-label="secret">
-            {secret.note} <code data-secret>{secret.secret}</code> <span class="muted">({secret.id})</span>{' '}
-            <button onClick={() => setSecret(null)}>I have saved it</button>
+            {secret.note} <code data-secret>{secret.secret}</code> <span class="muted">({secret.id})</span> <button onClick={() => setSecret(null)}>I have saved it</button>
           </div>
         )}
         <form onSubmit={create} aria-label="create webhook">
@@ -130,7 +136,14 @@ export function Webhooks({ client }: { client: S3gate }) {
             e.preventDefault();
             const filter = Object.fromEntries(Object.entries({ bucket: editing.bucket.trim(), prefix: editing.prefix }).filter(([, v]) => v !== ''));
             void act(async () => {
-              await client.webhooks.update(editing.id, { url: editing.url.trim(), events: editing.events.split(',').map((x) => x.trim()).filter(Boolean), filter });
+              await client.webhooks.update(editing.id, {
+                url: editing.url.trim(),
+                events: editing.events
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean),
+                filter,
+              });
               setEditing(null);
             });
           }}

@@ -152,7 +152,13 @@ export class Dispatcher {
     this.#waiting.clear();
     this.#queued = 0;
     if (unstarted.length > 0) {
-      await this.#db.updateTable('deliveries').set({ locked_until: null, locked_by: null }).where('id', 'in', unstarted).where('locked_by', '=', this.#owner).execute().catch(() => {});
+      await this.#db
+        .updateTable('deliveries')
+        .set({ locked_until: null, locked_by: null })
+        .where('id', 'in', unstarted)
+        .where('locked_by', '=', this.#owner)
+        .execute()
+        .catch(() => {});
     }
     await Promise.allSettled([...this.#inFlight]);
     while (this.#writing) await this.#writing;
@@ -207,9 +213,27 @@ export class Dispatcher {
       if (claimed.length === 0) return;
       const deliveries = claimed.sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? ''));
       const hooks = new Map(
-        (await this.#db.selectFrom('webhooks').selectAll().where('id', 'in', [...new Set(deliveries.map((d) => d.webhook_id))]).execute()).map((h) => [h.id, h]),
+        (
+          await this.#db
+            .selectFrom('webhooks')
+            .selectAll()
+            .where('id', 'in', [...new Set(deliveries.map((d) => d.webhook_id))])
+            .execute()
+        ).map((h) => [h.id, h]),
       );
-      const events = new Map((await this.#db.selectFrom('events').selectAll().where('id', 'in', deliveries.map((d) => d.event_id)).execute()).map((e) => [e.id, e]));
+      const events = new Map(
+        (
+          await this.#db
+            .selectFrom('events')
+            .selectAll()
+            .where(
+              'id',
+              'in',
+              deliveries.map((d) => d.event_id),
+            )
+            .execute()
+        ).map((e) => [e.id, e]),
+      );
       for (const d of deliveries) {
         const queue = this.#waiting.get(d.webhook_id) ?? [];
         queue.push({ delivery: d, hook: hooks.get(d.webhook_id), event: events.get(d.event_id) });
@@ -284,7 +308,15 @@ export class Dispatcher {
     }
     // A span per attempt, in the trace of the write that recorded the event (the sender passes it on
     // to the endpoint as traceparent).
-    const attributes = { 's3gate.tenant': d.tenant_id, 's3gate.webhook.id': hook.id, 's3gate.delivery.id': d.id, 's3gate.event.id': event.id, 's3gate.delivery.attempt': d.attempts + 1, 'http.request.method': 'POST', 'server.address': new URL(hook.url).hostname };
+    const attributes = {
+      's3gate.tenant': d.tenant_id,
+      's3gate.webhook.id': hook.id,
+      's3gate.delivery.id': d.id,
+      's3gate.event.id': event.id,
+      's3gate.delivery.attempt': d.attempts + 1,
+      'http.request.method': 'POST',
+      'server.address': new URL(hook.url).hostname,
+    };
     const result = await inSpan('webhook.deliver', { kind: SpanKind.CLIENT, parent: contextOf(event.trace_parent), attributes }, async (span) => {
       const r = await this.#sender.send(hook.url, signingSecrets(this.#box, hook), event.id, JSON.stringify(toEvent(event)));
       if (r.status !== null) span.setAttribute('http.response.status_code', r.status);
@@ -334,7 +366,11 @@ export class Dispatcher {
     const now = new Date();
     const at = now.toISOString();
     const attempts = batch.map(({ d, r }) => ({ id: newId('att'), delivery_id: d.id, at, status_code: r.status, duration_ms: r.durationMs, error: r.error, response_excerpt: r.excerpt }));
-    for (let i = 0; i < attempts.length; i += ROWS_PER_STATEMENT) await trx.insertInto('delivery_attempts').values(attempts.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    for (let i = 0; i < attempts.length; i += ROWS_PER_STATEMENT)
+      await trx
+        .insertInto('delivery_attempts')
+        .values(attempts.slice(i, i + ROWS_PER_STATEMENT))
+        .execute();
     const updates = new Map<string, { set: Partial<DeliveryRow>; ids: string[] }>();
     const finish = (d: DeliveryRow, status: DeliveryRow['status'], set: Partial<DeliveryRow>) => {
       const row = { ...set, status, locked_until: null, locked_by: null, updated_at: at, ...(status !== 'failed' && { next_attempt_at: null }) };
@@ -374,7 +410,12 @@ export class Dispatcher {
       finish(d, 'failed', { ...common, next_attempt_at: new Date(now.getTime() + delay).toISOString() });
     }
     for (const { set, ids } of updates.values()) {
-      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) await trx.updateTable('deliveries').set(set).where('id', 'in', ids.slice(i, i + ROWS_PER_STATEMENT)).execute();
+      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT)
+        await trx
+          .updateTable('deliveries')
+          .set(set)
+          .where('id', 'in', ids.slice(i, i + ROWS_PER_STATEMENT))
+          .execute();
     }
     // A success clears a subscription's failing streak; a failure starts one (unless one has started).
     for (const id of recovered) if (!failing.has(id)) await trx.updateTable('webhooks').set({ failing_since: null }).where('id', '=', id).execute();

@@ -2,10 +2,7 @@ import { errors } from '../errors.js';
 import { EVENT_TYPES, type EventInput, type EventType } from '../model/event.js';
 import { validateBucketName, validateKey } from '../model/names.js';
 
-export type Parsed =
-  | { kind: 'events'; events: EventInput[]; ignored: number }
-  | { kind: 'subscribe'; url: string }
-  | { kind: 'test' };
+export type Parsed = { kind: 'events'; events: EventInput[]; ignored: number } | { kind: 'subscribe'; url: string } | { kind: 'test' };
 
 type Json = Record<string, unknown>;
 
@@ -27,8 +24,13 @@ function checked(e: EventInput, where: string): EventInput {
   if (e.size !== undefined && (!Number.isSafeInteger(e.size) || e.size < 0 || e.size > MAX_OBJECT_SIZE)) {
     throw new errors.InvalidEvent(`${where}: size ${e.size} is not a whole number of bytes from 0 to ${MAX_OBJECT_SIZE}`);
   }
-  for (const [name, value] of [['eTag', e.etag], ['versionId', e.versionId], ['sequencer', e.sequencer]] as const) {
-    if (value !== undefined && (value.length > 1024 || /[\u0000-\u001f\u007f]/.test(value))) throw new errors.InvalidEvent(`${where}: ${name} is longer than 1024 characters or has control characters`);
+  for (const [name, value] of [
+    ['eTag', e.etag],
+    ['versionId', e.versionId],
+    ['sequencer', e.sequencer],
+  ] as const) {
+    if (value !== undefined && (value.length > 1024 || /[\u0000-\u001f\u007f]/.test(value)))
+      throw new errors.InvalidEvent(`${where}: ${name} is longer than 1024 characters or has control characters`);
   }
   return e;
 }
@@ -71,16 +73,21 @@ function fromRecords(records: unknown[]): { events: EventInput[]; ignored: numbe
       continue;
     }
     const o = r.s3.object;
-    events.push(checked({
-      type,
-      bucket,
-      key: decodeKey(rawKey, str(r.eventSource)),
-      size: num(o.size),
-      etag: str(o.eTag)?.replace(/"/g, ''),
-      versionId: str(o.versionId),
-      sequencer: str(o.sequencer),
-      source: 'native',
-    }, `Records[${i}]`));
+    events.push(
+      checked(
+        {
+          type,
+          bucket,
+          key: decodeKey(rawKey, str(r.eventSource)),
+          size: num(o.size),
+          etag: str(o.eTag)?.replace(/"/g, ''),
+          versionId: str(o.versionId),
+          sequencer: str(o.sequencer),
+          source: 'native',
+        },
+        `Records[${i}]`,
+      ),
+    );
   }
   return { events, ignored };
 }
@@ -104,16 +111,19 @@ function fromEventBridge(body: Json): { events: EventInput[]; ignored: number } 
   if (!type) return { events: [], ignored: 1 };
   return {
     events: [
-      checked({
-        type,
-        bucket: str(d.bucket.name)!,
-        key: str(d.object.key)!,
-        size: num(d.object.size),
-        etag: str(d.object.etag),
-        versionId: str(d.object['version-id']),
-        sequencer: str(d.object.sequencer),
-        source: 'native',
-      }, 'detail'),
+      checked(
+        {
+          type,
+          bucket: str(d.bucket.name)!,
+          key: str(d.object.key)!,
+          size: num(d.object.size),
+          etag: str(d.object.etag),
+          versionId: str(d.object['version-id']),
+          sequencer: str(d.object.sequencer),
+          source: 'native',
+        },
+        'detail',
+      ),
     ],
     ignored: 0,
   };

@@ -45,9 +45,7 @@ export class Retention {
     const deliveryCut = idBefore('dlv', now - this.#opts.deliveriesMs);
     // Attempts of finished deliveries go with them (ON DELETE CASCADE); old attempts of a delivery still
     // being retried go on their own.
-    report.deliveries = await this.#drain(report, (n) =>
-      sql`delete from deliveries where id in (select id from deliveries where id < ${deliveryCut} and status in ('delivered', 'dead') limit ${n})`,
-    );
+    report.deliveries = await this.#drain(report, (n) => sql`delete from deliveries where id in (select id from deliveries where id < ${deliveryCut} and status in ('delivered', 'dead') limit ${n})`);
     const attemptCut = idBefore('att', now - this.#opts.deliveriesMs);
     report.attempts = await this.#drain(report, (n) => sql`delete from delivery_attempts where id in (select id from delivery_attempts where id < ${attemptCut} limit ${n})`);
     const eventCut = idBefore('evt', now - this.#opts.eventsMs);

@@ -67,7 +67,12 @@ export const metricsPlugin = fp(
         labelNames: ['tenant', 'operation', 'code'] as const,
         registers: [registry],
       }),
-      circuitState: new Gauge({ name: 's3gate_circuit_open', help: "1 while a tenant's circuit is open or half-open (its requests fail fast)", labelNames: ['tenant'] as const, registers: [registry] }),
+      circuitState: new Gauge({
+        name: 's3gate_circuit_open',
+        help: "1 while a tenant's circuit is open or half-open (its requests fail fast)",
+        labelNames: ['tenant'] as const,
+        registers: [registry],
+      }),
       credentialRefreshes: new Counter({
         name: 's3gate_credential_refreshes_total',
         help: 'STS AssumeRole calls for temporary credentials, by tenant and outcome',
@@ -81,7 +86,12 @@ export const metricsPlugin = fp(
         labelNames: ['tenant', 'outcome'] as const,
         registers: [registry],
       }),
-      poolRejected: new Counter({ name: 's3gate_pool_rejected_total', help: 'Requests refused with 503 because the tenant was at its limit or its circuit was open', labelNames: ['tenant'] as const, registers: [registry] }),
+      poolRejected: new Counter({
+        name: 's3gate_pool_rejected_total',
+        help: 'Requests refused with 503 because the tenant was at its limit or its circuit was open',
+        labelNames: ['tenant'] as const,
+        registers: [registry],
+      }),
     };
     new Gauge({
       name: 's3gate_pool_in_flight',
@@ -119,10 +129,7 @@ export const metricsPlugin = fp(
     });
     app.decorate('metrics', metrics);
     app.addHook('onResponse', async (request, reply) => {
-      http.observe(
-        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      http.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
   },
   { name: 's3gate-metrics' },

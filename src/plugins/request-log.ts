@@ -5,7 +5,6 @@ import { PROBE_ROUTES, traceErrorCode } from './tracing.js';
 const kCode = Symbol('s3gate.errorCode');
 type Noted = FastifyRequest & { [kCode]?: string };
 
-
 /** Notes the code of a refused or failed request, for its log line and its span. */
 export function noteErrorCode(request: FastifyRequest, code: string): void {
   (request as Noted)[kCode] = code;
@@ -20,7 +19,12 @@ export function noteErrorCode(request: FastifyRequest, code: string): void {
 export function logRequests(app: FastifyInstance): void {
   app.addHook('onResponse', (request: Noted, reply, done) => {
     const route = request.routeOptions.url;
-    const fields = { req: { method: request.method, url: redactUrl(request.url) }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10, ...(request[kCode] && { code: request[kCode] }) };
+    const fields = {
+      req: { method: request.method, url: redactUrl(request.url) },
+      res: { statusCode: reply.statusCode },
+      responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      ...(request[kCode] && { code: request[kCode] }),
+    };
     if (route !== undefined && PROBE_ROUTES.has(route)) request.log.debug(fields, 'request completed');
     else request.log.info(fields, 'request completed');
     done();

@@ -65,7 +65,15 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/buckets/:bucket/notifications',
-    { schema: { operationId: 'getBucketNotifications', tags, summary: 'Whether native S3 notifications of this bucket reach the gateway', params: BucketParams, response: responses({ 200: NotificationState }) } },
+    {
+      schema: {
+        operationId: 'getBucketNotifications',
+        tags,
+        summary: 'Whether native S3 notifications of this bucket reach the gateway',
+        params: BucketParams,
+        response: responses({ 200: NotificationState }),
+      },
+    },
     async (request) => app.notifications.get(request.ctx, request.params.bucket),
   );
 

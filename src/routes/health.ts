@@ -11,19 +11,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     status: 'ok',
   }));
 
-  app.get(
-    '/readyz',
-    { schema: { operationId: 'readyz', tags: ['operations'], security: [], summary: 'The state store answers', response: { 200: Status, 503: Status } } },
-    async (request, reply) => {
-      try {
-        await app.db.ping();
-        return { status: 'ready' };
-      } catch (err) {
-        request.log.warn({ err }, 'readiness check: the state store does not answer');
-        return reply.code(503).send({ status: 'state store unreachable' });
-      }
-    },
-  );
+  app.get('/readyz', { schema: { operationId: 'readyz', tags: ['operations'], security: [], summary: 'The state store answers', response: { 200: Status, 503: Status } } }, async (request, reply) => {
+    try {
+      await app.db.ping();
+      return { status: 'ready' };
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check: the state store does not answer');
+      return reply.code(503).send({ status: 'state store unreachable' });
+    }
+  });
 
   app.get(
     '/metrics',

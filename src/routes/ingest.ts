@@ -8,7 +8,7 @@ import { MAX_INGEST_BYTES, MAX_RECORDS } from '../events/native.js';
 const IngestResult = Type.Object(
   {
     accepted: Type.Integer({ description: 'Events recorded' }),
-    duplicates: Type.Integer({ description: 'Events already recorded (from the gateway\'s own write, or sent again)' }),
+    duplicates: Type.Integer({ description: "Events already recorded (from the gateway's own write, or sent again)" }),
     ignored: Type.Integer({ description: 'Records of other event types, and S3 test events' }),
     subscribed: Type.Optional(Type.Boolean({ description: 'An SNS subscription was confirmed' })),
   },

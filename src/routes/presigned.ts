@@ -9,7 +9,6 @@ import { putRaw } from './uploads.js';
 import { parseRange } from '../s3/ranges.js';
 import type { Static } from '@sinclair/typebox';
 
-
 const tags = ['presigned'];
 
 /** URLs signed by POST /v1/presign for tenants on the disk driver: the signature replaces the API key. */

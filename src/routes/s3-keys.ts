@@ -12,11 +12,9 @@ export const s3KeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { operationId: 'createOwnS3Key', tags, summary: 'A new S3 access key pair for this tenant; the secret is shown only here', response: responses({ 201: S3KeyCreated }) } },
     async (request, reply) => reply.code(201).send(await app.s3Keys.create(request.ctx.tenant.id)),
   );
-  app.get(
-    '/s3-keys',
-    { schema: { operationId: 'listOwnS3Keys', tags, summary: "This tenant's S3 access keys, without secrets", response: responses({ 200: S3KeyList }) } },
-    async (request) => ({ s3Keys: await app.s3Keys.list(request.ctx.tenant.id) }),
-  );
+  app.get('/s3-keys', { schema: { operationId: 'listOwnS3Keys', tags, summary: "This tenant's S3 access keys, without secrets", response: responses({ 200: S3KeyList }) } }, async (request) => ({
+    s3Keys: await app.s3Keys.list(request.ctx.tenant.id),
+  }));
   app.delete(
     '/s3-keys/:accessKeyId',
     { schema: { operationId: 'revokeOwnS3Key', tags, summary: 'Revoke an S3 access key, at once in every process', params: S3KeyParams, response: responses({ 204: Empty }) } },
@@ -33,7 +31,16 @@ export const adminS3KeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const security = [{ adminToken: [] }];
   app.post(
     '/tenants/:id/s3-keys',
-    { schema: { operationId: 'createS3Key', tags: ['admin'], security, summary: 'A new S3 access key pair for the tenant; the secret is shown only here', params: IdParams, response: responses({ 201: S3KeyCreated }) } },
+    {
+      schema: {
+        operationId: 'createS3Key',
+        tags: ['admin'],
+        security,
+        summary: 'A new S3 access key pair for the tenant; the secret is shown only here',
+        params: IdParams,
+        response: responses({ 201: S3KeyCreated }),
+      },
+    },
     async (request, reply) => reply.code(201).send(await app.s3Keys.create(request.params.id)),
   );
   app.get(
@@ -44,7 +51,14 @@ export const adminS3KeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/tenants/:id/s3-keys/:accessKeyId',
     {
-      schema: { operationId: 'revokeS3Key', tags: ['admin'], security, summary: 'Revoke an S3 access key, at once in every process', params: Type.Object({ id: Type.String(), accessKeyId: Type.String() }), response: responses({ 204: Empty }) },
+      schema: {
+        operationId: 'revokeS3Key',
+        tags: ['admin'],
+        security,
+        summary: 'Revoke an S3 access key, at once in every process',
+        params: Type.Object({ id: Type.String(), accessKeyId: Type.String() }),
+        response: responses({ 204: Empty }),
+      },
     },
     async (request, reply) => {
       await app.s3Keys.revoke(request.params.id, request.params.accessKeyId);

@@ -150,7 +150,8 @@ function checksumOf(header: string | string[] | undefined): { algorithm: string;
   const m = /^([a-z0-9-]+) ([A-Za-z0-9+/]+={0,2})$/i.exec(String(header).trim());
   if (!m) throw new errors.TusInvalid('Upload-Checksum must be `<algorithm> <base64 digest>`, e.g. `sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=`');
   const algorithm = m[1].toLowerCase();
-  if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm)) throw new errors.TusInvalid(`Upload-Checksum algorithm '${m[1]}' is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}`);
+  if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm))
+    throw new errors.TusInvalid(`Upload-Checksum algorithm '${m[1]}' is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}`);
   return { algorithm, digest: Buffer.from(m[2], 'base64') };
 }
 
@@ -294,7 +295,9 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     const err = c.error ?? fromTus(res.status, await res.text(), request);
     res.headers.forEach((value, name) => /^(tus-|upload-)/i.test(name) && reply.header(name, value));
     if (err.code === 'S3GATE_TUS_VERSION') reply.header('tus-version', '1.0.0');
-    return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: c.cause ?? err }).type('application/json; charset=utf-8').send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
+    return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: c.cause ?? err })
+      .type('application/json; charset=utf-8')
+      .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
   }
 
   const tags = ['resumable uploads'];
@@ -326,7 +329,7 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       '`ifNoneMatch` (`*`: store only if the key is absent; checked at creation and at completion) and `meta-NAME` for each user metadata entry.',
       'With an API key (Authorization: Bearer) or a presigned URL (POST /v1/presign with method TUS: it fixes bucket and key).',
       'A body with `Content-Type: application/offset+octet-stream` is the first bytes (creation-with-upload).',
-      'The upload is one S3 multipart upload in the tenant\'s bucket, through its pool, upload slots and limits; it expires (and is aborted) after S3GATE_MULTIPART_MAX_AGE_HOURS.',
+      "The upload is one S3 multipart upload in the tenant's bucket, through its pool, upload slots and limits; it expires (and is aborted) after S3GATE_MULTIPART_MAX_AGE_HOURS.",
     ].join(' '),
     response: responses({
       201: described('Created: Location is the upload URL (signed for this upload alone when created through a presigned URL)', {

@@ -46,7 +46,8 @@ function malformedForm(err: unknown, request: FastifyRequest): Error | undefined
   const endedEarly = e?.code === 'S3GATE_CLIENT_CLOSED' && request.raw.complete;
   if (!message && !endedEarly) return undefined;
   const boundary = /boundary=("?)([^";]+)\1/i.exec(request.headers['content-type'] ?? '')?.[2];
-  if (!boundary || message?.startsWith('Multipart: Boundary')) return new errors.InvalidUpload('Content-Type multipart/form-data needs a boundary parameter that the body uses (multipart/form-data; boundary=…)');
+  if (!boundary || message?.startsWith('Multipart: Boundary'))
+    return new errors.InvalidUpload('Content-Type multipart/form-data needs a boundary parameter that the body uses (multipart/form-data; boundary=…)');
   return new errors.InvalidUpload(`the multipart body is malformed or ends before its closing delimiter --${boundary}--; the part being sent then was not stored`);
 }
 
@@ -104,17 +105,17 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(201).send({ objects: stored });
 
       async function storeParts() {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (part.fieldname === 'prefix') prefix = String(part.value);
-          else if (part.fieldname === 'key') key = String(part.value);
-          continue;
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (part.fieldname === 'prefix') prefix = String(part.value);
+            else if (part.fieldname === 'key') key = String(part.value);
+            continue;
+          }
+          if (key !== undefined && stored.length > 0) throw new errors.InvalidUpload('the key field names one file; send a prefix field to upload several');
+          if (key === undefined && !part.filename) throw new errors.InvalidUpload(`file part '${part.fieldname}' has no filename; send a key field before it`);
+          const res = await app.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype, eventType: 's3:ObjectCreated:Post' });
+          stored.push({ key: res.key, etag: res.etag, size: res.size });
         }
-        if (key !== undefined && stored.length > 0) throw new errors.InvalidUpload('the key field names one file; send a prefix field to upload several');
-        if (key === undefined && !part.filename) throw new errors.InvalidUpload(`file part '${part.fieldname}' has no filename; send a key field before it`);
-        const res = await app.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype, eventType: 's3:ObjectCreated:Post' });
-        stored.push({ key: res.key, etag: res.etag, size: res.size });
-      }
       }
     },
   );

@@ -23,7 +23,9 @@ const tags = ['webhooks'];
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/webhooks',
-    { schema: { operationId: 'createWebhook', tags, summary: 'Subscribe a URL to object events; the secret is shown only here', body: WebhookCreate, response: responses({ 201: WebhookWithSecret }) } },
+    {
+      schema: { operationId: 'createWebhook', tags, summary: 'Subscribe a URL to object events; the secret is shown only here', body: WebhookCreate, response: responses({ 201: WebhookWithSecret }) },
+    },
     async (request, reply) => reply.code(201).send(await app.webhooks.create(request.ctx.tenant.id, request.body)),
   );
 
@@ -33,16 +35,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => app.webhooks.page(request.ctx.tenant.id, { cursor: request.query.cursor, limit: request.query.limit ?? 100 }),
   );
 
-  app.get(
-    '/webhooks/:id',
-    { schema: { operationId: 'getWebhook', tags, params: WebhookParams, response: responses({ 200: Type.Ref(Webhook) }) } },
-    async (request) => app.webhooks.get(request.ctx.tenant.id, request.params.id),
+  app.get('/webhooks/:id', { schema: { operationId: 'getWebhook', tags, params: WebhookParams, response: responses({ 200: Type.Ref(Webhook) }) } }, async (request) =>
+    app.webhooks.get(request.ctx.tenant.id, request.params.id),
   );
 
-  app.patch(
-    '/webhooks/:id',
-    { schema: { operationId: 'updateWebhook', tags, params: WebhookParams, body: WebhookPatch, response: responses({ 200: Type.Ref(Webhook) }) } },
-    async (request) => app.webhooks.update(request.ctx.tenant.id, request.params.id, request.body),
+  app.patch('/webhooks/:id', { schema: { operationId: 'updateWebhook', tags, params: WebhookParams, body: WebhookPatch, response: responses({ 200: Type.Ref(Webhook) }) } }, async (request) =>
+    app.webhooks.update(request.ctx.tenant.id, request.params.id, request.body),
   );
 
   app.delete(
@@ -91,7 +89,15 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/webhooks/:id/deliveries/:deliveryId/retry',
-    { schema: { operationId: 'retryDelivery', tags, summary: 'Deliver again now', params: DeliveryParams, response: responses({ 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }) }) } },
+    {
+      schema: {
+        operationId: 'retryDelivery',
+        tags,
+        summary: 'Deliver again now',
+        params: DeliveryParams,
+        response: responses({ 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }) }),
+      },
+    },
     async (request, reply) => {
       await app.webhooks.retry(request.ctx.tenant.id, request.params.id, request.params.deliveryId);
       return reply.code(202).send({ id: request.params.deliveryId, status: 'pending' as const });

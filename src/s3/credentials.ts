@@ -73,7 +73,10 @@ export interface CredentialDeps {
 const fromStatic = (c: StaticCredentials): AwsCredentialIdentity => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken && { sessionToken: c.sessionToken }) });
 
 function defaultChain(allow: boolean): AwsCredentialIdentityProvider {
-  if (!allow) throw new errors.InvalidTenant('credentials of type default are disabled: they would lend the gateway\'s own AWS identity to a tenant; an operator may allow them with S3GATE_ALLOW_DEFAULT_CREDENTIALS=true');
+  if (!allow)
+    throw new errors.InvalidTenant(
+      "credentials of type default are disabled: they would lend the gateway's own AWS identity to a tenant; an operator may allow them with S3GATE_ALLOW_DEFAULT_CREDENTIALS=true",
+    );
   return fromNodeProviderChain();
 }
 
@@ -94,13 +97,13 @@ export function credentialProvider(settings: CredentialSettings, deps: Credentia
         async () => {
           const out = await sts
             .send(
-            new AssumeRoleCommand({
-              RoleArn: settings.roleArn,
-              RoleSessionName: settings.sessionName ?? `s3gate-${deps.tenantId}`,
-              ...(settings.externalId && { ExternalId: settings.externalId }),
-              ...(settings.durationSeconds && { DurationSeconds: settings.durationSeconds }),
-            }),
-          )
+              new AssumeRoleCommand({
+                RoleArn: settings.roleArn,
+                RoleSessionName: settings.sessionName ?? `s3gate-${deps.tenantId}`,
+                ...(settings.externalId && { ExternalId: settings.externalId }),
+                ...(settings.durationSeconds && { DurationSeconds: settings.durationSeconds }),
+              }),
+            )
             .catch((err: Error & { $metadata?: { httpStatusCode?: number } }) => {
               // Not an S3 answer: a refused AssumeRole must not read as, say, a missing bucket.
               if (err.$metadata?.httpStatusCode === undefined && !(err as { code?: string }).code?.startsWith('S3GATE_')) throw err;

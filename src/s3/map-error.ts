@@ -81,7 +81,7 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
     case 'InvalidBucketName':
       return new errors.InvalidBucketName(bucket, 'the S3 endpoint refused it', cause);
     case 'PreconditionFailed':
-      return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
+      return new errors.PreconditionFailed("the object does not match the request's condition", cause);
     case 'KeyTooLongError':
       return new errors.InvalidKey('longer than the S3 endpoint accepts', cause);
     case 'EntityTooLarge': {
@@ -98,7 +98,7 @@ export function mapS3Error(err: unknown, target: { bucket?: string; key?: string
   if (status === 404 && target.bucket !== undefined) {
     return target.key !== undefined ? new errors.ObjectNotFound(target.key, bucket, cause) : new errors.BucketNotFound(bucket, cause);
   }
-  if (status === 412) return new errors.PreconditionFailed('the object does not match the request\'s condition', cause);
+  if (status === 412) return new errors.PreconditionFailed("the object does not match the request's condition", cause);
   // A fault of the gateway's own code is not the endpoint's: it answers 500 and is logged with its stack.
   if (status === undefined && !e.code && (err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError)) return new errors.Internal(cause);
   if (status === undefined) return new errors.UpstreamUnavailable(e.code ?? e.name, cause);

@@ -99,12 +99,7 @@ export class SignedRequests {
     this.#endpoint = new URL(opts.s3.endpoint ?? `https://s3.${opts.s3.region}.amazonaws.com`);
   }
 
-  async read(
-    method: 'GET' | 'HEAD',
-    bucket: string,
-    key: string,
-    opts: { range?: ByteRange; partNumber?: number; conditions?: Conditions; signal?: AbortSignal },
-  ): Promise<ReadResult> {
+  async read(method: 'GET' | 'HEAD', bucket: string, key: string, opts: { range?: ByteRange; partNumber?: number; conditions?: Conditions; signal?: AbortSignal }): Promise<ReadResult> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': EMPTY_SHA256 };
     if (opts.range) headers.range = formatRange(opts.range);
     const c = opts.conditions;
@@ -155,7 +150,15 @@ export class SignedRequests {
     const target = this.#target(bucket, '');
     const path = target.path.replace(/\/$/, '');
     const res = await this.#exchange('DeleteBucketNotificationCommand', 'DELETE', { bucket }, signal, [200, 204], async () => {
-      const signed = await this.#signer.sign({ method: 'DELETE', protocol: target.protocol, hostname: target.hostname, port: target.port, path, query: { notification: '' }, headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host } });
+      const signed = await this.#signer.sign({
+        method: 'DELETE',
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path,
+        query: { notification: '' },
+        headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host },
+      });
       return this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed.headers as Record<string, string>, signal, undefined);
     });
     res.resume();
@@ -217,7 +220,14 @@ export class SignedRequests {
     }
   }
 
-  async #signedSend(target: Target, method: string, headers: Record<string, string>, signal: AbortSignal | undefined, body?: Readable, query: Record<string, string> = {}): Promise<http.IncomingMessage> {
+  async #signedSend(
+    target: Target,
+    method: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    body?: Readable,
+    query: Record<string, string> = {},
+  ): Promise<http.IncomingMessage> {
     const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query, headers: { ...headers, host: target.host } });
     const qs = new URLSearchParams(query).toString();
     return this.#send(qs ? { ...target, path: `${target.path}?${qs}` } : target, method, signed.headers as Record<string, string>, signal, body);
@@ -264,10 +274,7 @@ export class SignedRequests {
       req.setTimeout(this.#opts.requestTimeoutMs, () => req.destroy(Object.assign(new Error('S3 request timed out'), { name: 'TimeoutError' })));
       req.on('socket', (socket) => {
         if (!socket.connecting) return;
-        const timer = setTimeout(
-          () => req.destroy(Object.assign(new Error(`could not connect within ${this.#opts.connectTimeoutMs} ms`), { name: 'TimeoutError' })),
-          this.#opts.connectTimeoutMs,
-        );
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`could not connect within ${this.#opts.connectTimeoutMs} ms`), { name: 'TimeoutError' })), this.#opts.connectTimeoutMs);
         socket.once('connect', () => clearTimeout(timer));
         socket.once('close', () => clearTimeout(timer));
       });

@@ -26,7 +26,7 @@ export function responses<R extends Record<number, TSchema>>(ok: R) {
   return {
     ...ok,
     '4xx': Type.Ref(ErrorResponse, { description: 'The request was refused; `code` says why and `message` what to fix' }),
-    '5xx': Type.Ref(ErrorResponse, { description: 'The gateway or the tenant\'s S3 endpoint failed; `code` says which' }),
+    '5xx': Type.Ref(ErrorResponse, { description: "The gateway or the tenant's S3 endpoint failed; `code` says which" }),
   };
 }
 

@@ -9,7 +9,4 @@ export const EventListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
 
-export const EventList = Type.Object(
-  { events: Type.Array(Type.Ref(ObjectEvent)), nextCursor: Type.Union([Type.String(), Type.Null()]) },
-  { additionalProperties: false },
-);
+export const EventList = Type.Object({ events: Type.Array(Type.Ref(ObjectEvent)), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false });

@@ -11,9 +11,7 @@ export const ObjectParams = Type.Object({
 
 export const BucketList = Type.Object(
   {
-    buckets: Type.Array(
-      Type.Object({ name: Type.String(), createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }, { additionalProperties: false }),
-    ),
+    buckets: Type.Array(Type.Object({ name: Type.String(), createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -50,20 +48,14 @@ export const ObjectList = Type.Object(
   { additionalProperties: false },
 );
 
-export const StoredObject = Type.Object(
-  { bucket: Type.String(), key: Type.String(), etag: Type.String(), size: Type.Integer() },
-  { additionalProperties: false },
-);
+export const StoredObject = Type.Object({ bucket: Type.String(), key: Type.String(), etag: Type.String(), size: Type.Integer() }, { additionalProperties: false });
 
 export const UploadResult = Type.Object(
   { objects: Type.Array(Type.Object({ key: Type.String(), etag: Type.String(), size: Type.Integer() }, { additionalProperties: false })) },
   { additionalProperties: false },
 );
 
-export const DeleteManyBody = Type.Object(
-  { keys: Type.Array(Type.String(), { description: 'At most 1000 keys (more: 400 S3GATE_TOO_MANY_KEYS)' }) },
-  { additionalProperties: false },
-);
+export const DeleteManyBody = Type.Object({ keys: Type.Array(Type.String(), { description: 'At most 1000 keys (more: 400 S3GATE_TOO_MANY_KEYS)' }) }, { additionalProperties: false });
 
 export const DeleteManyResult = Type.Object(
   {
@@ -131,15 +123,10 @@ export const objectHeaders = {
 
 export const NotificationBody = Type.Object(
   {
-    enabled: Type.Boolean({ description: 'true wires the bucket to this tenant\'s ingest URL; false removes the wiring' }),
-    persistent: Type.Optional(
-      Type.Boolean({ default: true, description: 'RGW persistent topic: writes do not wait for the gateway, events are queued and retried' }),
-    ),
+    enabled: Type.Boolean({ description: "true wires the bucket to this tenant's ingest URL; false removes the wiring" }),
+    persistent: Type.Optional(Type.Boolean({ default: true, description: 'RGW persistent topic: writes do not wait for the gateway, events are queued and retried' })),
   },
   { additionalProperties: false },
 );
 
-export const NotificationState = Type.Object(
-  { bucket: Type.String(), enabled: Type.Boolean(), topicArn: Type.Union([Type.String(), Type.Null()]) },
-  { additionalProperties: false },
-);
+export const NotificationState = Type.Object({ bucket: Type.String(), enabled: Type.Boolean(), topicArn: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false });

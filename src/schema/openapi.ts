@@ -41,7 +41,6 @@ const streamedBodies: Record<string, OpenAPIV3_1.RequestBodyObject> = {
   },
 };
 
-
 /** The S3 protocol door, as an extension of the document (OpenAPI cannot describe S3's XML protocol). */
 function s3Door(config: Config): Record<string, unknown> {
   return {
@@ -49,9 +48,28 @@ function s3Door(config: Config): Record<string, unknown> {
       port: config.s3Door.port,
       region: config.s3Door.region,
       operations: [
-        'ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning (always unversioned)',
-        'ListObjects', 'ListObjectsV2', 'ListObjectVersions (every object its null version)', 'GetObject', 'HeadObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject',
-        'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts', 'ListMultipartUploads',
+        'ListBuckets',
+        'CreateBucket',
+        'HeadBucket',
+        'DeleteBucket',
+        'GetBucketLocation',
+        'GetBucketVersioning (always unversioned)',
+        'ListObjects',
+        'ListObjectsV2',
+        'ListObjectVersions (every object its null version)',
+        'GetObject',
+        'HeadObject',
+        'PutObject',
+        'DeleteObject',
+        'DeleteObjects',
+        'CopyObject',
+        'CreateMultipartUpload',
+        'UploadPart',
+        'UploadPartCopy',
+        'CompleteMultipartUpload',
+        'AbortMultipartUpload',
+        'ListParts',
+        'ListMultipartUploads',
       ],
     },
   };
@@ -74,7 +92,7 @@ export function openapiDocument(config: Config, errorCodes: string[]): SwaggerOp
           'Requests are signed with AWS Signature Version 4 (header or presigned query; every payload mode, aws-chunked with chunk signatures ' +
           'and CRC32/CRC32C/CRC64NVME/SHA-1/SHA-256 trailers) using a tenant S3 access key from `POST /v1/s3-keys` or ' +
           '`POST /admin/tenants/{id}/s3-keys`, in the region `S3GATE_S3_REGION` (default us-east-1). It serves the operations in ' +
-          '`x-s3-door` with S3\'s XML and error codes through the same services, limits and events as this API; any other S3 operation answers 501 NotImplemented.\n\n' +
+          "`x-s3-door` with S3's XML and error codes through the same services, limits and events as this API; any other S3 operation answers 501 NotImplemented.\n\n" +
           '**Resumable uploads.** `/v1/uploads` speaks tus 1.0 (creation, creation-with-upload, termination, expiration, checksum) for tus-js-client, ' +
           'Uppy and every tus client; a presigned tus URL (`POST /v1/presign` with method `TUS`, or GraphQL `createUploadUrl(protocol: TUS)`) needs no API key. ' +
           'Browser pages of the origins in `S3GATE_CORS_ORIGINS` may call the API (CORS, with the tus headers exposed).\n\n' +

@@ -2,7 +2,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Driver, LimitSettings, PoolSettings, RetryMode, TenantId } from '../model/tenant.js';
 import { extend } from './common.js';
 
-
 const S3Public = {
   endpoint: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', description: 'S3 endpoint; omit for AWS S3' })),
   region: Type.String({ minLength: 1, default: 'us-east-1' }),
@@ -23,7 +22,7 @@ export const AssumeRoleInput = Type.Object(
   {
     type: Type.Literal('assumeRole'),
     roleArn: Type.String({ minLength: 1, description: 'arn:aws:iam::123456789012:role/NAME (arn:aws:iam:::role/NAME on RGW)' }),
-    externalId: Type.Optional(Secret('Sent with AssumeRole when the role\'s trust policy requires it')),
+    externalId: Type.Optional(Secret("Sent with AssumeRole when the role's trust policy requires it")),
     sessionName: Type.Optional(Type.String({ minLength: 2, maxLength: 64, pattern: '^[\\w+=,.@-]+$', description: 'Defaults to s3gate-<tenant id>' })),
     durationSeconds: Type.Optional(Type.Integer({ minimum: 900, maximum: 43200, description: 'Lifetime of the temporary credentials (STS default: 3600)' })),
     source: Type.Union(
@@ -33,7 +32,9 @@ export const AssumeRoleInput = Type.Object(
       ],
       { description: 'Whose credentials call STS' },
     ),
-    stsEndpoint: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', description: "STS endpoint; defaults to the tenant's endpoint when it has one (RGW, MinIO), else AWS STS of the region" })),
+    stsEndpoint: Type.Optional(
+      Type.String({ format: 'uri', pattern: '^https?://', description: "STS endpoint; defaults to the tenant's endpoint when it has one (RGW, MinIO), else AWS STS of the region" }),
+    ),
   },
   { additionalProperties: false, title: 'assumeRole' },
 );
@@ -57,18 +58,14 @@ const ProxyInput = Type.Object(
 
 const TlsInput = Type.Object(
   {
-    caBundle: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificates trusted (besides the system ones) for this tenant\'s endpoint: a private CA' })),
-    rejectUnauthorized: Type.Optional(
-      Type.Boolean({ description: 'false turns certificate verification off; refused unless S3GATE_ALLOW_INSECURE_TLS=true, and logged as a warning' }),
-    ),
+    caBundle: Type.Optional(Type.String({ minLength: 1, description: "PEM certificates trusted (besides the system ones) for this tenant's endpoint: a private CA" })),
+    rejectUnauthorized: Type.Optional(Type.Boolean({ description: 'false turns certificate verification off; refused unless S3GATE_ALLOW_INSECURE_TLS=true, and logged as a warning' })),
   },
   { additionalProperties: false },
 );
 
 const Network = {
-  proxy: Type.Optional(
-    Type.Union([ProxyInput, ProxyInput.properties.url, Type.Null()], { description: 'The proxy, or just its URL (no exclusions); null removes it' }),
-  ),
+  proxy: Type.Optional(Type.Union([ProxyInput, ProxyInput.properties.url, Type.Null()], { description: 'The proxy, or just its URL (no exclusions); null removes it' })),
   maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts of a retryable S3 request (connection errors, 5xx, throttling); default S3GATE_S3_MAX_ATTEMPTS' })),
   retryMode: Type.Optional(Type.Union(RetryMode.anyOf, { description: "The AWS SDK's retry mode; adaptive also paces requests after throttling" })),
   tls: Type.Optional(Type.Union([TlsInput, Type.Null()], { description: 'null removes it' })),
@@ -143,10 +140,7 @@ export const Tenant = Type.Object(
           maxAttempts: Type.Integer(),
           retryMode: RetryMode,
           tls: Type.Optional(
-            Type.Object(
-              { caBundleSha256: Type.Optional(Type.String({ description: 'SHA-256 of the CA bundle' })), rejectUnauthorized: Type.Boolean() },
-              { additionalProperties: false },
-            ),
+            Type.Object({ caBundleSha256: Type.Optional(Type.String({ description: 'SHA-256 of the CA bundle' })), rejectUnauthorized: Type.Boolean() }, { additionalProperties: false }),
           ),
         },
         { additionalProperties: false },
@@ -203,8 +197,8 @@ export const TenantHealth = Type.Object(
         {
           code: Type.String({ description: "S3's error code (InvalidAccessKeyId) or the network error (ECONNREFUSED)" }),
           message: Type.String(),
-          status: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of S3\'s answer; null when there was none' }),
-          gatewayCode: Type.String({ description: 'The S3GATE_ code the tenant\'s requests get for it' }),
+          status: Type.Union([Type.Integer(), Type.Null()], { description: "HTTP status of S3's answer; null when there was none" }),
+          gatewayCode: Type.String({ description: "The S3GATE_ code the tenant's requests get for it" }),
         },
         { additionalProperties: false },
       ),
@@ -227,7 +221,9 @@ export const TenantRemovalReport = Type.Object(
     notifications: Type.Object(
       {
         removed: Type.Array(Type.String(), { description: 'Buckets whose native notification (topic and entry) was removed from the backend' }),
-        failed: Type.Array(Type.Object({ bucket: Type.String(), error: Type.String() }, { additionalProperties: false }), { description: 'Buckets whose wiring could not be removed, and why: remove them by hand' }),
+        failed: Type.Array(Type.Object({ bucket: Type.String(), error: Type.String() }, { additionalProperties: false }), {
+          description: 'Buckets whose wiring could not be removed, and why: remove them by hand',
+        }),
       },
       { additionalProperties: false },
     ),

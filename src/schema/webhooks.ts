@@ -77,19 +77,19 @@ export const Delivery = Type.Object(
 );
 
 export const DeliveryDetail = extend(Delivery, {
-    attemptLog: Type.Array(
-      Type.Object(
-        {
-          at: Type.String({ format: 'date-time' }),
-          statusCode: Type.Union([Type.Integer(), Type.Null()]),
-          durationMs: Type.Integer(),
-          error: Type.Union([Type.String(), Type.Null()]),
-          responseExcerpt: Type.Union([Type.String(), Type.Null()], { description: 'The first KiB of the answer' }),
-        },
-        { additionalProperties: false },
-      ),
+  attemptLog: Type.Array(
+    Type.Object(
+      {
+        at: Type.String({ format: 'date-time' }),
+        statusCode: Type.Union([Type.Integer(), Type.Null()]),
+        durationMs: Type.Integer(),
+        error: Type.Union([Type.String(), Type.Null()]),
+        responseExcerpt: Type.Union([Type.String(), Type.Null()], { description: 'The first KiB of the answer' }),
+      },
+      { additionalProperties: false },
     ),
-  });
+  ),
+});
 
 export const WebhookListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
@@ -121,7 +121,4 @@ export const TestResult = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReplayBody = Type.Object(
-  { since: Type.String({ format: 'date-time' }), until: Type.Optional(Type.String({ format: 'date-time' })) },
-  { additionalProperties: false },
-);
+export const ReplayBody = Type.Object({ since: Type.String({ format: 'date-time' }), until: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false });

@@ -52,7 +52,13 @@ export class BucketService {
           if (res.errors.length > 0) {
             // A key written or deleted by another request meanwhile can fail in a batch (RGW answers
             // UnknownError): those keys get one more try, one by one, before the delete gives up.
-            const again = await deleteKeys(s, ctx, bucket, res.errors.map((e) => e.key), true);
+            const again = await deleteKeys(
+              s,
+              ctx,
+              bucket,
+              res.errors.map((e) => e.key),
+              true,
+            );
             res.deleted.push(...again.deleted);
             res.errors = again.errors;
           }
@@ -69,11 +75,7 @@ export class BucketService {
     });
   }
 
-  listObjects(
-    ctx: RequestContext,
-    bucket: string,
-    opts: { prefix?: string; delimiter?: string; limit?: number; cursor?: string; startAfter?: string },
-  ): Promise<ListResult> {
+  listObjects(ctx: RequestContext, bucket: string, opts: { prefix?: string; delimiter?: string; limit?: number; cursor?: string; startAfter?: string }): Promise<ListResult> {
     validateBucketName(bucket);
     const limit = Math.min(Math.max(opts.limit ?? MAX_LIST_LIMIT, 1), MAX_LIST_LIMIT);
     return withStore(this.pool, ctx, (s) => s.listObjects(ctx, bucket, { ...opts, limit }));

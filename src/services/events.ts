@@ -311,16 +311,31 @@ export class EventService {
       }
       recorded.push(kept);
     }
-    for (let i = 0; i < matched.length; i += ROWS_PER_STATEMENT) await trx.updateTable('events').set({ matched: 1 }).where('id', 'in', matched.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    for (let i = 0; i < matched.length; i += ROWS_PER_STATEMENT)
+      await trx
+        .updateTable('events')
+        .set({ matched: 1 })
+        .where('id', 'in', matched.slice(i, i + ROWS_PER_STATEMENT))
+        .execute();
     const events = recorded.flat();
-    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await trx.insertInto('events').values(events.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT)
+      await trx
+        .insertInto('events')
+        .values(events.slice(i, i + ROWS_PER_STATEMENT))
+        .execute();
 
     // One pending delivery per event and matching enabled subscription; subscriptions read once per
     // tenant and transaction.
     const unread = [...new Set(events.map((r) => r.tenant_id))].filter((id) => !hooks.has(id));
     for (const id of unread) hooks.set(id, []);
     for (let i = 0; i < unread.length; i += ROWS_PER_STATEMENT) {
-      const rows = await trx.selectFrom('webhooks').select(['id', 'tenant_id', 'events', 'filter']).where('tenant_id', 'in', unread.slice(i, i + ROWS_PER_STATEMENT)).where('enabled', '=', 1).orderBy('id').execute();
+      const rows = await trx
+        .selectFrom('webhooks')
+        .select(['id', 'tenant_id', 'events', 'filter'])
+        .where('tenant_id', 'in', unread.slice(i, i + ROWS_PER_STATEMENT))
+        .where('enabled', '=', 1)
+        .orderBy('id')
+        .execute();
       for (const h of rows) hooks.get(h.tenant_id)!.push({ id: h.id, events: JSON.parse(h.events) as string[], filter: JSON.parse(h.filter) as EventFilter });
     }
     const deliveries: DeliveryRow[] = [];
@@ -329,7 +344,11 @@ export class EventService {
         if (typeMatches(h.events, row.type) && filterMatches(h.filter, row)) deliveries.push(pendingDelivery(h.id, row.tenant_id, row.id, row.created_at));
       }
     }
-    for (let i = 0; i < deliveries.length; i += ROWS_PER_STATEMENT) await trx.insertInto('deliveries').values(deliveries.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    for (let i = 0; i < deliveries.length; i += ROWS_PER_STATEMENT)
+      await trx
+        .insertInto('deliveries')
+        .values(deliveries.slice(i, i + ROWS_PER_STATEMENT))
+        .execute();
     return recorded;
   }
 
@@ -370,7 +389,10 @@ export class EventService {
     if (q.prefix) query = query.where(sql<string>`substr(key, 1, ${[...q.prefix].length})`, '=', q.prefix);
     if (q.since) query = query.where('created_at', '>=', isoTime(q.since, 'since'));
     if (q.cursor) query = query.where('id', '>', q.cursor);
-    const rows = await query.orderBy('id').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('id')
+      .limit(q.limit + 1)
+      .execute();
     const page = rows.slice(0, q.limit);
     return { events: page.map(toEvent), nextCursor: rows.length > q.limit ? page[page.length - 1].id : null };
   }

@@ -40,7 +40,11 @@ export class MasterKeyRotation {
     for (const { table, key, columns } of SEALED) {
       report.resealed[table] = 0;
       for (let after: string | undefined; ; ) {
-        let query = db.selectFrom(table).select([key, ...columns]).orderBy(key).limit(batch);
+        let query = db
+          .selectFrom(table)
+          .select([key, ...columns])
+          .orderBy(key)
+          .limit(batch);
         if (after !== undefined) query = query.where(key, '>', after);
         const rows = await query.execute();
         if (rows.length === 0) break;
@@ -55,7 +59,12 @@ export class MasterKeyRotation {
                 report.current++;
                 continue;
               }
-              const res = await trx.updateTable(table).set({ [column]: again }).where(key, '=', row[key]!).where(column, '=', sealed).executeTakeFirst();
+              const res = await trx
+                .updateTable(table)
+                .set({ [column]: again })
+                .where(key, '=', row[key]!)
+                .where(column, '=', sealed)
+                .executeTakeFirst();
               if (Number(res.numUpdatedRows) === 1) report.resealed[table]++;
             }
           }

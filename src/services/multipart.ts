@@ -49,7 +49,7 @@ export class MultipartService {
     const limit = Math.min(ctx.tenant.limits.maxObjectSize, MAX_PART_SIZE);
     if (contentLength > limit) {
       body.destroy();
-      throw new errors.PayloadTooLarge(limit === MAX_PART_SIZE ? 'S3\'s limit of 5 GiB for one part' : limits.tenant(limit));
+      throw new errors.PayloadTooLarge(limit === MAX_PART_SIZE ? "S3's limit of 5 GiB for one part" : limits.tenant(limit));
     }
     const ref = { bucket, key, uploadId };
     const { result } = await guardedUpload(ctx, this.limits, body, limit, (counted, signal) =>
@@ -123,7 +123,11 @@ export class MultipartService {
     return withStore(this.pool, ctx, (s) => s.multipart.listParts(ctx, { bucket, key, uploadId }, opts));
   }
 
-  listUploads(ctx: RequestContext, bucket: string, opts: UploadListOptions): Promise<{ uploads: UploadInfo[]; prefixes: string[]; truncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }> {
+  listUploads(
+    ctx: RequestContext,
+    bucket: string,
+    opts: UploadListOptions,
+  ): Promise<{ uploads: UploadInfo[]; prefixes: string[]; truncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }> {
     validateBucketName(bucket);
     return withStore(this.pool, ctx, (s) => s.multipart.listUploads(ctx, bucket, opts));
   }

@@ -33,7 +33,8 @@ export interface PutInput {
  * among them) do not apply it, and a check-then-write here would race.
  */
 function writePrecondition(input: Pick<PutInput, 'ifNoneMatch' | 'ifMatch'>): boolean {
-  if (input.ifMatch !== undefined) throw new errors.PreconditionUnsupported('If-Match (ifMatch) on a write is not supported: the backend cannot apply it atomically; use If-None-Match: * to create only');
+  if (input.ifMatch !== undefined)
+    throw new errors.PreconditionUnsupported('If-Match (ifMatch) on a write is not supported: the backend cannot apply it atomically; use If-None-Match: * to create only');
   if (input.ifNoneMatch !== undefined && input.ifNoneMatch !== '*') {
     throw new errors.PreconditionUnsupported(`If-None-Match (ifNoneMatch) on a write takes only * (store only if the key is absent); got '${input.ifNoneMatch}'`);
   }
@@ -79,9 +80,13 @@ export class ObjectService {
     if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
     const type = input.eventType;
     const stored = await guardedUpload(ctx, this.limits, input.body, limit, (body, signal) =>
-      withStore(this.pool, ctx, (s) => s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, createOnly })),
+      withStore(this.pool, ctx, (s) =>
+        s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, createOnly }),
+      ),
     );
-    await this.events.record(ctx.tenant.id, [{ type: type ?? (stored.result.multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put'), bucket, key, size: stored.bytes, etag: stored.result.etag, source: 'gateway' }]);
+    await this.events.record(ctx.tenant.id, [
+      { type: type ?? (stored.result.multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put'), bucket, key, size: stored.bytes, etag: stored.result.etag, source: 'gateway' },
+    ]);
     return { bucket, key, etag: stored.result.etag, size: stored.bytes };
   }
 

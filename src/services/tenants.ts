@@ -159,16 +159,7 @@ export class TenantService {
       const stored = JSON.parse(row.settings) as StoredSettings;
       const driver = patch.driver ?? current.driver;
       const s3 = patch.s3 ? this.#s3From(patch.s3, current.s3) : current.s3;
-      const next = this.#toRow(
-        id,
-        driver,
-        s3,
-        { ...stored.pool, ...patch.pool },
-        { ...stored.limits, ...patch.limits },
-        row.version + 1,
-        row.created_at,
-        new Date().toISOString(),
-      );
+      const next = this.#toRow(id, driver, s3, { ...stored.pool, ...patch.pool }, { ...stored.limits, ...patch.limits }, row.version + 1, row.created_at, new Date().toISOString());
       await opts.verify?.(this.#resolve(next));
       if (await this.#repo.update(next, row.version)) {
         this.#changed(id);
@@ -253,7 +244,9 @@ export class TenantService {
     if (!credentials) throw new errors.InvalidTenant('s3 needs credentials: accessKeyId and secretAccessKey, or credentials { type: static | assumeRole | default }');
     const usesDefault = credentials.type === 'default' || (credentials.type === 'assumeRole' && credentials.source === 'default');
     if (usesDefault && !this.#defaults.allowDefaultCredentials) {
-      throw new errors.InvalidTenant("credentials from the default provider chain would lend the gateway's own AWS identity to this tenant; an operator must allow them with S3GATE_ALLOW_DEFAULT_CREDENTIALS=true");
+      throw new errors.InvalidTenant(
+        "credentials from the default provider chain would lend the gateway's own AWS identity to this tenant; an operator must allow them with S3GATE_ALLOW_DEFAULT_CREDENTIALS=true",
+      );
     }
     const endpoint = 'endpoint' in input ? input.endpoint?.replace(/\/+$/, '') : base?.endpoint;
     const tls = input.tls === null ? undefined : input.tls ? { ...base?.tls, ...input.tls, rejectUnauthorized: input.tls.rejectUnauthorized ?? base?.tls?.rejectUnauthorized ?? true } : base?.tls;
@@ -285,16 +278,7 @@ export class TenantService {
     for (const fn of this.#listeners) fn(id);
   }
 
-  #toRow(
-    id: string,
-    driver: Driver,
-    s3: S3Settings | undefined,
-    pool: Partial<PoolSettings>,
-    limits: Partial<TenantLimits>,
-    version: number,
-    createdAt: string,
-    updatedAt: string,
-  ): TenantRow {
+  #toRow(id: string, driver: Driver, s3: S3Settings | undefined, pool: Partial<PoolSettings>, limits: Partial<TenantLimits>, version: number, createdAt: string, updatedAt: string): TenantRow {
     if (driver === 's3' && !s3) throw new errors.InvalidTenant("driver 's3' needs s3 settings (endpoint, region and credentials)");
     const settings: StoredSettings = { pool, limits };
     let secrets: StoredSecrets | undefined;
@@ -334,7 +318,13 @@ export class TenantService {
     const d = this.#defaults.limits;
     const requestsPerSecond = own.requestsPerSecond ?? d.requestsPerSecond;
     const burst = own.burst ?? (own.requestsPerSecond !== undefined ? Math.max(1, Math.ceil(2 * requestsPerSecond)) : d.burst);
-    return { maxObjectSize: own.maxObjectSize ?? d.maxObjectSize, requestsPerSecond, burst, maxConcurrentUploads: own.maxConcurrentUploads ?? d.maxConcurrentUploads, maxResumableUploads: own.maxResumableUploads ?? d.maxResumableUploads };
+    return {
+      maxObjectSize: own.maxObjectSize ?? d.maxObjectSize,
+      requestsPerSecond,
+      burst,
+      maxConcurrentUploads: own.maxConcurrentUploads ?? d.maxConcurrentUploads,
+      maxResumableUploads: own.maxResumableUploads ?? d.maxResumableUploads,
+    };
   }
 
   #openS3(stored: StoredS3, secrets: StoredSecrets): S3Settings {

@@ -250,14 +250,17 @@ export class TusService {
       throw new errors.UploadLocked(id, Math.ceil(ttl / 1000));
     }
     const lost = new AbortController();
-    const timer = setInterval(() => {
-      this.repo.renew(id, owner, new Date(Date.now() + ttl)).then(
-        (held) => {
-          if (!held && exists) lost.abort(new errors.UploadLocked(id, Math.ceil(ttl / 1000)));
-        },
-        (err: unknown) => lost.abort(err),
-      );
-    }, Math.max(50, Math.floor(ttl / 3))).unref();
+    const timer = setInterval(
+      () => {
+        this.repo.renew(id, owner, new Date(Date.now() + ttl)).then(
+          (held) => {
+            if (!held && exists) lost.abort(new errors.UploadLocked(id, Math.ceil(ttl / 1000)));
+          },
+          (err: unknown) => lost.abort(err),
+        );
+      },
+      Math.max(50, Math.floor(ttl / 3)),
+    ).unref();
     return {
       owner,
       lost: lost.signal,
@@ -273,14 +276,7 @@ export class TusService {
    * With a checksum nothing is recorded unless the whole body matches it. Without one, every stored
    * part counts, and bytes that cannot fill a part are kept, even when the client goes away.
    */
-  async write(
-    ctx: RequestContext,
-    id: string,
-    lease: Lease,
-    offset: number,
-    body: Readable,
-    opts: { contentLength?: number; checksum?: { algorithm: string; digest: Buffer } },
-  ): Promise<number> {
+  async write(ctx: RequestContext, id: string, lease: Lease, offset: number, body: Readable, opts: { contentLength?: number; checksum?: { algorithm: string; digest: Buffer } }): Promise<number> {
     const up = await this.#own(ctx, id);
     if (up.state === 'completing') await this.#complete(ctx, up);
     if (offset !== up.received) throw new errors.OffsetConflict(`${offset} sent, ${up.received} received`);
@@ -464,7 +460,13 @@ export class TusService {
     let etag: string;
     try {
       if (up.create_only) await this.#refuseExisting(ctx, up.bucket, up.key);
-      ({ etag } = await this.multipart.complete(ctx, up.bucket, up.key, up.upload_id, parts.map((p) => ({ partNumber: p.part_number, etag: p.etag }))));
+      ({ etag } = await this.multipart.complete(
+        ctx,
+        up.bucket,
+        up.key,
+        up.upload_id,
+        parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })),
+      ));
     } catch (err) {
       if ((err as { code?: string }).code === 'S3GATE_PRECONDITION_FAILED') {
         await this.#abort(ctx, up);

@@ -141,7 +141,10 @@ export class WebhookService {
   async page(tenantId: string, q: { cursor?: string; limit: number }): Promise<{ webhooks: Webhook[]; nextCursor: string | null }> {
     let query = this.db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId);
     if (q.cursor) query = query.where('id', '>', q.cursor);
-    const rows = await query.orderBy('id').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('id')
+      .limit(q.limit + 1)
+      .execute();
     const page = rows.slice(0, q.limit).map(toWebhook);
     return { webhooks: page, nextCursor: rows.length > q.limit ? page[page.length - 1].id : null };
   }
@@ -208,15 +211,13 @@ export class WebhookService {
 
   async deliveries(tenantId: string, id: string, q: { status?: DeliveryRow['status']; cursor?: string; limit: number }): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
     await this.#row(tenantId, id);
-    let query = this.db
-      .selectFrom('deliveries')
-      .innerJoin('events', 'events.id', 'deliveries.event_id')
-      .selectAll('deliveries')
-      .select('events.type')
-      .where('deliveries.webhook_id', '=', id);
+    let query = this.db.selectFrom('deliveries').innerJoin('events', 'events.id', 'deliveries.event_id').selectAll('deliveries').select('events.type').where('deliveries.webhook_id', '=', id);
     if (q.status) query = query.where('deliveries.status', '=', q.status);
     if (q.cursor) query = query.where('deliveries.id', '>', q.cursor);
-    const rows = await query.orderBy('deliveries.id').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('deliveries.id')
+      .limit(q.limit + 1)
+      .execute();
     const page = rows.slice(0, q.limit);
     return { deliveries: page.map(toDelivery), nextCursor: rows.length > q.limit ? page[page.length - 1].id : null };
   }

@@ -108,7 +108,13 @@ export async function openDb(opts: DbOptions): Promise<Db> {
 export async function schemaState(kysely: Kysely<Database>, dialect: Dialect): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
   const known = migrationsFor(dialect);
   const applied = (await appliedMigrations(kysely)).sort();
-  return { applied, pending: Object.keys(known).filter((m) => !applied.includes(m)).sort(), unknown: applied.filter((name) => !(name in known)) };
+  return {
+    applied,
+    pending: Object.keys(known)
+      .filter((m) => !applied.includes(m))
+      .sort(),
+    unknown: applied.filter((name) => !(name in known)),
+  };
 }
 
 /** A connection to the state store, schema untouched (the doctor reads through it). */

@@ -19,7 +19,13 @@ export class S3KeyRepo {
   }
 
   async revoke(tenantId: string, accessKeyId: string, at: string): Promise<boolean> {
-    const res = await this.db.updateTable('s3_keys').set({ revoked_at: at }).where('access_key_id', '=', accessKeyId).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).executeTakeFirst();
+    const res = await this.db
+      .updateTable('s3_keys')
+      .set({ revoked_at: at })
+      .where('access_key_id', '=', accessKeyId)
+      .where('tenant_id', '=', tenantId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 }

@@ -24,7 +24,11 @@ export class TenantRepo {
   /** Inserts; false when the id is taken. */
   async insert(row: TenantRow, key?: ApiKeyRow): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx.insertInto('tenants').values(row).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      const res = await trx
+        .insertInto('tenants')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
       if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return false;
       if (key) await trx.insertInto('api_keys').values(key).execute();
       return true;
@@ -53,24 +57,13 @@ export class TenantRepo {
   }
 
   async revokeKey(tenantId: string, keyId: string, at: string): Promise<boolean> {
-    const res = await this.db
-      .updateTable('api_keys')
-      .set({ revoked_at: at })
-      .where('id', '=', keyId)
-      .where('tenant_id', '=', tenantId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    const res = await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', keyId).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
   /** The tenant id owning a live key with this hash. */
   async tenantIdForKeyHash(hash: string): Promise<{ tenantId: string; keyId: string } | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select(['tenant_id', 'id'])
-      .where('hash', '=', hash)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('api_keys').select(['tenant_id', 'id']).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
     return row && { tenantId: row.tenant_id, keyId: row.id };
   }
 

@@ -49,13 +49,22 @@ export class TusRepo {
 
   /** Unfinished uploads of a tenant. */
   async openCount(tenantId: string): Promise<number> {
-    const r = await this.db.selectFrom('tus_uploads').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('state', '!=', 'done').executeTakeFirst();
+    const r = await this.db
+      .selectFrom('tus_uploads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('state', '!=', 'done')
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
   /** The highest part number recorded (0: none yet). */
   async lastPart(id: string): Promise<number> {
-    const r = await this.db.selectFrom('tus_parts').select((eb) => eb.fn.max('part_number').as('n')).where('upload', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('tus_parts')
+      .select((eb) => eb.fn.max('part_number').as('n'))
+      .where('upload', '=', id)
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
@@ -102,7 +111,11 @@ export class TusRepo {
   }
 
   async setState(id: string, state: TusUploadRow['state'], etag?: string): Promise<void> {
-    await this.db.updateTable('tus_uploads').set({ state, ...(etag !== undefined && { etag }) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('tus_uploads')
+      .set({ state, ...(etag !== undefined && { etag }) })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** A finished upload keeps its row (HEAD answers the full offset) but not its parts. */

@@ -32,8 +32,11 @@ t.test('npx s3gate against a running gateway on RGW: every command, JSON, exit c
   const baseEnv = { PATH: process.env.PATH, HOME: home, S3GATE_URL: url };
   const s3gate = (args: string[], env: Record<string, string | undefined> = {}, stdin?: Buffer): Promise<Run> =>
     new Promise((resolve) => {
-      const child = execFile(process.execPath, [bin, ...args], { env: { ...baseEnv, S3GATE_API_KEY: apiKey, ...env }, encoding: 'buffer', maxBuffer: 256 * MiB, timeout: 180_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.toString(), stderr: stderr.toString() }),
+      const child = execFile(
+        process.execPath,
+        [bin, ...args],
+        { env: { ...baseEnv, S3GATE_API_KEY: apiKey, ...env }, encoding: 'buffer', maxBuffer: 256 * MiB, timeout: 180_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.toString(), stderr: stderr.toString() }),
       );
       if (stdin) child.stdin!.end(stdin);
       else child.stdin!.end();
@@ -75,15 +78,25 @@ t.test('npx s3gate against a running gateway on RGW: every command, JSON, exit c
     t.equal(missing.code, 3, 'not found: exit 3');
     t.match(missing.stderr, /S3GATE_OBJECT_NOT_FOUND/);
     t.notOk(existsSync(join(dir, 'none.bin')), 'no file for a failed download');
-    t.same(readdirSync(dir).filter((f) => f.includes('s3gate-')), [], 'and no partial file either');
+    t.same(
+      readdirSync(dir).filter((f) => f.includes('s3gate-')),
+      [],
+      'and no partial file either',
+    );
   });
 
   t.test('ls, rm and presign', async (t) => {
     for (const k of ['logs/a.txt', 'logs/b.txt', 'logs/old/c.txt']) t.equal((await s3gate(['cp', '-', `s3gate://${bucket}/${k}`], {}, Buffer.from(k))).code, 0);
     const level = await json<{ prefixes: string[]; objects: { key: string }[] }>(['ls', `s3gate://${bucket}/logs/`]);
     t.same(level.prefixes, ['logs/old/']);
-    t.same(level.objects.map((o) => o.key), ['logs/a.txt', 'logs/b.txt']);
-    const all = (await s3gate(['ls', '-r', `s3gate://${bucket}/logs/`, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l).key);
+    t.same(
+      level.objects.map((o) => o.key),
+      ['logs/a.txt', 'logs/b.txt'],
+    );
+    const all = (await s3gate(['ls', '-r', `s3gate://${bucket}/logs/`, '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).key);
     t.same(all, ['logs/a.txt', 'logs/b.txt', 'logs/old/c.txt'], 'recursive, one JSON line per object');
 
     const signed = await json(['presign', `s3gate://${bucket}/logs/a.txt`, '--expires', '600']);

@@ -129,7 +129,10 @@ t.test('@s3gate/client against a gateway on RGW', async (t) => {
 
     const events: ObjectEvent[] = [];
     for await (const e of s3gate.events.list({ bucket, prefix: 'hooked/', pageSize: 1 })) events.push(e);
-    t.same(events.map((e) => e.data.key), ['hooked/0/a.txt']);
+    t.same(
+      events.map((e) => e.data.key),
+      ['hooked/0/a.txt'],
+    );
   });
 
   t.test('admin calls with the admin token; the raw typed client for the rest', async (t) => {
@@ -158,5 +161,4 @@ t.test('@s3gate/client against a gateway on RGW', async (t) => {
     await new Promise((r) => setTimeout(r, 200));
     t.match(await s3gate.objects.head(bucket, 'broken.bin').catch((e: unknown) => e), { code: 'S3GATE_OBJECT_NOT_FOUND' });
   });
-
 });

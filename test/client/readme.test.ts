@@ -26,7 +26,11 @@ t.test("the client README's examples run as written against a gateway", async (t
   for (const [i, code] of examples.entries()) {
     const file = join(dir, `example-${i + 1}.mts`);
     writeFileSync(file, code.replaceAll("from '@s3gate/client'", `from ${JSON.stringify(client)}`));
-    const out = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], { env, encoding: 'utf8', timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => ({ stdout: e.stdout, stderr: e.stderr, failed: true }));
+    const out = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], { env, encoding: 'utf8', timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => ({
+      stdout: e.stdout,
+      stderr: e.stderr,
+      failed: true,
+    }));
     t.notOk('failed' in out, `example ${i + 1} exits 0 ${out.stderr}`);
     for (const re of expected[i] ?? []) t.match(out.stdout, re, `example ${i + 1} prints ${re}`);
   }

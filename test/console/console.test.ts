@@ -27,7 +27,10 @@ t.test('the web console in Chromium against a gateway on RGW: sign in, buckets, 
   const s3 = directClient(user);
   t.teardown(() => s3.destroy());
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   const errors: string[] = [];
@@ -43,7 +46,10 @@ t.test('the web console in Chromium against a gateway on RGW: sign in, buckets, 
     await page.fill('input[name=token]', apiKey);
     await page.click('button[type=submit]');
     await page.waitForSelector('text=Buckets');
-    t.notOk(urls.some((u) => u.includes(apiKey)), 'no request URL carries the API key');
+    t.notOk(
+      urls.some((u) => u.includes(apiKey)),
+      'no request URL carries the API key',
+    );
     t.equal(await page.evaluate(() => Object.keys(localStorage).length), 0, 'nothing in localStorage');
   });
 
@@ -66,7 +72,9 @@ t.test('the web console in Chromium against a gateway on RGW: sign in, buckets, 
     await page.click(`tr[data-bucket="${bucket}"] a`);
     await page.waitForSelector('table[aria-label=objects]');
     await page.setInputFiles('input[name=files]', [join(dir, 'notes.txt'), join(dir, 'dot.png')]);
-    await page.waitForFunction(() => document.querySelectorAll('tr[data-upload] td:last-child').length === 2 && Array.from(document.querySelectorAll('tr[data-upload] td:last-child')).every((td) => td.textContent === 'done'));
+    await page.waitForFunction(
+      () => document.querySelectorAll('tr[data-upload] td:last-child').length === 2 && Array.from(document.querySelectorAll('tr[data-upload] td:last-child')).every((td) => td.textContent === 'done'),
+    );
     t.equal(await page.locator('tr[data-upload] progress').count(), 2, 'a progress bar per file');
     await page.waitForSelector('tr[data-key="dot.png"]');
     t.ok(await page.isVisible('tr[data-key="notes.txt"]'));

@@ -6,13 +6,10 @@ import t from 'tap';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function files(dir: string): string[] {
-  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
-const imports = (file: string) =>
-  [...readFileSync(join(root, file), 'utf8').matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)].map((m) => ({ type: Boolean(m[1]), from: m[2] }));
+const imports = (file: string) => [...readFileSync(join(root, file), 'utf8').matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)].map((m) => ({ type: Boolean(m[1]), from: m[2] }));
 
 t.test('only src/s3 talks to the AWS SDK', async (t) => {
   for (const file of files('src')) {
@@ -45,7 +42,11 @@ t.test('secrets and signatures are compared in constant time, never with === or 
   for (const file of files('src')) {
     const source = readFileSync(join(root, file), 'utf8');
     for (const line of source.split('\n')) {
-      if (/[!=]==/.test(line) && /(signature|secret|token)\w*\s*[!=]==|[!=]==\s*[\w.#]*(signature|secret|token)\b|\.sign\([^)]*\)\)?\s*[!=]==/i.test(line) && !/typeof|=== undefined|!== undefined|=== null|!== null|\.length/.test(line)) {
+      if (
+        /[!=]==/.test(line) &&
+        /(signature|secret|token)\w*\s*[!=]==|[!=]==\s*[\w.#]*(signature|secret|token)\b|\.sign\([^)]*\)\)?\s*[!=]==/i.test(line) &&
+        !/typeof|=== undefined|!== undefined|=== null|!== null|\.length/.test(line)
+      ) {
         t.fail(`${file}: ${line.trim().slice(0, 160)}`);
       }
     }

@@ -27,7 +27,10 @@ t.test('every route is documented with an operationId, a 2xx response and the sh
       documented.add(`${method.toUpperCase()} ${path}`);
       t.ok(op.operationId, `${method} ${path} has an operationId`);
       const statuses = Object.keys(op.responses ?? {});
-      t.ok(statuses.some((s) => /^2/.test(s)), `${op.operationId} documents a 2xx response`);
+      t.ok(
+        statuses.some((s) => /^2/.test(s)),
+        `${op.operationId} documents a 2xx response`,
+      );
       if (op.tags?.includes('operations')) continue;
       if (op.tags?.includes('graphql')) {
         // GraphQL answers its own body at every status: { data, errors: [{ message, extensions: { code } }] }.

@@ -27,7 +27,11 @@ t.test('kill -9 with deliveries pending loses no event; the next start delivers 
   await gatewayProcess(t, dataDir);
   await until(() => new Set(rx.received.filter((r) => r.headers['webhook-id']).map((r) => r.headers['webhook-id'])).size >= 20, 30_000, 'all 20 events after the restart');
   const got = new Set(rx.received.map((r) => String(r.headers['webhook-id'])));
-  t.same([...ids].filter((id) => !got.has(id)), [], 'none lost');
+  t.same(
+    [...ids].filter((id) => !got.has(id)),
+    [],
+    'none lost',
+  );
 });
 
 t.test('two processes on one PostgreSQL database share deliveries: none lost, none sent twice', async (t) => {
@@ -35,7 +39,18 @@ t.test('two processes on one PostgreSQL database share deliveries: none lost, no
   const config = {
     databaseUrl,
     masterKey,
-    webhooks: { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100, 100, 100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 20, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 },
+    webhooks: {
+      allowPrivate: true,
+      timeoutMs: 1000,
+      retrySchedule: [100, 100, 100],
+      disableAfterMs: 60_000,
+      concurrency: 8,
+      endpointConcurrency: 4,
+      pollMs: 20,
+      retentionMs: 86_400_000,
+      deliveryRetentionMs: 86_400_000,
+      retentionIntervalMs: 3_600_000,
+    },
   };
   const a = await testApp(t, { config });
   const b = await testApp(t, { config });
@@ -65,7 +80,18 @@ t.test('work claimed ahead for a fast endpoint that turns slow is not sent after
   const config = {
     databaseUrl,
     masterKey,
-    webhooks: { allowPrivate: true, timeoutMs, retrySchedule: [100, 100, 100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 1, pollMs: 20, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 },
+    webhooks: {
+      allowPrivate: true,
+      timeoutMs,
+      retrySchedule: [100, 100, 100],
+      disableAfterMs: 60_000,
+      concurrency: 8,
+      endpointConcurrency: 1,
+      pollMs: 20,
+      retentionMs: 86_400_000,
+      deliveryRetentionMs: 86_400_000,
+      retentionIntervalMs: 3_600_000,
+    },
   };
   const a = await testApp(t, { config });
   const _b = await testApp(t, { config });
@@ -83,7 +109,10 @@ t.test('work claimed ahead for a fast endpoint that turns slow is not sent after
       .where('status', 'in', ['pending', 'failed'])
       .where('locked_until', '>', new Date().toISOString())
       .executeTakeFirst()
-      .then((r) => (mostClaimed = Math.max(mostClaimed, Number(r?.n ?? 0))), () => {});
+      .then(
+        (r) => (mostClaimed = Math.max(mostClaimed, Number(r?.n ?? 0))),
+        () => {},
+      );
   }, 25);
   t.teardown(() => clearInterval(watch));
   // 20 events at the fast endpoint's pace, then 40 recorded at once (as one batch delete records them):
@@ -120,12 +149,31 @@ t.test('a process that dies mid-delivery has its claim picked up by another', as
   dying.child.kill('SIGKILL');
   hang = false;
   const survivor = await testApp(t, {
-    config: { databaseUrl, masterKey, webhooks: { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 } },
+    config: {
+      databaseUrl,
+      masterKey,
+      webhooks: {
+        allowPrivate: true,
+        timeoutMs: 1000,
+        retrySchedule: [100],
+        disableAfterMs: 60_000,
+        concurrency: 8,
+        endpointConcurrency: 4,
+        pollMs: 50,
+        retentionMs: 86_400_000,
+        deliveryRetentionMs: 86_400_000,
+        retentionIntervalMs: 3_600_000,
+      },
+    },
   });
-  await until(async () => {
-    const d = await survivor.db.kysely.selectFrom('deliveries').select('status').executeTakeFirst();
-    return d?.status === 'delivered';
-  }, 30_000, 'the survivor to deliver once the dead claim lapsed');
+  await until(
+    async () => {
+      const d = await survivor.db.kysely.selectFrom('deliveries').select('status').executeTakeFirst();
+      return d?.status === 'delivered';
+    },
+    30_000,
+    'the survivor to deliver once the dead claim lapsed',
+  );
   t.equal(rx.received.length, 2, 'the hung attempt, then the survivor');
   t.equal(rx.received[0].headers['webhook-id'], rx.received[1].headers['webhook-id']);
 });

@@ -6,7 +6,10 @@ const MiB = 1024 * 1024;
 
 for (const db of ['sqlite', 'postgres'] as const) {
   t.test(`every gateway write is in the event log when its call answers (${db})`, async (t) => {
-    const app = await testApp(t, { db, config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2, multipartMaxAgeMs: 24 * 3600_000, janitorIntervalMs: 900_000 } } });
+    const app = await testApp(t, {
+      db,
+      config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2, multipartMaxAgeMs: 24 * 3600_000, janitorIntervalMs: 900_000 } },
+    });
     const key = await createTenant(app, { id: 'ev', s3: rgwSettings(rgwUser('ev')) });
     const other = await createTenant(app, { id: 'other', driver: 'disk' });
     const h = bearer(key);
@@ -52,7 +55,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     t.equal(log.events[2].data.size, 6 * MiB);
     t.equal(log.events[3].data.size, 3, 'a copy reports the size of the copy');
 
-    t.same((await events(`?bucket=${b2}`)).events.map((e: { data: { key: string } }) => e.data.key), ['moved.txt']);
+    t.same(
+      (await events(`?bucket=${b2}`)).events.map((e: { data: { key: string } }) => e.data.key),
+      ['moved.txt'],
+    );
     t.same((await events(`?bucket=${b}&prefix=a/`)).events.length, 4);
     const page1 = await events('?limit=3');
     t.equal(page1.events.length, 3);
@@ -60,11 +66,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const page3 = await events(`?limit=3&cursor=${page2.nextCursor}`);
     t.equal(page3.events.length, 1);
     t.equal(page3.nextCursor, null);
-    t.same([...page1.events, ...page2.events, ...page3.events].map((e: { id: string }) => e.id), log.events.map((e: { id: string }) => e.id));
+    t.same(
+      [...page1.events, ...page2.events, ...page3.events].map((e: { id: string }) => e.id),
+      log.events.map((e: { id: string }) => e.id),
+    );
     t.equal((await events(`?since=${new Date(Date.now() + 60_000).toISOString()}`)).events.length, 0);
     t.same((await app.inject({ method: 'GET', url: '/v1/events', headers: bearer(other) })).json().events, [], 'another tenant sees none of them');
     await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/${encodeURIComponent('🚀 launch/x')}`, headers: h, payload: 'r' });
     const rocket = await events(`?prefix=${encodeURIComponent('🚀 l')}`);
-    t.same(rocket.events.map((e: { data: { key: string } }) => e.data.key), ['🚀 launch/x'], 'a prefix with characters outside the BMP');
+    t.same(
+      rocket.events.map((e: { data: { key: string } }) => e.data.key),
+      ['🚀 launch/x'],
+      'a prefix with characters outside the BMP',
+    );
   });
 }

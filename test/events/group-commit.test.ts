@@ -175,7 +175,10 @@ t.test("recording looks events up by their keys, never walking a tenant's whole 
   await Promise.all([events.record('a', [put('p1'), put('p2')]), events.record('b', [put('p1')])]);
   await events.record('a', [native('n1', '01'), native('n2', '02')]);
   await Promise.all([events.record('a', [native('n3', '03')]), events.record('b', [native('n4', '04')])]);
-  const lookups = nodes.filter((n) => n.kind === 'SelectQueryNode').map((n) => db.kysely.getExecutor().compileQuery(n, { queryId: 'plan' } as never)).filter((q) => /from "events"/.test(q.sql) && /dedup_key/.test(q.sql));
+  const lookups = nodes
+    .filter((n) => n.kind === 'SelectQueryNode')
+    .map((n) => db.kysely.getExecutor().compileQuery(n, { queryId: 'plan' } as never))
+    .filter((q) => /from "events"/.test(q.sql) && /dedup_key/.test(q.sql));
   t.ok(lookups.length >= 3, `${lookups.length} lookups of events by key`);
   for (const q of lookups) {
     const plan = (await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]))).rows.map((r) => r.detail).join(' | ');

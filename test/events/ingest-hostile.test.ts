@@ -104,7 +104,10 @@ t.test('S3GATE_MAX_CONNECTIONS caps the open connections of each listener', asyn
 /** A notification of `n` records with sequencers of their own. */
 function notification(bucket: string, n: number, from = 0): string {
   return JSON.stringify({
-    Records: Array.from({ length: n }, (_, i) => ({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: `k${from + i}`, size: 1, eTag: 'e', sequencer: (from + i).toString(16).padStart(8, '0') } } })),
+    Records: Array.from({ length: n }, (_, i) => ({
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: bucket }, object: { key: `k${from + i}`, size: 1, eTag: 'e', sequencer: (from + i).toString(16).padStart(8, '0') } },
+    })),
   });
 }
 
@@ -146,7 +149,10 @@ t.test("one tenant's ingest flood does not queue another tenant's writes behind 
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await app.inject({ method: 'GET', url: `/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, headers: h })).json() as { events: { id: string }[]; nextCursor: string | null };
+      const page = (await app.inject({ method: 'GET', url: `/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, headers: h })).json() as {
+        events: { id: string }[];
+        nextCursor: string | null;
+      };
       ids.push(...page.events.map((e) => e.id));
       cursor = page.nextCursor;
     } while (cursor);

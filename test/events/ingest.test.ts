@@ -8,7 +8,18 @@ import { directClient, rgwEndpoint, rgwSettings, rgwUser, uniqueBucket } from '.
 import { until } from '../helpers/stall.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 };
+const webhooks = {
+  allowPrivate: true,
+  timeoutMs: 1000,
+  retrySchedule: [100],
+  disableAfterMs: 60_000,
+  concurrency: 8,
+  endpointConcurrency: 4,
+  pollMs: 50,
+  retentionMs: 86_400_000,
+  deliveryRetentionMs: 86_400_000,
+  retentionIntervalMs: 3_600_000,
+};
 
 function record(eventName: string, bucket: string, key: string, extra: Record<string, unknown> = {}, source = 'aws:s3') {
   return { eventVersion: '2.1', eventSource: source, eventName, s3: { bucket: { name: bucket }, object: { key, size: 3, eTag: md5('abc'), sequencer: '0A1B', ...extra } } };
@@ -27,7 +38,7 @@ t.test('native S3 notifications', async (t) => {
     app.inject({ method: 'POST', url: path, headers: { 'content-type': contentType }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
   const events = async () => (await app.inject({ method: 'GET', url: '/v1/events?limit=1000', headers: h })).json().events as { type: string; data: Record<string, unknown> }[];
 
-  t.test('accepts each sender\'s format and decodes keys the way each encodes them', async (t) => {
+  t.test("accepts each sender's format and decodes keys the way each encodes them", async (t) => {
     const before = (await events()).length;
     t.same((await post({ Records: [record('ObjectCreated:Put', 'fmt-aws', 'photos/red+flower%2B1.jpg')] })).json(), { accepted: 1, duplicates: 0, ignored: 0 });
     t.equal((await post({ Records: [record('ObjectCreated:Copy', 'fmt-rgw', 'dir/hello world+1.txt', {}, 'ceph:s3')] })).statusCode, 200);
@@ -80,7 +91,13 @@ t.test('native S3 notifications', async (t) => {
     await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/first-native`, headers: h, payload: 'abc' });
     t.same((await native({ Records: [record('ObjectCreated:Put', b, 'first-native', { sequencer: '02' }, 'ceph:s3')] })).json(), { accepted: 0, duplicates: 1, ignored: 0 }, 'a native redelivery');
     const log = (await events()).slice(before);
-    t.same(log.map((e) => [e.data.key, e.data.source]), [['first-gateway', 'gateway'], ['first-native', 'native']]);
+    t.same(
+      log.map((e) => [e.data.key, e.data.source]),
+      [
+        ['first-gateway', 'gateway'],
+        ['first-native', 'native'],
+      ],
+    );
   });
 
   t.test('a real RGW bucket notification reaches subscribers once, with writes made directly on S3 marked native', async (t) => {
@@ -94,10 +111,12 @@ t.test('native S3 notifications', async (t) => {
     const topic = await sns.send(new CreateTopicCommand({ Name: `t-${b}`, Attributes: { 'push-endpoint': `${base}${p}` } }));
     const s3 = directClient(user);
     t.teardown(() => s3.destroy());
-    await s3.send(new PutBucketNotificationConfigurationCommand({
-      Bucket: b,
-      NotificationConfiguration: { TopicConfigurations: [{ Id: 'n1', TopicArn: topic.TopicArn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
-    }));
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: b,
+        NotificationConfiguration: { TopicConfigurations: [{ Id: 'n1', TopicArn: topic.TopicArn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
+      }),
+    );
     const rx = await receiver(t);
     await app.inject({ method: 'POST', url: '/v1/webhooks', headers: h, payload: { url: rx.url, events: ['s3:Object*'], filter: { bucket: b } } });
 
@@ -141,7 +160,13 @@ t.test('native S3 notifications', async (t) => {
     await until(() => rx.received.length >= 6, 15_000, 'the delete events');
     await new Promise((r) => setTimeout(r, 500));
     t.equal(rx.received.length, 6, 'three creates and three deletes, each once');
-    t.same(rx.bodies().slice(0, 3).map((e) => e.data.source), ['native', 'native', 'native']);
+    t.same(
+      rx
+        .bodies()
+        .slice(0, 3)
+        .map((e) => e.data.source),
+      ['native', 'native', 'native'],
+    );
     t.equal((await fetch(`${rgwEndpoint()}/`)).status, 200, 'radosgw is still up');
 
     const off = await set({ enabled: false });

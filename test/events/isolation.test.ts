@@ -52,7 +52,12 @@ t.test('ingest records that S3 could not have sent are refused', async (t) => {
   const key = await createTenant(app, { id: 'strict', driver: 'disk' });
   const { path } = (await app.inject({ method: 'POST', url: '/admin/tenants/strict/ingest-token', headers: admin })).json();
   const post = (bucket: string, key: string, size: unknown = 1) =>
-    app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ Records: [{ eventSource: 'ceph:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, size } } }] }) });
+    app.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ Records: [{ eventSource: 'ceph:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, size } } }] }),
+    });
   for (const [what, res] of [
     ['a bucket that is a path', await post('../../etc', 'k')],
     ['a control character in the key', await post('okbkt', 'a\u0001b')],

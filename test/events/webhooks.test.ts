@@ -14,7 +14,9 @@ const fast = {
     concurrency: 16,
     endpointConcurrency: 2,
     pollMs: 50,
-    retentionMs: 24 * 3600 * 1000, deliveryRetentionMs: 24 * 3600 * 1000, retentionIntervalMs: 3_600_000,
+    retentionMs: 24 * 3600 * 1000,
+    deliveryRetentionMs: 24 * 3600 * 1000,
+    retentionIntervalMs: 3_600_000,
   },
 };
 
@@ -91,7 +93,10 @@ t.test('webhook subscriptions on RGW, delivered to real receivers', async (t) =>
     const [d] = await deliveries(hook.id);
     const detail = (await app.inject({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries/${d.id}`, headers: h })).json();
     t.equal(detail.attempts, 3);
-    t.same(detail.attemptLog.map((a: { statusCode: number }) => a.statusCode), [503, 503, 204]);
+    t.same(
+      detail.attemptLog.map((a: { statusCode: number }) => a.statusCode),
+      [503, 503, 204],
+    );
     t.equal(detail.attemptLog[0].responseExcerpt, 'busy');
     t.ok(detail.attemptLog.every((a: { durationMs: number }) => a.durationMs >= 0));
   });
@@ -162,8 +167,14 @@ t.test('webhook subscriptions on RGW, delivered to real receivers', async (t) =>
     t.same(replay.json(), { count: 2 });
     await until(() => rx.received.length === 4, 10_000, 'the replayed deliveries');
     t.same(
-      rx.received.slice(2).map((r) => r.headers['webhook-id']).sort(),
-      rx.received.slice(0, 2).map((r) => r.headers['webhook-id']).sort(),
+      rx.received
+        .slice(2)
+        .map((r) => r.headers['webhook-id'])
+        .sort(),
+      rx.received
+        .slice(0, 2)
+        .map((r) => r.headers['webhook-id'])
+        .sort(),
       'a replayed event keeps its id, so receivers can deduplicate',
     );
 
@@ -178,7 +189,11 @@ t.test('webhook subscriptions on RGW, delivered to real receivers', async (t) =>
     await put('del/a');
     await until(() => rx.received.length >= 1, 10_000, 'a first attempt');
     t.equal((await app.inject({ method: 'DELETE', url: `/v1/webhooks/${hook.id}`, headers: h })).statusCode, 204);
-    const count = await app.db.kysely.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('webhook_id', '=', hook.id).executeTakeFirstOrThrow();
+    const count = await app.db.kysely
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('webhook_id', '=', hook.id)
+      .executeTakeFirstOrThrow();
     t.equal(Number(count.n), 0);
   });
 });
@@ -250,4 +265,3 @@ t.test('a subscription that keeps failing past the configured time is disabled, 
   t.equal(d.status, 'dead');
   t.ok(d.attempts >= 2 && d.attempts < 9, `given up by disabling, not by the schedule (${d.attempts} attempts)`);
 });
-

@@ -3,7 +3,18 @@ import t from 'tap';
 import { bearer, createTenant, testApp } from '../helpers/app.js';
 import { directClient, rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 
-const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 };
+const webhooks = {
+  allowPrivate: true,
+  timeoutMs: 1000,
+  retrySchedule: [100],
+  disableAfterMs: 60_000,
+  concurrency: 8,
+  endpointConcurrency: 4,
+  pollMs: 50,
+  retentionMs: 86_400_000,
+  deliveryRetentionMs: 86_400_000,
+  retentionIntervalMs: 3_600_000,
+};
 
 /**
  * RGW 16.2 aborts on a batch delete (DeleteObjects) in a bucket with a notification, taking every
@@ -34,7 +45,10 @@ t.test('batch deletes running while a bucket is wired never reach RGW as a batch
     await Promise.all([wire, deleter(0), deleter(1), deleter(2), deleter(3)]);
     t.equal((await wire).statusCode, 200, `round ${round}: the bucket is wired`);
     t.same([...new Set(statuses)], [200], `round ${round}: every batch delete answered 200`);
-    const alive = await rgw.send(new ListBucketsCommand({})).then(() => true, () => false);
+    const alive = await rgw.send(new ListBucketsCommand({})).then(
+      () => true,
+      () => false,
+    );
     t.ok(alive, `round ${round}: RGW is still up`);
     if (!alive) break;
   }

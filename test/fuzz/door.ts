@@ -45,19 +45,27 @@ function xmlBody(root: 'Delete' | 'CompleteMultipartUpload', ctx: FuzzContext): 
       ? key.map((k) => `<Object><Key>${k}</Key></Object>`)
       : fc.tuple(fc.integer({ min: -1, max: 10_001 }), fc.stringMatching(/^[0-9a-f]{0,34}$/)).map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>"${e}"</ETag></Part>`);
   return fc.oneof(
-    { weight: 4, arbitrary: fc.array(item, { minLength: 0, maxLength: 20 }).map((items) => `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items.join('')}</${root}>`) },
-    { weight: 1, arbitrary: fc.constantFrom(
-      `<${root}>`,
-      `<${root}><Object><Key>&#0;</Key></Object></${root}>`,
-      `<${root}><Object><Key>&#xD800;</Key></Object></${root}>`,
-      `<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><${root}><Object><Key>&b;</Key></Object></${root}>`,
-      `<${root}>${'<a/>'.repeat(20_000)}</${root}>`,
-      `<${root}>${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</${root}>`,
-      `<${root}>${'<Object><Key>k</Key></Object>'.repeat(1001)}</${root}>`,
-      '<Other/>',
-      '',
-      'not xml at all',
-    ) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .array(item, { minLength: 0, maxLength: 20 })
+        .map((items) => `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items.join('')}</${root}>`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        `<${root}>`,
+        `<${root}><Object><Key>&#0;</Key></Object></${root}>`,
+        `<${root}><Object><Key>&#xD800;</Key></Object></${root}>`,
+        `<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><${root}><Object><Key>&b;</Key></Object></${root}>`,
+        `<${root}>${'<a/>'.repeat(20_000)}</${root}>`,
+        `<${root}>${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</${root}>`,
+        `<${root}>${'<Object><Key>k</Key></Object>'.repeat(1001)}</${root}>`,
+        '<Other/>',
+        '',
+        'not xml at all',
+      ),
+    },
     { weight: 1, arbitrary: nasty },
   );
 }
@@ -67,30 +75,89 @@ function doorRequest(ctx: FuzzContext): fc.Arbitrary<DoorRequest> {
   const bucket = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...ctx.tenants.flatMap((t) => t.buckets)) }, { weight: 1, arbitrary: nasty.filter((s) => s.length > 0).map(encodeURIComponent) });
   const key = keyOf(ctx);
   const extra = fc.dictionary(
-    fc.constantFrom('content-type', 'cache-control', 'content-disposition', 'content-encoding', 'expires', 'x-amz-meta-a', 'x-amz-meta-b', 'if-match', 'if-none-match', 'if-modified-since', 'range', 'content-md5', 'x-amz-checksum-crc32', 'x-amz-checksum-sha256', 'x-amz-acl', 'x-amz-storage-class', 'x-amz-tagging', 'x-amz-copy-source', 'x-amz-copy-source-range', 'x-amz-metadata-directive', 'x-amz-server-side-encryption'),
+    fc.constantFrom(
+      'content-type',
+      'cache-control',
+      'content-disposition',
+      'content-encoding',
+      'expires',
+      'x-amz-meta-a',
+      'x-amz-meta-b',
+      'if-match',
+      'if-none-match',
+      'if-modified-since',
+      'range',
+      'content-md5',
+      'x-amz-checksum-crc32',
+      'x-amz-checksum-sha256',
+      'x-amz-acl',
+      'x-amz-storage-class',
+      'x-amz-tagging',
+      'x-amz-copy-source',
+      'x-amz-copy-source-range',
+      'x-amz-metadata-directive',
+      'x-amz-server-side-encryption',
+    ),
     headerValue,
     { maxKeys: 3 },
   );
   const uploadId = fc.oneof(fc.constantFrom('2~abc', 'nope', ''), fc.stringMatching(/^[0-9a-f]{0,40}$/), nasty);
   const q = (name: string, v: fc.Arbitrary<unknown>) => v.map((x) => [name, String(x)] as [string, string]);
   const listQuery = fc.array(
-    fc.oneof(q('prefix', nasty), q('delimiter', fc.constantFrom('/', '', '%', 'ab')), q('max-keys', fc.oneof(fc.integer({ min: -2, max: 5000 }), nasty)), q('marker', nasty), q('start-after', nasty), q('continuation-token', nasty), q('encoding-type', fc.constantFrom('url', 'x', '')), q('fetch-owner', fc.boolean()), q('list-type', fc.constantFrom('2', '1', 'x'))),
+    fc.oneof(
+      q('prefix', nasty),
+      q('delimiter', fc.constantFrom('/', '', '%', 'ab')),
+      q('max-keys', fc.oneof(fc.integer({ min: -2, max: 5000 }), nasty)),
+      q('marker', nasty),
+      q('start-after', nasty),
+      q('continuation-token', nasty),
+      q('encoding-type', fc.constantFrom('url', 'x', '')),
+      q('fetch-owner', fc.boolean()),
+      q('list-type', fc.constantFrom('2', '1', 'x')),
+    ),
     { maxLength: 4 },
   );
-  const body = fc.oneof(fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b)), fc.constant(Buffer.alloc(0)));
+  const body = fc.oneof(
+    fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b)),
+    fc.constant(Buffer.alloc(0)),
+  );
   const requests: fc.Arbitrary<DoorRequest>[] = [
     fc.constant({ method: 'GET', path: '/', query: {}, headers: {}, body: Buffer.alloc(0) }),
     fc.tuple(bucket, listQuery).map(([b, ql]) => ({ method: 'GET', path: `/${b}`, query: Object.fromEntries(ql), headers: {}, body: Buffer.alloc(0) })),
-    fc.tuple(bucket, fc.constantFrom('location', 'versioning', 'versions', 'uploads', 'acl', 'tagging', 'policy', 'cors', 'lifecycle', 'notification', 'website', 'object-lock')).map(([b, sub]) => ({ method: 'GET', path: `/${b}`, query: { [sub]: '' }, headers: {}, body: Buffer.alloc(0) })),
+    fc
+      .tuple(bucket, fc.constantFrom('location', 'versioning', 'versions', 'uploads', 'acl', 'tagging', 'policy', 'cors', 'lifecycle', 'notification', 'website', 'object-lock'))
+      .map(([b, sub]) => ({ method: 'GET', path: `/${b}`, query: { [sub]: '' }, headers: {}, body: Buffer.alloc(0) })),
     fc.tuple(bucket, fc.constantFrom('HEAD', 'PUT', 'DELETE')).map(([b, m]) => ({ method: m, path: `/${b}`, query: {}, headers: {}, body: Buffer.alloc(0) })),
-    fc.tuple(bucket, fc.constantFrom('', '<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>', '<CreateBucketConfiguration><LocationConstraint>eu-west-9</LocationConstraint></CreateBucketConfiguration>', '<x', '<CreateBucketConfiguration>&#0;</CreateBucketConfiguration>')).map(([b, x]) => ({ method: 'PUT', path: `/${b}`, query: {}, headers: {}, body: Buffer.from(x) })),
+    fc
+      .tuple(
+        bucket,
+        fc.constantFrom(
+          '',
+          '<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>',
+          '<CreateBucketConfiguration><LocationConstraint>eu-west-9</LocationConstraint></CreateBucketConfiguration>',
+          '<x',
+          '<CreateBucketConfiguration>&#0;</CreateBucketConfiguration>',
+        ),
+      )
+      .map(([b, x]) => ({ method: 'PUT', path: `/${b}`, query: {}, headers: {}, body: Buffer.from(x) })),
     fc.tuple(bucket, key, extra, body).map(([b, k, h, data]) => ({ method: 'PUT', path: `/${b}/${k}`, query: {}, headers: h, body: data })),
-    fc.tuple(bucket, key, extra, fc.dictionary(fc.constantFrom('response-content-type', 'response-content-disposition', 'response-cache-control', 'partNumber', 'versionId', 'response-expires'), nasty, { maxKeys: 2 })).map(([b, k, h, query]) => ({ method: 'GET', path: `/${b}/${k}`, query, headers: h, body: Buffer.alloc(0) })),
+    fc
+      .tuple(
+        bucket,
+        key,
+        extra,
+        fc.dictionary(fc.constantFrom('response-content-type', 'response-content-disposition', 'response-cache-control', 'partNumber', 'versionId', 'response-expires'), nasty, { maxKeys: 2 }),
+      )
+      .map(([b, k, h, query]) => ({ method: 'GET', path: `/${b}/${k}`, query, headers: h, body: Buffer.alloc(0) })),
     fc.tuple(bucket, key, extra, fc.constantFrom('HEAD', 'DELETE')).map(([b, k, h, m]) => ({ method: m, path: `/${b}/${k}`, query: {}, headers: h, body: Buffer.alloc(0) })),
     fc.tuple(bucket, xmlBody('Delete', ctx)).map(([b, x]) => ({ method: 'POST', path: `/${b}`, query: { delete: '' }, headers: {}, body: Buffer.from(x) })),
     fc.tuple(bucket, key, extra).map(([b, k, h]) => ({ method: 'POST', path: `/${b}/${k}`, query: { uploads: '' }, headers: h, body: Buffer.alloc(0) })),
-    fc.tuple(bucket, key, uploadId, fc.oneof(fc.integer({ min: -1, max: 10_001 }), nasty), body, extra).map(([b, k, u, n, data, h]) => ({ method: 'PUT', path: `/${b}/${k}`, query: { partNumber: String(n), uploadId: String(u) }, headers: h, body: data })),
-    fc.tuple(bucket, key, uploadId, xmlBody('CompleteMultipartUpload', ctx)).map(([b, k, u, x]) => ({ method: 'POST', path: `/${b}/${k}`, query: { uploadId: String(u) }, headers: {}, body: Buffer.from(x) })),
+    fc
+      .tuple(bucket, key, uploadId, fc.oneof(fc.integer({ min: -1, max: 10_001 }), nasty), body, extra)
+      .map(([b, k, u, n, data, h]) => ({ method: 'PUT', path: `/${b}/${k}`, query: { partNumber: String(n), uploadId: String(u) }, headers: h, body: data })),
+    fc
+      .tuple(bucket, key, uploadId, xmlBody('CompleteMultipartUpload', ctx))
+      .map(([b, k, u, x]) => ({ method: 'POST', path: `/${b}/${k}`, query: { uploadId: String(u) }, headers: {}, body: Buffer.from(x) })),
     fc.tuple(bucket, key, uploadId, fc.constantFrom('GET', 'DELETE')).map(([b, k, u, m]) => ({ method: m, path: `/${b}/${k}`, query: { uploadId: String(u) }, headers: {}, body: Buffer.alloc(0) })),
     fc.tuple(fc.constantFrom('PATCH', 'OPTIONS', 'PROPFIND'), bucket).map(([m, b]) => ({ method: m, path: `/${b}`, query: {}, headers: {}, body: Buffer.alloc(0) })),
   ];
@@ -98,10 +165,29 @@ function doorRequest(ctx: FuzzContext): fc.Arbitrary<DoorRequest> {
 }
 
 /** Signs (and spoils) a request as the mutation says; returns the URL and headers to send. */
-async function prepare(req: DoorRequest, key: { accessKeyId: string; secretAccessKey: string }, mutation: Mutation, spoil: { name: string; value: string }): Promise<{ url: string; headers: Record<string, string> }> {
+async function prepare(
+  req: DoorRequest,
+  key: { accessKeyId: string; secretAccessKey: string },
+  mutation: Mutation,
+  spoil: { name: string; value: string },
+): Promise<{ url: string; headers: Record<string, string> }> {
   const presign = mutation === 'presigned' || mutation === 'presigned-extra-header';
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: mutation === 'wrong-secret' ? { ...key, secretAccessKey: key.secretAccessKey + 'x' } : key, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
-  const payloadHash = mutation === 'wrong-payload-hash' ? sha256(Buffer.from('something else')) : presign ? 'UNSIGNED-PAYLOAD' : req.body.length > 0 && spoil.value.length % 2 === 0 ? sha256(req.body) : 'UNSIGNED-PAYLOAD';
+  const signer = new SignatureV4({
+    service: 's3',
+    region: 'us-east-1',
+    credentials: mutation === 'wrong-secret' ? { ...key, secretAccessKey: key.secretAccessKey + 'x' } : key,
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  const payloadHash =
+    mutation === 'wrong-payload-hash'
+      ? sha256(Buffer.from('something else'))
+      : presign
+        ? 'UNSIGNED-PAYLOAD'
+        : req.body.length > 0 && spoil.value.length % 2 === 0
+          ? sha256(req.body)
+          : 'UNSIGNED-PAYLOAD';
   const base = { method: req.method, protocol: 'http:', hostname: HOST, path: req.path, query: { ...req.query }, headers: { host: HOST, ...req.headers } as Record<string, string> };
   let headers: Record<string, string>;
   let query: Record<string, string>;
@@ -142,7 +228,10 @@ function doorProblem(method: string, status: number, contentType: string | undef
 export async function fuzzDoor(app: FastifyInstance, ctx: FuzzContext, opts: { count: number; seed: number }): Promise<FuzzReport> {
   const mutation = fc.oneof(
     { weight: 5, arbitrary: fc.constant<Mutation>('none') },
-    { weight: 3, arbitrary: fc.constantFrom<Mutation>('add-amz-header', 'add-query', 'change-header', 'wrong-payload-hash', 'wrong-secret', 'unsigned', 'garbage-auth', 'presigned', 'presigned-extra-header') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<Mutation>('add-amz-header', 'add-query', 'change-header', 'wrong-payload-hash', 'wrong-secret', 'unsigned', 'garbage-auth', 'presigned', 'presigned-extra-header'),
+    },
   );
   const spoil = fc.record({ name: fc.stringMatching(/^[a-z-]{0,12}$/), value: headerValue });
   const items = fc.sample(fc.tuple(doorRequest(ctx), fc.constantFrom(...ctx.tenants), mutation, spoil), { seed: opts.seed, numRuns: opts.count });
@@ -153,7 +242,12 @@ export async function fuzzDoor(app: FastifyInstance, ctx: FuzzContext, opts: { c
   await run(items, 4, async ([req, tenant, m, s]) => {
     const { url, headers } = await prepare(req, tenant.s3, m, s);
     // Over a real connection: a body refused half-way closes it, as only a socket can show.
-    const res = await request(base + url, { method: req.method as 'GET', headers: { ...headers, 'content-length': String(req.body.length) }, body: req.body.length > 0 ? req.body : undefined, dispatcher: agent });
+    const res = await request(base + url, {
+      method: req.method as 'GET',
+      headers: { ...headers, 'content-length': String(req.body.length) },
+      body: req.body.length > 0 ? req.body : undefined,
+      dispatcher: agent,
+    });
     const text = await res.body.text();
     const contentType = res.headers['content-type'] as string | undefined;
     report.requests++;
@@ -161,7 +255,13 @@ export async function fuzzDoor(app: FastifyInstance, ctx: FuzzContext, opts: { c
     const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
     if (code) report.byCode[code] = (report.byCode[code] ?? 0) + 1;
     const problem = doorProblem(req.method, res.statusCode, contentType, text);
-    if (problem) report.findings.push({ request: { operationId: `door ${m}`, method: req.method, url, headers, payload: req.body.subarray(0, 300).toString() }, status: res.statusCode, problem, body: text.slice(0, 300) });
+    if (problem)
+      report.findings.push({
+        request: { operationId: `door ${m}`, method: req.method, url, headers, payload: req.body.subarray(0, 300).toString() },
+        status: res.statusCode,
+        problem,
+        body: text.slice(0, 300),
+      });
   });
   await agent.close();
   return finish(report);

@@ -19,7 +19,10 @@ t.test('openapi.yaml-driven requests, valid and mutated, on RGW and disk tenants
   const { app, ctx } = await fuzzTarget(t);
   const report = await fuzzRest(app, ctx, { count: 2500, seed: SEED });
   check(t, 'REST', report);
-  t.ok(Object.keys(report.byStatus).some((s) => s.startsWith('2')), 'some requests succeed (the generator is not all noise)');
+  t.ok(
+    Object.keys(report.byStatus).some((s) => s.startsWith('2')),
+    'some requests succeed (the generator is not all noise)',
+  );
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the gateway is up');
 });
 
@@ -37,7 +40,10 @@ t.test('S3 requests to the door, signed as clients sign them and then spoiled', 
   const { app, ctx } = await fuzzTarget(t);
   const report = await fuzzDoor(app, ctx, { count: 1500, seed: SEED });
   check(t, 'S3 door', report);
-  t.ok(Object.keys(report.byStatus).some((s) => s.startsWith('2')), 'some requests succeed');
+  t.ok(
+    Object.keys(report.byStatus).some((s) => s.startsWith('2')),
+    'some requests succeed',
+  );
   t.ok((report.byCode.AccessDenied ?? 0) + (report.byCode.SignatureDoesNotMatch ?? 0) > 0, 'spoiled signatures are refused');
 });
 
@@ -45,5 +51,8 @@ t.test('tus requests: creations, appends, offsets and terminations, with keys, p
   const { app, ctx, tus } = await fuzzTarget(t);
   const report = await fuzzTus(app, ctx, tus, { count: 1500, seed: SEED });
   check(t, 'tus', report);
-  t.ok(Object.keys(report.byStatus).some((s) => s.startsWith('2')), 'some requests succeed');
+  t.ok(
+    Object.keys(report.byStatus).some((s) => s.startsWith('2')),
+    'some requests succeed',
+  );
 });

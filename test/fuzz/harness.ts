@@ -88,7 +88,30 @@ export function operations(): Operation[] {
 
 /** Values that break naive code: huge, empty, odd encodings, control characters, other types. */
 export const nasty = fc.oneof(
-  fc.constantFrom('', ' ', '..', '../../etc/passwd', '%', '%zz', '%00', '\u0000', '\r\n', '🚀', 'a'.repeat(5000), '-1', '1e308', 'NaN', 'null', 'true', '[]', '{}', '2026-12-31T23:59:60Z', '*', "' OR 1=1 --", '<script>'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '../../etc/passwd',
+    '%',
+    '%zz',
+    '%00',
+    '\u0000',
+    '\r\n',
+    '🚀',
+    'a'.repeat(5000),
+    '-1',
+    '1e308',
+    'NaN',
+    'null',
+    'true',
+    '[]',
+    '{}',
+    '2026-12-31T23:59:60Z',
+    '*',
+    "' OR 1=1 --",
+    '<script>',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );
@@ -145,9 +168,30 @@ function bodyOf(op: Operation): fc.Arbitrary<{ payload?: string | Buffer; conten
   const json = arbitraryOf(op.body).map((v) => ({ payload: JSON.stringify(v), contentType: 'application/json' }));
   return fc.oneof(
     { weight: 6, arbitrary: json },
-    { weight: 1, arbitrary: fc.tuple(arbitraryOf(op.body), fc.string({ maxLength: 10 }), nastyJson).map(([v, k, x]) => ({ payload: JSON.stringify(typeof v === 'object' && v ? { ...v, [k || 'extra']: x } : v), contentType: 'application/json' })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(arbitraryOf(op.body), fc.string({ maxLength: 10 }), nastyJson)
+        .map(([v, k, x]) => ({ payload: JSON.stringify(typeof v === 'object' && v ? { ...v, [k || 'extra']: x } : v), contentType: 'application/json' })),
+    },
     { weight: 1, arbitrary: fc.constantFrom('{"a":', '[1,2', 'not json', '{"__proto__":{"x":1}}', '').map((p) => ({ payload: p, contentType: 'application/json' })) },
-    { weight: 1, arbitrary: fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.constantFrom('text/plain', 'application/octet-stream', 'multipart/form-data', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '')).map(([b, ct]) => ({ payload: Buffer.from(b), contentType: ct })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.uint8Array({ maxLength: 64 }),
+          fc.constantFrom(
+            'text/plain',
+            'application/octet-stream',
+            'multipart/form-data',
+            'multipart/form-data; boundary=x',
+            'application/x-www-form-urlencoded',
+            'application/json; charset=latin1',
+            '',
+          ),
+        )
+        .map(([b, ct]) => ({ payload: Buffer.from(b), contentType: ct })),
+    },
     { weight: 1, arbitrary: fc.constant({}) },
   );
 }
@@ -155,35 +199,65 @@ function bodyOf(op: Operation): fc.Arbitrary<{ payload?: string | Buffer; conten
 /** One request for an operation, with a tenant's or the admin's credentials, someone else's, or none. */
 export function requestOf(op: Operation, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const tenant = fc.constantFrom(...ctx.tenants);
-  const auth = fc.oneof(
-    { weight: 8, arbitrary: fc.constant('own') },
-    { weight: 1, arbitrary: fc.constantFrom('none', 'wrong', 'garbage') },
-  );
-  return fc.record({ tenant, auth, body: bodyOf(op), extra: fc.dictionary(fc.constantFrom('range', 'if-none-match', 'if-match', 'x-meta-a', 'x-meta-Bad Name', 'content-length', 'upgrade', 'x-forwarded-host'), nasty.filter((v) => /^[\x20-\x7e]*$/.test(v)), { maxKeys: 2 }), values: fc.array(fc.boolean(), { minLength: 1, maxLength: 1 }) }).chain(({ tenant: t, auth: a, body, extra }) => {
-    const path = fc.tuple(
-      ...op.params.filter((p) => p.in === 'path').map((p) => {
-        const known = p.name === 'bucket' ? t.buckets : p.name === 'key' ? t.keys : p.name === 'token' ? [ctx.ingestPath.split('/').pop()!] : [];
-        const validish = known.length ? fc.constantFrom(...known) : fc.string({ minLength: 1, maxLength: 20 });
-        return fc.tuple(fc.constant(p.name), fc.oneof({ weight: 4, arbitrary: validish }, { weight: 1, arbitrary: nasty.filter((v) => v.length > 0) }));
-      }),
-    );
-    const query = fc.array(
-      fc.tuple(fc.constantFrom(...op.params.filter((p) => p.in === 'query').map((p) => p.name), 'unknown'), arbitraryOf(undefined).map(String)),
-      { maxLength: 3 },
-    );
-    const validQuery = fc.tuple(...op.params.filter((p) => p.in === 'query').map((p) => fc.tuple(fc.constant(p.name), arbitraryOf(p.schema)).map(([n, v]) => (v === undefined ? undefined : ([n, String(v)] as [string, string])))));
-    return fc.record({ path, query: fc.oneof(validQuery.map((q) => q.filter((x): x is [string, string] => Boolean(x))), query) }).map(({ path: segments, query: q }) => {
-      let url = op.path;
-      for (const [name, value] of segments) url = url.replace(`{${name}}`, name === 'key' ? encodeURIComponent(value).replace(/%2F/g, '/') : encodeURIComponent(value));
-      const search = new URLSearchParams(q as [string, string][]).toString();
-      const token = op.admin ? ctx.adminToken : t.apiKey;
-      const authorization = a === 'own' ? `Bearer ${token}` : a === 'wrong' ? `Bearer s3g_${'x'.repeat(30)}` : a === 'garbage' ? 'Basic Zm9vOmJhcg==' : undefined;
-      const headers: Record<string, string> = { ...extra, ...(authorization && { authorization }), ...(body.contentType !== undefined && body.payload !== undefined && { 'content-type': body.contentType }) };
-      // A body only where one is sent; the content-length a client sends must match what is sent.
-      delete headers['content-length'];
-      return { operationId: op.operationId, method: op.method, url: url + (search ? `?${search}` : ''), headers, ...(op.method !== 'GET' && op.method !== 'HEAD' && body.payload !== undefined && { payload: body.payload }) };
+  const auth = fc.oneof({ weight: 8, arbitrary: fc.constant('own') }, { weight: 1, arbitrary: fc.constantFrom('none', 'wrong', 'garbage') });
+  return fc
+    .record({
+      tenant,
+      auth,
+      body: bodyOf(op),
+      extra: fc.dictionary(
+        fc.constantFrom('range', 'if-none-match', 'if-match', 'x-meta-a', 'x-meta-Bad Name', 'content-length', 'upgrade', 'x-forwarded-host'),
+        nasty.filter((v) => /^[\x20-\x7e]*$/.test(v)),
+        { maxKeys: 2 },
+      ),
+      values: fc.array(fc.boolean(), { minLength: 1, maxLength: 1 }),
+    })
+    .chain(({ tenant: t, auth: a, body, extra }) => {
+      const path = fc.tuple(
+        ...op.params
+          .filter((p) => p.in === 'path')
+          .map((p) => {
+            const known = p.name === 'bucket' ? t.buckets : p.name === 'key' ? t.keys : p.name === 'token' ? [ctx.ingestPath.split('/').pop()!] : [];
+            const validish = known.length ? fc.constantFrom(...known) : fc.string({ minLength: 1, maxLength: 20 });
+            return fc.tuple(fc.constant(p.name), fc.oneof({ weight: 4, arbitrary: validish }, { weight: 1, arbitrary: nasty.filter((v) => v.length > 0) }));
+          }),
+      );
+      const query = fc.array(fc.tuple(fc.constantFrom(...op.params.filter((p) => p.in === 'query').map((p) => p.name), 'unknown'), arbitraryOf(undefined).map(String)), { maxLength: 3 });
+      const validQuery = fc.tuple(
+        ...op.params
+          .filter((p) => p.in === 'query')
+          .map((p) => fc.tuple(fc.constant(p.name), arbitraryOf(p.schema)).map(([n, v]) => (v === undefined ? undefined : ([n, String(v)] as [string, string])))),
+      );
+      return fc
+        .record({
+          path,
+          query: fc.oneof(
+            validQuery.map((q) => q.filter((x): x is [string, string] => Boolean(x))),
+            query,
+          ),
+        })
+        .map(({ path: segments, query: q }) => {
+          let url = op.path;
+          for (const [name, value] of segments) url = url.replace(`{${name}}`, name === 'key' ? encodeURIComponent(value).replace(/%2F/g, '/') : encodeURIComponent(value));
+          const search = new URLSearchParams(q as [string, string][]).toString();
+          const token = op.admin ? ctx.adminToken : t.apiKey;
+          const authorization = a === 'own' ? `Bearer ${token}` : a === 'wrong' ? `Bearer s3g_${'x'.repeat(30)}` : a === 'garbage' ? 'Basic Zm9vOmJhcg==' : undefined;
+          const headers: Record<string, string> = {
+            ...extra,
+            ...(authorization && { authorization }),
+            ...(body.contentType !== undefined && body.payload !== undefined && { 'content-type': body.contentType }),
+          };
+          // A body only where one is sent; the content-length a client sends must match what is sent.
+          delete headers['content-length'];
+          return {
+            operationId: op.operationId,
+            method: op.method,
+            url: url + (search ? `?${search}` : ''),
+            headers,
+            ...(op.method !== 'GET' && op.method !== 'HEAD' && body.payload !== undefined && { payload: body.payload }),
+          };
+        });
     });
-  });
 }
 
 const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
@@ -195,7 +269,8 @@ function validatorFor(op: Operation, status: number) {
   if (validators.has(key)) return validators.get(key);
   const statuses = Object.keys(op.responses);
   const match = statuses.find((s) => s === String(status)) ?? statuses.find((s) => s === `${String(status)[0]}XX` || s === `${String(status)[0]}xx`);
-  const pointer = match && op.responses[match] ? `openapi#/paths/${op.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${op.method.toLowerCase()}/responses/${match}/content/application~1json/schema` : undefined;
+  const pointer =
+    match && op.responses[match] ? `openapi#/paths/${op.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${op.method.toLowerCase()}/responses/${match}/content/application~1json/schema` : undefined;
   const v = pointer ? ajv.compile({ $ref: pointer }) : undefined;
   validators.set(key, v!);
   return v;
@@ -211,7 +286,9 @@ export function problemOf(op: Operation | undefined, status: number, contentType
     } catch {
       return 'an error answer that is not JSON';
     }
-    const keys = Object.keys(err).filter((k) => k !== 'upstream').sort();
+    const keys = Object.keys(err)
+      .filter((k) => k !== 'upstream')
+      .sort();
     if (keys.join(',') !== 'code,error,message,statusCode') return `an error without the shape {statusCode, code, error, message}: ${keys.join(',')}`;
     if (!documentedCodes.includes(err.code as string)) return `an undocumented code ${String(err.code)}`;
     if (err.statusCode !== status) return `statusCode ${String(err.statusCode)} in a ${status} answer`;
@@ -273,15 +350,17 @@ export function count(report: FuzzReport, status: number, contentType: string | 
 
 export async function run<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) {
-      await fn(items[next++]);
-      // An injected request can complete in microtasks alone (SQLite answers synchronously): without
-      // a turn of the event loop between requests, what they leave to setImmediate (a response's
-      // close) piles up for the whole run, which a served gateway never sees, and reads as a leak.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        await fn(items[next++]);
+        // An injected request can complete in microtasks alone (SQLite answers synchronously): without
+        // a turn of the event loop between requests, what they leave to setImmediate (a response's
+        // close) piles up for the whole run, which a served gateway never sees, and reads as a leak.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }),
+  );
 }
 
 // ---- GraphQL: random documents from the schema's own root fields, arguments and selections ----
@@ -291,23 +370,44 @@ export function graphqlDocument(ctx: FuzzContext): fc.Arbitrary<{ query: string;
   const bucket = fc.oneof(fc.constantFrom(...ctx.tenants.flatMap((t) => t.buckets)), nasty);
   const str = (a: fc.Arbitrary<string>) => a.map((s) => JSON.stringify(s));
   const intArg = fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.constantFrom(0, 2147483647, -2147483648)).map(String);
-  const objectFields = fc.subarray(['key', 'size', 'etag', 'lastModified', 'contentType', 'metadata', 'downloadUrl', 'text', 'bucket', 'nope'], { minLength: 1 }).chain((fields) =>
-    fc.tuple(...fields.map((f) => (f === 'text' ? intArg.map((n) => `text(maxBytes: ${n})`) : f === 'downloadUrl' ? intArg.map((n) => `downloadUrl(expiresIn: ${n})`) : fc.constant(f)))).map((fs) => fs.join(' ')),
-  );
+  const objectFields = fc
+    .subarray(['key', 'size', 'etag', 'lastModified', 'contentType', 'metadata', 'downloadUrl', 'text', 'bucket', 'nope'], { minLength: 1 })
+    .chain((fields) =>
+      fc
+        .tuple(...fields.map((f) => (f === 'text' ? intArg.map((n) => `text(maxBytes: ${n})`) : f === 'downloadUrl' ? intArg.map((n) => `downloadUrl(expiresIn: ${n})`) : fc.constant(f))))
+        .map((fs) => fs.join(' ')),
+    );
   const queries = fc.oneof(
     fc.constant('{ buckets { name createdAt } }'),
-    fc.tuple(bucket, intArg, objectFields, fc.option(str(nasty))).map(([b, n, f, after]) => `{ bucket(name: ${JSON.stringify(b)}) { name objects(first: ${n}${after ? `, after: ${after}` : ''}) { edges { cursor node { ${f} } } prefixes pageInfo { hasNextPage endCursor } } } }`),
+    fc
+      .tuple(bucket, intArg, objectFields, fc.option(str(nasty)))
+      .map(
+        ([b, n, f, after]) =>
+          `{ bucket(name: ${JSON.stringify(b)}) { name objects(first: ${n}${after ? `, after: ${after}` : ''}) { edges { cursor node { ${f} } } prefixes pageInfo { hasNextPage endCursor } } } }`,
+      ),
     fc.tuple(bucket, str(nasty), objectFields).map(([b, k, f]) => `{ object(bucket: ${JSON.stringify(b)}, key: ${k}) { ${f} } }`),
-    fc.tuple(intArg, str(nasty), str(nasty)).map(([n, since, after]) => `{ events(first: ${n}, since: ${since}, after: ${after}) { edges { node { id type data { key size } } } pageInfo { hasNextPage } } }`),
+    fc
+      .tuple(intArg, str(nasty), str(nasty))
+      .map(([n, since, after]) => `{ events(first: ${n}, since: ${since}, after: ${after}) { edges { node { id type data { key size } } } pageInfo { hasNextPage } } }`),
     fc.tuple(str(nasty)).map(([id]) => `{ webhook(id: ${id}) { id url deliveries(first: 5) { edges { node { id status } } } } webhooks { id } }`),
-    fc.tuple(bucket, str(nasty), str(nasty), fc.constantFrom('UTF8', 'BASE64', 'HEX'), fc.option(str(nasty))).map(([b, k, c, e, m]) => `mutation { putObject(bucket: ${JSON.stringify(b)}, key: ${k}, content: ${c}, encoding: ${e}${m ? `, ifNoneMatch: ${m}` : ''}) { key etag size } }`),
+    fc
+      .tuple(bucket, str(nasty), str(nasty), fc.constantFrom('UTF8', 'BASE64', 'HEX'), fc.option(str(nasty)))
+      .map(([b, k, c, e, m]) => `mutation { putObject(bucket: ${JSON.stringify(b)}, key: ${k}, content: ${c}, encoding: ${e}${m ? `, ifNoneMatch: ${m}` : ''}) { key etag size } }`),
     fc.tuple(bucket, fc.array(str(nasty), { maxLength: 5 })).map(([b, ks]) => `mutation { deleteObjects(bucket: ${JSON.stringify(b)}, keys: [${ks.join(', ')}]) { deleted errors { key code } } }`),
     fc.tuple(str(nasty), fc.array(str(nasty), { maxLength: 3 })).map(([u, ev]) => `mutation { createWebhook(input: { url: ${u}, events: [${ev.join(', ')}] }) { secret webhook { id } } }`),
     fc.tuple(str(nasty), str(nasty)).map(([id, since]) => `mutation { replayWebhook(id: ${id}, since: ${since}) }`),
     fc.tuple(bucket, str(nasty), intArg).map(([b, k, n]) => `mutation { createUploadUrl(bucket: ${JSON.stringify(b)}, key: ${k}, expiresIn: ${n}) { url method } }`),
     fc.integer({ min: 1, max: 300 }).map((n) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: buckets { name }`).join(' ')} }`),
     fc.integer({ min: 1, max: 40 }).map((n) => `{ ${'bucket(name: "x") { objects { edges { node { bucket '.repeat(1)}${'key '.repeat(n)} } } } } }`),
-    fc.constantFrom('query { __schema { types { name fields { name } } } }', '{ __typename }', 'fragment F on Query { ...F } { ...F }', 'subscription { objectEvents { id } }', '{', '', '{ buckets { name } } { buckets { name } }'),
+    fc.constantFrom(
+      'query { __schema { types { name fields { name } } } }',
+      '{ __typename }',
+      'fragment F on Query { ...F } { ...F }',
+      'subscription { objectEvents { id } }',
+      '{',
+      '',
+      '{ buckets { name } } { buckets { name } }',
+    ),
     nasty,
   );
   return fc.record({ query: queries, variables: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), nastyJson, { maxKeys: 2 }), { nil: undefined }) });
@@ -321,7 +421,13 @@ export async function fuzzGraphql(app: FastifyInstance, ctx: FuzzContext, opts: 
     const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.apiKey}` }, payload: JSON.stringify(d) });
     count(report, res.statusCode, res.headers['content-type'] as string | undefined, res.body);
     const problem = graphqlProblem(res.statusCode, res.body);
-    if (problem) report.findings.push({ request: { operationId: 'graphql', method: 'POST', url: '/graphql', headers: {}, payload: JSON.stringify(d).slice(0, 500) }, status: res.statusCode, problem, body: res.body.slice(0, 300) });
+    if (problem)
+      report.findings.push({
+        request: { operationId: 'graphql', method: 'POST', url: '/graphql', headers: {}, payload: JSON.stringify(d).slice(0, 500) },
+        status: res.statusCode,
+        problem,
+        body: res.body.slice(0, 300),
+      });
   });
   return finish(report);
 }
@@ -349,13 +455,28 @@ export async function fuzzIngest(app: FastifyInstance, ctx: FuzzContext, opts: {
     {
       eventSource: fc.constantFrom('aws:s3', 'ceph:s3', 'minio:s3', ''),
       eventName: fc.oneof(fc.constantFrom('ObjectCreated:Put', 's3:ObjectRemoved:Delete', 'ObjectCreated:Copy', 'Weird'), nasty),
-      s3: fc.record({ bucket: fc.record({ name: fc.oneof(fc.constantFrom('okbucket', 'ok.bucket'), nasty) }), object: fc.record({ key: nasty, size: nastyJson, eTag: nastyJson, sequencer: nastyJson }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      s3: fc.record(
+        {
+          bucket: fc.record({ name: fc.oneof(fc.constantFrom('okbucket', 'ok.bucket'), nasty) }),
+          object: fc.record({ key: nasty, size: nastyJson, eTag: nastyJson, sequencer: nastyJson }, { requiredKeys: [] }),
+        },
+        { requiredKeys: [] },
+      ),
     },
     { requiredKeys: [] },
   );
   const bodies = fc.oneof(
     fc.array(record, { maxLength: 120 }).map((Records) => JSON.stringify({ Records })),
-    fc.record({ Type: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'Other'), Message: fc.oneof(nasty, fc.array(record, { maxLength: 3 }).map((Records) => JSON.stringify({ Records }))), SubscribeURL: nasty }).map((b) => JSON.stringify(b)),
+    fc
+      .record({
+        Type: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'Other'),
+        Message: fc.oneof(
+          nasty,
+          fc.array(record, { maxLength: 3 }).map((Records) => JSON.stringify({ Records })),
+        ),
+        SubscribeURL: nasty,
+      })
+      .map((b) => JSON.stringify(b)),
     fc.record({ 'detail-type': fc.constantFrom('Object Created', 'Object Deleted', 'x'), source: fc.constantFrom('aws.s3', 'x'), detail: nastyJson }).map((b) => JSON.stringify(b)),
     nasty,
     fc.jsonValue().map((v) => JSON.stringify(v)),
@@ -368,7 +489,13 @@ export async function fuzzIngest(app: FastifyInstance, ctx: FuzzContext, opts: {
     const res = await app.inject({ method: 'POST', url, headers: { 'content-type': contentType }, payload });
     count(report, res.statusCode, res.headers['content-type'] as string | undefined, res.body);
     const problem = problemOf(op, res.statusCode, res.headers['content-type'] as string | undefined, res.body);
-    if (problem) report.findings.push({ request: { operationId: 'ingestS3Events', method: 'POST', url, headers: { 'content-type': contentType }, payload: payload.slice(0, 500) }, status: res.statusCode, problem, body: res.body.slice(0, 300) });
+    if (problem)
+      report.findings.push({
+        request: { operationId: 'ingestS3Events', method: 'POST', url, headers: { 'content-type': contentType }, payload: payload.slice(0, 500) },
+        status: res.statusCode,
+        problem,
+        body: res.body.slice(0, 300),
+      });
   });
   return finish(report);
 }

@@ -6,7 +6,6 @@ import type { FuzzContext } from './harness.js';
 import type { TusFuzzContext } from './tus.js';
 import type { Teardown } from '../helpers/http.js';
 
-
 /** A gateway with an RGW tenant and a disk tenant, each with buckets and objects, and an ingest token. */
 export async function fuzzTarget(t: Teardown): Promise<{ app: FastifyInstance; ctx: FuzzContext; tus: TusFuzzContext }> {
   const app = await testApp(t, { env: { S3GATE_WEBHOOK_ALLOW_PRIVATE: 'true' } });
@@ -20,7 +19,13 @@ export async function fuzzTarget(t: Teardown): Promise<{ app: FastifyInstance; c
     const keys = ['a.txt', 'dir/b.bin', 'ünï cödé/ç.txt', 'x'];
     for (const b of buckets) {
       await app.inject({ method: 'PUT', url: `/v1/buckets/${b}`, headers: bearer(apiKey) });
-      for (const k of keys) await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/${encodeURIComponent(k)}`, headers: { ...bearer(apiKey), 'content-type': 'text/plain' }, payload: randomBytes(16).toString('hex') });
+      for (const k of keys)
+        await app.inject({
+          method: 'PUT',
+          url: `/v1/buckets/${b}/objects/${encodeURIComponent(k)}`,
+          headers: { ...bearer(apiKey), 'content-type': 'text/plain' },
+          payload: randomBytes(16).toString('hex'),
+        });
     }
     const s3 = (await app.inject({ method: 'POST', url: `/admin/tenants/${id}/s3-keys`, headers: admin })).json() as { accessKeyId: string; secretAccessKey: string };
     tenants.push({ id, apiKey, buckets, keys, s3 });
@@ -30,11 +35,22 @@ export async function fuzzTarget(t: Teardown): Promise<{ app: FastifyInstance; c
   const tus: TusFuzzContext = { uploads: [], creationUrls: [] };
   for (const tenant of tenants) {
     for (const size of [10, 6 * 1024 * 1024]) {
-      const res = await app.inject({ method: 'POST', url: '/v1/uploads', headers: { ...bearer(tenant.apiKey), 'tus-resumable': '1.0.0', 'upload-length': String(size), 'upload-metadata': `bucket ${Buffer.from(tenant.buckets[0]).toString('base64')},key ${Buffer.from(`tus-${size}`).toString('base64')}` } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/uploads',
+        headers: {
+          ...bearer(tenant.apiKey),
+          'tus-resumable': '1.0.0',
+          'upload-length': String(size),
+          'upload-metadata': `bucket ${Buffer.from(tenant.buckets[0]).toString('base64')},key ${Buffer.from(`tus-${size}`).toString('base64')}`,
+        },
+      });
       tus.uploads.push({ path: new URL(res.headers.location as string).pathname, apiKey: tenant.apiKey });
     }
     for (let i = 0; i < 3; i++) {
-      const presign = (await app.inject({ method: 'POST', url: '/v1/presign', headers: bearer(tenant.apiKey), payload: { bucket: tenant.buckets[1], key: `presigned-${i}`, method: 'TUS', expiresIn: 3600 } })).json() as { url: string };
+      const presign = (
+        await app.inject({ method: 'POST', url: '/v1/presign', headers: bearer(tenant.apiKey), payload: { bucket: tenant.buckets[1], key: `presigned-${i}`, method: 'TUS', expiresIn: 3600 } })
+      ).json() as { url: string };
       const url = new URL(presign.url);
       tus.creationUrls.push(url.pathname + url.search);
       const created = await app.inject({ method: 'POST', url: url.pathname + url.search, headers: { 'tus-resumable': '1.0.0', 'upload-length': '100' } });

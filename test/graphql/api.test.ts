@@ -40,7 +40,14 @@ for (const driver of ['s3', 'disk'] as const) {
       const rest = await fetch(`${base}/v1/buckets/${bucket}/objects/bin/x`, { headers: bearer(key) });
       t.same(Buffer.from(await rest.arrayBuffer()), bin);
       const events = await fetch(`${base}/v1/events?bucket=${bucket}`, { headers: bearer(key) }).then((r) => r.json() as Promise<{ events: { type: string; data: { key: string } }[] }>);
-      t.same(events.events.map((e) => [e.type, e.data.key]), [['s3:ObjectCreated:Put', 'docs/a.txt'], ['s3:ObjectCreated:Put', 'bin/x']], 'GraphQL writes record the same events');
+      t.same(
+        events.events.map((e) => [e.type, e.data.key]),
+        [
+          ['s3:ObjectCreated:Put', 'docs/a.txt'],
+          ['s3:ObjectCreated:Put', 'bin/x'],
+        ],
+        'GraphQL writes record the same events',
+      );
     });
 
     t.test('putObject refuses content over the cap, bad base64 and a taken key with ifNoneMatch', async (t) => {
@@ -59,10 +66,9 @@ for (const driver of ['s3', 'disk'] as const) {
     });
 
     t.test('object(bucket, key) has every field; text and downloadUrl work; absent keys are null', async (t) => {
-      const res = await gql(
-        `query($b: String!) { object(bucket: $b, key: "docs/a.txt") { bucket key size etag lastModified contentType metadata text(maxBytes: 100) downloadUrl(expiresIn: 60) } }`,
-        { b: bucket },
-      );
+      const res = await gql(`query($b: String!) { object(bucket: $b, key: "docs/a.txt") { bucket key size etag lastModified contentType metadata text(maxBytes: 100) downloadUrl(expiresIn: 60) } }`, {
+        b: bucket,
+      });
       const o = res.data!.object;
       t.match(o, { bucket, key: 'docs/a.txt', size: 6, etag: md5('héllo'), contentType: 'text/plain', metadata: { owner: 'ana' }, text: 'héllo' });
       t.ok(!Number.isNaN(Date.parse(o.lastModified)));
@@ -99,7 +105,10 @@ for (const driver of ['s3', 'disk'] as const) {
       t.equal(fromEdge.edges[0].node.key, 'list/p/2', "an edge's cursor resumes right after that edge");
       const rolled = (await gql(q.replace('first: 2', 'first: 100'), { b: bucket, d: '/' })).data!.bucket.objects;
       t.same(rolled.prefixes, ['list/p/', 'list/q/']);
-      t.same(rolled.edges.map((e: { node: { key: string } }) => e.node.key), ['list/top1', 'list/top2']);
+      t.same(
+        rolled.edges.map((e: { node: { key: string } }) => e.node.key),
+        ['list/top1', 'list/top2'],
+      );
       t.same(rolled.pageInfo, { hasNextPage: false, endCursor: rolled.edges[1].cursor });
       const bad = await gql(q, { b: bucket, after: 'not-a-cursor' });
       t.equal(bad.errors![0].extensions.code, 'S3GATE_INVALID_CURSOR');
@@ -134,14 +143,17 @@ for (const driver of ['s3', 'disk'] as const) {
       if (driver === 's3') t.same([await count('HeadBucketCommand'), await count('ListObjectsV2Command')], [before[0], before[1] + 2], 'no HeadBucket, one listing per query');
       t.same(await gql(q, { b: uniqueBucket('absent'), f: 2 }), { status: 200, data: { bucket: null } }, 'an absent bucket is null, without an error');
       const bad = await gql(q, { b: bucket, f: 5000 });
-      t.same(bad.errors!.map((e) => [e.extensions.code, e.path]), [['S3GATE_VALIDATION', ['bucket', 'objects']]], "a bad argument is still the listing's error");
+      t.same(
+        bad.errors!.map((e) => [e.extensions.code, e.path]),
+        [['S3GATE_VALIDATION', ['bucket', 'objects']]],
+        "a bad argument is still the listing's error",
+      );
     });
 
     t.test('copyObject and moveObject answer the new object; deleteObject(s) report what they did', async (t) => {
-      const copy = await gql(
-        `mutation($b: String!) { copyObject(source: {bucket: $b, key: "docs/a.txt"}, destination: {bucket: $b, key: "docs/copy.txt"}) { key size etag contentType } }`,
-        { b: bucket },
-      );
+      const copy = await gql(`mutation($b: String!) { copyObject(source: {bucket: $b, key: "docs/a.txt"}, destination: {bucket: $b, key: "docs/copy.txt"}) { key size etag contentType } }`, {
+        b: bucket,
+      });
       t.same(copy.data, { copyObject: { key: 'docs/copy.txt', size: 6, etag: md5('héllo'), contentType: 'text/plain' } });
       const move = await gql(`mutation($b: String!) { moveObject(source: {bucket: $b, key: "docs/copy.txt"}, destination: {bucket: $b, key: "docs/moved.txt"}) { key } }`, { b: bucket });
       t.same(move.data, { moveObject: { key: 'docs/moved.txt' } });
@@ -153,7 +165,9 @@ for (const driver of ['s3', 'disk'] as const) {
     });
 
     t.test('createUploadUrl gives a presigned PUT that bypasses GraphQL', async (t) => {
-      const res = await gql(`mutation($b: String!) { createUploadUrl(bucket: $b, key: "up/big.bin", contentType: "application/octet-stream", expiresIn: 120) { url method expiresAt headers } }`, { b: bucket });
+      const res = await gql(`mutation($b: String!) { createUploadUrl(bucket: $b, key: "up/big.bin", contentType: "application/octet-stream", expiresIn: 120) { url method expiresAt headers } }`, {
+        b: bucket,
+      });
       const u = res.data!.createUploadUrl;
       t.equal(u.method, 'PUT');
       const body = Buffer.alloc(64 * 1024, 7);

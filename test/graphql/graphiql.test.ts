@@ -10,7 +10,10 @@ t.test('GraphiQL at /graphiql works offline: every file from the gateway, a quer
   const apiKey = await createTenant(app, { id: 'graphiql', driver: 'disk' });
   t.equal((await fetch(`${base}/v1/buckets/from-graphiql`, { method: 'PUT', headers: { authorization: `Bearer ${apiKey}` } })).status, 201);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   // No internet: anything not asked of the gateway is refused and noted.
@@ -52,7 +55,10 @@ t.test('GraphiQL at /graphiql works offline: every file from the gateway, a quer
 t.test('the API docs at /docs render under a policy of their own files, framed nowhere', async (t) => {
   const app = await testApp(t);
   const base = await listen(app);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   const problems: string[] = [];

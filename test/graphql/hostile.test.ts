@@ -68,7 +68,8 @@ t.test('GraphQL under hostile input', async (t) => {
   });
 
   t.test('a full page of 1000 objects with every field but text is allowed', async (t) => {
-    const q = '{ bucket(name: "texts") { objects(first: 1000) { edges { cursor node { bucket key size etag lastModified contentType metadata downloadUrl } } prefixes pageInfo { hasNextPage endCursor } } } }';
+    const q =
+      '{ bucket(name: "texts") { objects(first: 1000) { edges { cursor node { bucket key size etag lastModified contentType metadata downloadUrl } } prefixes pageInfo { hasNextPage endCursor } } } }';
     const res = await post({ query: q }, { authorization: `Bearer ${key}` });
     t.equal(res.status, 200, res.body.slice(0, 200));
   });

@@ -28,9 +28,13 @@ t.test('at most `concurrency` lookups at once, each object once, and no more tha
   t.equal(peak, 3, 'never more than 3 in flight');
   t.equal(calls.length, 11, '10 distinct objects and the missing one, each asked once');
   t.match(out[0], { key: 'k0', contentType: 'text/plain' });
-  t.match(out[20], { code: 'S3GATE_OBJECT_NOT_FOUND' }, 'a failed lookup is that field\'s error');
+  t.match(out[20], { code: 'S3GATE_OBJECT_NOT_FOUND' }, "a failed lookup is that field's error");
   const full = new ObjectInfoLoader(objects, {} as RequestContext, { concurrency: 3, max: 2 });
-  const capped = await full.many([{ bucket: 'b', key: 'x' }, { bucket: 'b', key: 'y' }, { bucket: 'b', key: 'z' }]);
+  const capped = await full.many([
+    { bucket: 'b', key: 'x' },
+    { bucket: 'b', key: 'y' },
+    { bucket: 'b', key: 'z' },
+  ]);
   t.match(capped[2], { code: 'S3GATE_TOO_MANY_LOOKUPS' });
   const known = await full.info({ bucket: 'b', key: 'w', size: 1, etag: 'e', lastModified: new Date(0), contentType: 'a/b', metadata: {} });
   t.equal(known.contentType, 'a/b', 'a node that has every field needs no lookup');

@@ -26,10 +26,14 @@ t.test('with REDIS_URL, subscriptions receive events of writes made on another p
   const onA = collect<Ev>(wsClient(t, a.base, { authorization: `Bearer ${apiKey}` }), `subscription($b: String) { objectEvents(bucket: $b) { id data { key } } }`, { b: bucket });
   // Live once a write on B arrives on A.
   let probes = 0;
-  await until(async () => {
-    await put(b.base, `probe-${++probes}`);
-    return onA.items.length > 0;
-  }, 15_000, 'the subscription on A to see writes on B');
+  await until(
+    async () => {
+      await put(b.base, `probe-${++probes}`);
+      return onA.items.length > 0;
+    },
+    15_000,
+    'the subscription on A to see writes on B',
+  );
   const first = Number(onA.items[0].objectEvents.data.key.split('-').pop());
   await until(() => onA.items.length === probes - first + 1, 10_000, 'the remaining probes');
   onA.items.length = 0;

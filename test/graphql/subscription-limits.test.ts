@@ -24,7 +24,10 @@ t.test('live subscriptions are capped per tenant and per process, and a complete
   const b = wsClient(t, base, { authorization: `Bearer ${keyB}` });
   const subsB = [collect(b, SUB), collect(b, SUB)];
   await until(async () => (await countLive(app)) === 5, 5000, 'two of b');
-  t.same(subsB.flatMap((s) => s.errors), []);
+  t.same(
+    subsB.flatMap((s) => s.errors),
+    [],
+  );
   const overProcess = collect(b, SUB);
   await until(() => overProcess.done, 5000, 'the process limit');
   t.match(JSON.stringify(overProcess.errors), /S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS_PER_PROCESS/);
@@ -79,9 +82,17 @@ t.test('a socket that does not read what is sent to it is closed once its unsent
   await until(async () => (await countLive(app)) === 11, 5000, 'the reader');
 
   // 10,000 events of 1,000-byte keys: about 11 MB to each subscription.
-  const record = (i: number) => ({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'slow-bkt' }, object: { key: `${String(i).padStart(6, '0')}${'k'.repeat(994)}`, size: 1, eTag: 'e', sequencer: i.toString(16) } } });
+  const record = (i: number) => ({
+    eventName: 'ObjectCreated:Put',
+    s3: { bucket: { name: 'slow-bkt' }, object: { key: `${String(i).padStart(6, '0')}${'k'.repeat(994)}`, size: 1, eTag: 'e', sequencer: i.toString(16) } },
+  });
   for (let n = 0; n < 100; n++) {
-    const res = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ Records: Array.from({ length: 100 }, (_, i) => record(n * 100 + i)) }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ Records: Array.from({ length: 100 }, (_, i) => record(n * 100 + i)) }),
+    });
     t.equal(res.statusCode, 200);
   }
   await until(async () => (await countSockets(app)) === 1, 10_000, 'the stalled socket closed by the gateway');

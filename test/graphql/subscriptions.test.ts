@@ -23,10 +23,14 @@ t.test('objectEvents', async (t) => {
   async function live(sub: { items: Ev[] }, probeKey: string) {
     let probes = 0;
     const seen = () => sub.items.map((i) => i.objectEvents.data.key).filter((k) => k.startsWith(probeKey + '-'));
-    await until(async () => {
-      await put(`${probeKey}-${++probes}`);
-      return seen().length > 0;
-    }, 10_000, 'the subscription to go live');
+    await until(
+      async () => {
+        await put(`${probeKey}-${++probes}`);
+        return seen().length > 0;
+      },
+      10_000,
+      'the subscription to go live',
+    );
     // Every probe from the first one seen arrives; once they have, the subscription starts clean.
     const first = Number(seen()[0].split('-').pop());
     await until(() => seen().length === probes - first + 1, 10_000, 'the last probes');
@@ -44,13 +48,20 @@ t.test('objectEvents', async (t) => {
     t.equal((await fetch(`${base}/v1/buckets/${bucket}/objects/in/a.txt`, { method: 'DELETE', headers: bearer(keyA) })).status, 204);
     t.equal((await put('in/c.txt', 'hello')).status, 201);
     await until(() => all.items.length === 4, 10_000, 'four events');
-    t.same(all.items.map((i) => [i.objectEvents.type, i.objectEvents.data.key]), [
-      ['s3:ObjectCreated:Put', 'in/a.txt'],
-      ['s3:ObjectCreated:Put', 'out/b.txt'],
-      ['s3:ObjectRemoved:Delete', 'in/a.txt'],
-      ['s3:ObjectCreated:Put', 'in/c.txt'],
-    ]);
-    t.same(filtered.items.map((i) => i.objectEvents.data.key), ['in/a.txt', 'in/c.txt'], 'bucket, prefix and types filter');
+    t.same(
+      all.items.map((i) => [i.objectEvents.type, i.objectEvents.data.key]),
+      [
+        ['s3:ObjectCreated:Put', 'in/a.txt'],
+        ['s3:ObjectCreated:Put', 'out/b.txt'],
+        ['s3:ObjectRemoved:Delete', 'in/a.txt'],
+        ['s3:ObjectCreated:Put', 'in/c.txt'],
+      ],
+    );
+    t.same(
+      filtered.items.map((i) => i.objectEvents.data.key),
+      ['in/a.txt', 'in/c.txt'],
+      'bucket, prefix and types filter',
+    );
     t.match(filtered.items[1].objectEvents, { data: { tenant: 'suba', bucket, size: 5, source: 'gateway' } });
     const log = (await (await fetch(`${base}/v1/events?bucket=${bucket}&prefix=in/c`, { headers: bearer(keyA) })).json()) as { events: { id: string }[] };
     t.equal(filtered.items[1].objectEvents.id, log.events[0].id, 'the same event id as the log and webhooks');
@@ -74,7 +85,12 @@ t.test('objectEvents', async (t) => {
     const sub = collect<Ev>(wsClient(t, base, { authorization: `Bearer ${keyA}` }), SUB, { b: bucket, p: 'native/' });
     await live(sub as never, 'native/probe');
     const { path } = (await (await fetch(`${base}/admin/tenants/suba/ingest-token`, { method: 'POST', headers: admin })).json()) as { path: string };
-    const record = { eventVersion: '2.1', eventSource: 'ceph:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: 'native/direct.bin', size: 7, eTag: 'e1', sequencer: '0C' } } };
+    const record = {
+      eventVersion: '2.1',
+      eventSource: 'ceph:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: bucket }, object: { key: 'native/direct.bin', size: 7, eTag: 'e1', sequencer: '0C' } },
+    };
     const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [record] }) });
     t.equal(res.status, 200);
     await until(() => sub.items.length === 1, 10_000, 'the native event');
@@ -90,7 +106,11 @@ t.test('objectEvents', async (t) => {
   t.test('a bad or missing key closes the connection with 4403 and says what to send', async (t) => {
     for (const payload of [{ authorization: 'Bearer s3g_wrong' }, undefined]) {
       let closed: { code: number; reason: string } | undefined;
-      const sub = collect<Ev>(wsClient(t, base, payload, (e) => (closed = e)), SUB, {});
+      const sub = collect<Ev>(
+        wsClient(t, base, payload, (e) => (closed = e)),
+        SUB,
+        {},
+      );
       await until(() => closed !== undefined && sub.done, 5000, 'the close');
       t.equal(closed!.code, 4403);
       t.match(closed!.reason, /authorization.*Bearer <apiKey>.*connection_init/);

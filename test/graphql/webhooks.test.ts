@@ -28,8 +28,13 @@ t.test('webhooks and events over GraphQL', async (t) => {
     const got = rx.received[0];
     const payload = new Verifier(secret).verify(got.body, got.headers as Record<string, string>) as { type: string; data: { key: string } };
     t.match(payload, { type: 's3:ObjectCreated:Put', data: { key: 'in/a.txt' } }, 'the signature verifies with the secret from createWebhook');
-    await until(async () => (await gql(`query($id: ID!) { webhook(id: $id) { deliveries { edges { node { status } } } } }`, { id: webhook.id })).data!.webhook.deliveries.edges[0]?.node.status === 'delivered');
-    const log = await gql(`query($id: ID!) { webhook(id: $id) { deliveries(status: delivered) { edges { cursor node { id eventId type status attempts lastStatus } } pageInfo { hasNextPage endCursor } } } }`, { id: webhook.id });
+    await until(
+      async () => (await gql(`query($id: ID!) { webhook(id: $id) { deliveries { edges { node { status } } } } }`, { id: webhook.id })).data!.webhook.deliveries.edges[0]?.node.status === 'delivered',
+    );
+    const log = await gql(
+      `query($id: ID!) { webhook(id: $id) { deliveries(status: delivered) { edges { cursor node { id eventId type status attempts lastStatus } } pageInfo { hasNextPage endCursor } } } }`,
+      { id: webhook.id },
+    );
     const conn = log.data!.webhook.deliveries;
     t.equal(conn.edges.length, 1);
     t.match(conn.edges[0].node, { eventId: got.headers['webhook-id'], type: 's3:ObjectCreated:Put', status: 'delivered', attempts: 1, lastStatus: 200 });
@@ -44,9 +49,14 @@ t.test('webhooks and events over GraphQL', async (t) => {
   t.test('events(...) pages the log with cursors', async (t) => {
     const first = await gql(`{ events(bucket: "hook-bkt", first: 1) { edges { cursor node { id type data { key source } } } pageInfo { hasNextPage endCursor } } }`);
     const page1 = first.data!.events;
-    t.same(page1.edges.map((e: { node: { data: { key: string } } }) => e.node.data.key), ['in/a.txt']);
+    t.same(
+      page1.edges.map((e: { node: { data: { key: string } } }) => e.node.data.key),
+      ['in/a.txt'],
+    );
     t.equal(page1.pageInfo.hasNextPage, true);
-    const second = await gql(`query($after: String) { events(bucket: "hook-bkt", first: 5, after: $after) { edges { node { data { key } } } pageInfo { hasNextPage } } }`, { after: page1.pageInfo.endCursor });
+    const second = await gql(`query($after: String) { events(bucket: "hook-bkt", first: 5, after: $after) { edges { node { data { key } } } pageInfo { hasNextPage } } }`, {
+      after: page1.pageInfo.endCursor,
+    });
     t.same(second.data!.events, { edges: [{ node: { data: { key: 'out/b.txt' } } }], pageInfo: { hasNextPage: false } });
     const byPrefix = await gql(`{ events(prefix: "out/") { edges { node { data { key } } } } }`);
     t.equal(byPrefix.data!.events.edges.length, 1);

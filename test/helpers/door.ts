@@ -62,7 +62,15 @@ export async function signed(
   const signer = new SignatureV4({ service: 's3', region: req.region ?? 'us-east-1', credentials: key, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const date = req.date ?? new Date();
   const out = await signer.sign(
-    { method: req.method, protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: req.path, query: req.query ?? {}, headers: { host: u.host, 'x-amz-content-sha256': req.payloadHash, ...req.headers } },
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: req.path,
+      query: req.query ?? {},
+      headers: { host: u.host, 'x-amz-content-sha256': req.payloadHash, ...req.headers },
+    },
     { signingDate: date },
   );
   const headers = out.headers as Record<string, string>;

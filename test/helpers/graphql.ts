@@ -21,7 +21,6 @@ export function gqlClient(base: string, apiKey: string | undefined) {
   };
 }
 
-
 /** A graphql-ws client (the graphql-transport-ws protocol) on /graphql, disposed at the test's end. */
 export function wsClient(t: Teardown, base: string, payload: Record<string, unknown> | undefined, onClosed?: (event: { code: number; reason: string }) => void): Client {
   const client = createClient({
@@ -53,5 +52,12 @@ export function collect<T>(client: Client, query: string, variables?: Record<str
       complete: () => void (done = true),
     },
   );
-  return { items, errors, stop, get done() { return done; } };
+  return {
+    items,
+    errors,
+    stop,
+    get done() {
+      return done;
+    },
+  };
 }

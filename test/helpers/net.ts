@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Teardown } from './http.js';
 
-
 const closeServer = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 /**
@@ -62,7 +61,7 @@ export async function tcpForwarder(t: Teardown, target: URL) {
   const up = async () => {
     server = net.createServer((client) => {
       const upstream = net.connect(Number(target.port || 80), target.hostname);
-      for (const s of [client, upstream]) (sockets.add(s), s.on('close', () => sockets.delete(s)), s.on('error', () => {}));
+      for (const s of [client, upstream]) sockets.add(s), s.on('close', () => sockets.delete(s)), s.on('error', () => {});
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));

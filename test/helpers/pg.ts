@@ -4,7 +4,6 @@ import type { Teardown } from './http.js';
 
 export const PG_ADMIN_URL = process.env.S3GATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-
 /** A fresh PostgreSQL database, dropped at `t`'s teardown (a test's end, or a benchmark's). */
 export async function tempPgDatabase(t: Teardown, prefix = 's3gate_test_'): Promise<string> {
   const name = `${prefix}${randomBytes(6).toString('hex')}`;

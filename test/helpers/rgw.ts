@@ -9,7 +9,10 @@ let endpoint: string | undefined;
 
 /** The RGW endpoint, starting it when it is not up (scripts/test.sh starts it before the suite). */
 export function rgwEndpoint(): string {
-  endpoint ??= execFileSync('bash', [script, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  endpoint ??= execFileSync('bash', [script, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop()!;
   return endpoint;
 }
 

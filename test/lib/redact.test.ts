@@ -3,8 +3,10 @@ import { redactUrl } from '../../src/lib/redact.js';
 
 t.test('every credential-bearing query parameter is redacted, however its name is spelled', async (t) => {
   const cases: [string, string][] = [
-    ['/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=S3GABC%2F20261206%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261206T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=abc',
-      '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[redacted]&X-Amz-Date=20261206T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]'],
+    [
+      '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=S3GABC%2F20261206%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261206T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=abc',
+      '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[redacted]&X-Amz-Date=20261206T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
+    ],
     ['/b/k?X-Amz-Security-Token=sess&x-id=GetObject', '/b/k?X-Amz-Security-Token=[redacted]&x-id=GetObject'],
     ['/b/k?AWSAccessKeyId=AKIA&Signature=sig%3D&Expires=1', '/b/k?AWSAccessKeyId=[redacted]&Signature=[redacted]&Expires=1'],
     ['/v1/presigned/b/k?tenant=t&method=GET&expires=1&signature=s', '/v1/presigned/b/k?tenant=t&method=GET&expires=1&signature=[redacted]'],

@@ -15,11 +15,23 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const userB = rgwUser('admin-b');
 
     t.test('creates a tenant with a one-time API key and never shows or stores its secret in clear', async (t) => {
-      const res = await app.inject({ method: 'POST', url: '/admin/tenants', headers: admin, payload: { id: 'acme', s3: rgwSettings(userA), pool: { maxSockets: 8 }, limits: { maxObjectSize: 1000 } } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/admin/tenants',
+        headers: admin,
+        payload: { id: 'acme', s3: rgwSettings(userA), pool: { maxSockets: 8 }, limits: { maxObjectSize: 1000 } },
+      });
       t.equal(res.statusCode, 201);
       const body = res.json();
       t.match(body.apiKey, /^s3g_/);
-      t.match(body, { id: 'acme', driver: 's3', s3: { accessKeyId: userA.accessKeyId, forcePathStyle: true, region: 'us-east-1' }, pool: { maxSockets: 8, maxQueue: 200 }, limits: { maxObjectSize: 1000 }, version: 1 });
+      t.match(body, {
+        id: 'acme',
+        driver: 's3',
+        s3: { accessKeyId: userA.accessKeyId, forcePathStyle: true, region: 'us-east-1' },
+        pool: { maxSockets: 8, maxQueue: 200 },
+        limits: { maxObjectSize: 1000 },
+        version: 1,
+      });
       t.notMatch(res.body, userA.secretAccessKey);
       for (const url of ['/admin/tenants', '/admin/tenants/acme']) {
         const r = await app.inject({ method: 'GET', url, headers: admin });
@@ -66,7 +78,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await until(() => received > 0, 10_000, 'the download to start');
       const patched = await app.inject({ method: 'PATCH', url: '/admin/tenants/acme', headers: admin, payload: { s3: { accessKeyId: userB.accessKeyId, secretAccessKey: userB.secretAccessKey } } });
       t.equal(patched.statusCode, 200);
-      t.equal(patched.json().version, 3, "version 1, +1 for the limit, +1 for the credentials");
+      t.equal(patched.json().version, 3, 'version 1, +1 for the limit, +1 for the credentials');
       t.equal(patched.json().s3.accessKeyId, userB.accessKeyId);
 
       t.equal((await app.inject({ method: 'PUT', url: `/v1/buckets/${bucketB}`, headers: bearer(key) })).statusCode, 201);

@@ -49,7 +49,10 @@ t.test('bad input', async (t) => {
     t.equal(read.statusCode, 404);
     t.notMatch(read.body, /for alpha only/);
     const list = (await app.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(keyB) })).json();
-    t.notOk(list.buckets.some((b: { name: string }) => b.name === bucketA), 'not listed for beta');
+    t.notOk(
+      list.buckets.some((b: { name: string }) => b.name === bucketA),
+      'not listed for beta',
+    );
     // The disk driver keeps tenants apart the same way.
     t.equal((await app.inject({ method: 'HEAD', url: `/v1/buckets/${bucketA}`, headers: bearer(diskKey) })).statusCode, 404);
     t.equal((await app.inject({ method: 'GET', url: `/v1/buckets/${bucketA}/objects/secret.txt`, headers: bearer(keyA) })).body, 'for alpha only', 'still there');
@@ -74,12 +77,7 @@ t.test('bad input', async (t) => {
     const h = { ...bearer(keyA), 'content-type': 'application/json' };
     await expectError(t, await app.inject({ method: 'POST', url: '/v1/copy', headers: h, payload: '{"source":' }), 400, 'S3GATE_INVALID_JSON');
     await expectError(t, await app.inject({ method: 'POST', url: `/v1/buckets/${bucketA}/delete`, headers: h, payload: '' }), 400, 'S3GATE_INVALID_JSON');
-    await expectError(
-      t,
-      await app.inject({ method: 'POST', url: '/v1/copy', headers: { ...bearer(keyA), 'content-type': 'text/plain' }, payload: 'source=x' }),
-      415,
-      'S3GATE_UNSUPPORTED_MEDIA_TYPE',
-    );
+    await expectError(t, await app.inject({ method: 'POST', url: '/v1/copy', headers: { ...bearer(keyA), 'content-type': 'text/plain' }, payload: 'source=x' }), 415, 'S3GATE_UNSUPPORTED_MEDIA_TYPE');
     await expectError(t, await app.inject({ method: 'POST', url: '/v1/copy', headers: h, payload: { source: { bucket: bucketA } } }), 400, 'S3GATE_VALIDATION');
     await expectError(t, await app.inject({ method: 'POST', url: '/v1/presign', headers: h, payload: { bucket: bucketA, key: 'k', method: 'DELETE', expiresIn: 5 } }), 400, 'S3GATE_VALIDATION');
     await expectError(t, await app.inject({ method: 'GET', url: `/v1/buckets/${bucketA}/objects?limit=5000`, headers: bearer(keyA) }), 400, 'S3GATE_VALIDATION');

@@ -37,7 +37,9 @@ for (const driver of ['disk', 'rgw'] as const) {
       t.same([res.status, codeOf(body)], [400, 'InvalidArgument'], what);
       t.match(res.headers.get('content-type'), /xml/, `${what}: in S3's XML`);
     }
-    const fine = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'doc', ResponseContentType: 'text/csv', ResponseContentDisposition: 'attachment; filename="d.csv"' }), { expiresIn: 60 });
+    const fine = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'doc', ResponseContentType: 'text/csv', ResponseContentDisposition: 'attachment; filename="d.csv"' }), {
+      expiresIn: 60,
+    });
     const ok = await fetch(fine);
     t.equal(ok.status, 200);
     t.equal(ok.headers.get('content-type'), 'text/csv');
@@ -54,12 +56,20 @@ t.test('a content type that cannot be a header is refused at every entry, and a 
   t.equal((await fetch(`${base}/v1/buckets/ct-entry-b`, { method: 'PUT', headers: auth })).status, 201);
 
   // Named in the messages rather than shown: a raw U+2028 in a test's message breaks the TAP stream.
-  for (const [name, bad] of [['CR/LF', 'text/plain\r\nX-Injected: 1'], ['U+2028', 'text/plain\u2028'], ['NUL', 'text/plain\u0000']]) {
+  for (const [name, bad] of [
+    ['CR/LF', 'text/plain\r\nX-Injected: 1'],
+    ['U+2028', 'text/plain\u2028'],
+    ['NUL', 'text/plain\u0000'],
+  ]) {
     const created = await tusRequest(`${base}/v1/uploads`, 'POST', { ...auth, 'upload-length': '1', 'upload-metadata': metadataHeader({ bucket: 'ct-entry-b', key: 'tus.txt', contentType: bad }) });
     t.same([created.status, created.code], [400, 'S3GATE_VALIDATION'], `tus: ${name}`);
     const gql = await gqlClient(base, apiKey)('mutation($t: String) { putObject(bucket: "ct-entry-b", key: "gql.txt", content: "x", contentType: $t) { key } }', { t: bad });
     t.equal(gql.errors?.[0].extensions.code, 'S3GATE_VALIDATION', `GraphQL: ${name}`);
-    const presign = await fetch(`${base}/v1/presign`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ bucket: 'ct-entry-b', key: 'p.txt', method: 'PUT', expiresIn: 60, contentType: bad }) });
+    const presign = await fetch(`${base}/v1/presign`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ bucket: 'ct-entry-b', key: 'p.txt', method: 'PUT', expiresIn: 60, contentType: bad }),
+    });
     t.same([presign.status, ((await presign.json()) as { code: string }).code], [400, 'S3GATE_VALIDATION'], `presign: ${name}`);
   }
   for (const k of ['tus.txt', 'gql.txt']) t.equal((await fetch(`${base}/v1/buckets/ct-entry-b/objects/${k}`, { method: 'HEAD', headers: auth })).status, 404, `${k}: nothing stored`);
@@ -103,7 +113,7 @@ t.test('only one clear passive media type is shown inline; a list or anything un
   }
 });
 
-t.test('a refused response override leaves no object open: no file, no socket of the tenant\'s pool', async (t) => {
+t.test("a refused response override leaves no object open: no file, no socket of the tenant's pool", async (t) => {
   const app = await testApp(t);
   const url = await doorUrl(app);
   await createTenant(app, { id: 'ct-pool', driver: 's3', s3: rgwSettings(rgwUser('ct-pool')), pool: { maxSockets: 1, maxQueue: 0 } });

@@ -24,9 +24,19 @@ t.test('REST under hostile input', async (t) => {
     await fetch(`${base}/v1/buckets/hard-bkt/objects/evil.html`, { method: 'PUT', headers: { ...h, 'content-type': 'text/html' }, body: '<script>alert(localStorage)</script>' });
     await fetch(`${base}/v1/buckets/hard-bkt/objects/pic.png`, { method: 'PUT', headers: { ...h, 'content-type': 'image/png' }, body: 'png' });
     await fetch(`${base}/v1/buckets/hard-bkt/objects/img.svg`, { method: 'PUT', headers: { ...h, 'content-type': 'image/svg+xml' }, body: '<svg/>' });
-    const presign = async (k: string) => (await (await fetch(`${base}/v1/presign`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ bucket: 'hard-bkt', key: k, method: 'GET', expiresIn: 60 }) })).json()) as { url: string };
-    for (const [k, attachment] of [['evil.html', true], ['img.svg', true], ['pic.png', false]] as const) {
-      for (const [how, res] of [['API', await fetch(`${base}/v1/buckets/hard-bkt/objects/${k}`, { headers: h })], ['presigned URL', await fetch((await presign(k)).url)]] as const) {
+    const presign = async (k: string) =>
+      (await (
+        await fetch(`${base}/v1/presign`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ bucket: 'hard-bkt', key: k, method: 'GET', expiresIn: 60 }) })
+      ).json()) as { url: string };
+    for (const [k, attachment] of [
+      ['evil.html', true],
+      ['img.svg', true],
+      ['pic.png', false],
+    ] as const) {
+      for (const [how, res] of [
+        ['API', await fetch(`${base}/v1/buckets/hard-bkt/objects/${k}`, { headers: h })],
+        ['presigned URL', await fetch((await presign(k)).url)],
+      ] as const) {
         t.equal(res.status, 200, `${k} via ${how}`);
         t.equal(res.headers.get('x-content-type-options'), 'nosniff');
         t.match(res.headers.get('content-security-policy'), /^sandbox;.*default-src 'none'/, `${k} via ${how}: a sandboxing CSP`);
@@ -40,7 +50,10 @@ t.test('REST under hostile input', async (t) => {
   t.test('the Host header does not decide the URLs the gateway hands out', async (t) => {
     const body = JSON.stringify({ bucket: 'hard-bkt', key: 'pic.png', method: 'GET', expiresIn: 60 });
     const presignWithHost = async (host: string) => {
-      const res = await rawHttp(base, `POST /v1/presign HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const res = await rawHttp(
+        base,
+        `POST /v1/presign HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return (JSON.parse(res.body) as { url: string }).url;
     };
     const url = await presignWithHost('evil.example');
@@ -55,7 +68,11 @@ t.test('REST under hostile input', async (t) => {
     t.equal(((await list.json()) as { code: string }).code, 'S3GATE_VALIDATION');
     const hook = await fetch(`${base}/v1/webhooks`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook', events: ['*'] }) });
     const { id } = (await hook.json()) as { id: string };
-    const replay = await fetch(`${base}/v1/webhooks/${id}/replay`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ since: '2026-01-01T00:00:00Z', until: '2026-12-31T23:59:60Z' }) });
+    const replay = await fetch(`${base}/v1/webhooks/${id}/replay`, {
+      method: 'POST',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: JSON.stringify({ since: '2026-01-01T00:00:00Z', until: '2026-12-31T23:59:60Z' }),
+    });
     t.equal(replay.status, 400);
     t.equal(((await replay.json()) as { code: string }).code, 'S3GATE_VALIDATION');
   });
@@ -81,13 +98,21 @@ t.test('REST under hostile input', async (t) => {
       t.equal(codeOf(res.body), 'S3GATE_INVALID_UPLOAD', what);
     }
     const listed = (await (await fetch(`${base}/v1/buckets/hard-bkt/objects`, { headers: h })).json()) as { objects: { key: string }[] };
-    t.notOk(listed.objects.some((o) => o.key === 'f.txt'), 'no half-received file was stored');
+    t.notOk(
+      listed.objects.some((o) => o.key === 'f.txt'),
+      'no half-received file was stored',
+    );
   });
 
   t.test('HTTP the parser refuses still gets the error shape with a code', async (t) => {
     for (const [what, bytes, status, code] of [
       ['a bad Content-Length', 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, 'S3GATE_MALFORMED_REQUEST'],
-      ['Content-Length and chunked', `PUT /v1/buckets/hard-bkt/objects/x HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'S3GATE_MALFORMED_REQUEST'],
+      [
+        'Content-Length and chunked',
+        `PUT /v1/buckets/hard-bkt/objects/x HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+        400,
+        'S3GATE_MALFORMED_REQUEST',
+      ],
       ['bad chunk framing', `PUT /v1/buckets/hard-bkt/objects/x HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`, 400, 'S3GATE_MALFORMED_REQUEST'],
       ['a NUL in a header', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n', 400, 'S3GATE_MALFORMED_REQUEST'],
       ['bad percent-encoding', `GET /v1/buckets/%E0%A4%A/objects/x HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`, 400, 'S3GATE_MALFORMED_REQUEST'],
@@ -109,7 +134,11 @@ t.test('REST under hostile input', async (t) => {
     t.equal(await (await fetch(`${base}/v1/buckets/hard-bkt/objects/cond.txt`, { headers: h })).text(), 'v1', 'the object was not overwritten');
     const noneMatch = await fetch(`${base}/v1/buckets/hard-bkt/objects/cond.txt`, { method: 'PUT', headers: { ...h, 'if-none-match': '"abc"' }, body: 'v3' });
     t.equal(((await noneMatch.json()) as { code: string }).code, 'S3GATE_PRECONDITION_UNSUPPORTED');
-    const gql = await fetch(`${base}/graphql`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { putObject(bucket: "hard-bkt", key: "cond.txt", content: "v4", ifNoneMatch: "abc") { key } }' }) });
+    const gql = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { putObject(bucket: "hard-bkt", key: "cond.txt", content: "v4", ifNoneMatch: "abc") { key } }' }),
+    });
     t.equal(((await gql.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code, 'S3GATE_PRECONDITION_UNSUPPORTED', 'GraphQL gives the same code');
   });
 
@@ -151,7 +180,10 @@ t.test('a Host header listed in S3GATE_ALLOWED_HOSTS names the gateway; S3GATE_P
     const base = await listen(app);
     await fetch(`${base}/v1/buckets/hosts-bkt`, { method: 'PUT', headers: bearer(key) });
     const body = JSON.stringify({ bucket: 'hosts-bkt', key: 'k', method: 'GET', expiresIn: 60 });
-    const res = await rawHttp(base, `POST /v1/presign HTTP/1.1\r\nHost: files.example:8080\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const res = await rawHttp(
+      base,
+      `POST /v1/presign HTTP/1.1\r\nHost: files.example:8080\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
     t.ok((JSON.parse(res.body) as { url: string }).url.startsWith(expected), expected);
     await app.close();
   }
@@ -179,8 +211,14 @@ t.test('an ingest token never appears in the logs', async (t) => {
   const { token, path } = (await app.inject({ method: 'POST', url: '/admin/tenants/quiet/ingest-token', headers: admin })).json();
   await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: { Records: [] } });
   await app.inject({ method: 'POST', url: path + 'x', headers: { 'content-type': 'application/json' }, payload: { Records: [] } });
-  t.ok(lines.some((l) => l.includes('/ingest/s3/[redacted]')), 'the request is logged, redacted');
-  t.notOk(lines.some((l) => l.includes(token.slice(4, 20))), 'the token is in no line');
+  t.ok(
+    lines.some((l) => l.includes('/ingest/s3/[redacted]')),
+    'the request is logged, redacted',
+  );
+  t.notOk(
+    lines.some((l) => l.includes(token.slice(4, 20))),
+    'the token is in no line',
+  );
 });
 
 t.test('Range numbers beyond 2^53 and an empty suffix on an S3 tenant (RGW)', async (t) => {
@@ -214,7 +252,12 @@ t.test('a body over a limit says the limit that applied, on every face', async (
   t.equal(json.statusCode, 413);
   t.equal(json.json().code, 'S3GATE_PAYLOAD_TOO_LARGE');
   t.match(json.json().message, /limit of 1048576 bytes for a request body on this route/);
-  const gql = await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: JSON.stringify({ query: `{ buckets { name } } # ${'x'.repeat(3 * 1024 * 1024)}` }) });
+  const gql = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { ...h, 'content-type': 'application/json' },
+    payload: JSON.stringify({ query: `{ buckets { name } } # ${'x'.repeat(3 * 1024 * 1024)}` }),
+  });
   t.equal(gql.statusCode, 413);
   t.equal(gql.json().errors[0].extensions.code, 'S3GATE_PAYLOAD_TOO_LARGE');
   t.match(gql.json().errors[0].message, /limit of 2162688 bytes for a request body on this route/, "GraphQL's own, larger limit");
@@ -222,7 +265,12 @@ t.test('a body over a limit says the limit that applied, on every face', async (
   const object = await app.inject({ method: 'PUT', url: '/v1/buckets/limits-bkt/objects/big', headers: h, payload: 'more than ten bytes' });
   t.equal(object.statusCode, 413);
   t.match(object.json().message, /this tenant's limit of 10 bytes \(limits\.maxObjectSize\)/);
-  const inline = await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: JSON.stringify({ query: 'mutation { putObject(bucket: "limits-bkt", key: "g", content: "more than ten bytes") { key } }' }) });
+  const inline = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { ...h, 'content-type': 'application/json' },
+    payload: JSON.stringify({ query: 'mutation { putObject(bucket: "limits-bkt", key: "g", content: "more than ten bytes") { key } }' }),
+  });
   t.equal(inline.json().errors[0].extensions.code, 'S3GATE_PAYLOAD_TOO_LARGE', 'the same code through GraphQL');
 });
 

@@ -17,8 +17,7 @@ for (const driver of ['s3', 'disk'] as const) {
     const tenant = driver === 's3' ? { id: 'acme', s3: rgwSettings(rgwUser('acme')) } : { id: 'acme', driver: 'disk' };
     const key = await createTenant(app, tenant);
     const h = bearer(key);
-    const req = (method: string, url: string, extra: Record<string, unknown> = {}) =>
-      app.inject({ method: method as 'GET', url, ...extra, headers: { ...h, ...(extra.headers as object) } });
+    const req = (method: string, url: string, extra: Record<string, unknown> = {}) => app.inject({ method: method as 'GET', url, ...extra, headers: { ...h, ...(extra.headers as object) } });
     const bucket = uniqueBucket();
     const obj = (k: string) => `/v1/buckets/${bucket}/objects/${enc(k)}`;
 
@@ -30,7 +29,10 @@ for (const driver of ['s3', 'disk'] as const) {
       t.equal((await req('HEAD', `/v1/buckets/${bucket}`)).statusCode, 200);
       t.equal((await req('HEAD', `/v1/buckets/${uniqueBucket('absent')}`)).statusCode, 404);
       const list = (await req('GET', '/v1/buckets')).json();
-      t.ok(list.buckets.some((b: { name: string }) => b.name === bucket), 'listed');
+      t.ok(
+        list.buckets.some((b: { name: string }) => b.name === bucket),
+        'listed',
+      );
     });
 
     t.test('stores a streamed body with content type and metadata, and reads it back', async (t) => {
@@ -121,14 +123,23 @@ for (const driver of ['s3', 'disk'] as const) {
       const keys = ['a.txt', 'b/1.txt', 'b/2.txt', 'c.txt', 'd/1.txt', 'e.txt'];
       for (const k of keys) await req('PUT', `/v1/buckets/${b}/objects/${enc(k)}`, { payload: k });
       const all = (await req('GET', `/v1/buckets/${b}/objects`)).json();
-      t.same(all.objects.map((o: { key: string }) => o.key), keys);
+      t.same(
+        all.objects.map((o: { key: string }) => o.key),
+        keys,
+      );
       t.equal(all.nextCursor, null);
       t.same(Object.keys(all.objects[0]).sort(), ['etag', 'key', 'lastModified', 'size']);
       const top = (await req('GET', `/v1/buckets/${b}/objects?delimiter=/`)).json();
-      t.same(top.objects.map((o: { key: string }) => o.key), ['a.txt', 'c.txt', 'e.txt']);
+      t.same(
+        top.objects.map((o: { key: string }) => o.key),
+        ['a.txt', 'c.txt', 'e.txt'],
+      );
       t.same(top.prefixes, ['b/', 'd/']);
       const under = (await req('GET', `/v1/buckets/${b}/objects?prefix=b/`)).json();
-      t.same(under.objects.map((o: { key: string }) => o.key), ['b/1.txt', 'b/2.txt']);
+      t.same(
+        under.objects.map((o: { key: string }) => o.key),
+        ['b/1.txt', 'b/2.txt'],
+      );
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;

@@ -16,7 +16,10 @@ t.test('S3GATE_LOG_FORMAT=pretty: one readable line per request, health checks q
   const gw = await gatewayProcess(t, tempDir(t), { S3GATE_LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
   await traffic(gw.base);
   await until(() => gw.output().includes('missing.txt'), 10_000, 'the last request line');
-  const lines = gw.output().split('\n').filter((l) => /^\[.*(\/v1\/|\/healthz)/.test(l));
+  const lines = gw
+    .output()
+    .split('\n')
+    .filter((l) => /^\[.*(\/v1\/|\/healthz)/.test(l));
   t.equal(lines.length, 3, `three requests, three lines:\n${lines.join('\n')}`);
   t.match(lines[0], /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: PUT \/v1\/buckets\/logged 201 [\d.]+ ms {2}tenant=dur$/);
   t.match(lines[1], /PUT \/v1\/buckets\/logged\/objects\/a\.txt\?signature=\[redacted\] 201 [\d.]+ ms/);

@@ -6,7 +6,15 @@ import type { ResolvedTenant } from '../../src/model/tenant.js';
 // The pool's own bookkeeping, with stores that record their lifecycle (no S3 behaviour is claimed here;
 // the S3 side of the pool is tested against RGW in pool-isolation.test.ts and admin.test.ts).
 function tenant(id: string, version = 1, maxSockets = 2, maxQueue = 1): ResolvedTenant {
-  return { id, driver: 'disk', pool: { maxSockets, maxQueue, connectTimeoutMs: 1, requestTimeoutMs: 1 }, limits: { maxObjectSize: 1, requestsPerSecond: 0, burst: 1, maxConcurrentUploads: 0, maxResumableUploads: 0 }, version, createdAt: '', updatedAt: '' };
+  return {
+    id,
+    driver: 'disk',
+    pool: { maxSockets, maxQueue, connectTimeoutMs: 1, requestTimeoutMs: 1 },
+    limits: { maxObjectSize: 1, requestsPerSecond: 0, burst: 1, maxConcurrentUploads: 0, maxResumableUploads: 0 },
+    version,
+    createdAt: '',
+    updatedAt: '',
+  };
 }
 
 function recordingPool(opts: { maxTenants?: number; idleMs?: number; cooldownMs?: number } = {}) {

@@ -26,9 +26,7 @@ t.test('a tenant whose S3 endpoint stalls fills only its own pool; another tenan
 
   // Four requests fill the slow tenant's 2 sockets and its queue of 2; none of them can finish.
   let slowSettled = 0;
-  const slow = Array.from({ length: 4 }, () =>
-    app.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(slowKey) }).finally(() => slowSettled++),
-  );
+  const slow = Array.from({ length: 4 }, () => app.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(slowKey) }).finally(() => slowSettled++));
   await until(() => stall.connections() >= 2, 10_000, 'the slow tenant to hold its sockets');
   const pool = (await app.inject({ method: 'GET', url: '/admin/tenants/slow/pool', headers: admin })).json();
   t.equal(pool.inFlight, 4, 'four requests admitted');

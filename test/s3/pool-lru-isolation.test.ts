@@ -7,7 +7,7 @@ import { directClient, rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw
 // second here (4 live clients for 60 tenants under 24 concurrent requests). Every answer must still come
 // from the tenant's own credentials: its own bucket readable, the other account's refused, on the
 // signed path (GET) and through the SDK client (LIST) alike.
-t.test('tenant clients evicted and made again under load never serve one tenant with another\'s credentials', async (t) => {
+t.test("tenant clients evicted and made again under load never serve one tenant with another's credentials", async (t) => {
   const MAX_LIVE = 4;
   const app = await testApp(t, { env: { S3GATE_POOL_MAX_TENANTS: String(MAX_LIVE), S3GATE_POOL_IDLE_MS: '50' } });
   const accounts = await Promise.all(

@@ -31,7 +31,9 @@ async function md5Of(stream: Readable): Promise<string> {
 }
 
 t.test('streams through the S3 driver', async (t) => {
-  const app = await testApp(t, { config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2, multipartMaxAgeMs: 24 * 3600_000, janitorIntervalMs: 900_000 } } });
+  const app = await testApp(t, {
+    config: { upload: { multipartThreshold: 5 * MiB, streamPartSize: 5 * MiB, partSize: 5 * MiB, queueSize: 2, multipartMaxAgeMs: 24 * 3600_000, janitorIntervalMs: 900_000 } },
+  });
   const user = rgwUser('streams');
   const key = await createTenant(app, { id: 'streams', s3: rgwSettings(user) });
   const s3 = directClient(user);
@@ -112,10 +114,14 @@ t.test('streams through the S3 driver', async (t) => {
       });
       req.on('error', (err) => (err.message.includes('aborted') || err.message.includes('socket hang up') ? undefined : reject(err)));
     });
-    await until(async () => {
-      const s = await poolStats();
-      return s.inFlight === 0 && s.sockets.inUse === 0;
-    }, 10_000, 'the S3 socket to be released');
+    await until(
+      async () => {
+        const s = await poolStats();
+        return s.inFlight === 0 && s.sockets.inUse === 0;
+      },
+      10_000,
+      'the S3 socket to be released',
+    );
     const s = await poolStats();
     t.equal(s.inFlight, 0, 'no request in flight');
     t.equal(s.sockets.inUse, 0, 'no S3 socket held by the abandoned download');

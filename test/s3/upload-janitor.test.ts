@@ -78,7 +78,7 @@ t.test('an upload left open by a process that died is aborted once past S3GATE_M
     await repo.started('stale', bucket, k, id!, new Date(dueAt).toISOString());
   }
   const bounded = new UploadJanitor(repo, app.tenants, app.pool, { removeOrphanBlobs: async () => 0 }, { perTenant: 2, log: app.log });
-  t.same(await bounded.run(dueAt + 1000), { aborted: 2, failed: 0, orphanBlobs: 0 }, 'two of the tenant\'s three in one run');
+  t.same(await bounded.run(dueAt + 1000), { aborted: 2, failed: 0, orphanBlobs: 0 }, "two of the tenant's three in one run");
   t.same(await bounded.run(dueAt + 1000), { aborted: 1, failed: 0, orphanBlobs: 0 }, 'the third in the next');
   t.same((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [], []);
 });

@@ -21,7 +21,6 @@ import { codeOf, doorTenant, doorUrl, failure, sdk, signed } from '../helpers/do
 import { rawRequest } from '../helpers/http.js';
 import { directClient, rgwEndpoint, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 
-
 const MiB = 1024 * 1024;
 
 t.test("a tenant's S3 key reaches only its own buckets, objects and uploads", async (t) => {
@@ -37,7 +36,10 @@ t.test("a tenant's S3 key reaches only its own buckets, objects and uploads", as
     await sa.send(new PutObjectCommand({ Bucket: bucket, Key: 'secret.txt', Body: 'only a' }));
     const upload = (await sa.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }))).UploadId!;
 
-    t.notOk((await sb.send(new ListBucketsCommand({}))).Buckets?.some((x) => x.Name === bucket), `${driver}: not listed for b`);
+    t.notOk(
+      (await sb.send(new ListBucketsCommand({}))).Buckets?.some((x) => x.Name === bucket),
+      `${driver}: not listed for b`,
+    );
     t.match(await failure(sb.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret.txt' }))), { status: 404 }, `${driver}: read refused as absent`);
     t.match(await failure(sb.send(new ListObjectsV2Command({ Bucket: bucket }))), { name: 'NoSuchBucket' }, `${driver}: listing refused`);
     t.match(await failure(sb.send(new PutObjectCommand({ Bucket: bucket, Key: 'planted', Body: 'b' }))), { status: 404 }, `${driver}: write refused`);
@@ -48,7 +50,11 @@ t.test("a tenant's S3 key reaches only its own buckets, objects and uploads", as
     await sb.send(new CreateBucketCommand({ Bucket: theirs }));
     t.match(await failure(sb.send(new CopyObjectCommand({ Bucket: theirs, Key: 'stolen', CopySource: `${bucket}/secret.txt` }))), { status: 404 }, `${driver}: copy from a's bucket refused`);
     const theirUpload = (await sb.send(new CreateMultipartUploadCommand({ Bucket: theirs, Key: 'stolen' }))).UploadId!;
-    t.match(await failure(sb.send(new UploadPartCopyCommand({ Bucket: theirs, Key: 'stolen', UploadId: theirUpload, PartNumber: 1, CopySource: `${bucket}/secret.txt` }))), { status: 404 }, `${driver}: part copy from a's bucket refused`);
+    t.match(
+      await failure(sb.send(new UploadPartCopyCommand({ Bucket: theirs, Key: 'stolen', UploadId: theirUpload, PartNumber: 1, CopySource: `${bucket}/secret.txt` }))),
+      { status: 404 },
+      `${driver}: part copy from a's bucket refused`,
+    );
     t.equal(await (await sa.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret.txt' }))).Body!.transformToString(), 'only a');
   }
 });
@@ -63,7 +69,13 @@ t.test('a copy source that is not valid percent-encoding is refused before it re
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'anyfilename.txt', Body: 'x' }));
   const upload = (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'dst' }))).UploadId!;
   for (const source of [`${bucket}/anyfilename%.txt`, `${bucket}/any%zzname.txt`, `/${bucket}/%E0%A4%A.txt`, `${bucket}/%FF%FE`]) {
-    const part = await signed(url, key, { method: 'PUT', path: `/${bucket}/dst`, query: { partNumber: '1', uploadId: upload }, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'x-amz-copy-source': source } });
+    const part = await signed(url, key, {
+      method: 'PUT',
+      path: `/${bucket}/dst`,
+      query: { partNumber: '1', uploadId: upload },
+      payloadHash: 'UNSIGNED-PAYLOAD',
+      headers: { 'x-amz-copy-source': source },
+    });
     const res = await rawRequest(url, { method: 'PUT', path: part.path, headers: part.headers });
     t.same([res.status, codeOf(res.body)], [400, 'InvalidArgument'], `UploadPartCopy from ${source}`);
     const copy = await signed(url, key, { method: 'PUT', path: `/${bucket}/copy`, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'x-amz-copy-source': source } });
@@ -86,9 +98,17 @@ t.test('limits, rate and body size apply to the door as to REST', async (t) => {
   t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'lim-b', Key: 'big', Body: Buffer.alloc(2000) }))), { name: 'EntityTooLarge', status: 400 });
   t.match(await failure(s3.send(new GetObjectCommand({ Bucket: 'lim-b', Key: 'big' }))), { name: 'NoSuchKey' }, 'nothing stored');
   const upload = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lim-b', Key: 'mp' }))).UploadId!;
-  t.match(await failure(s3.send(new UploadPartCommand({ Bucket: 'lim-b', Key: 'mp', UploadId: upload, PartNumber: 1, Body: Buffer.alloc(2000) }))), { name: 'EntityTooLarge' }, 'a part over the limit');
+  t.match(
+    await failure(s3.send(new UploadPartCommand({ Bucket: 'lim-b', Key: 'mp', UploadId: upload, PartNumber: 1, Body: Buffer.alloc(2000) }))),
+    { name: 'EntityTooLarge' },
+    'a part over the limit',
+  );
   let slowDown: { name: string; status?: number } | undefined;
-  for (let i = 0; i < 10 && !slowDown; i++) slowDown = await s3.send(new ListBucketsCommand({})).then(() => undefined, (e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode }));
+  for (let i = 0; i < 10 && !slowDown; i++)
+    slowDown = await s3.send(new ListBucketsCommand({})).then(
+      () => undefined,
+      (e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode }),
+    );
   t.match(slowDown, { name: 'SlowDown', status: 503 }, 'over the rate: SlowDown, which S3 clients back off from');
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(metrics, /s3gate_s3_door_request_duration_seconds_count\{operation="PutObject",status_code="400"\} 1/, 'door requests are counted by S3 operation and status');
@@ -120,7 +140,11 @@ t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors 
   const notXml = await post('/hos-b/x', { uploads: '' }, '');
   t.equal(notXml.status, 200, 'CreateMultipartUpload takes no body');
 
-  const badPath = await rawRequest(url, { method: 'GET', path: '/hos-b/%E0%A4%A', headers: (await signed(url, key, { method: 'GET', path: '/hos-b/%E0%A4%A', payloadHash: 'UNSIGNED-PAYLOAD' })).headers });
+  const badPath = await rawRequest(url, {
+    method: 'GET',
+    path: '/hos-b/%E0%A4%A',
+    headers: (await signed(url, key, { method: 'GET', path: '/hos-b/%E0%A4%A', payloadHash: 'UNSIGNED-PAYLOAD' })).headers,
+  });
   t.same([badPath.status, codeOf(badPath.body)], [400, 'InvalidURI'], 'a key that is not UTF-8');
   const longKey = 'k'.repeat(1100);
   t.match(await failure(s3.send(new PutObjectCommand({ Bucket: 'hos-b', Key: longKey, Body: 'x' }))), { name: 'KeyTooLongError', status: 400 });
@@ -136,7 +160,14 @@ t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors 
   const badPart = await signed(url, key, { method: 'PUT', path: '/hos-b/x', query: { partNumber: '10001', uploadId: 'u' }, payloadHash: 'UNSIGNED-PAYLOAD' });
   t.equal(codeOf((await rawRequest(url, { method: 'PUT', path: badPart.path, headers: { ...badPart.headers, 'content-length': '0' } })).body), 'InvalidArgument');
   // What the door does not do is refused, never ignored: the object would lack what the client asked for.
-  for (const [name, value] of [['x-amz-server-side-encryption', 'AES256'], ['x-amz-server-side-encryption-customer-algorithm', 'AES256'], ['x-amz-tagging', 'a=b'], ['x-amz-acl', 'public-read'], ['x-amz-storage-class', 'GLACIER'], ['x-amz-object-lock-mode', 'GOVERNANCE']]) {
+  for (const [name, value] of [
+    ['x-amz-server-side-encryption', 'AES256'],
+    ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
+    ['x-amz-tagging', 'a=b'],
+    ['x-amz-acl', 'public-read'],
+    ['x-amz-storage-class', 'GLACIER'],
+    ['x-amz-object-lock-mode', 'GOVERNANCE'],
+  ]) {
     const put = await signed(url, key, { method: 'PUT', path: '/hos-b/refused', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '1', [name]: value } });
     const res = await rawRequest(url, { method: 'PUT', path: put.path, headers: put.headers, body: 'x' });
     t.same([res.status, codeOf(res.body)], [501, 'NotImplemented'], `${name}: ${value}`);
@@ -168,13 +199,21 @@ t.test('virtual-hosted addressing under S3GATE_S3_DOMAIN', async (t) => {
   const { key } = await doorTenant(app, 'vh', 'disk');
   const port = new URL(url).port;
   // Every host name resolves to the loopback door, as DNS would for *.s3.gateway.test.
-  const agent = new http.Agent({ lookup: ((_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))) as never });
+  const agent = new http.Agent({
+    lookup: ((_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))) as never,
+  });
   const s3 = sdk(`http://s3.gateway.test:${port}`, key, { forcePathStyle: false, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
   await s3.send(new CreateBucketCommand({ Bucket: 'vhost-b' }));
   await s3.send(new PutObjectCommand({ Bucket: 'vhost-b', Key: 'dir/k.txt', Body: 'virtual' }));
   t.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'vhost-b', Key: 'dir/k.txt' }))).Body!.transformToString(), 'virtual');
-  t.same((await s3.send(new ListObjectsV2Command({ Bucket: 'vhost-b' }))).Contents?.map((c) => c.Key), ['dir/k.txt']);
-  t.ok((await s3.send(new ListBucketsCommand({}))).Buckets?.some((b) => b.Name === 'vhost-b'), 'the bare domain is the service');
+  t.same(
+    (await s3.send(new ListObjectsV2Command({ Bucket: 'vhost-b' }))).Contents?.map((c) => c.Key),
+    ['dir/k.txt'],
+  );
+  t.ok(
+    (await s3.send(new ListBucketsCommand({}))).Buckets?.some((b) => b.Name === 'vhost-b'),
+    'the bare domain is the service',
+  );
   // Path style still works on the same listener.
   t.equal(await (await sdk(url, key).send(new GetObjectCommand({ Bucket: 'vhost-b', Key: 'dir/k.txt' }))).Body!.transformToString(), 'virtual');
 });
@@ -195,7 +234,19 @@ t.test("disk uploads through the door: the janitor keeps their parts, aborts the
   for (const d of readdirSync(blobs)) for (const f of readdirSync(join(blobs, d))) utimesSync(join(blobs, d, f), old, old);
   const report = await app.uploadJanitor.run();
   t.equal(report.orphanBlobs, 0, 'no part taken for an orphan');
-  const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'jd-b', Key: 'keep', UploadId: keep, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 2, ETag: e2.ETag }] } }));
+  const done = await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: 'jd-b',
+      Key: 'keep',
+      UploadId: keep,
+      MultipartUpload: {
+        Parts: [
+          { PartNumber: 1, ETag: e1.ETag },
+          { PartNumber: 2, ETag: e2.ETag },
+        ],
+      },
+    }),
+  );
   t.match(done.ETag, /-2"$/);
   t.equal((await (await s3.send(new GetObjectCommand({ Bucket: 'jd-b', Key: 'keep' }))).Body!.transformToByteArray()).length, 5 * MiB + 3);
 
@@ -258,7 +309,7 @@ t.test('what is not HTTP gets an S3 error document and a closed connection', asy
 t.test('fuzzed aws-chunked bodies: stored exactly when valid, refused with a 4xx and nothing stored otherwise, never a 5xx', async (t) => {
   const { default: fc } = await import('fast-check');
   const { crc32 } = await import('node:zlib');
-  const rarely = <T,>(arb: import('fast-check').Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+  const rarely = <T>(arb: import('fast-check').Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
   const app = await testApp(t);
   const url = await doorUrl(app);
   const { key } = await doorTenant(app, 'fuzz', 'disk');
@@ -304,7 +355,10 @@ t.test('fuzzed aws-chunked bodies: stored exactly when valid, refused with a 4xx
         } else {
           outcomes.refused++;
           if (res.status < 400 || !codeOf(res.body)) throw new Error(`not an S3 error: ${res.status} ${res.body}`);
-          const head = await s3.send(new GetObjectCommand({ Bucket: 'fuzz-b', Key: k })).then(() => 'stored', (e: Error) => e.name);
+          const head = await s3.send(new GetObjectCommand({ Bucket: 'fuzz-b', Key: k })).then(
+            () => 'stored',
+            (e: Error) => e.name,
+          );
           if (head !== 'NoSuchKey') throw new Error(`a refused body was stored (${JSON.stringify(m)})`);
         }
       },
@@ -337,7 +391,11 @@ t.test('Expect: 100-continue is answered only once the request has passed: a ref
     });
   const good = await signed(url, key, { method: 'PUT', path: '/cont-b/k', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '5', expect: '100-continue' } });
   t.match(await send(good.headers, good.path), { continued: true, status: 200 }, 'a good request gets 100, then sends its body');
-  const bad = await signed(url, { accessKeyId: key.accessKeyId, secretAccessKey: 'x'.repeat(40) }, { method: 'PUT', path: '/cont-b/k2', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '5', expect: '100-continue' } });
+  const bad = await signed(
+    url,
+    { accessKeyId: key.accessKeyId, secretAccessKey: 'x'.repeat(40) },
+    { method: 'PUT', path: '/cont-b/k2', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '5', expect: '100-continue' } },
+  );
   const refused = await send(bad.headers, bad.path);
   t.same([refused.continued, refused.status, codeOf(refused.body)], [false, 403, 'SignatureDoesNotMatch'], 'a bad signature is refused before any 100');
 });
@@ -361,11 +419,21 @@ t.test('a body whose check fails after its operation was refused does not take t
   for (const [what, headers, query] of cases) {
     const body = 'ten bytes!';
     const lie = what === 'a lying payload hash';
-    const req = await signed(url, key, { method: 'PUT', path: '/unread-b/k', query, payloadHash: lie ? '0'.repeat(64) : 'UNSIGNED-PAYLOAD', headers: { ...headers, 'content-length': String(body.length) } });
+    const req = await signed(url, key, {
+      method: 'PUT',
+      path: '/unread-b/k',
+      query,
+      payloadHash: lie ? '0'.repeat(64) : 'UNSIGNED-PAYLOAD',
+      headers: { ...headers, 'content-length': String(body.length) },
+    });
     const res = await rawRequest(url, { method: 'PUT', path: req.path, headers: req.headers, body });
-    t.ok(res.status >= 400 && res.status < 500 || res.status === 501, `${what}: refused (${res.status} ${codeOf(res.body)})`);
+    t.ok((res.status >= 400 && res.status < 500) || res.status === 501, `${what}: refused (${res.status} ${codeOf(res.body)})`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  t.same(uncaught.map((e) => e.message), [], 'no uncaught error');
+  t.same(
+    uncaught.map((e) => e.message),
+    [],
+    'no uncaught error',
+  );
   t.ok(await sdk(url, key).send(new ListBucketsCommand({})), 'the gateway still answers');
 });

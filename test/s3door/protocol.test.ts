@@ -37,7 +37,6 @@ const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
 
-
 async function body(s3: S3Client, Bucket: string, Key: string): Promise<string> {
   const out = await s3.send(new GetObjectCommand({ Bucket, Key }));
   return out.Body!.transformToString();
@@ -62,7 +61,11 @@ t.test('authentication refuses what S3 refuses, with S3 codes', async (t) => {
 
   t.match(await failure(sdk(url, { accessKeyId: 'S3GAAAAAAAAAAAAAAAAA', secretAccessKey: key.secretAccessKey }).send(new ListBucketsCommand({}))), { name: 'InvalidAccessKeyId', status: 403 });
   t.match(await failure(sdk(url, { accessKeyId: key.accessKeyId, secretAccessKey: 'x'.repeat(40) }).send(new ListBucketsCommand({}))), { name: 'SignatureDoesNotMatch', status: 403 });
-  t.match(await failure(sdk(url, key, { region: 'eu-west-1' }).send(new ListBucketsCommand({}))), { name: 'AuthorizationHeaderMalformed', status: 400, message: /region 'eu-west-1' is wrong; expecting 'us-east-1'/ });
+  t.match(await failure(sdk(url, key, { region: 'eu-west-1' }).send(new ListBucketsCommand({}))), {
+    name: 'AuthorizationHeaderMalformed',
+    status: 400,
+    message: /region 'eu-west-1' is wrong; expecting 'us-east-1'/,
+  });
   // The SDK signs with its clock plus the offset: 20 minutes off is past S3's 15.
   t.match(await failure(sdk(url, key, { systemClockOffset: -20 * 60_000 }).send(new ListBucketsCommand({}))), { name: 'RequestTimeTooSkewed', status: 403 });
   t.equal((await sdk(url, key, { systemClockOffset: -10 * 60_000 }).send(new ListBucketsCommand({}))).Buckets?.length, 1, 'within 15 minutes is fine');
@@ -71,7 +74,10 @@ t.test('authentication refuses what S3 refuses, with S3 codes', async (t) => {
   const s = await signed(url, key, { method: 'GET', path: '/auth-b', payloadHash: sha256('') });
   t.equal((await rawRequest(url, { method: 'GET', path: s.path, headers: s.headers })).status, 200, 'the signature checks out as sent');
   t.equal(codeOf((await rawRequest(url, { method: 'GET', path: '/auth-b?prefix=x', headers: s.headers })).body), 'SignatureDoesNotMatch');
-  t.equal(codeOf((await rawRequest(url, { method: 'GET', path: s.path, headers: { ...s.headers, 'x-amz-date': s.headers['x-amz-date'].replace(/\dZ$/, (d) => `${(+d[0] + 1) % 10}Z`) } })).body), 'SignatureDoesNotMatch');
+  t.equal(
+    codeOf((await rawRequest(url, { method: 'GET', path: s.path, headers: { ...s.headers, 'x-amz-date': s.headers['x-amz-date'].replace(/\dZ$/, (d) => `${(+d[0] + 1) % 10}Z`) } })).body),
+    'SignatureDoesNotMatch',
+  );
 
   // Presigned URLs: valid, tampered, expired.
   await s3.send(new PutObjectCommand({ Bucket: 'auth-b', Key: 'p.txt', Body: 'presigned' }));
@@ -98,104 +104,104 @@ t.test('authentication refuses what S3 refuses, with S3 codes', async (t) => {
 });
 
 for (const driver of ['disk', 'rgw'] as Driver[]) {
-t.test(`bodies: every payload mode verified as it streams; a body that fails a check stores nothing (${driver})`, async (t) => {
-  const app = await testApp(t);
-  const { key } = await doorTenant(app, `pay-${driver}`, driver);
-  const B = uniqueBucket('pay');
-  const url = await doorUrl(app);
-  const s3 = sdk(url, key);
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-  const data = Buffer.alloc(200_000, 7);
-  const absent = async (k: string) => t.match(await failure(s3.send(new HeadObjectCommand({ Bucket: B, Key: k }))), { status: 404 }, `${k} was not stored`);
+  t.test(`bodies: every payload mode verified as it streams; a body that fails a check stores nothing (${driver})`, async (t) => {
+    const app = await testApp(t);
+    const { key } = await doorTenant(app, `pay-${driver}`, driver);
+    const B = uniqueBucket('pay');
+    const url = await doorUrl(app);
+    const s3 = sdk(url, key);
+    await s3.send(new CreateBucketCommand({ Bucket: B }));
+    const data = Buffer.alloc(200_000, 7);
+    const absent = async (k: string) => t.match(await failure(s3.send(new HeadObjectCommand({ Bucket: B, Key: k }))), { status: 404 }, `${k} was not stored`);
 
-  // Signed payload hash: right, then a body that is not what was signed.
-  const ok = await signed(url, key, { method: 'PUT', path: `/${B}/signed`, payloadHash: sha256(data), headers: { 'content-length': String(data.length) } });
-  const stored = await rawRequest(url, { method: 'PUT', path: ok.path, headers: ok.headers, body: data });
-  t.equal(stored.status, 200);
-  t.equal(stored.headers.etag, `"${md5(data)}"`);
-  const lie = await signed(url, key, { method: 'PUT', path: `/${B}/lie`, payloadHash: sha256('something else'), headers: { 'content-length': String(data.length) } });
-  const mismatch = await rawRequest(url, { method: 'PUT', path: lie.path, headers: lie.headers, body: data });
-  t.same([mismatch.status, codeOf(mismatch.body)], [400, 'XAmzContentSHA256Mismatch']);
-  await absent('lie');
+    // Signed payload hash: right, then a body that is not what was signed.
+    const ok = await signed(url, key, { method: 'PUT', path: `/${B}/signed`, payloadHash: sha256(data), headers: { 'content-length': String(data.length) } });
+    const stored = await rawRequest(url, { method: 'PUT', path: ok.path, headers: ok.headers, body: data });
+    t.equal(stored.status, 200);
+    t.equal(stored.headers.etag, `"${md5(data)}"`);
+    const lie = await signed(url, key, { method: 'PUT', path: `/${B}/lie`, payloadHash: sha256('something else'), headers: { 'content-length': String(data.length) } });
+    const mismatch = await rawRequest(url, { method: 'PUT', path: lie.path, headers: lie.headers, body: data });
+    t.same([mismatch.status, codeOf(mismatch.body)], [400, 'XAmzContentSHA256Mismatch']);
+    await absent('lie');
 
-  // Content-MD5 and x-amz-checksum-crc32 that do not match.
-  for (const [name, value, code] of [
-    ['content-md5', createHash('md5').update('x').digest('base64'), 'BadDigest'],
-    ['content-md5', 'not-an-md5', 'InvalidDigest'],
-    ['x-amz-checksum-crc32', Buffer.from([0, 0, 0, 1]).toString('base64'), 'BadDigest'],
-  ] as const) {
-    const s = await signed(url, key, { method: 'PUT', path: `/${B}/digest`, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': String(data.length), [name]: value } });
-    const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: s.headers, body: data });
-    t.same([res.status, codeOf(res.body)], [400, code], `${name}: ${value}`);
-  }
-  await absent('digest');
+    // Content-MD5 and x-amz-checksum-crc32 that do not match.
+    for (const [name, value, code] of [
+      ['content-md5', createHash('md5').update('x').digest('base64'), 'BadDigest'],
+      ['content-md5', 'not-an-md5', 'InvalidDigest'],
+      ['x-amz-checksum-crc32', Buffer.from([0, 0, 0, 1]).toString('base64'), 'BadDigest'],
+    ] as const) {
+      const s = await signed(url, key, { method: 'PUT', path: `/${B}/digest`, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': String(data.length), [name]: value } });
+      const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: s.headers, body: data });
+      t.same([res.status, codeOf(res.body)], [400, code], `${name}: ${value}`);
+    }
+    await absent('digest');
 
-  // STREAMING-AWS4-HMAC-SHA256-PAYLOAD: every chunk signature checked; one changed byte stores nothing.
-  const chunks = [Buffer.alloc(65536, 1), Buffer.alloc(65536, 2), Buffer.alloc(1000, 3)];
-  const whole = Buffer.concat(chunks);
-  for (const tamper of [undefined, 1, 2]) {
-    const k = `chunked-${tamper ?? 'ok'}`;
-    const framed = (s: Awaited<ReturnType<typeof signed>>) => signedChunks(s.signer, s.signature, s.longDate, s.scope, chunks, { tamper });
+    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD: every chunk signature checked; one changed byte stores nothing.
+    const chunks = [Buffer.alloc(65536, 1), Buffer.alloc(65536, 2), Buffer.alloc(1000, 3)];
+    const whole = Buffer.concat(chunks);
+    for (const tamper of [undefined, 1, 2]) {
+      const k = `chunked-${tamper ?? 'ok'}`;
+      const framed = (s: Awaited<ReturnType<typeof signed>>) => signedChunks(s.signer, s.signature, s.longDate, s.scope, chunks, { tamper });
+      const s = await signed(url, key, {
+        method: 'PUT',
+        path: `/${B}/${k}`,
+        payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(whole.length), 'content-type': 'text/plain' },
+      });
+      const wire = await framed(s);
+      const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(wire.length) }, body: wire });
+      if (tamper === undefined) {
+        t.equal(res.status, 200, 'signed chunks accepted');
+        t.equal(md5(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: k }))).Body!.transformToByteArray())), md5(whole), 'stored without the framing');
+      } else {
+        t.same([res.status, codeOf(res.body)], [403, 'SignatureDoesNotMatch'], `chunk ${tamper} tampered`);
+        await absent(k);
+      }
+    }
+
+    // The signed trailer mode: chunk signatures, then a CRC32 trailer under its own signature.
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(whole));
+    for (const trailer of [`x-amz-checksum-crc32:${crc.toString('base64')}`, 'x-amz-checksum-crc32:AAAAAA==']) {
+      const k = trailer.endsWith('AAAAAA==') ? 'trailer-bad' : 'trailer-ok';
+      const s = await signed(url, key, {
+        method: 'PUT',
+        path: `/${B}/${k}`,
+        payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+        headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(whole.length), 'x-amz-trailer': 'x-amz-checksum-crc32' },
+      });
+      const wire = await signedChunks(s.signer, s.signature, s.longDate, s.scope, chunks, { trailer });
+      const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(wire.length) }, body: wire });
+      if (k === 'trailer-ok') t.equal(res.status, 200, 'signed trailer accepted');
+      else {
+        t.same([res.status, codeOf(res.body)], [400, 'BadDigest'], 'a trailer checksum that does not match');
+        await absent(k);
+      }
+    }
+
+    // The SDK's defaults: a stream body goes STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer.
+    const out = await s3.send(new PutObjectCommand({ Bucket: B, Key: 'sdk-stream', Body: Readable.from([data]), ContentLength: data.length }));
+    t.equal(out.ETag, `"${md5(data)}"`);
+    t.ok(out.ChecksumCRC32, 'the checksum is echoed as S3 does');
+    // …and the same framing with a trailer that lies.
     const s = await signed(url, key, {
       method: 'PUT',
-      path: `/${B}/${k}`,
-      payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
-      headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(whole.length), 'content-type': 'text/plain' },
+      path: `/${B}/unsigned-trailer-bad`,
+      payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+      headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'x-amz-trailer': 'x-amz-checksum-crc32' },
     });
-    const wire = await framed(s);
-    const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(wire.length) }, body: wire });
-    if (tamper === undefined) {
-      t.equal(res.status, 200, 'signed chunks accepted');
-      t.equal(md5(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: k }))).Body!.transformToByteArray())), md5(whole), 'stored without the framing');
-    } else {
-      t.same([res.status, codeOf(res.body)], [403, 'SignatureDoesNotMatch'], `chunk ${tamper} tampered`);
-      await absent(k);
-    }
-  }
-
-  // The signed trailer mode: chunk signatures, then a CRC32 trailer under its own signature.
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(whole));
-  for (const trailer of [`x-amz-checksum-crc32:${crc.toString('base64')}`, 'x-amz-checksum-crc32:AAAAAA==']) {
-    const k = trailer.endsWith('AAAAAA==') ? 'trailer-bad' : 'trailer-ok';
-    const s = await signed(url, key, {
-      method: 'PUT',
-      path: `/${B}/${k}`,
-      payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
-      headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(whole.length), 'x-amz-trailer': 'x-amz-checksum-crc32' },
-    });
-    const wire = await signedChunks(s.signer, s.signature, s.longDate, s.scope, chunks, { trailer });
-    const res = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(wire.length) }, body: wire });
-    if (k === 'trailer-ok') t.equal(res.status, 200, 'signed trailer accepted');
-    else {
-      t.same([res.status, codeOf(res.body)], [400, 'BadDigest'], 'a trailer checksum that does not match');
-      await absent(k);
-    }
-  }
-
-  // The SDK's defaults: a stream body goes STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer.
-  const out = await s3.send(new PutObjectCommand({ Bucket: B, Key: 'sdk-stream', Body: Readable.from([data]), ContentLength: data.length }));
-  t.equal(out.ETag, `"${md5(data)}"`);
-  t.ok(out.ChecksumCRC32, 'the checksum is echoed as S3 does');
-  // …and the same framing with a trailer that lies.
-  const s = await signed(url, key, {
-    method: 'PUT',
-    path: `/${B}/unsigned-trailer-bad`,
-    payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-    headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'x-amz-trailer': 'x-amz-checksum-crc32' },
+    const wire = Buffer.from('5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n');
+    const bad = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(wire.length) }, body: wire });
+    t.same([bad.status, codeOf(bad.body)], [400, 'BadDigest']);
+    await absent('unsigned-trailer-bad');
+    const short = Buffer.from('5\r\nhel');
+    const truncated = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(short.length) }, body: short });
+    t.same([truncated.status, codeOf(truncated.body)], [400, 'IncompleteBody'], 'a body that ends inside a chunk');
+    await absent('unsigned-trailer-bad');
+    const junk = Buffer.from('zz\r\nhello\r\n');
+    const malformed = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(junk.length) }, body: junk });
+    t.same([malformed.status, codeOf(malformed.body)], [400, 'InvalidRequest'], 'framing that is not aws-chunked');
   });
-  const wire = Buffer.from('5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n');
-  const bad = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(wire.length) }, body: wire });
-  t.same([bad.status, codeOf(bad.body)], [400, 'BadDigest']);
-  await absent('unsigned-trailer-bad');
-  const short = Buffer.from('5\r\nhel');
-  const truncated = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(short.length) }, body: short });
-  t.same([truncated.status, codeOf(truncated.body)], [400, 'IncompleteBody'], 'a body that ends inside a chunk');
-  await absent('unsigned-trailer-bad');
-  const junk = Buffer.from('zz\r\nhello\r\n');
-  const malformed = await rawRequest(url, { method: 'PUT', path: s.path, headers: { ...s.headers, 'content-length': String(junk.length) }, body: junk });
-  t.same([malformed.status, codeOf(malformed.body)], [400, 'InvalidRequest'], 'framing that is not aws-chunked');
-});
 }
 
 for (const driver of ['disk', 'rgw'] as Driver[]) {
@@ -239,7 +245,11 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'headers-stream', Body: Readable.from([Buffer.from('h')]), ContentLength: 1, ...headers }));
     for (const k of ['headers', 'headers-stream']) {
       const h = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: k }));
-      t.same([h.CacheControl, h.ContentDisposition, h.ContentEncoding, h.ContentLanguage, h.Expires?.toISOString()], ['max-age=60', 'attachment; filename="r.csv"', 'gzip', 'de', expires.toISOString()], `${k}: content headers kept`);
+      t.same(
+        [h.CacheControl, h.ContentDisposition, h.ContentEncoding, h.ContentLanguage, h.Expires?.toISOString()],
+        ['max-age=60', 'attachment; filename="r.csv"', 'gzip', 'de', expires.toISOString()],
+        `${k}: content headers kept`,
+      );
     }
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'headers-copy', CopySource: `${bucket}/headers` }));
     t.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'headers-copy' }))).CacheControl, 'max-age=60', 'COPY keeps them');
@@ -251,7 +261,9 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     const copied = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy-1', CopySource: `${bucket}/${encodeURIComponent('dir/a b+c.txt')}` }));
     t.equal(copied.CopyObjectResult?.ETag, put.ETag);
     t.same((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy-1' }))).Metadata, { owner: 'me' });
-    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy-2', CopySource: `${bucket}/dir/a%20b%2Bc.txt`, MetadataDirective: 'REPLACE', Metadata: { fresh: '1' }, ContentType: 'text/x-new' }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: 'copy-2', CopySource: `${bucket}/dir/a%20b%2Bc.txt`, MetadataDirective: 'REPLACE', Metadata: { fresh: '1' }, ContentType: 'text/x-new' }),
+    );
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy-2' }));
     t.same([replaced.Metadata, replaced.ContentType], [{ fresh: '1' }, 'text/x-new']);
     t.match(await failure(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy-3', CopySource: `${bucket}/copy-1`, CopySourceIfMatch: '"0000"' }))), { name: 'PreconditionFailed', status: 412 });
@@ -262,24 +274,46 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     const p1 = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 2, FetchOwner: true }));
     t.same([p1.KeyCount, p1.IsTruncated, p1.Contents?.map((c) => c.Key), p1.Contents?.[0].Owner?.ID], [2, true, ['list/0', 'list/1'], `ops-${driver}`]);
     const p2 = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 10, ContinuationToken: p1.NextContinuationToken }));
-    t.same(p2.Contents?.map((c) => c.Key), ['list/2', 'list/3', 'list/4']);
-    t.same((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', StartAfter: 'list/3' }))).Contents?.map((c) => c.Key), ['list/4']);
+    t.same(
+      p2.Contents?.map((c) => c.Key),
+      ['list/2', 'list/3', 'list/4'],
+    );
+    t.same(
+      (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', StartAfter: 'list/3' }))).Contents?.map((c) => c.Key),
+      ['list/4'],
+    );
     const tree = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/' }));
-    t.same([tree.CommonPrefixes?.map((p) => p.Prefix), tree.Contents?.map((c) => c.Key)], [['dir/', 'list/'], ['copy-1', 'copy-2', 'headers', 'headers-copy', 'headers-stream']]);
+    t.same(
+      [tree.CommonPrefixes?.map((p) => p.Prefix), tree.Contents?.map((c) => c.Key)],
+      [
+        ['dir/', 'list/'],
+        ['copy-1', 'copy-2', 'headers', 'headers-copy', 'headers-stream'],
+      ],
+    );
     // The JS SDK leaves url-encoded keys as they come (botocore decodes them).
     const encoded = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'dir/', EncodingType: 'url' }));
-    t.same(encoded.Contents?.map((c) => decodeURIComponent(c.Key!)), ['dir/a b+c.txt']);
+    t.same(
+      encoded.Contents?.map((c) => decodeURIComponent(c.Key!)),
+      ['dir/a b+c.txt'],
+    );
     const raw = await rawRequest(url, { method: 'GET', ...(await signedGet(url, key, `/${bucket}`, { 'list-type': '2', prefix: 'dir/', 'encoding-type': 'url' })) });
     t.match(raw.body, /<Key>dir\/a%20b%2Bc.txt<\/Key>/, 'encoding-type=url percent-encodes keys');
     const v1 = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: 'list/', MaxKeys: 3 }));
     t.same([v1.Contents?.map((c) => c.Key), v1.IsTruncated], [['list/0', 'list/1', 'list/2'], true]);
-    t.same((await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: 'list/', Marker: 'list/2' }))).Contents?.map((c) => c.Key), ['list/3', 'list/4']);
+    t.same(
+      (await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: 'list/', Marker: 'list/2' }))).Contents?.map((c) => c.Key),
+      ['list/3', 'list/4'],
+    );
     const v1tree = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', MaxKeys: 3 }));
     t.same([v1tree.IsTruncated, v1tree.NextMarker], [true, 'dir/']);
     const v1mid = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: v1tree.NextMarker, MaxKeys: 3 }));
     t.same([v1mid.Contents?.map((c) => c.Key), v1mid.CommonPrefixes?.map((p) => p.Prefix), v1mid.NextMarker], [['headers', 'headers-copy', 'headers-stream'], undefined, 'headers-stream']);
     const v1last = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: v1mid.NextMarker }));
-    t.same(v1last.CommonPrefixes?.map((p) => p.Prefix), ['list/'], 'a common prefix as marker skips all under it');
+    t.same(
+      v1last.CommonPrefixes?.map((p) => p.Prefix),
+      ['list/'],
+      'a common prefix as marker skips all under it',
+    );
 
     // Batch delete, verbose and quiet.
     const verbose = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'list/0' }, { Key: 'list/1' }, { Key: 'never-was' }] } }));
@@ -287,7 +321,10 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     const quiet = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'list/2' }], Quiet: true } }));
     t.same([quiet.Deleted, quiet.Errors], [undefined, undefined]);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'list/3' }));
-    t.same((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/' }))).Contents?.map((c) => c.Key), ['list/4']);
+    t.same(
+      (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/' }))).Contents?.map((c) => c.Key),
+      ['list/4'],
+    );
 
     // Multipart: parts, a copied part, listing, completion order and sizes; abort.
     const mp = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', ContentType: 'application/x-mp', Metadata: { via: 'door' }, ContentDisposition: 'inline' }));
@@ -295,22 +332,66 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     const partA = Buffer.alloc(5 * MiB, 'a');
     const e1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, PartNumber: 1, Body: partA }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'mp/source', Body: Buffer.alloc(6 * MiB, 'b') }));
-    const e2 = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, PartNumber: 2, CopySource: `${bucket}/mp/source`, CopySourceRange: `bytes=0-${5 * MiB - 1}` }));
+    const e2 = await s3.send(
+      new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, PartNumber: 2, CopySource: `${bucket}/mp/source`, CopySourceRange: `bytes=0-${5 * MiB - 1}` }),
+    );
     const e3 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, PartNumber: 3, Body: 'tail' }));
     const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId }));
-    t.same(listed.Parts?.map((p) => [p.PartNumber, p.Size]), [[1, 5 * MiB], [2, 5 * MiB], [3, 4]]);
+    t.same(
+      listed.Parts?.map((p) => [p.PartNumber, p.Size]),
+      [
+        [1, 5 * MiB],
+        [2, 5 * MiB],
+        [3, 4],
+      ],
+    );
     const paged = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MaxParts: 2 }));
     t.same([paged.Parts?.length, paged.IsTruncated, paged.NextPartNumberMarker], [2, true, '2']);
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-    t.ok(uploads.Uploads?.some((u) => u.UploadId === uploadId && u.Key === 'mp/object'), 'listed among the uploads');
-    const parts = [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 2, ETag: e2.CopyPartResult?.ETag }, { PartNumber: 3, ETag: e3.ETag }];
-    t.match(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MultipartUpload: { Parts: [parts[1], parts[0]] } }))), { name: 'InvalidPartOrder', status: 400 });
-    t.match(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] } }))), { name: 'InvalidPart', status: 400 });
+    t.ok(
+      uploads.Uploads?.some((u) => u.UploadId === uploadId && u.Key === 'mp/object'),
+      'listed among the uploads',
+    );
+    const parts = [
+      { PartNumber: 1, ETag: e1.ETag },
+      { PartNumber: 2, ETag: e2.CopyPartResult?.ETag },
+      { PartNumber: 3, ETag: e3.ETag },
+    ];
+    t.match(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MultipartUpload: { Parts: [parts[1], parts[0]] } }))), {
+      name: 'InvalidPartOrder',
+      status: 400,
+    });
+    t.match(
+      await failure(
+        s3.send(
+          new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] } }),
+        ),
+      ),
+      { name: 'InvalidPart', status: 400 },
+    );
     // (A second upload: RGW 16 refuses to complete an upload without every part it holds.)
     const small = (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp/small' }))).UploadId;
     const s1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/small', UploadId: small, PartNumber: 1, Body: 'x' }));
     const s2 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp/small', UploadId: small, PartNumber: 2, Body: 'y' }));
-    t.match(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/small', UploadId: small, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: s1.ETag }, { PartNumber: 2, ETag: s2.ETag }] } }))), { name: 'EntityTooSmall', status: 400 }, 'a part under 5 MiB that is not the last');
+    t.match(
+      await failure(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: 'mp/small',
+            UploadId: small,
+            MultipartUpload: {
+              Parts: [
+                { PartNumber: 1, ETag: s1.ETag },
+                { PartNumber: 2, ETag: s2.ETag },
+              ],
+            },
+          }),
+        ),
+      ),
+      { name: 'EntityTooSmall', status: 400 },
+      'a part under 5 MiB that is not the last',
+    );
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mp/small', UploadId: small }));
     const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp/object', UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     t.match(done.ETag, /^"[0-9a-f]{32}-3"$/);
@@ -323,7 +404,11 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     if (driver === 'disk') {
       const second = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp/object', PartNumber: 2 }));
       t.same([second.$metadata.httpStatusCode, second.ContentLength, second.ContentRange, second.PartsCount], [206, 5 * MiB, `bytes ${5 * MiB}-${10 * MiB - 1}/${10 * MiB + 4}`, 3]);
-      t.equal((await second.Body!.transformToByteArray()).every((b) => b === 98), true, 'part 2 is the copied part');
+      t.equal(
+        (await second.Body!.transformToByteArray()).every((b) => b === 98),
+        true,
+        'part 2 is the copied part',
+      );
       const third = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mp/object', PartNumber: 3 }));
       t.same([third.ContentLength, third.PartsCount], [4, 3]);
       t.match(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp/object', PartNumber: 4 }))), { name: 'InvalidPartNumber', status: 416 }, 'no part 4');

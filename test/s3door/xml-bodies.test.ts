@@ -84,7 +84,13 @@ t.test('DeleteObjects deletes exactly the keys it names, as XML 1.0 decodes them
   t.same([refused.status, codeOf(refused.body)], [400, 'MalformedXML'], 'a reference to a character XML forbids (&#0;)');
   t.same(await list(), ['&&#x41;<', '&A<', '&AA<😀', 'plain', 'sp ace'].sort(), 'nothing was deleted');
 
-  const res = await post(url, key, '/xml-keys-b', { delete: '' }, '<Delete><Object><Key>&amp;&#x41;&lt;</Key></Object><Object><Key>&amp;&#65;&#x41;&lt;&#x1F600;</Key></Object><Object><Key>sp&#x20;ace</Key></Object></Delete>');
+  const res = await post(
+    url,
+    key,
+    '/xml-keys-b',
+    { delete: '' },
+    '<Delete><Object><Key>&amp;&#x41;&lt;</Key></Object><Object><Key>&amp;&#65;&#x41;&lt;&#x1F600;</Key></Object><Object><Key>sp&#x20;ace</Key></Object></Delete>',
+  );
   t.equal(res.status, 200, res.body);
   t.match(res.body, /<Deleted><Key>&amp;A&lt;<\/Key><\/Deleted>/);
   t.same(await list(), ['&&#x41;<', 'plain'].sort(), 'each key was deleted as it decodes, and no other');

@@ -22,7 +22,18 @@ function s3gate(args: string[], env: Record<string, string> = {}) {
   );
 }
 
-const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [600_000], disableAfterMs: 3_600_000, concurrency: 4, endpointConcurrency: 2, pollMs: 50, retentionMs: 3600_000, deliveryRetentionMs: 3600_000, retentionIntervalMs: 3600_000 };
+const webhooks = {
+  allowPrivate: true,
+  timeoutMs: 1000,
+  retrySchedule: [600_000],
+  disableAfterMs: 3_600_000,
+  concurrency: 4,
+  endpointConcurrency: 2,
+  pollMs: 50,
+  retentionMs: 3600_000,
+  deliveryRetentionMs: 3600_000,
+  retentionIntervalMs: 3600_000,
+};
 
 t.test('admin backup copies the SQLite state under write load; restore into a fresh data directory brings back every tenant, key, webhook and pending delivery, working', async (t) => {
   const masterKey = randomBytes(32).toString('base64');
@@ -34,7 +45,9 @@ t.test('admin backup copies the SQLite state under write load; restore into a fr
   t.equal((await fetch(`${base}/v1/buckets/kept-bucket`, { method: 'PUT', headers: auth })).status, 201);
   // The receiver is down: deliveries stay pending (the next retry is minutes away).
   const rx = await receiver(t, () => ({ status: 503 }));
-  const hook = (await (await fetch(`${base}/v1/webhooks`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: rx.url, events: ['s3:ObjectCreated:*'] }) })).json()) as { id: string };
+  const hook = (await (
+    await fetch(`${base}/v1/webhooks`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: rx.url, events: ['s3:ObjectCreated:*'] }) })
+  ).json()) as { id: string };
 
   let writing = true;
   let writes = 0;

@@ -92,7 +92,20 @@ t.test('a store from before the canary: its secrets decide, then it gets a canar
 t.test('online master-key rotation: tenants keep working while every secret is sealed again; then the old key can go', async (t) => {
   const dataDir = tempDir(t);
   const [k1, k2] = [key(), key()];
-  const cfg = { webhooks: { allowPrivate: true, timeoutMs: 2000, retrySchedule: [100], disableAfterMs: 60_000, concurrency: 4, endpointConcurrency: 2, pollMs: 50, retentionMs: 3600_000, deliveryRetentionMs: 3600_000, retentionIntervalMs: 3600_000 } };
+  const cfg = {
+    webhooks: {
+      allowPrivate: true,
+      timeoutMs: 2000,
+      retrySchedule: [100],
+      disableAfterMs: 60_000,
+      concurrency: 4,
+      endpointConcurrency: 2,
+      pollMs: 50,
+      retentionMs: 3600_000,
+      deliveryRetentionMs: 3600_000,
+      retentionIntervalMs: 3600_000,
+    },
+  };
   const before = await testApp(t, { dataDir, env: { S3GATE_MASTER_KEY: k1 }, config: cfg });
   const { key: s3key, apiKey } = await doorTenant(before, 'rot', 'rgw');
   const auth = bearer(apiKey);
@@ -113,7 +126,10 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   const traffic = (async () => {
     for (let i = 0; running; i++) {
       const put = await fetch(`${base}/v1/buckets/${bucket}/objects/k${i % 5}`, { method: 'PUT', headers: auth, body: `v${i}` });
-      const got = await door.send(new GetObjectCommand({ Bucket: bucket, Key: `k${i % 5}` })).then((o) => o.Body!.transformToString(), (e: Error) => `error ${e.name}`);
+      const got = await door.send(new GetObjectCommand({ Bucket: bucket, Key: `k${i % 5}` })).then(
+        (o) => o.Body!.transformToString(),
+        (e: Error) => `error ${e.name}`,
+      );
       if (put.status === 201 && got === `v${i}`) outcomes.ok++;
       else outcomes.failed.push(`${put.status} ${got}`);
     }
@@ -125,7 +141,8 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   // Traffic goes on after the rotation too, for a while and for a few requests at least (a loaded
   // machine may have served only a handful so far).
   const served = outcomes.ok + outcomes.failed.length;
-  for (const start = Date.now(); Date.now() - start < 300 || (outcomes.ok + outcomes.failed.length < Math.max(served + 3, 6) && Date.now() - start < 10_000); ) await new Promise((r) => setTimeout(r, 20));
+  for (const start = Date.now(); Date.now() - start < 300 || (outcomes.ok + outcomes.failed.length < Math.max(served + 3, 6) && Date.now() - start < 10_000); )
+    await new Promise((r) => setTimeout(r, 20));
   running = false;
   await traffic;
   t.same(outcomes.failed, [], `no request failed during the rotation (${outcomes.ok} PUT+GET pairs through REST and the S3 door)`);
@@ -155,7 +172,8 @@ t.test('online master-key rotation: tenants keep working while every secret is s
 
 t.test('admin token rotation: the previous token works beside the new one until removed', async (t) => {
   const app = await testApp(t, { env: { S3GATE_ADMIN_TOKEN: 'new-admin-token', S3GATE_ADMIN_TOKEN_PREVIOUS: 'old-admin-token' } });
-  for (const token of ['new-admin-token', 'old-admin-token']) t.equal((await app.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token);
+  for (const token of ['new-admin-token', 'old-admin-token'])
+    t.equal((await app.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token);
   t.equal((await app.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: 'Bearer other' } })).statusCode, 401);
   const after = await testApp(t, { env: { S3GATE_ADMIN_TOKEN: 'new-admin-token' } });
   t.equal((await after.inject({ method: 'GET', url: '/admin/tenants', headers: { authorization: 'Bearer old-admin-token' } })).statusCode, 401, 'gone once removed');

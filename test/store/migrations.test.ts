@@ -15,12 +15,63 @@ const now = new Date().toISOString();
 async function seed(db: Kysely<any>) {
   await db.insertInto('tenants').values({ id: 'live', driver: 'disk', settings: '{"pool":{},"limits":{}}', secrets: null, version: 1, created_at: now, updated_at: now }).execute();
   for (const tenant of ['live', 'dead']) {
-    const hook = { id: `wh_${tenant}`, tenant_id: tenant, url: 'http://127.0.0.1/h', events: '["*"]', filter: '{}', description: null, enabled: 1, disabled_reason: null, secret: 's', previous_secret: null, previous_secret_until: null, created_at: now, updated_at: now };
+    const hook = {
+      id: `wh_${tenant}`,
+      tenant_id: tenant,
+      url: 'http://127.0.0.1/h',
+      events: '["*"]',
+      filter: '{}',
+      description: null,
+      enabled: 1,
+      disabled_reason: null,
+      secret: 's',
+      previous_secret: null,
+      previous_secret_until: null,
+      created_at: now,
+      updated_at: now,
+    };
     await db.insertInto('webhooks').values(hook).execute();
-    await db.insertInto('events').values({ id: `evt_${tenant}`, tenant_id: tenant, type: 's3:ObjectCreated:Put', bucket: 'b', key: 'k', size: 1, etag: 'e', version_id: null, sequencer: null, source: 'gateway', created_at: now }).execute();
-    await db.insertInto('deliveries').values({ id: `dlv_${tenant}`, webhook_id: hook.id, tenant_id: tenant, event_id: `evt_${tenant}`, status: 'failed', attempts: 1, next_attempt_at: now, last_status: 500, last_error: null, locked_until: null, created_at: now, updated_at: now }).execute();
-    await db.insertInto('delivery_attempts').values({ id: `att_${tenant}`, delivery_id: `dlv_${tenant}`, at: now, status_code: 500, duration_ms: 1, error: null, response_excerpt: null }).execute();
-    await db.insertInto('ingest_tokens').values({ tenant_id: tenant, token_hash: `h_${tenant}`, token_sealed: 's', created_at: now }).execute();
+    await db
+      .insertInto('events')
+      .values({
+        id: `evt_${tenant}`,
+        tenant_id: tenant,
+        type: 's3:ObjectCreated:Put',
+        bucket: 'b',
+        key: 'k',
+        size: 1,
+        etag: 'e',
+        version_id: null,
+        sequencer: null,
+        source: 'gateway',
+        created_at: now,
+      })
+      .execute();
+    await db
+      .insertInto('deliveries')
+      .values({
+        id: `dlv_${tenant}`,
+        webhook_id: hook.id,
+        tenant_id: tenant,
+        event_id: `evt_${tenant}`,
+        status: 'failed',
+        attempts: 1,
+        next_attempt_at: now,
+        last_status: 500,
+        last_error: null,
+        locked_until: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await db
+      .insertInto('delivery_attempts')
+      .values({ id: `att_${tenant}`, delivery_id: `dlv_${tenant}`, at: now, status_code: 500, duration_ms: 1, error: null, response_excerpt: null })
+      .execute();
+    await db
+      .insertInto('ingest_tokens')
+      .values({ tenant_id: tenant, token_hash: `h_${tenant}`, token_sealed: 's', created_at: now })
+      .execute();
     await db.insertInto('bucket_notifications').values({ tenant_id: tenant, bucket: 'b', topic_arn: 'arn', created_at: now }).execute();
   }
 }
@@ -62,7 +113,25 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     await db.kysely.deleteFrom('tenants').where('id', '=', 'live').execute();
     const empty = await rowsOf(db.kysely);
     for (const table of TABLES) t.same(empty[table], [], `${table}: cascaded`);
-    const orphan = db.kysely.insertInto('webhooks').values({ id: 'wh_x', tenant_id: 'nobody', url: 'u', events: '[]', filter: '{}', description: null, enabled: 1, disabled_reason: null, secret: 's', previous_secret: null, previous_secret_until: null, created_at: now, updated_at: now, failing_since: null }).execute();
+    const orphan = db.kysely
+      .insertInto('webhooks')
+      .values({
+        id: 'wh_x',
+        tenant_id: 'nobody',
+        url: 'u',
+        events: '[]',
+        filter: '{}',
+        description: null,
+        enabled: 1,
+        disabled_reason: null,
+        secret: 's',
+        previous_secret: null,
+        previous_secret_until: null,
+        created_at: now,
+        updated_at: now,
+        failing_since: null,
+      })
+      .execute();
     await t.rejects(orphan, 'a row of a tenant that does not exist is refused by the database');
   });
 }

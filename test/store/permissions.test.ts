@@ -36,9 +36,15 @@ t.test("the state on disk is the gateway user's alone, whatever the umask: direc
   t.equal((await app.inject({ method: 'PUT', url: '/v1/buckets/perm-bkt/objects/a.txt', headers: bearer(key), payload: 'secret bytes' })).statusCode, 201);
   const all = modes(dataDir);
   for (const name of ['s3gate.sqlite', 's3gate.sqlite-wal', 's3gate.sqlite-shm', 'objects/index.sqlite', 'objects/index.sqlite-wal', 'objects/blobs', 'master.key']) {
-    t.ok(all.some(([p]) => p === join(dataDir, name)), `${name} is there`);
+    t.ok(
+      all.some(([p]) => p === join(dataDir, name)),
+      `${name} is there`,
+    );
   }
-  t.ok(all.some(([p]) => p.includes('/blobs/') && statSync(p).isFile()), 'a blob is there');
+  t.ok(
+    all.some(([p]) => p.includes('/blobs/') && statSync(p).isFile()),
+    'a blob is there',
+  );
   t.same(wrong(all, dataDir), [], 'nothing readable by others');
   await app.close();
 

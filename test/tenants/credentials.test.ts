@@ -50,7 +50,7 @@ t.test('credential sources', async (t) => {
     await roundTrip(t, app, res.json().apiKey);
   });
 
-  t.test('?verify=true refuses settings that do not work with 422 and S3\'s answer, saving nothing', async (t) => {
+  t.test("?verify=true refuses settings that do not work with 422 and S3's answer, saving nothing", async (t) => {
     const bad = await app.inject({
       method: 'POST',
       url: '/admin/tenants?verify=true',
@@ -98,7 +98,10 @@ t.test('credential sources', async (t) => {
     const roleArn = await rgwRole(user);
     const key = await createTenant(app, {
       id: 'role1',
-      s3: { endpoint: endpoint(), credentials: { type: 'assumeRole', roleArn, durationSeconds: 900, externalId: 'ext-secret-1', source: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } } },
+      s3: {
+        endpoint: endpoint(),
+        credentials: { type: 'assumeRole', roleArn, durationSeconds: 900, externalId: 'ext-secret-1', source: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } },
+      },
     });
     secrets.push('ext-secret-1');
     const shown = (await app.inject({ method: 'GET', url: '/admin/tenants/role1', headers: admin })).json();
@@ -129,11 +132,14 @@ t.test('credential sources', async (t) => {
       method: 'POST',
       url: '/admin/tenants?verify=true',
       headers: admin,
-      payload: { id: 'role2', s3: { endpoint: endpoint(), credentials: { type: 'assumeRole', roleArn: 'arn:aws:iam:::role/nosuchrole', source: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } } } },
+      payload: {
+        id: 'role2',
+        s3: { endpoint: endpoint(), credentials: { type: 'assumeRole', roleArn: 'arn:aws:iam:::role/nosuchrole', source: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } } },
+      },
     });
     t.equal(res.statusCode, 422);
     t.match(res.json(), { code: 'S3GATE_TENANT_VERIFICATION_FAILED', upstream: { status: Number } });
-    t.notMatch(res.json().upstream.code, /^S3GATE_/, 'the code is STS\'s own');
+    t.notMatch(res.json().upstream.code, /^S3GATE_/, "the code is STS's own");
   });
 
   t.test('no secret reached a response or a log line', async (t) => {

@@ -5,8 +5,7 @@ import { rgwEndpoint, rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.
 import { freePort } from '../helpers/stall.js';
 
 /** The sum of a metric's samples whose labels match (a regular expression). */
-const metric = (text: string, name: string, labels: string) =>
-  [...text.matchAll(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+const metric = (text: string, name: string, labels: string) => [...text.matchAll(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
 
 t.test('tenant health, S3 error metrics and the circuit breaker', async (t) => {
   const app = await testApp(t, { env: { S3GATE_CIRCUIT_FAILURES: '3', S3GATE_CIRCUIT_COOLDOWN_MS: '400' } });

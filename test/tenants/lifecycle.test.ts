@@ -7,7 +7,18 @@ import { receiver } from '../helpers/receiver.js';
 import { rgwSettings, rgwUser, uniqueBucket } from '../helpers/rgw.js';
 import { until } from '../helpers/stall.js';
 
-const webhooks = { allowPrivate: true, timeoutMs: 1000, retrySchedule: [50, 50, 50, 50, 50, 50, 50, 50, 50, 50], disableAfterMs: 3_600_000, concurrency: 8, endpointConcurrency: 4, pollMs: 50, retentionMs: 86_400_000, deliveryRetentionMs: 86_400_000, retentionIntervalMs: 3_600_000 };
+const webhooks = {
+  allowPrivate: true,
+  timeoutMs: 1000,
+  retrySchedule: [50, 50, 50, 50, 50, 50, 50, 50, 50, 50],
+  disableAfterMs: 3_600_000,
+  concurrency: 8,
+  endpointConcurrency: 4,
+  pollMs: 50,
+  retentionMs: 86_400_000,
+  deliveryRetentionMs: 86_400_000,
+  retentionIntervalMs: 3_600_000,
+};
 
 /** Every table that holds rows of a tenant, and how to count them. */
 const COUNTS: Record<string, (tenant: string, deliveryIds: string[]) => ReturnType<typeof sql<{ n: number | string }>>> = {
@@ -39,7 +50,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     t.equal(hook.statusCode, 201);
     await app.inject({ method: 'POST', url: '/v1/webhooks', headers: bearer(neighbour), payload: { url: rx.url, events: ['*'] } });
     const { path } = (await app.inject({ method: 'POST', url: '/admin/tenants/gone/ingest-token', headers: admin })).json();
-    const wire = await fetch(`${base}/v1/buckets/${bucket}/notifications`, { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true, persistent: false }) });
+    const wire = await fetch(`${base}/v1/buckets/${bucket}/notifications`, {
+      method: 'PUT',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true, persistent: false }),
+    });
     t.equal(wire.status, 200, 'native notifications wired on RGW');
     for (const k of ['a', 'b', 'c']) await app.inject({ method: 'PUT', url: `/v1/buckets/${bucket}/objects/${k}`, headers: h, payload: k });
     await until(() => rx.received.length >= 6, 10_000, 'failed attempts');
@@ -63,7 +78,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const del = await app.inject({ method: 'DELETE', url: '/admin/tenants/gone', headers: admin });
     t.equal(del.statusCode, 200, del.body);
     t.same(del.json(), { id: 'gone', notifications: { removed: [bucket], failed: [] }, objects: null }, 'the wiring on RGW was removed too');
-    t.same(Object.values(await count('gone')), Object.values(COUNTS).map(() => 0), 'zero rows of it in every table');
+    t.same(
+      Object.values(await count('gone')),
+      Object.values(COUNTS).map(() => 0),
+      'zero rows of it in every table',
+    );
     t.same((await count('stays')).webhooks, neighbourBefore.webhooks, "the other tenant's rows stay");
 
     // An attempt already on the wire when the tenant went may still land; none may start after.
@@ -92,7 +111,13 @@ t.test('a disk tenant re-created with a deleted id sees none of its objects or p
   const first = await createTenant(app, { id: 'reuse', driver: 'disk' });
   await fetch(`${base}/v1/buckets/reuse-bkt`, { method: 'PUT', headers: bearer(first) });
   await fetch(`${base}/v1/buckets/reuse-bkt/objects/secret.txt`, { method: 'PUT', headers: bearer(first), body: 'secret' });
-  const presigned = (await (await fetch(`${base}/v1/presign`, { method: 'POST', headers: { ...bearer(first), 'content-type': 'application/json' }, body: JSON.stringify({ bucket: 'reuse-bkt', key: 'secret.txt', method: 'GET', expiresIn: 600 }) })).json()) as { url: string };
+  const presigned = (await (
+    await fetch(`${base}/v1/presign`, {
+      method: 'POST',
+      headers: { ...bearer(first), 'content-type': 'application/json' },
+      body: JSON.stringify({ bucket: 'reuse-bkt', key: 'secret.txt', method: 'GET', expiresIn: 600 }),
+    })
+  ).json()) as { url: string };
   t.equal(await (await fetch(presigned.url)).text(), 'secret');
 
   const del = await app.inject({ method: 'DELETE', url: '/admin/tenants/reuse', headers: admin });

@@ -31,7 +31,10 @@ t.test('network settings', async (t) => {
       ['HEAD', 'PUT', 'PUT', 'GET', 'GET'],
       'bucket HEAD and PUT, object PUT and GET (the hot path) and the listing (the SDK) all went through the proxy',
     );
-    t.ok(proxy.seen.every((s) => s.target.startsWith(rgwEndpoint())), 'as absolute-form requests to the endpoint');
+    t.ok(
+      proxy.seen.every((s) => s.target.startsWith(rgwEndpoint())),
+      'as absolute-form requests to the endpoint',
+    );
     const shown = (await app.inject({ method: 'GET', url: '/admin/tenants/proxied', headers: admin })).json();
     t.notMatch(JSON.stringify(shown), /pr0xy-pass/, 'the proxy password is not shown');
     t.match(shown.s3.proxy.url, /^http:\/\/gw:\*\*\*@127\.0\.0\.1:\d+\/$/);
@@ -89,7 +92,7 @@ t.test('network settings', async (t) => {
     t.same(await exercise(adaptive), [201, 201, 200, 200], 'adaptive retry mode works');
   });
 
-  t.test('one retry policy and one report per request: the hot path uses the SDK client\'s own strategy and quota', async (t) => {
+  t.test("one retry policy and one report per request: the hot path uses the SDK client's own strategy and quota", async (t) => {
     const failing = await failingEndpoint(t, 500);
     const key = await createTenant(app, { id: 'onepolicy', s3: { ...rgwSettings(user), endpoint: failing.url, maxAttempts: 3 } });
     const get = () => app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects/k', headers: bearer(key) });
@@ -125,7 +128,12 @@ t.test('network settings', async (t) => {
     t.match(shown.s3.tls, { caBundleSha256: /^[0-9a-f]{64}$/, rejectUnauthorized: true });
     const bad = await app.inject({ method: 'POST', url: '/admin/tenants', headers: admin, payload: { id: 'tls2', s3: { ...rgwSettings(user), tls: { caBundle: 'not a pem' } } } });
     t.equal(bad.json().code, 'S3GATE_INVALID_TENANT');
-    const insecure = await app.inject({ method: 'POST', url: '/admin/tenants', headers: admin, payload: { id: 'tls3', s3: { ...rgwSettings(user), endpoint: front.url, tls: { rejectUnauthorized: false } } } });
+    const insecure = await app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: admin,
+      payload: { id: 'tls3', s3: { ...rgwSettings(user), endpoint: front.url, tls: { rejectUnauthorized: false } } },
+    });
     t.equal(insecure.statusCode, 400);
     t.match(insecure.json().message, /S3GATE_ALLOW_INSECURE_TLS=true/);
   });
@@ -137,6 +145,9 @@ t.test('network settings', async (t) => {
     const key = await createTenant(lax, { id: 'tls4', s3: { ...rgwSettings(user), endpoint: front.url, tls: { rejectUnauthorized: false } } });
     const res = await lax.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(key) });
     t.equal(res.statusCode, 200);
-    t.ok(logs.some((l) => l.includes('"level":40') && l.includes('verification is OFF') && l.includes('tls4')), 'a warning names the tenant');
+    t.ok(
+      logs.some((l) => l.includes('"level":40') && l.includes('verification is OFF') && l.includes('tls4')),
+      'a warning names the tenant',
+    );
   });
 });

@@ -15,8 +15,15 @@ t.test('a tenant over its rate gets 429 with Retry-After and RateLimit-*; other 
   const other = await createTenant(app, { id: uniqueId('free'), driver: 'disk' });
   const list = (k: string) => app.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(k) });
   const answers = [await list(key), await list(key), await list(key)];
-  t.same(answers.map((a) => a.statusCode), [200, 200, 200], 'the burst passes');
-  t.same(answers.map((a) => a.headers['ratelimit-remaining']), ['2', '1', '0']);
+  t.same(
+    answers.map((a) => a.statusCode),
+    [200, 200, 200],
+    'the burst passes',
+  );
+  t.same(
+    answers.map((a) => a.headers['ratelimit-remaining']),
+    ['2', '1', '0'],
+  );
   t.equal(answers[0].headers['ratelimit-limit'], '3');
   t.equal(answers[0].headers['ratelimit-policy'], '3;w=6');
   const refused = await list(key);
@@ -46,7 +53,10 @@ t.test('with REDIS_URL the limit holds across gateway processes; with Redis down
   const down = await testApp(t, { env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, logStream: { write: (l) => void logs.push(l) } });
   const k = await createTenant(down, { id: uniqueId('nored'), driver: 'disk', limits: { requestsPerSecond: 1, burst: 1 } });
   for (let i = 0; i < 3; i++) t.equal((await down.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(k) })).statusCode, 200);
-  t.ok(logs.some((l) => l.includes('rate-limit store (Redis) failed')), 'and the operator is told');
+  t.ok(
+    logs.some((l) => l.includes('rate-limit store (Redis) failed')),
+    'and the operator is told',
+  );
 });
 
 t.test('concurrent uploads of a tenant are capped', async (t) => {

@@ -19,7 +19,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     t.same(listed.s3Keys.map((k) => k.accessKeyId).sort(), [pair.accessKeyId, byAdmin.json().accessKeyId].sort());
     t.notMatch(JSON.stringify(listed), pair.secretAccessKey, 'no secret in a listing');
     t.same((await app.inject({ method: 'GET', url: '/admin/tenants/s3k/s3-keys', headers: admin })).json(), listed);
-    t.same((await app.inject({ method: 'GET', url: '/v1/s3-keys', headers: bearer(other) })).json(), { s3Keys: [] }, "another tenant sees none of them");
+    t.same((await app.inject({ method: 'GET', url: '/v1/s3-keys', headers: bearer(other) })).json(), { s3Keys: [] }, 'another tenant sees none of them');
 
     const stored = await app.db.kysely.selectFrom('s3_keys').selectAll().where('access_key_id', '=', pair.accessKeyId).executeTakeFirstOrThrow();
     t.notMatch(stored.secret_sealed, pair.secretAccessKey, 'the secret is sealed at rest');

@@ -70,7 +70,15 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
   t.equal(s3.length, 1, 'one S3 span for the PutObject');
   t.equal(s3[0].kind, SpanKind.CLIENT);
   t.equal(parentOf(s3[0]), request.spanContext().spanId, 'the S3 call is a child of the request');
-  t.match(s3[0].attributes, { 'rpc.system': 'aws-api', 'rpc.method': 'PutObject', 'aws.s3.bucket': bucket, 'aws.s3.key': 'photos/cat.jpg', 's3gate.tenant': 'traced', 's3gate.attempts': 1, 'http.response.status_code': 200 });
+  t.match(s3[0].attributes, {
+    'rpc.system': 'aws-api',
+    'rpc.method': 'PutObject',
+    'aws.s3.bucket': bucket,
+    'aws.s3.key': 'photos/cat.jpg',
+    's3gate.tenant': 'traced',
+    's3gate.attempts': 1,
+    'http.response.status_code': 200,
+  });
   t.type(s3[0].attributes['s3gate.pool.wait_ms'], 'number', 'its wait for a socket of the pool');
   t.type(s3[0].attributes['network.connection.reused'], 'boolean');
 
@@ -81,7 +89,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
   t.ok(record.endTime[0] * 1e9 + record.endTime[1] <= request.endTime[0] * 1e9 + request.endTime[1], 'the event is recorded before the request ends');
 
   const deliveries = trace.filter((s) => s.name === 'webhook.deliver').sort((a, b) => Number(a.attributes['s3gate.delivery.attempt']) - Number(b.attributes['s3gate.delivery.attempt']));
-  t.same(deliveries.map((d) => d.attributes['s3gate.delivery.attempt']), [1, 2]);
+  t.same(
+    deliveries.map((d) => d.attributes['s3gate.delivery.attempt']),
+    [1, 2],
+  );
   for (const d of deliveries) {
     t.equal(parentOf(d), record.spanContext().spanId, 'each attempt is a child of the event record (across the outbox)');
     t.equal(d.kind, SpanKind.CLIENT);
@@ -136,7 +147,11 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     await res.arrayBuffer();
     await new Promise((r) => setTimeout(r, 100));
     t.same(inTrace(traceId), [], 'no span of the unsampled trace');
-    t.same(spans().filter((s) => s.kind === SpanKind.SERVER || s.name.startsWith('S3.')), [], 'and no other');
+    t.same(
+      spans().filter((s) => s.kind === SpanKind.SERVER || s.name.startsWith('S3.')),
+      [],
+      'and no other',
+    );
   });
 
   t.test('requests without a traceparent start their own trace; health checks are not traced', async (t) => {
@@ -145,7 +160,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     t.equal((await fetch(`${base}/healthz`)).status, 200);
     await until(() => spans().some((s) => s.kind === SpanKind.SERVER), 5000, 'the request span');
     const servers = spans().filter((s) => s.kind === SpanKind.SERVER);
-    t.same(servers.map((s) => s.name), ['GET /v1/buckets/:bucket/objects']);
+    t.same(
+      servers.map((s) => s.name),
+      ['GET /v1/buckets/:bucket/objects'],
+    );
     t.equal(servers[0].parentSpanContext, undefined, 'a root span');
   });
 
@@ -155,7 +173,9 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     const ingest = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [] }) });
     t.ok(ingest.status < 500);
     // A presigned tus URL of the gateway: its signature is the credential.
-    const presign = (await (await fetch(`${base}/v1/presign`, { method: 'POST', headers: h, body: JSON.stringify({ method: 'TUS', bucket, key: 'resumable.bin', expiresIn: 600 }) })).json()) as { url: string };
+    const presign = (await (await fetch(`${base}/v1/presign`, { method: 'POST', headers: h, body: JSON.stringify({ method: 'TUS', bucket, key: 'resumable.bin', expiresIn: 600 }) })).json()) as {
+      url: string;
+    };
     const signature = new URL(presign.url).searchParams.get('signature');
     t.ok(signature, 'the presigned URL is signed');
     exporter.reset();
@@ -163,7 +183,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     t.equal(created.status, 201);
     t.equal((await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [] }) })).status, ingest.status);
     await until(() => spans().filter((s) => s.kind === SpanKind.SERVER).length === 2, 5000, 'two request spans');
-    t.ok(spans().some((s) => s.attributes['s3gate.operation'] === 'tusCreate'), 'the presigned tus creation is traced');
+    t.ok(
+      spans().some((s) => s.attributes['s3gate.operation'] === 'tusCreate'),
+      'the presigned tus creation is traced',
+    );
     const ingestSpan = spans().find((s) => s.attributes['http.route'] === '/ingest/s3/:token')!;
     t.equal(ingestSpan.attributes['url.path'], '/ingest/s3/[redacted]');
     const everything = JSON.stringify(spans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })));
@@ -177,7 +200,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     await until(() => spans().some((s) => s.kind === SpanKind.SERVER), 5000, 'the request span');
     const request = spans().find((s) => s.kind === SpanKind.SERVER)!;
     t.match(request.attributes, { 's3gate.operation': 'query Listing', 's3gate.tenant': 'traced' });
-    t.ok(spans().some((s) => s.name === 'S3.ListBuckets' && parentOf(s) === request.spanContext().spanId), "the resolver's S3 call is a child of the request");
+    t.ok(
+      spans().some((s) => s.name === 'S3.ListBuckets' && parentOf(s) === request.spanContext().spanId),
+      "the resolver's S3 call is a child of the request",
+    );
 
     // A body that arrives in two parts is read in the socket's context: the work after it still
     // belongs to the request's span.
@@ -196,7 +222,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
     await until(() => spans().some((s) => s.kind === SpanKind.SERVER), 5000, 'the request span');
     const slow = spans().find((s) => s.kind === SpanKind.SERVER)!;
     t.equal(slow.attributes['s3gate.operation'], 'query Slow');
-    t.ok(spans().some((s) => s.name === 'S3.ListBuckets' && parentOf(s) === slow.spanContext().spanId), 'the S3 call after a slow body is a child of the request');
+    t.ok(
+      spans().some((s) => s.name === 'S3.ListBuckets' && parentOf(s) === slow.spanContext().spanId),
+      'the S3 call after a slow body is a child of the request',
+    );
   });
 
   t.test('the S3 door: one span per S3 operation, with S3 error codes', async (t) => {
@@ -211,7 +240,10 @@ t.test('tracing on RGW: a write, its S3 call, its event and its webhook deliveri
       .filter((s) => s.kind === SpanKind.SERVER)
       .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
     t.match(ok.attributes, { 's3gate.face': 's3', 's3gate.operation': 'PutObject', 's3gate.tenant': 'traced', 'http.response.status_code': 200 });
-    t.ok(spans().some((s) => s.name === 'S3.PutObject' && parentOf(s) === ok.spanContext().spanId), 'its S3 call is a child');
+    t.ok(
+      spans().some((s) => s.name === 'S3.PutObject' && parentOf(s) === ok.spanContext().spanId),
+      'its S3 call is a child',
+    );
     t.match(refused.attributes, { 's3gate.face': 's3', 's3gate.code': 'NoSuchBucket', 'http.response.status_code': 404 });
   });
 });
@@ -222,7 +254,11 @@ t.test('tracing is configured by the standard OTEL_ variables, and off without a
   t.equal(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).tracing.enabled, true);
   t.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).tracing.enabled, false);
   t.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing.enabled, false);
-  t.match(loadConfig({ OTEL_SERVICE_NAME: 'edge-gw', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing, { serviceName: 'edge-gw', sampler: 'traceidratio', samplerArg: 0.25 });
+  t.match(loadConfig({ OTEL_SERVICE_NAME: 'edge-gw', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing, {
+    serviceName: 'edge-gw',
+    sampler: 'traceidratio',
+    samplerArg: 0.25,
+  });
   t.throws(() => loadConfig({ OTEL_TRACES_SAMPLER: 'sometimes' }), /OTEL_TRACES_SAMPLER must be one of/);
   t.throws(() => loadConfig({ OTEL_TRACES_SAMPLER_ARG: '2' }), /from 0 to 1/);
 });

@@ -56,7 +56,10 @@ t.test('Uppy in headless Chromium uploads through a presigned tus URL from a pag
   tab.on('pageerror', (e) => errors.push(e.message));
   await tab.goto(page);
   await tab.waitForFunction(() => document.title === 'ready');
-  const result = await tab.evaluate(([endpoint, size]) => (globalThis as unknown as { upload: (e: string, s: number, n: string, ty: string) => Promise<unknown> }).upload(endpoint, size, 'clip.mp4', 'video/mp4'), [url, SIZE] as const) as {
+  const result = (await tab.evaluate(
+    ([endpoint, size]) => (globalThis as unknown as { upload: (e: string, s: number, n: string, ty: string) => Promise<unknown> }).upload(endpoint, size, 'clip.mp4', 'video/mp4'),
+    [url, SIZE] as const,
+  )) as {
     successful: number;
     failed: string[];
     uploadURL: string;

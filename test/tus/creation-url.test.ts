@@ -8,8 +8,25 @@ t.test('a presigned tus creation URL creates one upload, however often it is use
   const auth = bearer(await createTenant(app, { id: 'once', driver: 'disk' }));
   t.equal((await fetch(`${base}/v1/buckets/once-bkt`, { method: 'PUT', headers: auth })).status, 201);
   const presign = async (key: string) =>
-    ((await (await fetch(`${base}/v1/presign`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ bucket: 'once-bkt', key, method: 'TUS', expiresIn: 600 }) })).json()) as { url: string }).url;
-  const openUploads = async () => Number((await app.db.kysely.selectFrom('tus_uploads').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', 'once').executeTakeFirst())?.n);
+    (
+      (await (
+        await fetch(`${base}/v1/presign`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ bucket: 'once-bkt', key, method: 'TUS', expiresIn: 600 }),
+        })
+      ).json()) as { url: string }
+    ).url;
+  const openUploads = async () =>
+    Number(
+      (
+        await app.db.kysely
+          .selectFrom('tus_uploads')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', 'once')
+          .executeTakeFirst()
+      )?.n,
+    );
 
   const url = await presign('u1.bin');
   const first = await tusRequest(url, 'POST', { 'upload-length': '10' });
@@ -34,7 +51,10 @@ t.test('a presigned tus creation URL creates one upload, however often it is use
   const raced = await Promise.all(Array.from({ length: 20 }, () => tusRequest(fresh, 'POST', { 'upload-length': '3' })));
   const made = new Set(raced.filter((r) => r.status === 201).map((r) => new URL(r.headers.get('location')!).pathname));
   t.equal(made.size, 1, `one upload for twenty creations (${raced.map((r) => r.status).join(' ')})`);
-  t.ok(raced.every((r) => r.status === 201 || r.code === 'S3GATE_PRESIGN_USED'), 'the others answer it, or 409 if they lost the race to it');
+  t.ok(
+    raced.every((r) => r.status === 201 || r.code === 'S3GATE_PRESIGN_USED'),
+    'the others answer it, or 409 if they lost the race to it',
+  );
   t.equal(await openUploads(), 2);
 
   // Once its upload is gone, the URL creates nothing more.

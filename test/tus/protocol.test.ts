@@ -66,7 +66,13 @@ const patch = (url: string, who: Record<string, string>, offset: number, body: B
 /** A PATCH that sends `first` bytes of a declared `length`, then waits: `finish()` sends the rest. */
 function heldPatch(url: string, who: Record<string, string>, offset: number, data: Buffer, first: number) {
   const u = new URL(url);
-  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'PATCH', headers: { ...who, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', 'content-length': data.length } });
+  const req = http.request({
+    host: u.hostname,
+    port: u.port,
+    path: u.pathname + u.search,
+    method: 'PATCH',
+    headers: { ...who, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', 'content-length': data.length },
+  });
   const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let body = '';
@@ -100,7 +106,11 @@ for (const driver of ['disk', 'rgw'] as const) {
       t.equal(got.headers.get('x-meta-camera'), 'field-7', 'meta-NAME becomes user metadata');
       t.equal(got.headers.get('x-meta-take'), '3');
       const evts = await events(base, who, key);
-      t.same(evts.map((e) => e.type), ['s3:ObjectCreated:CompleteMultipartUpload'], 'completion is recorded once');
+      t.same(
+        evts.map((e) => e.type),
+        ['s3:ObjectCreated:CompleteMultipartUpload'],
+        'completion is recorded once',
+      );
       t.equal(evts[0].data.size, data.length);
       t.equal(`"${evts[0].data.etag}"`, got.headers.get('etag'));
       const head = await tusRequest(run.url, 'HEAD', who.auth);
@@ -126,15 +136,29 @@ t.test('Uppy-style metadata: filename under a prefix, filetype; creation-with-up
   t.equal(got.headers.get('content-type'), 'text/csv');
   const names: string[] = [];
   got.headers.forEach((_v, name) => names.push(name));
-  t.same(names.filter((h) => h.startsWith('x-meta-')), [], 'only meta-NAME keys become metadata');
+  t.same(
+    names.filter((h) => h.startsWith('x-meta-')),
+    [],
+    'only meta-NAME keys become metadata',
+  );
 
   // creation-with-upload: the POST carries the first bytes (here all of them).
   const whole = randomBytes(6 * MiB + 5);
-  const created = await tusRequest(`${base}/v1/uploads`, 'POST', { ...who.auth, 'upload-length': String(whole.length), 'upload-metadata': metadataHeader({ bucket: b, key: 'at-once' }), 'content-type': 'application/offset+octet-stream' }, whole);
+  const created = await tusRequest(
+    `${base}/v1/uploads`,
+    'POST',
+    { ...who.auth, 'upload-length': String(whole.length), 'upload-metadata': metadataHeader({ bucket: b, key: 'at-once' }), 'content-type': 'application/offset+octet-stream' },
+    whole,
+  );
   t.equal(created.status, 201);
   t.equal(created.headers.get('upload-offset'), String(whole.length), 'the body of the creation request is stored');
   t.equal(sha256((await object(base, who, b, 'at-once')).body), sha256(whole));
-  const half = await tusRequest(`${base}/v1/uploads`, 'POST', { ...who.auth, 'upload-length': String(whole.length), 'upload-metadata': metadataHeader({ bucket: b, key: 'half' }), 'content-type': 'application/offset+octet-stream' }, whole.subarray(0, 1000));
+  const half = await tusRequest(
+    `${base}/v1/uploads`,
+    'POST',
+    { ...who.auth, 'upload-length': String(whole.length), 'upload-metadata': metadataHeader({ bucket: b, key: 'half' }), 'content-type': 'application/offset+octet-stream' },
+    whole.subarray(0, 1000),
+  );
   t.equal(half.headers.get('upload-offset'), '1000', 'a first slice is kept as the upload goes on');
   t.equal((await patch(half.headers.get('location')!, who.auth, 1000, whole.subarray(1000))).status, 204);
   t.equal(sha256((await object(base, who, b, 'half')).body), sha256(whole));
@@ -142,7 +166,10 @@ t.test('Uppy-style metadata: filename under a prefix, filetype; creation-with-up
   await tusUpload(`${base}/v1/uploads`, Buffer.alloc(0), { headers: who.auth, metadata: { bucket: b, key: 'empty' } });
   const empty = await object(base, who, b, 'empty');
   t.same([empty.status, empty.body.length], [200, 0], 'an empty upload makes an empty object');
-  t.same((await events(base, who, 'empty')).map((e) => e.type), ['s3:ObjectCreated:CompleteMultipartUpload']);
+  t.same(
+    (await events(base, who, 'empty')).map((e) => e.type),
+    ['s3:ObjectCreated:CompleteMultipartUpload'],
+  );
 });
 
 t.test('bad input gets the tus status and a coded message, and stores nothing', async (t) => {
@@ -389,7 +416,12 @@ t.test('CORS: listed origins may use the API from a page; discovery answers with
   t.match(preflight.headers.get('access-control-allow-headers'), /upload-metadata/);
   const stranger = await fetch(`${base}/v1/uploads`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
   t.equal(stranger.headers.get('access-control-allow-origin'), null, 'an origin not listed gets no CORS');
-  const created = await tusRequest(`${base}/v1/uploads`, 'POST', { ...who.auth, origin: 'http://page.example:8080', 'upload-length': '2', 'upload-metadata': metadataHeader({ bucket: bkt, key: 'c' }) });
+  const created = await tusRequest(`${base}/v1/uploads`, 'POST', {
+    ...who.auth,
+    origin: 'http://page.example:8080',
+    'upload-length': '2',
+    'upload-metadata': metadataHeader({ bucket: bkt, key: 'c' }),
+  });
   t.equal(created.status, 201);
   t.equal(created.headers.get('access-control-allow-origin'), 'http://page.example:8080');
   const exposed = created.headers.get('access-control-expose-headers') ?? '';

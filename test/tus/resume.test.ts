@@ -58,7 +58,11 @@ t.test('300 MiB: the connection is destroyed mid-PATCH three times, and the uplo
   proxy.target = Number(new URL(gw.base).port);
   await makeBucket(gw.base, bucket);
   const rx = await receiver(t);
-  const hook = await fetch(`${gw.base}/v1/webhooks`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: rx.url, events: ['s3:ObjectCreated:*'] }) });
+  const hook = await fetch(`${gw.base}/v1/webhooks`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: rx.url, events: ['s3:ObjectCreated:*'] }),
+  });
   t.equal(hook.status, 201);
   const { secret } = (await hook.json()) as { secret: string };
   const marks = [0.25, 0.5, 0.75].map((f) => f * SIZE);
@@ -84,7 +88,11 @@ t.test('300 MiB: the connection is destroyed mid-PATCH three times, and the uplo
   await until(() => rx.bodies().length >= 1, 10_000, 'the webhook delivery');
   await new Promise((r) => setTimeout(r, 500));
   const delivered = rx.bodies().filter((b) => b.data.key === 'cut.bin');
-  t.same(delivered.map((b) => b.type), ['s3:ObjectCreated:CompleteMultipartUpload'], 'a webhook receiver gets the completion once, signed, for all the interruptions');
+  t.same(
+    delivered.map((b) => b.type),
+    ['s3:ObjectCreated:CompleteMultipartUpload'],
+    'a webhook receiver gets the completion once, signed, for all the interruptions',
+  );
   t.equal(delivered[0]?.data.size, SIZE);
   const raw = rx.received.find((r) => r.body.includes('cut.bin'))!;
   t.ok(new Webhook(secret).verify(raw.body, raw.headers as Record<string, string>), 'its Standard Webhooks signature verifies');

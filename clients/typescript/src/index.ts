@@ -180,7 +180,8 @@ export class S3gate {
       unwrap(this.api.GET('/v1/buckets/{bucket}/objects', { params: { path: { bucket }, query } })),
     head: async (bucket: string, key: string, opts: { signal?: AbortSignal } = {}) => {
       const res = await this.#fetch(this.#opts.baseUrl + objectPath(bucket, key), { method: 'HEAD', headers: this.#headers(), signal: opts.signal });
-      if (!res.ok) throw new S3gateError(res.status, res.status === 404 ? 'S3GATE_OBJECT_NOT_FOUND' : `S3GATE_HTTP_${res.status}`, `HEAD ${bucket}/${key}: ${res.status}`, res.headers.get('x-request-id'));
+      if (!res.ok)
+        throw new S3gateError(res.status, res.status === 404 ? 'S3GATE_OBJECT_NOT_FOUND' : `S3GATE_HTTP_${res.status}`, `HEAD ${bucket}/${key}: ${res.status}`, res.headers.get('x-request-id'));
       return infoOf(res);
     },
     /** Streams a body into bucket/key; nothing is buffered here. */

@@ -8,7 +8,7 @@ import { adminS3KeyRoutes } from '../s3-keys.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 const VerifyQuery = Type.Object({
-  verify: Type.Optional(Type.Boolean({ description: 'Check the S3 settings with one cheap S3 call (ListBuckets) first: 422 with S3\'s answer, and nothing saved, when they do not work' })),
+  verify: Type.Optional(Type.Boolean({ description: "Check the S3 settings with one cheap S3 call (ListBuckets) first: 422 with S3's answer, and nothing saved, when they do not work" })),
 });
 const tags = ['admin'];
 const security = [{ adminToken: [] }];
@@ -38,16 +38,12 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get(
-    '/tenants',
-    { schema: { operationId: 'listTenants', tags, security, response: responses({ 200: Type.Object({ tenants: Type.Array(Type.Ref(Tenant)) }) }) } },
-    async () => ({ tenants: await app.tenants.list() }),
-  );
+  app.get('/tenants', { schema: { operationId: 'listTenants', tags, security, response: responses({ 200: Type.Object({ tenants: Type.Array(Type.Ref(Tenant)) }) }) } }, async () => ({
+    tenants: await app.tenants.list(),
+  }));
 
-  app.get(
-    '/tenants/:id',
-    { schema: { operationId: 'getTenant', tags, security, params: IdParams, response: responses({ 200: Type.Ref(Tenant) }) } },
-    async (request) => app.tenants.get(request.params.id),
+  app.get('/tenants/:id', { schema: { operationId: 'getTenant', tags, security, params: IdParams, response: responses({ 200: Type.Ref(Tenant) }) } }, async (request) =>
+    app.tenants.get(request.params.id),
   );
 
   app.patch(
@@ -78,7 +74,9 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Delete a tenant and everything of it in the gateway (keys, webhooks, deliveries and attempts, events, ingest token, notification wiring) in one transaction; removes the native notifications it wired on the backend; closes its pool',
         params: IdParams,
         querystring: Type.Object({
-          purgeObjects: Type.Optional(Type.Boolean({ description: "Disk-driver tenants: delete the tenant's buckets and objects too. Without it they are set aside, out of reach of any future tenant given the same id" })),
+          purgeObjects: Type.Optional(
+            Type.Boolean({ description: "Disk-driver tenants: delete the tenant's buckets and objects too. Without it they are set aside, out of reach of any future tenant given the same id" }),
+          ),
         }),
         response: responses({ 200: TenantRemovalReport }),
       },

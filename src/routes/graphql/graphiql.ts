@@ -54,7 +54,8 @@ const script = `(function () {
  * The console's policy, with what GraphiQL needs besides: inline styles (its editor sets them) and
  * fonts from data: URLs. Its own files only, no frames of it anywhere, no form posts, no <base>.
  */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /** GET /graphiql, its script and its assets. */
 export async function graphiqlRoutes(app: FastifyInstance): Promise<void> {

@@ -182,7 +182,10 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
         }),
         tags: ['graphql'],
         operationId: route.method === 'POST' ? 'graphqlPost' : 'graphqlGet',
-        summary: route.method === 'POST' ? 'A GraphQL query or mutation (schema: src/schema/schema.graphql, GraphiQL: /graphiql)' : 'A GraphQL query in the query string; WebSocket upgrade (graphql-transport-ws) for subscriptions',
+        summary:
+          route.method === 'POST'
+            ? 'A GraphQL query or mutation (schema: src/schema/schema.graphql, GraphiQL: /graphiql)'
+            : 'A GraphQL query in the query string; WebSocket upgrade (graphql-transport-ws) for subscriptions',
       };
     }
   });
@@ -256,7 +259,9 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   app.graphql.addHook('preParsing', async (_schema, source) => {
     const bytes = Buffer.byteLength(source);
     if (bytes > cfg.maxQueryBytes) {
-      throw new errors.GraphqlTooCostly(`The operation text is ${bytes} bytes; at most ${cfg.maxQueryBytes} are allowed (S3GATE_GRAPHQL_MAX_QUERY_BYTES): pass large values, such as putObject content, as variables`);
+      throw new errors.GraphqlTooCostly(
+        `The operation text is ${bytes} bytes; at most ${cfg.maxQueryBytes} are allowed (S3GATE_GRAPHQL_MAX_QUERY_BYTES): pass large values, such as putObject content, as variables`,
+      );
     }
   });
 
@@ -280,7 +285,9 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     const { cost, aliases } = operationCost(schema, document, variables as Record<string, unknown> | undefined, body?.operationName);
     if (aliases > cfg.maxAliases) throw new errors.GraphqlTooCostly(`The operation has ${aliases} aliased fields; at most ${cfg.maxAliases} are allowed (S3GATE_GRAPHQL_MAX_ALIASES)`);
     if (cost > cfg.maxCost) {
-      throw new errors.GraphqlTooCostly(`The operation's estimated cost is ${cost}, over the limit of ${cfg.maxCost} (S3GATE_GRAPHQL_MAX_COST): ask for smaller pages (first), fewer fields or smaller text(maxBytes), or split it`);
+      throw new errors.GraphqlTooCostly(
+        `The operation's estimated cost is ${cost}, over the limit of ${cfg.maxCost} (S3GATE_GRAPHQL_MAX_COST): ask for smaller pages (first), fewer fields or smaller text(maxBytes), or split it`,
+      );
     }
   });
 

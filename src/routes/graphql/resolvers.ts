@@ -171,8 +171,7 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
       size: objectField('size'),
       etag: objectField('etag'),
       lastModified: objectField('lastModified'),
-      downloadUrl: async (node: ObjectNode, { expiresIn }: { expiresIn: number }, c) =>
-        (await app.presign.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
+      downloadUrl: async (node: ObjectNode, { expiresIn }: { expiresIn: number }, c) => (await app.presign.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
       text: async (node: ObjectNode, { maxBytes }: { maxBytes: number }, c) => app.objects.text(c.ctx, node.bucket, node.key, maxBytes),
     },
 
@@ -224,8 +223,7 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
         return objectNode(out.bucket, { key: out.key, etag: out.etag });
       },
 
-      createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) =>
-        withSecret(await app.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
+      createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) => withSecret(await app.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
       updateWebhook: async (_root, { id, input }: { id: string; input: WebhookInputArgs }, c) => {
         const patch = webhookInput(input);
         if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, events, filter, description, enabled');
@@ -241,8 +239,7 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
         await app.webhooks.retry(c.ctx.tenant.id, webhookId, deliveryId);
         return app.webhooks.delivery(c.ctx.tenant.id, webhookId, deliveryId);
       },
-      replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) =>
-        app.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
+      replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) => app.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
     },
 
     Subscription: {
@@ -273,10 +270,8 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
 /** contentType and metadata of listed objects: batched per tick, looked up a bounded number at a time. */
 export const loaders: MercuriusLoaders<GraphqlContext> = {
   Object: {
-    contentType: async (queries: { obj: ObjectNode }[], c: GraphqlContext) =>
-      (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.contentType)),
-    metadata: async (queries: { obj: ObjectNode }[], c: GraphqlContext) =>
-      (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.metadata)),
+    contentType: async (queries: { obj: ObjectNode }[], c: GraphqlContext) => (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.contentType)),
+    metadata: async (queries: { obj: ObjectNode }[], c: GraphqlContext) => (await c.lookups.many(queries.map((q) => q.obj))).map((r) => (r instanceof Error ? r : r.metadata)),
   },
 };
 

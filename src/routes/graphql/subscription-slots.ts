@@ -18,8 +18,7 @@ interface Queue extends AsyncIterable<unknown> {
   push(chunk: unknown): boolean;
 }
 
-const isQueue = (value: unknown): value is Queue =>
-  typeof value === 'object' && value !== null && typeof (value as Queue).push === 'function' && typeof (value as Queue).readableLength === 'number';
+const isQueue = (value: unknown): value is Queue => typeof value === 'object' && value !== null && typeof (value as Queue).push === 'function' && typeof (value as Queue).readableLength === 'number';
 
 /**
  * Live GraphQL subscriptions, counted per tenant and for the process: each holds a slot from the
@@ -45,8 +44,10 @@ export class SubscriptionSlots {
    */
   async hold<T>(tenantId: string, socket: WebSocket | undefined, subscribe: () => Promise<AsyncIterable<T>>): Promise<AsyncIterable<T>> {
     const held = this.#byTenant.get(tenantId) ?? 0;
-    if (held >= this.limits.perTenant) throw new errors.TooManySubscriptions(`Tenant '${tenantId}' has ${held} live subscriptions in this gateway process, its limit (S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS)`);
-    if (this.#total >= this.limits.perProcess) throw new errors.TooManySubscriptions(`This gateway process has ${this.#total} live subscriptions, its limit (S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS_PER_PROCESS)`);
+    if (held >= this.limits.perTenant)
+      throw new errors.TooManySubscriptions(`Tenant '${tenantId}' has ${held} live subscriptions in this gateway process, its limit (S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS)`);
+    if (this.#total >= this.limits.perProcess)
+      throw new errors.TooManySubscriptions(`This gateway process has ${this.#total} live subscriptions, its limit (S3GATE_GRAPHQL_MAX_SUBSCRIPTIONS_PER_PROCESS)`);
     this.#byTenant.set(tenantId, held + 1);
     this.#total++;
     let queue: Queue | undefined;

@@ -42,23 +42,41 @@ async function sqliteUp(db: Kysely<any>): Promise<void> {
   try {
     await removeOrphans(db);
     const tenantFk = 'not null references tenants (id) on delete cascade';
-    await rebuild(db, 'webhooks', `id text primary key, tenant_id text ${tenantFk}, url text not null, events text not null, filter text not null, description text, enabled integer not null, disabled_reason text, secret text not null, previous_secret text, previous_secret_until text, created_at text not null, updated_at text not null, failing_since text`, [
-      'create index webhooks_tenant on webhooks (tenant_id)',
-    ]);
-    await rebuild(db, 'events', `id text primary key, tenant_id text ${tenantFk}, type text not null, bucket text not null, key text not null, size bigint, etag text, version_id text, sequencer text, source text not null, created_at text not null, dedup_key text, matched integer not null default 0`, [
-      'create index events_tenant_id on events (tenant_id, id)',
-      'create index events_dedup on events (tenant_id, dedup_key, created_at)',
-    ]);
-    await rebuild(db, 'deliveries', `id text primary key, webhook_id text not null references webhooks (id) on delete cascade, tenant_id text ${tenantFk}, event_id text not null, status text not null, attempts integer not null, next_attempt_at text, last_status integer, last_error text, locked_until text, created_at text not null, updated_at text not null, locked_by text`, [
-      'create index deliveries_due on deliveries (status, next_attempt_at)',
-      'create index deliveries_webhook on deliveries (webhook_id, id)',
-      'create index deliveries_tenant on deliveries (tenant_id)',
-    ]);
-    await rebuild(db, 'delivery_attempts', 'id text primary key, delivery_id text not null references deliveries (id) on delete cascade, at text not null, status_code integer, duration_ms integer not null, error text, response_excerpt text', [
-      'create index delivery_attempts_delivery on delivery_attempts (delivery_id, id)',
-    ]);
+    await rebuild(
+      db,
+      'webhooks',
+      `id text primary key, tenant_id text ${tenantFk}, url text not null, events text not null, filter text not null, description text, enabled integer not null, disabled_reason text, secret text not null, previous_secret text, previous_secret_until text, created_at text not null, updated_at text not null, failing_since text`,
+      ['create index webhooks_tenant on webhooks (tenant_id)'],
+    );
+    await rebuild(
+      db,
+      'events',
+      `id text primary key, tenant_id text ${tenantFk}, type text not null, bucket text not null, key text not null, size bigint, etag text, version_id text, sequencer text, source text not null, created_at text not null, dedup_key text, matched integer not null default 0`,
+      ['create index events_tenant_id on events (tenant_id, id)', 'create index events_dedup on events (tenant_id, dedup_key, created_at)'],
+    );
+    await rebuild(
+      db,
+      'deliveries',
+      `id text primary key, webhook_id text not null references webhooks (id) on delete cascade, tenant_id text ${tenantFk}, event_id text not null, status text not null, attempts integer not null, next_attempt_at text, last_status integer, last_error text, locked_until text, created_at text not null, updated_at text not null, locked_by text`,
+      [
+        'create index deliveries_due on deliveries (status, next_attempt_at)',
+        'create index deliveries_webhook on deliveries (webhook_id, id)',
+        'create index deliveries_tenant on deliveries (tenant_id)',
+      ],
+    );
+    await rebuild(
+      db,
+      'delivery_attempts',
+      'id text primary key, delivery_id text not null references deliveries (id) on delete cascade, at text not null, status_code integer, duration_ms integer not null, error text, response_excerpt text',
+      ['create index delivery_attempts_delivery on delivery_attempts (delivery_id, id)'],
+    );
     await rebuild(db, 'ingest_tokens', `tenant_id text primary key ${tenantFk.replace('not null ', '')}, token_hash text not null unique, token_sealed text not null, created_at text not null`, []);
-    await rebuild(db, 'bucket_notifications', `tenant_id text ${tenantFk}, bucket text not null, topic_arn text not null, created_at text not null, constraint bucket_notifications_pk primary key (tenant_id, bucket)`, []);
+    await rebuild(
+      db,
+      'bucket_notifications',
+      `tenant_id text ${tenantFk}, bucket text not null, topic_arn text not null, created_at text not null, constraint bucket_notifications_pk primary key (tenant_id, bucket)`,
+      [],
+    );
     const broken = await sql<{ table: string }>`pragma foreign_key_check`.execute(db);
     if (broken.rows.length > 0) throw new Error(`foreign key check failed after the rebuild: ${JSON.stringify(broken.rows.slice(0, 5))}`);
     await sql`commit`.execute(db);

@@ -4,7 +4,18 @@ import { tenantCascade } from './0006-tenant-cascade.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations, '0006_tenant_cascade': tenantCascade(dialect), '0007_multipart_uploads': multipartUploads, '0008_s3_keys': s3Keys, '0009_tus_uploads': tusUploads(dialect), '0010_state_meta': stateMeta, '0011_event_trace': eventTrace, '0012_deliveries_open': deliveriesOpen(dialect), '0013_deliveries_tenant': deliveriesTenant(dialect), '0014_tus_creations': tusCreations };
+  return {
+    ...migrations,
+    '0006_tenant_cascade': tenantCascade(dialect),
+    '0007_multipart_uploads': multipartUploads,
+    '0008_s3_keys': s3Keys,
+    '0009_tus_uploads': tusUploads(dialect),
+    '0010_state_meta': stateMeta,
+    '0011_event_trace': eventTrace,
+    '0012_deliveries_open': deliveriesOpen(dialect),
+    '0013_deliveries_tenant': deliveriesTenant(dialect),
+    '0014_tus_creations': tusCreations,
+  };
 }
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
@@ -89,7 +100,11 @@ function tusUploads(dialect: 'sqlite' | 'postgres'): Migration {
 /** Facts about the state store itself: the master key's canary. */
 const stateMeta: Migration = {
   async up(db: Kysely<any>) {
-    await db.schema.createTable('state_meta').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+    await db.schema
+      .createTable('state_meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
   },
 };
 
@@ -248,7 +263,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.alterTable('events').addColumn('dedup_key', 'text').execute();
-      await db.schema.alterTable('events').addColumn('matched', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('events')
+        .addColumn('matched', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.createIndex('events_dedup').on('events').columns(['tenant_id', 'dedup_key', 'created_at']).execute();
     },
   },
