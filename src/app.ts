@@ -24,7 +24,7 @@ import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { s3KeyRoutes } from './routes/s3-keys.js';
 import { ingestRoutes } from './routes/ingest.js';
-import { Delivery, Webhook } from './schema/webhooks.js';
+import { Delivery, Webhook } from './model/webhook.js';
 import { healthRoutes } from './routes/health.js';
 import { graphqlRoutes } from './routes/graphql/index.js';
 import { consoleRoutes } from './routes/console.js';

@@ -42,11 +42,16 @@ export interface EventInput {
   source: 'gateway' | 'native';
 }
 
-export interface EventFilter {
-  bucket?: string;
-  prefix?: string;
-  suffix?: string;
-}
+/** Which events of the tenant a subscription gets, beside its event types. */
+export const EventFilter = Type.Object(
+  {
+    bucket: Type.Optional(Type.String({ description: 'Only events of this bucket' })),
+    prefix: Type.Optional(Type.String({ description: 'Only keys that start with this' })),
+    suffix: Type.Optional(Type.String({ description: 'Only keys that end with this' })),
+  },
+  { additionalProperties: false },
+);
+export type EventFilter = Static<typeof EventFilter>;
 
 /** A pattern is a type, or a family with a trailing `*` (`s3:ObjectCreated:*`, `*`). */
 export function typeMatches(patterns: string[], type: string): boolean {

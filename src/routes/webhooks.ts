@@ -8,7 +8,6 @@ import {
   DeliveryParams,
   ReplayBody,
   TestResult,
-  Webhook,
   WebhookCreate,
   WebhookList,
   WebhookListQuery,
@@ -16,6 +15,7 @@ import {
   WebhookPatch,
   WebhookWithSecret,
 } from '../schema/webhooks.js';
+import { Webhook } from '../model/webhook.js';
 
 const tags = ['webhooks'];
 

@@ -1,14 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { EventFilter as Filter } from '../model/event.js';
+import { Delivery, DeliveryAttempt, DeliveryStatus as Status, Webhook } from '../model/webhook.js';
 import { extend } from './common.js';
-
-const Filter = Type.Object(
-  {
-    bucket: Type.Optional(Type.String({ description: 'Only events of this bucket' })),
-    prefix: Type.Optional(Type.String({ description: 'Only keys that start with this' })),
-    suffix: Type.Optional(Type.String({ description: 'Only keys that end with this' })),
-  },
-  { additionalProperties: false },
-);
 
 const Patterns = Type.Array(Type.String(), {
   minItems: 1,
@@ -25,6 +18,8 @@ export const WebhookCreate = Type.Object(
   { additionalProperties: false },
 );
 
+export type WebhookInput = Static<typeof WebhookCreate>;
+
 export const WebhookPatch = Type.Object(
   {
     url: Type.Optional(WebhookCreate.properties.url),
@@ -36,60 +31,12 @@ export const WebhookPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const Webhook = Type.Object(
-  {
-    id: Type.String(),
-    url: Type.String(),
-    events: Type.Array(Type.String()),
-    filter: Filter,
-    description: Type.Union([Type.String(), Type.Null()]),
-    enabled: Type.Boolean(),
-    disabledReason: Type.Union([Type.String(), Type.Null()], { description: 'Why the subscription was disabled' }),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Webhook', additionalProperties: false },
-);
-
 export const WebhookWithSecret = extend(Webhook, { secret: Type.String({ description: 'whsec_…: verify signatures with it (standardwebhooks); shown only in this response' }) });
 
 export const WebhookParams = Type.Object({ id: Type.String() });
 export const DeliveryParams = Type.Object({ id: Type.String(), deliveryId: Type.String() });
 
-const Status = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('dead')], {
-  description: 'pending: not tried yet; failed: tried, retry scheduled; delivered; dead: given up',
-});
-
-export const Delivery = Type.Object(
-  {
-    id: Type.String(),
-    eventId: Type.String(),
-    type: Type.String(),
-    status: Status,
-    attempts: Type.Integer(),
-    lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of the last attempt' }),
-    lastError: Type.Union([Type.String(), Type.Null()]),
-    nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Delivery', additionalProperties: false },
-);
-
-export const DeliveryDetail = extend(Delivery, {
-  attemptLog: Type.Array(
-    Type.Object(
-      {
-        at: Type.String({ format: 'date-time' }),
-        statusCode: Type.Union([Type.Integer(), Type.Null()]),
-        durationMs: Type.Integer(),
-        error: Type.Union([Type.String(), Type.Null()]),
-        responseExcerpt: Type.Union([Type.String(), Type.Null()], { description: 'The first KiB of the answer' }),
-      },
-      { additionalProperties: false },
-    ),
-  ),
-});
+export const DeliveryDetail = extend(Delivery, { attemptLog: Type.Array(DeliveryAttempt) });
 
 export const WebhookListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),

@@ -10,46 +10,8 @@ import type { Database, DeliveryAttemptRow, DeliveryRow, WebhookRow } from '../s
 import { pendingDelivery } from '../store/events.js';
 import { newId } from '../lib/ids.js';
 import { filterMatches, typeMatches, validatePatterns, type EventFilter, type EventType } from '../model/event.js';
-
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  filter: EventFilter;
-  description: string | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookInput {
-  url: string;
-  events: string[];
-  filter?: EventFilter;
-  description?: string;
-}
-
-export interface Delivery {
-  id: string;
-  eventId: string;
-  type: string;
-  status: DeliveryRow['status'];
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Attempt {
-  at: string;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseExcerpt: string | null;
-}
+import type { Delivery, DeliveryAttempt as Attempt, Webhook } from '../model/webhook.js';
+import type { WebhookInput } from '../schema/webhooks.js';
 
 /** Secrets stay valid this long after a rotation: both signatures are sent meanwhile. */
 const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;

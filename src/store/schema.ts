@@ -1,4 +1,5 @@
 import type { Driver } from '../model/tenant.js';
+import type { DeliveryStatus } from '../model/webhook.js';
 
 /** Row types of the state store (SQLite and PostgreSQL share them: text timestamps in ISO 8601, JSON as text). */
 export interface TenantRow {
@@ -186,7 +187,7 @@ export interface DeliveryRow {
   tenant_id: string;
   event_id: string;
   /** pending: not tried yet; failed: tried, retry scheduled; delivered; dead: given up. */
-  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_at: string | null;
   last_status: number | null;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services/index.js';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { errors, isGatewayError } from '../../errors.js';
 import type { BucketInfo, ListResult, ObjectInfo } from '../../model/object-store.js';
@@ -8,7 +9,8 @@ import type { RequestContext } from '../../model/context.js';
 import { filterMatches, typeMatches, validatePatterns, type ObjectEvent } from '../../model/event.js';
 import type { ResolvedTenant } from '../../model/tenant.js';
 import { validateBucketName } from '../../model/names.js';
-import type { Webhook, WebhookInput } from '../../services/webhooks.js';
+import type { DeliveryStatus, Webhook } from '../../model/webhook.js';
+import type { WebhookInput } from '../../schema/webhooks.js';
 import type { ObjectInfoLoader, ObjectNode } from './object-info.js';
 import { DateTime, Long, StringMap } from './scalars.js';
 import type { SubscriptionSlots } from './subscription-slots.js';
@@ -96,13 +98,16 @@ function webhookInput(input: WebhookInputArgs): Partial<WebhookInput> & { enable
   return { ...rest, ...(filter ? { filter: present(filter) } : {}) };
 }
 
+/** What the resolvers call: the same services as the REST routes. */
+export type GraphqlServices = Pick<Services, 'buckets' | 'objects' | 'webhooks' | 'events' | 'presign'>;
+
 const withSecret = ({ secret, ...webhook }: Webhook & { secret: string }) => ({ webhook, secret });
 
 /**
  * The resolvers: each one is a call to the same service the REST route makes, with the same
  * validation, limits, error codes, events and metrics.
  */
-export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext> {
+export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext> {
   // Not async: a listed object has these already; no promise per field of a 1000-object page.
   const objectField =
     <K extends 'size' | 'etag' | 'lastModified'>(field: K) =>
@@ -176,95 +181,105 @@ export function resolvers(app: FastifyInstance, maxContentBytes: number, slots: 
     },
 
     Webhook: {
-      deliveries: async (webhook: Webhook, args: { status?: 'pending' | 'failed' | 'delivered' | 'dead' | null; first?: number | null; after?: string | null }, c) => {
+      deliveries: async (webhook: Webhook, args: { status?: DeliveryStatus | null; first?: number | null; after?: string | null }, c) => {
         const page = await app.webhooks.deliveries(c.ctx.tenant.id, webhook.id, { ...present({ status: args.status, cursor: args.after }), limit: pageSize(args.first, 100) });
         return connection(page.deliveries, (d) => d.id, page.nextCursor);
       },
     },
 
-    Mutation: {
-      createBucket: async (_root, { name }: { name: string }, c) => {
-        const outcome = await app.buckets.create(c.ctx, name);
-        return { bucket: { name }, created: outcome === 'created' };
-      },
-      deleteBucket: async (_root, { name, force }: { name: string; force: boolean | null }, c) => {
-        await app.buckets.delete(c.ctx, name, force ?? false);
-        return true;
-      },
-      putObject: async (
-        _root,
-        args: { bucket: string; key: string; content: string; encoding: 'UTF8' | 'BASE64' | null; contentType?: string | null; metadata?: Record<string, string> | null; ifNoneMatch?: string | null },
-        c,
-      ) => {
-        const bytes = decodeContent(args.content, args.encoding ?? 'UTF8');
-        if (bytes.length > maxContentBytes) throw new errors.ContentTooLarge(bytes.length, maxContentBytes);
-        const stored = await app.objects.put(c.ctx, args.bucket, args.key, {
-          body: Readable.from([bytes]),
-          contentLength: bytes.length,
-          contentType: args.contentType ?? undefined,
-          metadata: args.metadata ?? undefined,
-          ifNoneMatch: args.ifNoneMatch ?? undefined,
-        });
-        return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
-      },
-      createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number; protocol: 'PUT' | 'TUS' }, c) =>
-        app.presign.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
-      deleteObject: async (_root, { bucket, key }: RefInput, c) => {
-        await app.objects.delete(c.ctx, bucket, key);
-        return true;
-      },
-      deleteObjects: async (_root, { bucket, keys }: { bucket: string; keys: string[] }, c) => app.objects.deleteMany(c.ctx, bucket, keys),
-      copyObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
-        const out = await app.objects.copy(c.ctx, source, destination, false);
-        return objectNode(out.bucket, { key: out.key, etag: out.etag });
-      },
-      moveObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
-        const out = await app.objects.copy(c.ctx, source, destination, true);
-        return objectNode(out.bucket, { key: out.key, etag: out.etag });
-      },
+    Mutation: mutations(app, maxContentBytes),
 
-      createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) => withSecret(await app.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
-      updateWebhook: async (_root, { id, input }: { id: string; input: WebhookInputArgs }, c) => {
-        const patch = webhookInput(input);
-        if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, events, filter, description, enabled');
-        return app.webhooks.update(c.ctx.tenant.id, id, patch);
-      },
-      deleteWebhook: async (_root, { id }: { id: string }, c) => {
-        await app.webhooks.delete(c.ctx.tenant.id, id);
-        return true;
-      },
-      rotateWebhookSecret: async (_root, { id }: { id: string }, c) => withSecret(await app.webhooks.rotateSecret(c.ctx.tenant.id, id)),
-      testWebhook: async (_root, { id }: { id: string }, c) => app.webhooks.test(c.ctx.tenant.id, id),
-      retryDelivery: async (_root, { webhookId, deliveryId }: { webhookId: string; deliveryId: string }, c) => {
-        await app.webhooks.retry(c.ctx.tenant.id, webhookId, deliveryId);
-        return app.webhooks.delivery(c.ctx.tenant.id, webhookId, deliveryId);
-      },
-      replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) => app.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
-    },
-
-    Subscription: {
-      objectEvents: {
-        subscribe: mercurius.withFilter(
-          async (_root: unknown, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }, c: GraphqlContext) => {
-            try {
-              if (!c.tenant) throw new errors.Unauthorized('Send { "authorization": "Bearer <apiKey>" } as the connection_init payload');
-              if (args.bucket) validateBucketName(args.bucket);
-              if (args.types) validatePatterns(args.types);
-              const tenantId = c.tenant.id;
-              return await slots.hold(tenantId, c.socket, () => c.pubsub.subscribe(eventsTopic(tenantId)));
-            } catch (err) {
-              // mercurius sends a failed subscribe as it is, without the error formatter: carry the code along.
-              throw isGatewayError(err) ? Object.assign(err, { extensions: { code: err.code } }) : err;
-            }
-          },
-          (payload: { objectEvents: ObjectEvent }, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }) => {
-            const e = payload.objectEvents;
-            return (!args.types || typeMatches(args.types, e.type)) && filterMatches(present({ bucket: args.bucket, prefix: args.prefix }), e.data);
-          },
-        ),
-      },
-    },
+    Subscription: subscriptions(slots),
   } as IResolvers<unknown, GraphqlContext>;
+}
+
+/** Writes: each the same service call as its REST route. */
+function mutations(app: GraphqlServices, maxContentBytes: number): IResolvers<unknown, GraphqlContext>['Mutation'] {
+  return {
+    createBucket: async (_root, { name }: { name: string }, c) => {
+      const outcome = await app.buckets.create(c.ctx, name);
+      return { bucket: { name }, created: outcome === 'created' };
+    },
+    deleteBucket: async (_root, { name, force }: { name: string; force: boolean | null }, c) => {
+      await app.buckets.delete(c.ctx, name, force ?? false);
+      return true;
+    },
+    putObject: async (
+      _root,
+      args: { bucket: string; key: string; content: string; encoding: 'UTF8' | 'BASE64' | null; contentType?: string | null; metadata?: Record<string, string> | null; ifNoneMatch?: string | null },
+      c,
+    ) => {
+      const bytes = decodeContent(args.content, args.encoding ?? 'UTF8');
+      if (bytes.length > maxContentBytes) throw new errors.ContentTooLarge(bytes.length, maxContentBytes);
+      const stored = await app.objects.put(c.ctx, args.bucket, args.key, {
+        body: Readable.from([bytes]),
+        contentLength: bytes.length,
+        contentType: args.contentType ?? undefined,
+        metadata: args.metadata ?? undefined,
+        ifNoneMatch: args.ifNoneMatch ?? undefined,
+      });
+      return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
+    },
+    createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number; protocol: 'PUT' | 'TUS' }, c) =>
+      app.presign.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
+    deleteObject: async (_root, { bucket, key }: RefInput, c) => {
+      await app.objects.delete(c.ctx, bucket, key);
+      return true;
+    },
+    deleteObjects: async (_root, { bucket, keys }: { bucket: string; keys: string[] }, c) => app.objects.deleteMany(c.ctx, bucket, keys),
+    copyObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
+      const out = await app.objects.copy(c.ctx, source, destination, false);
+      return objectNode(out.bucket, { key: out.key, etag: out.etag });
+    },
+    moveObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
+      const out = await app.objects.copy(c.ctx, source, destination, true);
+      return objectNode(out.bucket, { key: out.key, etag: out.etag });
+    },
+
+    createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) => withSecret(await app.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
+    updateWebhook: async (_root, { id, input }: { id: string; input: WebhookInputArgs }, c) => {
+      const patch = webhookInput(input);
+      if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, events, filter, description, enabled');
+      return app.webhooks.update(c.ctx.tenant.id, id, patch);
+    },
+    deleteWebhook: async (_root, { id }: { id: string }, c) => {
+      await app.webhooks.delete(c.ctx.tenant.id, id);
+      return true;
+    },
+    rotateWebhookSecret: async (_root, { id }: { id: string }, c) => withSecret(await app.webhooks.rotateSecret(c.ctx.tenant.id, id)),
+    testWebhook: async (_root, { id }: { id: string }, c) => app.webhooks.test(c.ctx.tenant.id, id),
+    retryDelivery: async (_root, { webhookId, deliveryId }: { webhookId: string; deliveryId: string }, c) => {
+      await app.webhooks.retry(c.ctx.tenant.id, webhookId, deliveryId);
+      return app.webhooks.delivery(c.ctx.tenant.id, webhookId, deliveryId);
+    },
+    replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) => app.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
+  } as IResolvers<unknown, GraphqlContext>['Mutation'];
+}
+
+/** objectEvents: the tenant's events as they are recorded, within the socket's subscription slots. */
+function subscriptions(slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext>['Subscription'] {
+  return {
+    objectEvents: {
+      subscribe: mercurius.withFilter(
+        async (_root: unknown, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }, c: GraphqlContext) => {
+          try {
+            if (!c.tenant) throw new errors.Unauthorized('Send { "authorization": "Bearer <apiKey>" } as the connection_init payload');
+            if (args.bucket) validateBucketName(args.bucket);
+            if (args.types) validatePatterns(args.types);
+            const tenantId = c.tenant.id;
+            return await slots.hold(tenantId, c.socket, () => c.pubsub.subscribe(eventsTopic(tenantId)));
+          } catch (err) {
+            // mercurius sends a failed subscribe as it is, without the error formatter: carry the code along.
+            throw isGatewayError(err) ? Object.assign(err, { extensions: { code: err.code } }) : err;
+          }
+        },
+        (payload: { objectEvents: ObjectEvent }, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }) => {
+          const e = payload.objectEvents;
+          return (!args.types || typeMatches(args.types, e.type)) && filterMatches(present({ bucket: args.bucket, prefix: args.prefix }), e.data);
+        },
+      ),
+    },
+  } as IResolvers<unknown, GraphqlContext>['Subscription'];
 }
 
 /** contentType and metadata of listed objects: batched per tick, looked up a bounded number at a time. */
