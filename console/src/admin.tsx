@@ -131,6 +131,70 @@ function CreateTenant({ client, onCreated, onError }: { client: S3gate; onCreate
   );
 }
 
+/** A tenant's API keys and S3 keys, each revocable. */
+function TenantKeys({
+  client,
+  id,
+  apiKeys,
+  keys,
+  act,
+  reload,
+}: {
+  client: S3gate;
+  id: string;
+  apiKeys: ApiKeys | null;
+  keys: S3Key | null;
+  act: (fn: () => Promise<unknown>) => Promise<void>;
+  reload: () => Promise<unknown>;
+}) {
+  return (
+    <>
+      {apiKeys && apiKeys.apiKeys.length > 0 && (
+        <table aria-label="api keys">
+          <tbody>
+            {apiKeys.apiKeys.map((k) => (
+              <tr data-api-key={k.id}>
+                <td>API key {k.id}</td>
+                <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
+                <td>
+                  {!k.revokedAt && (
+                    <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await reload()))}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {keys && keys.s3Keys.length > 0 && (
+        <table aria-label="s3 keys">
+          <tbody>
+            {keys.s3Keys.map((k) => (
+              <tr data-s3-key={k.accessKeyId}>
+                <td>{k.accessKeyId}</td>
+                <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
+                <td>
+                  {!k.revokedAt && (
+                    <button
+                      onClick={() =>
+                        act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id, accessKeyId: k.accessKeyId } } })), await reload()))
+                      }
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { client: S3gate; tenant: Tenant; onChanged: () => void; onSecret: (s: string) => void; onDeleted: () => void }) {
   const id = tenant.id;
   const path = { params: { path: { id } } };
@@ -240,48 +304,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
           Delete tenant
         </button>
       </div>
-      {apiKeys && apiKeys.apiKeys.length > 0 && (
-        <table aria-label="api keys">
-          <tbody>
-            {apiKeys.apiKeys.map((k) => (
-              <tr data-api-key={k.id}>
-                <td>API key {k.id}</td>
-                <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
-                <td>
-                  {!k.revokedAt && (
-                    <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await loadKeys()))}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {keys && keys.s3Keys.length > 0 && (
-        <table aria-label="s3 keys">
-          <tbody>
-            {keys.s3Keys.map((k) => (
-              <tr data-s3-key={k.accessKeyId}>
-                <td>{k.accessKeyId}</td>
-                <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
-                <td>
-                  {!k.revokedAt && (
-                    <button
-                      onClick={() =>
-                        act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/s3-keys/{accessKeyId}', { params: { path: { id, accessKeyId: k.accessKeyId } } })), await loadKeys()))
-                      }
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TenantKeys client={client} id={id} apiKeys={apiKeys} keys={keys} act={act} reload={loadKeys} />
     </div>
   );
 }

@@ -122,6 +122,50 @@ function putFile(apiKey: string, bucket: string, key: string, file: File, onProg
   });
 }
 
+/** Buckets / bucket / each folder of the prefix, each a link. */
+function Breadcrumbs({ bucket, prefix }: { bucket: string; prefix: string }) {
+  const parts = prefix.split('/').filter(Boolean);
+  return (
+    <div class="row">
+      <a class="link" href={href()}>
+        Buckets
+      </a>
+      <span>/</span>
+      <a class="link" href={href(bucket)}>
+        {bucket}
+      </a>
+      {parts.map((p, i) => (
+        <>
+          <span>/</span>
+          <a class="link" href={href(bucket, parts.slice(0, i + 1).join('/') + '/')}>
+            {p}
+          </a>
+        </>
+      ))}
+    </div>
+  );
+}
+
+/** The uploads of this page's session, each with its progress or its error. */
+function UploadList({ uploads }: { uploads: Upload[] }) {
+  if (uploads.length === 0) return null;
+  return (
+    <table aria-label="uploads">
+      <tbody>
+        {uploads.map((u) => (
+          <tr data-upload={u.name}>
+            <td>{u.name}</td>
+            <td>
+              <progress max={u.total || 1} value={u.total ? u.loaded : u.done ? 1 : 0} />
+            </td>
+            <td class={u.error ? 'error' : 'muted'}>{u.error ?? (u.done ? 'done' : `${Math.round((u.loaded / (u.total || 1)) * 100)}%`)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Browser({ client, apiKey, bucket, prefix }: { client: S3gate; apiKey: string; bucket: string; prefix: string }) {
   const [page, setPage] = useState<{ objects: { key: string; size: number; lastModified: string; etag: string }[]; prefixes: string[]; nextCursor: string | null } | null>(null);
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -171,27 +215,10 @@ function Browser({ client, apiKey, bucket, prefix }: { client: S3gate; apiKey: s
       setError(err);
     }
   };
-  const parts = prefix.split('/').filter(Boolean);
   return (
     <main>
       <div class="card">
-        <div class="row">
-          <a class="link" href={href()}>
-            Buckets
-          </a>
-          <span>/</span>
-          <a class="link" href={href(bucket)}>
-            {bucket}
-          </a>
-          {parts.map((p, i) => (
-            <>
-              <span>/</span>
-              <a class="link" href={href(bucket, parts.slice(0, i + 1).join('/') + '/')}>
-                {p}
-              </a>
-            </>
-          ))}
-        </div>
+        <Breadcrumbs bucket={bucket} prefix={prefix} />
         <ErrorBox error={error} />
         <div
           class={`drop${over ? ' over' : ''}`}
@@ -212,21 +239,7 @@ function Browser({ client, apiKey, bucket, prefix }: { client: S3gate; apiKey: s
             <input type="file" multiple hidden name="files" onChange={(e) => void upload([...((e.target as HTMLInputElement).files ?? [])])} />
           </label>
         </div>
-        {uploads.length > 0 && (
-          <table aria-label="uploads">
-            <tbody>
-              {uploads.map((u) => (
-                <tr data-upload={u.name}>
-                  <td>{u.name}</td>
-                  <td>
-                    <progress max={u.total || 1} value={u.total ? u.loaded : u.done ? 1 : 0} />
-                  </td>
-                  <td class={u.error ? 'error' : 'muted'}>{u.error ?? (u.done ? 'done' : `${Math.round((u.loaded / (u.total || 1)) * 100)}%`)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <UploadList uploads={uploads} />
       </div>
       <div class="card">
         <div class="row">

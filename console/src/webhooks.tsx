@@ -14,7 +14,7 @@ async function all<T>(it: AsyncIterable<T>, limit = 200): Promise<T[]> {
 export function Webhooks({ client }: { client: S3gate }) {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const [editing, setEditing] = useState<{ id: string; url: string; events: string; bucket: string; prefix: string } | null>(null);
+  const [editing, setEditing] = useState<Editing | null>(null);
   const [secret, setSecret] = useState<{ id: string; secret: string; note: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [form, setForm] = useState({ url: '', events: 's3:ObjectCreated:*, s3:ObjectRemoved:*', bucket: '', prefix: '' });
@@ -128,46 +128,53 @@ export function Webhooks({ client }: { client: S3gate }) {
           </table>
         )}
       </div>
-      {editing && (
-        <form
-          class="card"
-          aria-label="edit webhook"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const filter = Object.fromEntries(Object.entries({ bucket: editing.bucket.trim(), prefix: editing.prefix }).filter(([, v]) => v !== ''));
-            void act(async () => {
-              await client.webhooks.update(editing.id, {
-                url: editing.url.trim(),
-                events: editing.events
-                  .split(',')
-                  .map((x) => x.trim())
-                  .filter(Boolean),
-                filter,
-              });
-              setEditing(null);
-            });
-          }}
-        >
-          <h3>Edit {editing.id}</h3>
-          <div class="row">
-            {(['url', 'events', 'bucket', 'prefix'] as const).map((k) => (
-              <label>
-                {k} <input name={`edit-${k}`} value={editing[k]} onInput={(e) => setEditing({ ...editing, [k]: (e.target as HTMLInputElement).value })} />
-              </label>
-            ))}
-          </div>
-          <div class="row">
-            <button class="primary" type="submit">
-              Save
-            </button>
-            <button type="button" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      )}
+      {editing && <EditWebhook editing={editing} onChange={setEditing} act={act} client={client} />}
       {open && <Deliveries client={client} hook={hooks?.find((h) => h.id === open)} onError={setError} />}
     </main>
+  );
+}
+
+type Editing = { id: string; url: string; events: string; bucket: string; prefix: string };
+
+/** A subscription's URL, event types and filter, changed in place. */
+function EditWebhook({ editing, onChange, act, client }: { editing: Editing; onChange: (e: Editing | null) => void; act: (fn: () => Promise<unknown>) => Promise<void>; client: S3gate }) {
+  return (
+    <form
+      class="card"
+      aria-label="edit webhook"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const filter = Object.fromEntries(Object.entries({ bucket: editing.bucket.trim(), prefix: editing.prefix }).filter(([, v]) => v !== ''));
+        void act(async () => {
+          await client.webhooks.update(editing.id, {
+            url: editing.url.trim(),
+            events: editing.events
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean),
+            filter,
+          });
+          onChange(null);
+        });
+      }}
+    >
+      <h3>Edit {editing.id}</h3>
+      <div class="row">
+        {(['url', 'events', 'bucket', 'prefix'] as const).map((k) => (
+          <label>
+            {k} <input name={`edit-${k}`} value={editing[k]} onInput={(e) => onChange({ ...editing, [k]: (e.target as HTMLInputElement).value })} />
+          </label>
+        ))}
+      </div>
+      <div class="row">
+        <button class="primary" type="submit">
+          Save
+        </button>
+        <button type="button" onClick={() => onChange(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 

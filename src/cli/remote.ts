@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { S3gateError } from '../../clients/typescript/src/index.js';
 import { profileFile } from './settings.js';
-import { adminCommands } from './remote/admin.js';
+import { adminCommands, connectionCommands } from './remote/admin.js';
 import { runner } from './remote/context.js';
 import { eventCommands } from './remote/events.js';
-import { objectCommands } from './remote/objects.js';
+import { bucketCommands, objectCommands } from './remote/objects.js';
 
 /** Registers the remote commands on the program; env and home are the process's (cli.ts reads them). */
 export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: string): void {
@@ -15,7 +15,9 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
     .option('--profile <name>', `a profile of ${profileFile(env, home)} (S3GATE_PROFILE; default: "default")`)
     .option('--json', 'print JSON (one document, or one per line for streams)');
   const run = runner(env, home);
-  adminCommands(cli, run, env, home);
+  connectionCommands(cli, run, env, home);
+  adminCommands(cli, run);
+  bucketCommands(cli, run);
   objectCommands(cli, run);
   eventCommands(cli, run);
 }

@@ -11,7 +11,9 @@ import { responses } from '../schema/common.js';
 import { bindTenant, requireTenant } from '../plugins/auth.js';
 import type { RequestContext } from '../model/context.js';
 import { startErrorAnswer } from '../plugins/http.js';
-import { CHECKSUM_ALGORITHMS, type Lease, type TusService, type TusTarget, type TusUpload } from '../services/tus.js';
+import type { Services } from '../services/index.js';
+import type { TusService } from '../services/tus.js';
+import { CHECKSUM_ALGORITHMS, type Lease, type TusTarget, type TusUpload } from '../services/tus-upload.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -199,18 +201,13 @@ function fromTus(status: number, body: string, request: FastifyRequest): Gateway
   return new errors.Internal();
 }
 
-/**
- * tus 1.0 (creation, creation-with-upload, termination, expiration, checksum) at /v1/uploads, served
- * by the tus project's server on the gateway's own store: an API key or a presigned tus URL (POST
- * /v1/presign, method TUS) names the tenant; errors are the API's, in its JSON shape.
- */
-export const tusRoutes: FastifyPluginAsync = async (app) => {
-  const tus = app.tus;
+/** tus's server on the gateway's store: its locks, limits, URLs and errors are the gateway's. */
+function tusServer(tus: TusService, defaultMaxSize: number): Server {
   const options: ServerOptions & { datastore: DataStore } = {
     path: '/v1/uploads',
     datastore: new GatewayStore(tus),
     locker: (req) => (req.method === 'HEAD' ? READ_ONLY : lockerFor(tus)),
-    maxSize: () => calls.getStore()?.ctx?.tenant.limits.maxObjectSize ?? app.config.limits.maxObjectSize,
+    maxSize: () => calls.getStore()?.ctx?.tenant.limits.maxObjectSize ?? defaultMaxSize,
     generateUrl: (_req, { id }) => {
       const { ctx, created } = call();
       if (created?.id !== id) throw new Error('the URL of an upload this request did not create');
@@ -228,14 +225,12 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
       return { status_code: apiError.statusCode, body: '' };
     },
   };
-  const server = new Server(options);
+  return new Server(options);
+}
 
-  app.removeAllContentTypeParsers();
-  // The body is the upload's bytes, read by tus's handlers from the request stream.
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  app.addHook('onRequest', authorize);
-
-  async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** An API key, or a presigned tus URL checked by the presign service; then the tenant's admission. */
+function authorizer(services: Pick<Services, 'presign' | 'limits'>) {
+  return async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (request.method === 'OPTIONS') return;
     if (request.headers.authorization !== undefined) return requireTenant(request, reply);
     const q = request.query as Record<string, string | undefined>;
@@ -243,7 +238,7 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     if (q.method !== 'TUS') throw new errors.PresignInvalid(`it was signed for ${q.method}, not TUS`);
     const upload = (request.params as { id?: string }).id;
     const grant: Grant = { bucket: q.bucket ?? '', key: q.key ?? '', contentType: q.contentType };
-    const tenant = await app.presign.verify({ tenant: q.tenant ?? '', method: 'TUS', ...grant, expires: Number(q.expires), upload, nonce: q.nonce }, q.signature);
+    const tenant = await services.presign.verify({ tenant: q.tenant ?? '', method: 'TUS', ...grant, expires: Number(q.expires), upload, nonce: q.nonce }, q.signature);
     if (upload === undefined) {
       // A creation URL made before creation URLs had a nonce could create any number of uploads.
       if (!q.nonce) throw new errors.PresignInvalid('it was made by an earlier release and could create more than one upload; ask for a new one');
@@ -251,11 +246,14 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     }
     bindTenant(request, reply, tenant);
     request.tusGrant = grant;
-    const { headers } = await app.limits.admit(tenant);
+    const { headers } = await services.limits.admit(tenant);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-  }
+  };
+}
 
-  async function handle(request: FastifyRequest, reply: FastifyReply) {
+/** One tus request: a repeated presigned creation answered here, the rest by tus's server, its errors in the API's shape. */
+function handler(tus: TusService, server: Server) {
+  return async function handle(request: FastifyRequest, reply: FastifyReply) {
     // Every upload's length is known at creation (no creation-defer-length): it can never change.
     if (request.method === 'PATCH' && request.headers['upload-length'] !== undefined) {
       throw new errors.TusInvalid(`Upload-Length is fixed when the upload is created and cannot change; send PATCH without it (got ${String(request.headers['upload-length']).slice(0, 20)})`);
@@ -298,7 +296,22 @@ export const tusRoutes: FastifyPluginAsync = async (app) => {
     return startErrorAnswer(request, reply, { code: err.code, status: err.statusCode, message: err.message, headers: err.headers, level: logLevelOf(err), cause: c.cause ?? err })
       .type('application/json; charset=utf-8')
       .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? (err.statusCode === 460 ? 'Checksum Mismatch' : 'Error'), message: err.message });
-  }
+  };
+}
+
+/**
+ * tus 1.0 (creation, creation-with-upload, termination, expiration, checksum) at /v1/uploads, served
+ * by the tus project's server on the gateway's own store: an API key or a presigned tus URL (POST
+ * /v1/presign, method TUS) names the tenant; errors are the API's, in its JSON shape.
+ */
+export const tusRoutes: FastifyPluginAsync = async (app) => {
+  const tus = app.tus;
+  const server = tusServer(tus, app.config.limits.maxObjectSize);
+  const handle = handler(tus, server);
+  app.removeAllContentTypeParsers();
+  // The body is the upload's bytes, read by tus's handlers from the request stream.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  app.addHook('onRequest', authorizer(app));
 
   const tags = ['resumable uploads'];
   const tusHeaders = { 'tus-resumable': { type: 'string', enum: ['1.0.0'] } };

@@ -3,8 +3,8 @@ import { unwrap } from '../../../clients/typescript/src/index.js';
 import { profileFile, readProfiles, writeProfile } from '../settings.js';
 import { needAdmin, needKey, table, tenantBody, type Flags, type Run } from './context.js';
 
-/** profile, health, tenants, their API keys and S3 keys (admin token or API key) */
-export function adminCommands(cli: Command, run: Run, env: NodeJS.ProcessEnv, home: string): void {
+/** Where and as whom to connect (profiles), and whether the gateway is up. */
+export function connectionCommands(cli: Command, run: Run, env: NodeJS.ProcessEnv, home: string): void {
   const profile = cli.command('profile').description('Save where and as whom to connect, in a profile file readable by you alone');
   profile
     .command('set')
@@ -37,8 +37,10 @@ export function adminCommands(cli: Command, run: Run, env: NodeJS.ProcessEnv, ho
         if (!res.ok) process.exitCode = 1;
       }),
     );
+}
 
-  // Tenants, API keys and S3 keys (admin token).
+/** Tenants, their API keys and S3 keys (admin token; S3 keys also with an API key). */
+export function adminCommands(cli: Command, run: Run): void {
   const tenants = cli.command('tenants').description('Tenants (admin token)');
   tenants
     .command('list')

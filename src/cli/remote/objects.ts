@@ -10,9 +10,8 @@ import { ConfigError } from '../../config.js';
 import { Progress } from '../progress.js';
 import { collect, needKey, needRemote, remotePath, table, type Run } from './context.js';
 
-/** Buckets and objects (API key): buckets, ls, cp, rm, presign */
-export function objectCommands(cli: Command, run: Run): void {
-  // Buckets and objects (API key).
+/** Buckets of the tenant (API key): list, create, delete. */
+export function bucketCommands(cli: Command, run: Run): void {
   const buckets = cli.command('buckets').description('Buckets of the tenant');
   buckets
     .command('list', { isDefault: true })
@@ -46,7 +45,10 @@ export function objectCommands(cli: Command, run: Run): void {
         ctx.out({ deleted: name }, `deleted ${name}`);
       }),
     );
+}
 
+/** Objects (API key): ls, cp, rm, presign. */
+export function objectCommands(cli: Command, run: Run): void {
   cli
     .command('ls')
     .argument('<path>', 's3gate://bucket[/prefix]')

@@ -1,5 +1,6 @@
 import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { Config } from '../../config.js';
 import { GraphQLError, Kind, Location } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import mqemitterRedis from 'mqemitter-redis';
@@ -153,6 +154,67 @@ function tokenOf(payload: Record<string, unknown> | undefined): string | undefin
   return typeof raw === 'string' ? bearer(raw) : undefined;
 }
 
+/** The endpoint is in the OpenAPI document (schema.graphql describes it); GraphiQL's files are not. */
+function describeRoute(route: RouteOptions): void {
+  if (route.url.startsWith('/graphiql')) route.schema = { ...route.schema, hide: true };
+  else if (route.url === '/graphql') {
+    const result = (route.schema?.response as Record<string, Record<string, unknown>> | undefined)?.['2xx'];
+    route.schema = {
+      ...route.schema,
+      ...(result && {
+        response: {
+          '2xx': { ...result, description: 'The result: data, and errors of fields (each with extensions.code) beside the rest of the data' },
+          '4xx': { ...result, description: 'Refused before running: 401 no or bad API key, 400 bad GraphQL or CSRF, 405 a mutation over GET, 413 body too large; errors[].extensions.code says why' },
+        },
+      }),
+      tags: ['graphql'],
+      operationId: route.method === 'POST' ? 'graphqlPost' : 'graphqlGet',
+      summary:
+        route.method === 'POST'
+          ? 'A GraphQL query or mutation (schema: src/schema/schema.graphql, GraphiQL: /graphiql)'
+          : 'A GraphQL query in the query string; WebSocket upgrade (graphql-transport-ws) for subscriptions',
+    };
+  }
+}
+
+/** What every operation passes before it runs: its size, its being a parsed document, its cost and aliases. */
+function guardOperations(app: FastifyInstance, cfg: Config['graphql']): void {
+  app.graphql.addHook('preParsing', async (_schema, source) => {
+    const bytes = Buffer.byteLength(source);
+    if (bytes > cfg.maxQueryBytes) {
+      throw new errors.GraphqlTooCostly(
+        `The operation text is ${bytes} bytes; at most ${cfg.maxQueryBytes} are allowed (S3GATE_GRAPHQL_MAX_QUERY_BYTES): pass large values, such as putObject content, as variables`,
+      );
+    }
+  });
+
+  // mercurius also takes a JSON-serialised AST as `query`: anything JSON (`true`, `{}`) reached the
+  // validation rules as a document and crashed them (500). Only documents the GraphQL parser made (their
+  // `loc` is a Location) go on, and a subscription over HTTP is told where subscriptions run.
+  app.graphql.addHook('preValidation', async (_schema, document, context) => {
+    if (!(document?.loc instanceof Location) || !Array.isArray(document.definitions)) {
+      throw new errors.GraphqlInvalid('"query" must be a GraphQL document as text, such as "{ buckets { name } }"');
+    }
+    const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
+    const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const op = body?.operationName ? ops.find((o) => o.name?.value === body.operationName) : ops.length === 1 ? ops[0] : undefined;
+    if (op && context.reply) traceOperation(context.reply.request, `${op.operation}${op.name ? ` ${op.name.value}` : ''}`);
+    if (op?.operation === 'subscription') throw new errors.GraphqlInvalid('Subscriptions run over a WebSocket on /graphql (graphql-transport-ws), not over HTTP');
+  });
+
+  // Cost and aliases are checked with the request's own variables, before anything runs.
+  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+    const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
+    const { cost, aliases } = operationCost(schema, document, variables as Record<string, unknown> | undefined, body?.operationName);
+    if (aliases > cfg.maxAliases) throw new errors.GraphqlTooCostly(`The operation has ${aliases} aliased fields; at most ${cfg.maxAliases} are allowed (S3GATE_GRAPHQL_MAX_ALIASES)`);
+    if (cost > cfg.maxCost) {
+      throw new errors.GraphqlTooCostly(
+        `The operation's estimated cost is ${cost}, over the limit of ${cfg.maxCost} (S3GATE_GRAPHQL_MAX_COST): ask for smaller pages (first), fewer fields or smaller text(maxBytes), or split it`,
+      );
+    }
+  });
+}
+
 /** POST/GET /graphql, GraphiQL at /graphiql, and subscriptions over WebSocket on /graphql. */
 export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   const cfg = app.config.graphql;
@@ -167,28 +229,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
     if (request.routeOptions.url !== '/graphql' || request.ws) return;
     await requireTenant(request, reply);
   });
-  // The endpoint is in the OpenAPI document (schema.graphql describes it); GraphiQL's files are not.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/graphiql')) route.schema = { ...route.schema, hide: true };
-    else if (route.url === '/graphql') {
-      const result = (route.schema?.response as Record<string, Record<string, unknown>> | undefined)?.['2xx'];
-      route.schema = {
-        ...route.schema,
-        ...(result && {
-          response: {
-            '2xx': { ...result, description: 'The result: data, and errors of fields (each with extensions.code) beside the rest of the data' },
-            '4xx': { ...result, description: 'Refused before running: 401 no or bad API key, 400 bad GraphQL or CSRF, 405 a mutation over GET, 413 body too large; errors[].extensions.code says why' },
-          },
-        }),
-        tags: ['graphql'],
-        operationId: route.method === 'POST' ? 'graphqlPost' : 'graphqlGet',
-        summary:
-          route.method === 'POST'
-            ? 'A GraphQL query or mutation (schema: src/schema/schema.graphql, GraphiQL: /graphiql)'
-            : 'A GraphQL query in the query string; WebSocket upgrade (graphql-transport-ws) for subscriptions',
-      };
-    }
-  });
+  app.addHook('onRoute', describeRoute);
 
   const slots = new SubscriptionSlots({ perTenant: cfg.maxSubscriptions, perProcess: cfg.maxSubscriptionsPerProcess, maxUnsentEvents: cfg.maxUnsentEvents });
   new Gauge({
@@ -256,40 +297,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
 
   await app.register(graphiqlRoutes);
 
-  app.graphql.addHook('preParsing', async (_schema, source) => {
-    const bytes = Buffer.byteLength(source);
-    if (bytes > cfg.maxQueryBytes) {
-      throw new errors.GraphqlTooCostly(
-        `The operation text is ${bytes} bytes; at most ${cfg.maxQueryBytes} are allowed (S3GATE_GRAPHQL_MAX_QUERY_BYTES): pass large values, such as putObject content, as variables`,
-      );
-    }
-  });
-
-  // mercurius also takes a JSON-serialised AST as `query`: anything JSON (`true`, `{}`) reached the
-  // validation rules as a document and crashed them (500). Only documents the GraphQL parser made (their
-  // `loc` is a Location) go on, and a subscription over HTTP is told where subscriptions run.
-  app.graphql.addHook('preValidation', async (_schema, document, context) => {
-    if (!(document?.loc instanceof Location) || !Array.isArray(document.definitions)) {
-      throw new errors.GraphqlInvalid('"query" must be a GraphQL document as text, such as "{ buckets { name } }"');
-    }
-    const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
-    const ops = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-    const op = body?.operationName ? ops.find((o) => o.name?.value === body.operationName) : ops.length === 1 ? ops[0] : undefined;
-    if (op && context.reply) traceOperation(context.reply.request, `${op.operation}${op.name ? ` ${op.name.value}` : ''}`);
-    if (op?.operation === 'subscription') throw new errors.GraphqlInvalid('Subscriptions run over a WebSocket on /graphql (graphql-transport-ws), not over HTTP');
-  });
-
-  // Cost and aliases are checked with the request's own variables, before anything runs.
-  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
-    const body = (context.reply?.request.body ?? context.reply?.request.query) as { operationName?: string } | undefined;
-    const { cost, aliases } = operationCost(schema, document, variables as Record<string, unknown> | undefined, body?.operationName);
-    if (aliases > cfg.maxAliases) throw new errors.GraphqlTooCostly(`The operation has ${aliases} aliased fields; at most ${cfg.maxAliases} are allowed (S3GATE_GRAPHQL_MAX_ALIASES)`);
-    if (cost > cfg.maxCost) {
-      throw new errors.GraphqlTooCostly(
-        `The operation's estimated cost is ${cost}, over the limit of ${cfg.maxCost} (S3GATE_GRAPHQL_MAX_COST): ask for smaller pages (first), fewer fields or smaller text(maxBytes), or split it`,
-      );
-    }
-  });
+  guardOperations(app, cfg);
 
   // Every recorded event (gateway writes, native notifications) reaches the subscriptions of its
   // tenant; through Redis, those of every gateway process.

@@ -46,11 +46,11 @@ import type {
 import { SignedRequests } from '../../signed-requests.js';
 import { credentialProvider } from '../../credentials.js';
 import { tenantAgents } from '../../network.js';
-import { httpStatusOf, mapS3Error, observed } from '../../map-error.js';
+import { httpStatusOf, mapS3Error } from '../../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../../ranges.js';
 
-import { MAX_PARTS, type UploadSettings, agentStats, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
+import { observeAndTrack, MAX_PARTS, type UploadSettings, agentStats, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
 
 import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
 import { topicNotifications } from './notifications.js';
@@ -154,33 +154,7 @@ export class S3Driver implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const operation = context.commandName ?? 'unknown';
-        const input = args.input as { Bucket?: string; Key?: string; UploadId?: string };
-        try {
-          const out = await observed(
-            hooks,
-            operation,
-            () => next(args),
-            (o) => (o.response as { statusCode?: number }).statusCode,
-            { bucket: input.Bucket, key: input.Key },
-          );
-          const uploadId = (out.output as { UploadId?: string }).UploadId ?? input.UploadId;
-          if (operation === 'CreateMultipartUploadCommand' && uploadId) await hooks.multipart?.started(input.Bucket ?? '', input.Key ?? '', uploadId);
-          else if ((operation === 'CompleteMultipartUploadCommand' || operation === 'AbortMultipartUploadCommand') && uploadId) await hooks.multipart?.ended(uploadId);
-          return out;
-        } catch (err) {
-          if (operation === 'AbortMultipartUploadCommand' && input.UploadId) {
-            // Already gone is what an abort wants; anything else leaves a billable upload to retry.
-            if ((err as Error).name === 'NoSuchUpload') await hooks.multipart?.ended(input.UploadId).catch(() => {});
-            else await hooks.multipart?.abortFailed(input.UploadId, `${(err as Error).name}: ${(err as Error).message}`).catch(() => {});
-          }
-          throw err;
-        }
-      },
-      { step: 'initialize', name: 's3gateMetrics' },
-    );
+    client.middlewareStack.add(observeAndTrack(hooks), { step: 'initialize', name: 's3gateMetrics' });
     this.#client = client;
     return client;
   }

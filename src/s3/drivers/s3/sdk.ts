@@ -1,7 +1,8 @@
 import type http from 'node:http';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { errors } from '../../../errors.js';
-import type { Conditions, ObjectInfo, ContentHeaders, UploadRef } from '../../../model/object-store.js';
-import { httpStatusOf, mapS3Error } from '../../map-error.js';
+import type { Conditions, ObjectInfo, ContentHeaders, DriverHooks, UploadRef } from '../../../model/object-store.js';
+import { httpStatusOf, mapS3Error, observed } from '../../map-error.js';
 import { SDK_CONTENT_HEADERS } from '../../../model/object-store.js';
 
 export interface UploadSettings {
@@ -98,3 +99,34 @@ export function agentStats(agent: http.Agent) {
  * One tenant's S3 endpoint: its own S3Client over its own keep-alive agents capped at maxSockets,
  * so a slow tenant can only exhaust its own sockets.
  */
+
+/**
+ * The SDK middleware of a tenant's client: each command observed (metrics, spans, the circuit), and the
+ * multipart uploads it starts, completes or fails to abort recorded for the janitor.
+ */
+export function observeAndTrack(hooks: DriverHooks): InitializeMiddleware<object, MetadataBearer> {
+  return (next, context) => async (args) => {
+    const operation = context.commandName ?? 'unknown';
+    const input = args.input as { Bucket?: string; Key?: string; UploadId?: string };
+    try {
+      const out = await observed(
+        hooks,
+        operation,
+        () => next(args),
+        (o) => (o.response as { statusCode?: number }).statusCode,
+        { bucket: input.Bucket, key: input.Key },
+      );
+      const uploadId = (out.output as { UploadId?: string }).UploadId ?? input.UploadId;
+      if (operation === 'CreateMultipartUploadCommand' && uploadId) await hooks.multipart?.started(input.Bucket ?? '', input.Key ?? '', uploadId);
+      else if ((operation === 'CompleteMultipartUploadCommand' || operation === 'AbortMultipartUploadCommand') && uploadId) await hooks.multipart?.ended(uploadId);
+      return out;
+    } catch (err) {
+      if (operation === 'AbortMultipartUploadCommand' && input.UploadId) {
+        // Already gone is what an abort wants; anything else leaves a billable upload to retry.
+        if ((err as Error).name === 'NoSuchUpload') await hooks.multipart?.ended(input.UploadId).catch(() => {});
+        else await hooks.multipart?.abortFailed(input.UploadId, `${(err as Error).name}: ${(err as Error).message}`).catch(() => {});
+      }
+      throw err;
+    }
+  };
+}
