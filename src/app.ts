@@ -164,6 +164,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   capConnections(app.server, config.http.maxConnections, () => app.metrics.connectionsDropped.inc({ listener: 'api' }));
   await app.register(statePlugin, { config });
   await app.register(servicesPlugin);
+  const { services } = app;
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err = toApiError(raw, request.headers['content-type'], request.routeOptions.bodyLimit);
@@ -180,29 +181,29 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   await app.register(healthRoutes);
-  await app.register(adminTenantRoutes, { prefix: '/admin' });
-  await app.register(adminMasterKeyRoutes, { prefix: '/admin' });
-  await app.register(ingestRoutes);
+  await app.register(adminTenantRoutes, { services, prefix: '/admin' });
+  await app.register(adminMasterKeyRoutes, { services, prefix: '/admin' });
+  await app.register(ingestRoutes, { services });
   await app.register(
     async (v1) => {
       await v1.register(async (tenantApi) => {
         tenantApi.addHook('onRequest', requireTenant);
-        await tenantApi.register(bucketRoutes);
-        await tenantApi.register(objectRoutes);
-        await tenantApi.register(uploadRoutes);
-        await tenantApi.register(eventRoutes);
-        await tenantApi.register(webhookRoutes);
-        await tenantApi.register(s3KeyRoutes);
+        await tenantApi.register(bucketRoutes, { services });
+        await tenantApi.register(objectRoutes, { services });
+        await tenantApi.register(uploadRoutes, { services });
+        await tenantApi.register(eventRoutes, { services });
+        await tenantApi.register(webhookRoutes, { services });
+        await tenantApi.register(s3KeyRoutes, { services });
       });
-      await v1.register(presignedRoutes);
-      await v1.register(tusRoutes);
+      await v1.register(presignedRoutes, { services });
+      await v1.register(tusRoutes, { services });
     },
     { prefix: '/v1' },
   );
-  await app.register(graphqlRoutes);
+  await app.register(graphqlRoutes, { services });
   await app.register(consoleRoutes);
   // The S3-protocol door: its own listener (serve.ts), the same services.
-  const door = buildS3Door({ config, log: app.log, metrics: app.metrics, services: app });
+  const door = buildS3Door({ config, log: app.log, metrics: app.metrics, services });
   app.decorate('s3door', door);
   app.addHook('onReady', async () => {
     await door.ready().then(() => undefined);

@@ -31,20 +31,20 @@ async function main() {
   else if (atTerminal) lines.push(`  admin token: ${app.adminToken}  (kept in ${tokenFile})`);
   else lines.push(`  admin token: kept in ${tokenFile} (not printed: stdout is not a terminal)`);
   if (atTerminal) {
-    for (const { tenant, apiKey } of app.bootstrap.createdKeys) {
+    for (const { tenant, apiKey } of app.services.bootstrap.createdKeys) {
       lines.push(`  tenant '${tenant}' API key (shown once): ${apiKey}`);
       lines.push(`    try: curl -H 'Authorization: Bearer ${apiKey}' -X PUT ${base}/v1/buckets/my-bucket`);
       lines.push(`     or: S3GATE_URL=${base} S3GATE_API_KEY=${apiKey} npx s3gate cp ./some-file s3gate://my-bucket/`);
-      const key = await app.s3Keys.create(tenant);
+      const key = await app.services.s3Keys.create(tenant);
       lines.push(`  tenant '${tenant}' S3 key (shown once): ${key.accessKeyId} / ${key.secretAccessKey}`);
       if (s3Url) {
         lines.push(`    try: AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_DEFAULT_REGION=${config.s3Door.region} aws --endpoint-url ${s3Url} s3 ls`);
       }
     }
   }
-  if (!atTerminal || app.bootstrap.createdKeys.length === 0) {
-    for (const { tenant } of app.bootstrap.createdKeys) lines.push(`  tenant '${tenant}' created (its keys are not printed: stdout is not a terminal)`);
-    const tenant = app.bootstrap.createdKeys[0]?.tenant ?? 'local';
+  if (!atTerminal || app.services.bootstrap.createdKeys.length === 0) {
+    for (const { tenant } of app.services.bootstrap.createdKeys) lines.push(`  tenant '${tenant}' created (its keys are not printed: stdout is not a terminal)`);
+    const tenant = app.services.bootstrap.createdKeys[0]?.tenant ?? 'local';
     lines.push(`  new API key: curl -H ${adminAuth} -X POST ${base}/admin/tenants/${tenant}/keys`);
     lines.push(`  new S3 key:  curl -H ${adminAuth} -X POST ${base}/admin/tenants/${tenant}/s3-keys`);
   }

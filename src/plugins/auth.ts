@@ -49,10 +49,10 @@ export function bindTenant(request: FastifyRequest, reply: FastifyReply, tenant:
 export async function requireTenant(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const token = bearer(request.headers.authorization);
   if (!token) throw new errors.Unauthorized('Send your API key as Authorization: Bearer <apiKey>');
-  const tenant = await request.server.tenants.authenticate(token);
+  const tenant = await request.server.services.tenants.authenticate(token);
   if (!tenant) throw new errors.Unauthorized('The API key is unknown or has been revoked');
   bindTenant(request, reply, tenant);
-  const { headers } = await request.server.limits.admit(tenant);
+  const { headers } = await request.server.services.limits.admit(tenant);
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);
 }
 

@@ -1,9 +1,11 @@
 import fp from 'fastify-plugin';
-import { createServices, type Services } from '../services/index.js';
+import { type AppServices, createServices } from '../services/index.js';
 
 declare module 'fastify' {
-  // Every service by its name in Services (app.objects, app.tenants, ...): one set, built by createServices.
-  interface FastifyInstance extends Omit<Services, 'start' | 'close'> {}
+  interface FastifyInstance {
+    /** Every service, built once by createServices; route plugins receive it as their `services` option. */
+    services: AppServices;
+  }
 }
 
 /** The services of services/index.ts over the state store, reporting to the metrics; started when the app is ready. */
@@ -25,7 +27,7 @@ export const servicesPlugin = fp(
       },
     });
     const { start, close, ...each } = services;
-    for (const [name, service] of Object.entries(each)) app.decorate(name, service as never);
+    app.decorate('services', each);
     metrics.poolSource = () => services.pool.entries();
     app.addHook('onReady', async () => start());
     // Registered after the state plugin, so it closes first: clients go before the database.

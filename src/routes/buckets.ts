@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../schema/common.js';
 import { BucketCreated, BucketList, BucketParams, DeleteBucketQuery, ListQuery, NotificationBody, NotificationState, ObjectList } from '../schema/objects.js';
+import type { AppServices } from '../services/index.js';
 
 const tags = ['buckets'];
 
-export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const bucketRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.get('/buckets', { schema: { operationId: 'listBuckets', tags, response: responses({ 200: BucketList }) } }, async (request) => {
-    const buckets = await app.buckets.list(request.ctx);
+    const buckets = await services.buckets.list(request.ctx);
     return { buckets: buckets.map((b) => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null })) };
   });
 
@@ -22,7 +23,7 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const outcome = await app.buckets.create(request.ctx, request.params.bucket);
+      const outcome = await services.buckets.create(request.ctx, request.params.bucket);
       return reply.code(outcome === 'created' ? 201 : 200).send({ name: request.params.bucket, created: outcome === 'created' });
     },
   );
@@ -31,7 +32,7 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/buckets/:bucket',
     { schema: { operationId: 'headBucket', tags, summary: '200 when the bucket exists for this tenant, else 404', params: BucketParams, response: responses({ 200: Empty }) } },
     async (request, reply) => {
-      if (!(await app.buckets.exists(request.ctx, request.params.bucket))) return reply.code(404).send(null);
+      if (!(await services.buckets.exists(request.ctx, request.params.bucket))) return reply.code(404).send(null);
       return reply.code(200).send(null);
     },
   );
@@ -49,7 +50,7 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.buckets.delete(request.ctx, request.params.bucket, request.query.force ?? false);
+      await services.buckets.delete(request.ctx, request.params.bucket, request.query.force ?? false);
       return reply.code(204).send(null);
     },
   );
@@ -58,7 +59,7 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/buckets/:bucket/objects',
     { schema: { operationId: 'listObjects', tags: ['objects'], params: BucketParams, querystring: ListQuery, response: responses({ 200: ObjectList }) } },
     async (request) => {
-      const page = await app.buckets.listObjects(request.ctx, request.params.bucket, request.query);
+      const page = await services.buckets.listObjects(request.ctx, request.params.bucket, request.query);
       return { ...page, objects: page.objects.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() })) };
     },
   );
@@ -74,7 +75,7 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: NotificationState }),
       },
     },
-    async (request) => app.notifications.get(request.ctx, request.params.bucket),
+    async (request) => services.notifications.get(request.ctx, request.params.bucket),
   );
 
   app.put(
@@ -89,6 +90,6 @@ export const bucketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: NotificationState }),
       },
     },
-    async (request) => app.notifications.set(request.ctx, request.params.bucket, request.body.enabled, request.body.persistent ?? true),
+    async (request) => services.notifications.set(request.ctx, request.params.bucket, request.body.enabled, request.body.persistent ?? true),
   );
 };

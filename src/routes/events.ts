@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { responses } from '../schema/common.js';
 import { EventList, EventListQuery } from '../schema/events.js';
+import type { AppServices } from '../services/index.js';
 
-export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.get(
     '/events',
     {
@@ -14,6 +15,6 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: EventList }),
       },
     },
-    async (request) => app.events.list(request.ctx.tenant.id, { ...request.query, limit: request.query.limit ?? 100 }),
+    async (request) => services.events.list(request.ctx.tenant.id, { ...request.query, limit: request.query.limit ?? 100 }),
   );
 };

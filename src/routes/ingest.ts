@@ -4,6 +4,7 @@ import { errors } from '../errors.js';
 import type { ResolvedTenant } from '../model/tenant.js';
 import { responses } from '../schema/common.js';
 import { MAX_INGEST_BYTES, MAX_RECORDS } from '../events/native.js';
+import type { AppServices } from '../services/index.js';
 
 const IngestResult = Type.Object(
   {
@@ -23,7 +24,7 @@ declare module 'fastify' {
 }
 
 /** Native S3 event notifications, authorised by the secret token in the path. */
-export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const ingestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.removeAllContentTypeParsers();
   // SNS posts JSON as text/plain; RGW, MinIO and EventBridge targets as application/json.
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_request, body, done) => {
@@ -37,8 +38,8 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // 401 and its connection closed (the error handler closes any connection whose body is unread), so no
   // one without the token can make the gateway hold a body in memory.
   app.addHook('onRequest', async (request, reply) => {
-    const tenant = await app.ingest.tenantFor((request.params as { token: string }).token);
-    const { headers } = await app.limits.admit(tenant);
+    const tenant = await services.ingest.tenantFor((request.params as { token: string }).token);
+    const { headers } = await services.limits.admit(tenant);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     request.ingestTenant = tenant;
   });
@@ -58,7 +59,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const result = await app.ingest.ingest(request.ingestTenant, request.body);
+      const result = await services.ingest.ingest(request.ingestTenant, request.body);
       request.log.info({ ...result }, 'native notification ingested');
       return result;
     },

@@ -6,6 +6,7 @@ import { CONTENT_HEADERS, type Conditions, type ContentHeaders, type GetResult, 
 import { parseRange } from '../s3/ranges.js';
 import { Empty, described, responses } from '../schema/common.js';
 import { BucketParams, CopyBody, CopyResult, DeleteManyBody, DeleteManyResult, ObjectParams, PresignBody, PresignResult, objectHeaders } from '../schema/objects.js';
+import type { AppServices } from '../services/index.js';
 
 const tags = ['objects'];
 const META_PREFIX = 'x-meta-';
@@ -101,7 +102,7 @@ const objectResponse = described({ description: 'The object', ...objectBody });
 const notModified = described({ description: 'Not modified' });
 
 /** Object reads, deletes, batch delete, copy and presign (JSON bodies only). */
-export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const objectRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.get(
     '/buckets/:bucket/objects/*',
     {
@@ -114,7 +115,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const res = await app.objects.get(request.ctx, request.params.bucket, request.params['*'], {
+      const res = await services.objects.get(request.ctx, request.params.bucket, request.params['*'], {
         range: parseRange(request.headers.range),
         conditions: conditionsOf(request),
       });
@@ -133,14 +134,14 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: described({ description: 'The object exists', headers: objectHeaders }), 304: notModified }),
       },
     },
-    async (request, reply) => sendObject(reply, await app.objects.head(request.ctx, request.params.bucket, request.params['*'], conditionsOf(request))),
+    async (request, reply) => sendObject(reply, await services.objects.head(request.ctx, request.params.bucket, request.params['*'], conditionsOf(request))),
   );
 
   app.delete(
     '/buckets/:bucket/objects/*',
     { schema: { operationId: 'deleteObject', tags, summary: '204, also when the key is absent', params: ObjectParams, response: responses({ 204: Empty }) } },
     async (request, reply) => {
-      await app.objects.delete(request.ctx, request.params.bucket, request.params['*']);
+      await services.objects.delete(request.ctx, request.params.bucket, request.params['*']);
       return reply.code(204).send(null);
     },
   );
@@ -157,7 +158,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: DeleteManyResult }),
       },
     },
-    async (request) => app.objects.deleteMany(request.ctx, request.params.bucket, request.body.keys),
+    async (request) => services.objects.deleteMany(request.ctx, request.params.bucket, request.body.keys),
   );
 
   app.post(
@@ -165,7 +166,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { operationId: 'copyObject', tags, summary: 'Copy (or move) an object within the tenant', body: CopyBody, response: responses({ 201: CopyResult }) } },
     async (request, reply) => {
       const { source, destination, move = false } = request.body;
-      return reply.code(201).send(await app.objects.copy(request.ctx, source, destination, move));
+      return reply.code(201).send(await services.objects.copy(request.ctx, source, destination, move));
     },
   );
 
@@ -180,7 +181,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: PresignResult }),
       },
     },
-    async (request) => app.presign.presign(request.ctx, request.body),
+    async (request) => services.presign.presign(request.ctx, request.body),
   );
 };
 

@@ -8,11 +8,12 @@ import { conditionsOf, sendObject } from './objects.js';
 import { putRaw } from './uploads.js';
 import { parseRange } from '../s3/ranges.js';
 import type { Static } from '@sinclair/typebox';
+import type { AppServices } from '../services/index.js';
 
 const tags = ['presigned'];
 
 /** URLs signed by POST /v1/presign for tenants on the disk driver: the signature replaces the API key. */
-export const presignedRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const presignedRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
@@ -20,7 +21,7 @@ export const presignedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const q = request.query as Static<typeof PresignedQuery>;
     const { bucket, '*': key } = request.params as Static<typeof ObjectParams>;
     if (q.method !== method) throw new errors.PresignInvalid(`it was signed for ${q.method}, not ${method}`);
-    const tenant = await app.presign.verify({ tenant: q.tenant, method, bucket, key, expires: q.expires, contentType: q.contentType }, q.signature);
+    const tenant = await services.presign.verify({ tenant: q.tenant, method, bucket, key, expires: q.expires, contentType: q.contentType }, q.signature);
     if (method === 'PUT' && q.contentType && request.headers['content-type'] !== q.contentType) {
       throw new errors.PresignInvalid(`it requires Content-Type: ${q.contentType}`);
     }
@@ -34,7 +35,7 @@ export const presignedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { ...schema, operationId: 'getPresigned', summary: 'Download through a gateway-presigned URL (disk driver)', response: responses({ 200: described({ description: 'The object' }) }) } },
     async (request, reply) => {
       await authorize(request, reply, 'GET');
-      const res = await app.objects.get(request.ctx, request.params.bucket, request.params['*'], { range: parseRange(request.headers.range), conditions: conditionsOf(request) });
+      const res = await services.objects.get(request.ctx, request.params.bucket, request.params['*'], { range: parseRange(request.headers.range), conditions: conditionsOf(request) });
       return sendObject(reply, res);
     },
   );
@@ -44,7 +45,7 @@ export const presignedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { ...schema, operationId: 'putPresigned', summary: 'Upload through a gateway-presigned URL (disk driver)', response: responses({ 201: StoredObject }) } },
     async (request, reply) => {
       await authorize(request, reply, 'PUT');
-      return reply.code(201).send(await putRaw(app.objects, request.ctx, request, request.params.bucket, request.params['*']));
+      return reply.code(201).send(await putRaw(services.objects, request.ctx, request, request.params.bucket, request.params['*']));
     },
   );
 };

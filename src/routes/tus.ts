@@ -14,6 +14,7 @@ import { startErrorAnswer } from '../plugins/http.js';
 import type { Services } from '../services/index.js';
 import type { TusService } from '../services/tus.js';
 import { CHECKSUM_ALGORITHMS, type Lease, type TusTarget, type TusUpload } from '../services/tus-upload.js';
+import type { AppServices } from '../services/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -304,14 +305,14 @@ function handler(tus: TusService, server: Server) {
  * by the tus project's server on the gateway's own store: an API key or a presigned tus URL (POST
  * /v1/presign, method TUS) names the tenant; errors are the API's, in its JSON shape.
  */
-export const tusRoutes: FastifyPluginAsync = async (app) => {
-  const tus = app.tus;
+export const tusRoutes: FastifyPluginAsync<{ services: AppServices }> = async (app, { services }) => {
+  const tus = services.tus;
   const server = tusServer(tus, app.config.limits.maxObjectSize);
   const handle = handler(tus, server);
   app.removeAllContentTypeParsers();
   // The body is the upload's bytes, read by tus's handlers from the request stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  app.addHook('onRequest', authorizer(app));
+  app.addHook('onRequest', authorizer(services));
 
   const tags = ['resumable uploads'];
   const tusHeaders = { 'tus-resumable': { type: 'string', enum: ['1.0.0'] } };

@@ -8,6 +8,7 @@ import { BucketParams, ObjectParams, StoredObject, UploadResult } from '../schem
 import type { ObjectService, Stored } from '../services/objects.js';
 import type { RequestContext } from '../model/context.js';
 import { requireContentType } from './objects.js';
+import type { AppServices } from '../services/index.js';
 
 const tags = ['objects'];
 const META_PREFIX = 'x-meta-';
@@ -55,7 +56,7 @@ function malformedForm(err: unknown, request: FastifyRequest): Error | undefined
  * Uploads. The raw PUT keeps the body a stream (no parser reads it); multipart/form-data is parsed here
  * only, part by part, each file streamed to S3 as it arrives.
  */
-export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const uploadRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.removeAllContentTypeParsers();
   // Any content type is object bytes: leave the body unread, the handler streams request.raw.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -76,7 +77,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 201: StoredObject }),
       },
     },
-    async (request, reply) => reply.code(201).send(await putRaw(app.objects, request.ctx, request, request.params.bucket, request.params['*'])),
+    async (request, reply) => reply.code(201).send(await putRaw(services.objects, request.ctx, request, request.params.bucket, request.params['*'])),
   );
 
   app.post(
@@ -113,7 +114,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }
           if (key !== undefined && stored.length > 0) throw new errors.InvalidUpload('the key field names one file; send a prefix field to upload several');
           if (key === undefined && !part.filename) throw new errors.InvalidUpload(`file part '${part.fieldname}' has no filename; send a key field before it`);
-          const res = await app.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype, eventType: 's3:ObjectCreated:Post' });
+          const res = await services.objects.put(request.ctx, bucket, key ?? prefix + part.filename, { body: part.file, contentType: part.mimetype, eventType: 's3:ObjectCreated:Post' });
           stored.push({ key: res.key, etag: res.etag, size: res.size });
         }
       }

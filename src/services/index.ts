@@ -128,6 +128,9 @@ export function createStateServices(config: Config, state: State): Pick<Services
   return { tenants, s3Keys: new S3KeyService(new S3KeyRepo(state.kysely), state.box, tenantExists), masterKeyRotation: new MasterKeyRotation(state.kysely, state.box) };
 }
 
+/** The services as the faces get them: everything but the lifecycle. */
+export type AppServices = Omit<Services, 'start' | 'close'>;
+
 /** Builds every service over an opened state store. Nothing runs in the background until start(). */
 export async function createServices(config: Config, opts: ServiceOptions): Promise<Services> {
   const { kysely, box, masterKey } = opts.state;

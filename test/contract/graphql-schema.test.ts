@@ -19,7 +19,7 @@ t.test('the served schema is the SDL in src/schema', async (t) => {
   t.equal(served, printSchema(buildSchema(sdl)), 'introspection of the running server prints the same as the SDL file');
 
   const schema = buildSchema(sdl);
-  const map = resolvers(app, 1, new SubscriptionSlots({ perTenant: 1, perProcess: 1, maxUnsentEvents: 1 })) as Record<string, Record<string, unknown>>;
+  const map = resolvers(app.services, 1, new SubscriptionSlots({ perTenant: 1, perProcess: 1, maxUnsentEvents: 1 })) as Record<string, Record<string, unknown>>;
   for (const root of ['Query', 'Mutation', 'Subscription']) {
     const type = schema.getType(root);
     if (!isObjectType(type)) throw new Error(`${root} missing`);

@@ -43,6 +43,17 @@ const TWINS: { graphql: string; typebox: TSchema; graphqlOnly?: string[] }[] = [
 const literals = (s: TSchema): string[] | undefined =>
   Array.isArray(s.anyOf) && s.anyOf.every((x: TSchema) => typeof x.const === 'string') ? s.anyOf.map((x: TSchema) => x.const as string) : undefined;
 
+/** Which TypeBox schemas each GraphQL scalar stands for. */
+const SCALARS: Record<string, (s: TSchema) => boolean> = {
+  String: (s) => s.type === 'string' || Boolean(literals(s)),
+  ID: (s) => s.type === 'string',
+  DateTime: (s) => s.type === 'string' && s.format === 'date-time',
+  Int: (s) => s.type === 'integer',
+  Long: (s) => s.type === 'integer',
+  Boolean: (s) => s.type === 'boolean',
+  StringMap: (s) => s.type === 'object' && s.patternProperties !== undefined,
+};
+
 /** A TypeBox schema without its null branch, and whether it had one. */
 function withoutNull(s: TSchema): { schema: TSchema; nullable: boolean } {
   if (!Array.isArray(s.anyOf) || !s.anyOf.some((x: TSchema) => x.type === 'null')) return { schema: s, nullable: false };
@@ -57,7 +68,8 @@ function compare(gql: GraphQLOutputType | GraphQLInputType, tb: TSchema, path: s
     if (tb.type !== 'array') return void problems.push(`${path}: a list in GraphQL, ${tb.type ?? 'a union'} in TypeBox`);
     const item = gql.ofType as GraphQLOutputType;
     if (!isNonNullType(item)) problems.push(`${path}[]: items are nullable in GraphQL, never null in TypeBox`);
-    return compare(isNonNullType(item) ? item.ofType : item, tb.items as TSchema, `${path}[]`, problems);
+    compare(isNonNullType(item) ? item.ofType : item, tb.items as TSchema, `${path}[]`, problems);
+    return;
   }
   if (isEnumType(gql)) {
     const values = literals(tb);
@@ -66,19 +78,13 @@ function compare(gql: GraphQLOutputType | GraphQLInputType, tb: TSchema, path: s
     return;
   }
   if (isScalarType(gql)) {
-    const ok: Record<string, (s: TSchema) => boolean> = {
-      String: (s) => s.type === 'string' || Boolean(literals(s)),
-      ID: (s) => s.type === 'string',
-      DateTime: (s) => s.type === 'string' && s.format === 'date-time',
-      Int: (s) => s.type === 'integer',
-      Long: (s) => s.type === 'integer',
-      Boolean: (s) => s.type === 'boolean',
-      StringMap: (s) => s.type === 'object' && s.patternProperties !== undefined,
-    };
-    if (!ok[gql.name]?.(tb)) problems.push(`${path}: ${gql.name} in GraphQL, ${JSON.stringify({ type: tb.type, format: tb.format })} in TypeBox`);
+    if (!SCALARS[gql.name]?.(tb)) problems.push(`${path}: ${gql.name} in GraphQL, ${JSON.stringify({ type: tb.type, format: tb.format })} in TypeBox`);
     return;
   }
-  if (isObjectType(gql) || isInputObjectType(gql)) return compareFields(gql.getFields(), tb, path, problems, []);
+  if (isObjectType(gql) || isInputObjectType(gql)) {
+    compareFields(gql.getFields(), tb, path, problems, []);
+    return;
+  }
   problems.push(`${path}: ${String(gql)} has no TypeBox counterpart this test knows`);
 }
 

@@ -119,7 +119,7 @@ t.test('work claimed ahead for a fast endpoint that turns slow is not sent after
   // claimed deep, since the endpoint has been fast.
   for (let i = 0; i < 20; i++) t.equal((await a.inject({ method: 'PUT', url: `/v1/buckets/lapse/objects/k${i}`, headers: bearer(key), payload: 'x' })).statusCode, 201);
   await until(() => rx.received.length >= 20, 30_000, 'the first 20 events');
-  await a.events.record(
+  await a.services.events.record(
     'lapse',
     Array.from({ length: 40 }, (_, i) => ({ type: 's3:ObjectCreated:Put' as const, bucket: 'lapse', key: `b${i}`, size: 1, etag: 'e', source: 'gateway' as const })),
   );

@@ -12,11 +12,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     // The fault: a NOT NULL column left null in the second event of one caller, a real error of the
     // database in the middle of the shared transaction.
     const faulty = [put('bkt', 'written-then-undone'), { ...put('bkt', 'bad'), bucket: null as unknown as string }];
-    const calls = Array.from({ length: 30 }, (_, i) => (i === 7 ? app.events.record('iso-a', faulty) : app.events.record(i % 2 ? 'iso-a' : 'iso-b', [put('bkt', `k${i}`)])));
+    const calls = Array.from({ length: 30 }, (_, i) => (i === 7 ? app.services.events.record('iso-a', faulty) : app.services.events.record(i % 2 ? 'iso-a' : 'iso-b', [put('bkt', `k${i}`)])));
     const results = await Promise.allSettled(calls);
     t.equal(results.filter((r) => r.status === 'rejected').length, 1, 'only the faulty caller failed');
     t.equal(results[7].status, 'rejected');
-    const keys = async (tenant: string) => (await app.events.list(tenant, { limit: 100 })).events.map((e) => e.data.key);
+    const keys = async (tenant: string) => (await app.services.events.list(tenant, { limit: 100 })).events.map((e) => e.data.key);
     const a = await keys('iso-a');
     const b = await keys('iso-b');
     t.equal(a.length + b.length, 29, 'the 29 others are recorded');

@@ -140,7 +140,7 @@ t.test('tenants declared in a file are created at start-up, idempotently', async
     t.equal((await app.inject({ method: 'GET', url: '/v1/buckets', headers: bearer(apiKey) })).statusCode, 200, `start ${start}: the configured key works`);
     const tenant = (await app.inject({ method: 'GET', url: '/admin/tenants/from-file', headers: admin })).json();
     t.equal(tenant.pool.maxSockets, 7);
-    t.equal(app.bootstrap.createdKeys.length, start === 1 ? 1 : 0, 'a key is generated once for the tenant without one');
+    t.equal(app.services.bootstrap.createdKeys.length, start === 1 ? 1 : 0, 'a key is generated once for the tenant without one');
     await app.close();
   }
   writeFileSync(file, 'tenants:\n  - id: broken\n    s3: { accessKeyId: x }\n');

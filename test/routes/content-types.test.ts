@@ -75,8 +75,8 @@ t.test('a content type that cannot be a header is refused at every entry, and a 
   for (const k of ['tus.txt', 'gql.txt']) t.equal((await fetch(`${base}/v1/buckets/ct-entry-b/objects/${k}`, { method: 'HEAD', headers: auth })).status, 404, `${k}: nothing stored`);
 
   // An object whose stored type cannot be a header (stored before entries were checked).
-  const ctx = { tenant: await app.tenants.resolve('ct-entry'), log: app.log, signal: new AbortController().signal, origin: base };
-  await withStore(app.pool, ctx, (s) => s.putObject(ctx, 'ct-entry-b', 'old.txt', Readable.from([Buffer.from('old')]), { contentType: 'text/plain\u2028', metadata: {}, contentLength: 3 }));
+  const ctx = { tenant: await app.services.tenants.resolve('ct-entry'), log: app.log, signal: new AbortController().signal, origin: base };
+  await withStore(app.services.pool, ctx, (s) => s.putObject(ctx, 'ct-entry-b', 'old.txt', Readable.from([Buffer.from('old')]), { contentType: 'text/plain\u2028', metadata: {}, contentLength: 3 }));
   const get = await fetch(`${base}/v1/buckets/ct-entry-b/objects/old.txt`, { headers: auth });
   t.equal(get.status, 200, 'REST GET');
   t.equal(get.headers.get('content-type'), 'application/octet-stream');

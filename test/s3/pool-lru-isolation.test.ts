@@ -42,7 +42,7 @@ t.test("tenant clients evicted and made again under load never serve one tenant 
         const bucket = kind < 2 ? tenant.own.bucket : tenant.other.bucket;
         const url = kind % 2 === 0 ? `/v1/buckets/${bucket}/objects/owner` : `/v1/buckets/${bucket}/objects?prefix=own`;
         const res = await app.inject({ method: 'GET', url, headers: bearer(tenant.key) });
-        maxLive = Math.max(maxLive, app.pool.size);
+        maxLive = Math.max(maxLive, app.services.pool.size);
         if (kind === 0 && (res.statusCode !== 200 || res.body !== tenant.own.name)) wrong.push(`GET own: ${res.statusCode} ${res.body.slice(0, 80)}`);
         if (kind === 1 && (res.statusCode !== 200 || res.json().objects?.[0]?.key !== 'owner')) wrong.push(`LIST own: ${res.statusCode} ${res.body.slice(0, 80)}`);
         // Another account's bucket does not exist for this tenant (the gateway says 404, or 403 from S3).
@@ -53,7 +53,7 @@ t.test("tenant clients evicted and made again under load never serve one tenant 
   t.same(wrong, [], `all ${REQUESTS} answers came from the tenant's own credentials`);
   t.ok(maxLive < tenants.length, `live clients stayed bounded under load (at most ${maxLive} of ${tenants.length} tenants; in-flight clients are never evicted)`);
   await new Promise((r) => setTimeout(r, 200));
-  t.ok(app.pool.size <= MAX_LIVE, `idle clients closed back to the bound (${app.pool.size} live, at most ${MAX_LIVE})`);
+  t.ok(app.services.pool.size <= MAX_LIVE, `idle clients closed back to the bound (${app.services.pool.size} live, at most ${MAX_LIVE})`);
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(metrics, /^s3gate_pool_live_tenants \d+$/m, 'the live-client gauge is exported');
 });

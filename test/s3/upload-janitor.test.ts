@@ -43,11 +43,11 @@ t.test('a failed AbortMultipartUpload is recorded and retried by the janitor unt
   t.match(row.last_error, /ECONNREFUSED|ECONNRESET|socket|connect/i, `why it failed: ${row.last_error}`);
   t.equal((await openUploads()).length, 1, 'the upload is still billable in S3');
 
-  t.same(await app.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 0 }, 'not due before its retry time');
-  t.same(await app.uploadJanitor.run(Date.now() + 2 * 60_000), { aborted: 0, failed: 1, orphanBlobs: 0 }, 'S3 still unreachable: it fails again');
+  t.same(await app.services.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 0 }, 'not due before its retry time');
+  t.same(await app.services.uploadJanitor.run(Date.now() + 2 * 60_000), { aborted: 0, failed: 1, orphanBlobs: 0 }, 'S3 still unreachable: it fails again');
   t.equal((await repo.list('jan'))[0].attempts, 1);
   await forwarder.up();
-  t.same(await app.uploadJanitor.run(Date.now() + 10 * 60_000), { aborted: 1, failed: 0, orphanBlobs: 0 });
+  t.same(await app.services.uploadJanitor.run(Date.now() + 10 * 60_000), { aborted: 1, failed: 0, orphanBlobs: 0 });
   t.same(await openUploads(), [], 'no unfinished upload is left in S3');
   t.same(await repo.list('jan'), [], 'nor in the record');
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
@@ -68,8 +68,8 @@ t.test('an upload left open by a process that died is aborted once past S3GATE_M
   const repo = new MultipartRepo(app.db.kysely);
   const dueAt = Date.now() + 24 * 3600_000;
   await repo.started('stale', bucket, 'orphan.bin', UploadId!, new Date(dueAt).toISOString());
-  t.same(await app.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 0 }, 'younger than the maximum age: left alone');
-  t.same(await app.uploadJanitor.run(dueAt + 1000), { aborted: 1, failed: 0, orphanBlobs: 0 });
+  t.same(await app.services.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 0 }, 'younger than the maximum age: left alone');
+  t.same(await app.services.uploadJanitor.run(dueAt + 1000), { aborted: 1, failed: 0, orphanBlobs: 0 });
   t.same((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [], []);
 
   // Bounded per tenant: a backlog of three with a bound of two takes two runs.
@@ -77,7 +77,7 @@ t.test('an upload left open by a process that died is aborted once past S3GATE_M
     const { UploadId: id } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: k }));
     await repo.started('stale', bucket, k, id!, new Date(dueAt).toISOString());
   }
-  const bounded = new UploadJanitor(repo, app.tenants, app.pool, { removeOrphanBlobs: async () => 0 }, { perTenant: 2, log: app.log });
+  const bounded = new UploadJanitor(repo, app.services.tenants, app.services.pool, { removeOrphanBlobs: async () => 0 }, { perTenant: 2, log: app.log });
   t.same(await bounded.run(dueAt + 1000), { aborted: 2, failed: 0, orphanBlobs: 0 }, "two of the tenant's three in one run");
   t.same(await bounded.run(dueAt + 1000), { aborted: 1, failed: 0, orphanBlobs: 0 }, 'the third in the next');
   t.same((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [], []);
@@ -105,7 +105,7 @@ t.test('completed uploads leave no record; the disk janitor removes only unrefer
   writeFileSync(fresh, 'being indexed right now');
   const hoursAgo = new Date(Date.now() - 2 * 3600_000);
   utimesSync(orphan, hoursAgo, hoursAgo);
-  t.same(await app.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 1 });
+  t.same(await app.services.uploadJanitor.run(), { aborted: 0, failed: 0, orphanBlobs: 1 });
   t.notOk(existsSync(orphan), 'the old unreferenced blob is gone');
   t.ok(existsSync(fresh), 'a recent one is left alone');
   t.equal((await app.inject({ method: 'GET', url: '/v1/buckets/dsk-bkt/objects/kept.txt', headers: bearer(disk) })).body, 'kept', 'a referenced blob is kept');

@@ -190,7 +190,7 @@ t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors 
   });
   await new Promise((r) => setTimeout(r, 200));
   t.match(await failure(s3.send(new GetObjectCommand({ Bucket: 'hos-b', Key: 'half' }))), { name: 'NoSuchKey' }, 'half a body stores nothing');
-  t.equal(app.limits.uploadsInProgress('hos'), 0, 'its upload slot is free again');
+  t.equal(app.services.limits.uploadsInProgress('hos'), 0, 'its upload slot is free again');
 });
 
 t.test('virtual-hosted addressing under S3GATE_S3_DOMAIN', async (t) => {
@@ -232,7 +232,7 @@ t.test("disk uploads through the door: the janitor keeps their parts, aborts the
   const blobs = join(dataDir, 'objects', 'blobs');
   const old = new Date(Date.now() - 24 * 3600_000);
   for (const d of readdirSync(blobs)) for (const f of readdirSync(join(blobs, d))) utimesSync(join(blobs, d, f), old, old);
-  const report = await app.uploadJanitor.run();
+  const report = await app.services.uploadJanitor.run();
   t.equal(report.orphanBlobs, 0, 'no part taken for an orphan');
   const done = await s3.send(
     new CompleteMultipartUploadCommand({
@@ -252,7 +252,7 @@ t.test("disk uploads through the door: the janitor keeps their parts, aborts the
 
   const stale = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'jd-b', Key: 'stale' }))).UploadId!;
   await s3.send(new UploadPartCommand({ Bucket: 'jd-b', Key: 'stale', UploadId: stale, PartNumber: 1, Body: 'x' }));
-  const later = await app.uploadJanitor.run(Date.now() + 25 * 3600_000);
+  const later = await app.services.uploadJanitor.run(Date.now() + 25 * 3600_000);
   t.equal(later.aborted, 1, 'aborted past S3GATE_MULTIPART_MAX_AGE_HOURS (24)');
   t.match(await failure(s3.send(new ListPartsCommand({ Bucket: 'jd-b', Key: 'stale', UploadId: stale }))), { name: 'NoSuchUpload' });
 

@@ -476,7 +476,7 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     // The disk driver drops the upload with the bucket at once; RGW drops it too, and the janitor's
     // record of it goes at its next run (its bucket is gone, so is the upload).
     if (driver === 'disk') t.same(await records(), [], 'the open upload went with the bucket');
-    await app.uploadJanitor.run(Date.now() + 25 * 3600_000);
+    await app.services.uploadJanitor.run(Date.now() + 25 * 3600_000);
     t.same(await records(), [], 'no record of it is left for the janitor to retry');
     t.match(await failure(s3.send(new HeadBucketCommand({ Bucket: bucket }))), { status: 404 }, 'the bucket is gone');
   });

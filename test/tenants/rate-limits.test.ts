@@ -69,7 +69,7 @@ t.test('concurrent uploads of a tenant are capped', async (t) => {
   const slow = http.request(`${base}/v1/buckets/up-bkt/objects/slow`, { method: 'PUT', headers: { ...bearer(key), 'content-length': '6' } });
   const done = new Promise<number>((resolve) => slow.on('response', (res) => (res.resume(), resolve(res.statusCode!))));
   slow.write('abc');
-  await until(() => app.limits.uploadsInProgress(id) === 1, 5000, 'the slow upload to start');
+  await until(() => app.services.limits.uploadsInProgress(id) === 1, 5000, 'the slow upload to start');
   const second = await fetch(`${base}/v1/buckets/up-bkt/objects/second`, { method: 'PUT', headers: bearer(key), body: 'x' });
   t.equal(second.status, 429);
   t.equal(((await second.json()) as { code: string }).code, 'S3GATE_TOO_MANY_UPLOADS');

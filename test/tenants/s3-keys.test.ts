@@ -23,17 +23,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     const stored = await app.db.kysely.selectFrom('s3_keys').selectAll().where('access_key_id', '=', pair.accessKeyId).executeTakeFirstOrThrow();
     t.notMatch(stored.secret_sealed, pair.secretAccessKey, 'the secret is sealed at rest');
-    t.same(await app.s3Keys.lookup(pair.accessKeyId), { tenantId: 's3k', secretAccessKey: pair.secretAccessKey });
+    t.same(await app.services.s3Keys.lookup(pair.accessKeyId), { tenantId: 's3k', secretAccessKey: pair.secretAccessKey });
 
     t.equal((await app.inject({ method: 'DELETE', url: `/v1/s3-keys/${pair.accessKeyId}`, headers: bearer(other) })).statusCode, 404, 'another tenant cannot revoke it');
     t.equal((await app.inject({ method: 'DELETE', url: `/v1/s3-keys/${pair.accessKeyId}`, headers: bearer(key) })).statusCode, 204);
-    t.equal(await app.s3Keys.lookup(pair.accessKeyId), undefined, 'revoked at once');
+    t.equal(await app.services.s3Keys.lookup(pair.accessKeyId), undefined, 'revoked at once');
     const again = await app.inject({ method: 'DELETE', url: `/admin/tenants/s3k/s3-keys/${pair.accessKeyId}`, headers: admin });
     t.equal(again.statusCode, 404);
     t.equal(again.json().code, 'S3GATE_S3_KEY_NOT_FOUND');
 
     t.equal((await app.inject({ method: 'DELETE', url: '/admin/tenants/s3k', headers: admin })).statusCode, 200);
-    t.equal(await app.s3Keys.lookup(byAdmin.json().accessKeyId), undefined, "a deleted tenant's keys go with it");
+    t.equal(await app.services.s3Keys.lookup(byAdmin.json().accessKeyId), undefined, "a deleted tenant's keys go with it");
     t.same(await app.db.kysely.selectFrom('s3_keys').select('access_key_id').where('tenant_id', '=', 's3k').execute(), []);
   });
 }

@@ -64,8 +64,8 @@ t.test('a presigned tus creation URL creates one upload, however often it is use
   t.equal(await openUploads(), 1);
 
   // A creation URL without a nonce (made by an earlier release) is refused.
-  const tenant = await app.tenants.resolve('once');
-  const old = app.urlSigner.sign(base, { tenant: 'once', tenantCreatedAt: tenant.createdAt, method: 'TUS', bucket: 'once-bkt', key: 'old.bin', expires: Math.floor(Date.now() / 1000) + 600 });
+  const tenant = await app.services.tenants.resolve('once');
+  const old = app.services.urlSigner.sign(base, { tenant: 'once', tenantCreatedAt: tenant.createdAt, method: 'TUS', bucket: 'once-bkt', key: 'old.bin', expires: Math.floor(Date.now() / 1000) + 600 });
   const refused = await tusRequest(old, 'POST', { 'upload-length': '1' });
   t.same([refused.status, refused.code], [403, 'S3GATE_PRESIGN_INVALID']);
   t.match(refused.message, /earlier release/);

@@ -36,9 +36,9 @@ async function object(base: string, who: Tenant, b: string, key: string) {
 
 /** Unfinished multipart uploads in the tenant's backend (both drivers), and those the gateway still tracks. */
 async function openUploads(app: FastifyInstance, who: Tenant, b: string): Promise<number> {
-  const t = await app.tenants.resolve(who.id);
+  const t = await app.services.tenants.resolve(who.id);
   const ctx = { tenant: t, log: app.log, signal: new AbortController().signal, origin: '' };
-  const listed = await app.multipart.listUploads(ctx, b, { limit: 1000 });
+  const listed = await app.services.multipart.listUploads(ctx, b, { limit: 1000 });
   const tracked = await app.db.kysely.selectFrom('multipart_uploads').select('upload_id').where('tenant_id', '=', who.id).execute();
   if (who.user) {
     const direct = await directClient(who.user).send(new ListMultipartUploadsCommand({ Bucket: b }));
@@ -456,7 +456,7 @@ t.test('expired uploads are refused, then aborted in S3 and removed by the sweep
   await new Promise((r) => setTimeout(r, 1700));
   const late = await patch(url, who.auth, data.length, Buffer.alloc(10));
   t.same([late.status, late.code], [410, 'S3GATE_UPLOAD_EXPIRED']);
-  t.equal(await app.tus.sweep(), 1);
+  t.equal(await app.services.tus.sweep(), 1);
   t.equal(await openUploads(app, who, bkt), 0, 'the multipart upload is aborted in RGW');
   t.equal((await tusRequest(url, 'HEAD', who.auth)).status, 404, 'and the upload is gone');
   t.equal((await object(base, who, bkt, 'late')).status, 404);

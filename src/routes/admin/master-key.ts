@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireAdmin } from '../../plugins/auth.js';
 import { responses } from '../../schema/common.js';
+import type { AppServices } from '../../services/index.js';
 
 const RotationReport = Type.Object(
   {
@@ -13,7 +14,7 @@ const RotationReport = Type.Object(
 );
 
 /** Master-key rotation; admin token only. */
-export const adminMasterKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const adminMasterKeyRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.addHook('onRequest', requireAdmin);
   app.post(
     '/master-key/rotate',
@@ -32,7 +33,7 @@ export const adminMasterKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const report = await app.masterKeyRotation.run(request.query.batch);
+      const report = await services.masterKeyRotation.run(request.query.batch);
       request.log.warn({ ...report }, 'secrets sealed again with the current master key');
       return report;
     },

@@ -5,6 +5,7 @@ import { ApiKeyCreated, ApiKeyList, PoolStats, Tenant, TenantCreate, TenantHealt
 import type { ResolvedTenant } from '../../model/tenant.js';
 import { requireAdmin } from '../../plugins/auth.js';
 import { adminS3KeyRoutes } from '../s3-keys.js';
+import type { AppServices } from '../../services/index.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 const VerifyQuery = Type.Object({
@@ -14,9 +15,9 @@ const tags = ['admin'];
 const security = [{ adminToken: [] }];
 
 /** Tenants, their API keys and their live pool figures; admin token only. */
-export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const adminTenantRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.addHook('onRequest', requireAdmin);
-  await app.register(adminS3KeyRoutes);
+  await app.register(adminS3KeyRoutes, { services });
 
   app.post(
     '/tenants',
@@ -32,18 +33,18 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const verify = request.query.verify ? (t: ResolvedTenant) => app.connections.verify(t) : undefined;
-      const { tenant, apiKey, apiKeyId } = await app.tenants.create(request.body, { verify });
+      const verify = request.query.verify ? (t: ResolvedTenant) => services.connections.verify(t) : undefined;
+      const { tenant, apiKey, apiKeyId } = await services.tenants.create(request.body, { verify });
       return reply.code(201).send({ ...tenant, apiKey, apiKeyId });
     },
   );
 
   app.get('/tenants', { schema: { operationId: 'listTenants', tags, security, response: responses({ 200: Type.Object({ tenants: Type.Array(Type.Ref(Tenant)) }) }) } }, async () => ({
-    tenants: await app.tenants.list(),
+    tenants: await services.tenants.list(),
   }));
 
   app.get('/tenants/:id', { schema: { operationId: 'getTenant', tags, security, params: IdParams, response: responses({ 200: Type.Ref(Tenant) }) } }, async (request) =>
-    app.tenants.get(request.params.id),
+    services.tenants.get(request.params.id),
   );
 
   app.patch(
@@ -60,7 +61,7 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: Type.Ref(Tenant) }),
       },
     },
-    async (request) => app.tenants.patch(request.params.id, request.body, { verify: request.query.verify ? (t) => app.connections.verify(t) : undefined }),
+    async (request) => services.tenants.patch(request.params.id, request.body, { verify: request.query.verify ? (t) => services.connections.verify(t) : undefined }),
   );
 
   app.delete(
@@ -81,19 +82,19 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: TenantRemovalReport }),
       },
     },
-    async (request) => app.tenantRemoval.remove(request.params.id, { purgeObjects: request.query.purgeObjects ?? false, log: request.log }),
+    async (request) => services.tenantRemoval.remove(request.params.id, { purgeObjects: request.query.purgeObjects ?? false, log: request.log }),
   );
 
   app.get(
     '/tenants/:id/keys',
     { schema: { operationId: 'listApiKeys', tags, security, summary: "The tenant's API keys: ids and dates, never the keys", params: IdParams, response: responses({ 200: ApiKeyList }) } },
-    async (request) => ({ apiKeys: await app.tenants.listKeys(request.params.id) }),
+    async (request) => ({ apiKeys: await services.tenants.listKeys(request.params.id) }),
   );
 
   app.post(
     '/tenants/:id/keys',
     { schema: { operationId: 'createApiKey', tags, security, summary: 'A new API key (shown once)', params: IdParams, response: responses({ 201: ApiKeyCreated }) } },
-    async (request, reply) => reply.code(201).send(await app.tenants.createKey(request.params.id)),
+    async (request, reply) => reply.code(201).send(await services.tenants.createKey(request.params.id)),
   );
 
   app.delete(
@@ -109,7 +110,7 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.tenants.revokeKey(request.params.id, request.params.keyId);
+      await services.tenants.revokeKey(request.params.id, request.params.keyId);
       return reply.code(204).send(null);
     },
   );
@@ -127,8 +128,8 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const tenant = await app.tenants.resolve(request.params.id);
-      return reply.code(201).send(await app.ingest.rotateToken(tenant.id));
+      const tenant = await services.tenants.resolve(request.params.id);
+      return reply.code(201).send(await services.ingest.rotateToken(tenant.id));
     },
   );
 
@@ -144,12 +145,12 @@ export const adminTenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({ 200: TenantHealth }),
       },
     },
-    async (request) => app.connections.health(await app.tenants.resolve(request.params.id)),
+    async (request) => services.connections.health(await services.tenants.resolve(request.params.id)),
   );
 
   app.get(
     '/tenants/:id/pool',
     { schema: { operationId: 'getTenantPool', tags, security, summary: 'Live pool figures of this tenant', params: IdParams, response: responses({ 200: PoolStats }) } },
-    async (request) => app.connections.poolStats(await app.tenants.resolve(request.params.id)),
+    async (request) => services.connections.poolStats(await services.tenants.resolve(request.params.id)),
   );
 };

@@ -17,6 +17,7 @@ import { graphiqlRoutes } from './graphiql.js';
 import { ObjectInfoLoader } from './object-info.js';
 import { SubscriptionSlots, closeUnread } from './subscription-slots.js';
 import { eventsTopic, loaders, resolvers, type GraphqlContext } from './resolvers.js';
+import type { AppServices } from '../../services/index.js';
 
 const FORBIDDEN_REASON = 'Forbidden: send {"authorization": "Bearer <apiKey>"} as the connection_init payload, with a valid API key';
 
@@ -216,7 +217,7 @@ function guardOperations(app: FastifyInstance, cfg: Config['graphql']): void {
 }
 
 /** POST/GET /graphql, GraphiQL at /graphiql, and subscriptions over WebSocket on /graphql. */
-export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
+export async function graphqlRoutes(app: FastifyInstance, { services }: { services: AppServices }): Promise<void> {
   const cfg = app.config.graphql;
   const emitter = app.config.redisUrl ? mqemitterRedis({ connectionString: app.config.redisUrl }) : undefined;
   (emitter as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', (err: Error) => app.log.warn({ err }, 'redis (graphql subscriptions) failed; retrying'));
@@ -252,11 +253,11 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
   });
   app.websocketServer.on('connection', (socket: WebSocket) => guardSends(socket, cfg.maxUnsentBytes));
   const recheckMs = Math.max(250, app.config.tenantCacheTtlMs);
-  const stillValid = async (token: string) => Boolean(await app.tenants.authenticate(token));
+  const stillValid = async (token: string) => Boolean(await services.tenants.authenticate(token));
   app.websocketServer.on('connection', (socket: WebSocket) => guardSocket(socket, { initWaitMs: cfg.connectionInitWaitMs, recheckMs, stillValid }));
   await app.register(mercurius, {
     schema: typeDefs,
-    resolvers: resolvers(app, cfg.maxContentBytes, slots) as never,
+    resolvers: resolvers(services, cfg.maxContentBytes, slots) as never,
     loaders: loaders as never,
     path: '/graphql',
     graphiql: false,
@@ -277,7 +278,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
       ({
         ctx: request.ctx,
         get lookups() {
-          const loader = new ObjectInfoLoader(app.objects, request.ctx, { concurrency: cfg.lookupConcurrency, max: cfg.maxLookups });
+          const loader = new ObjectInfoLoader(services.objects, request.ctx, { concurrency: cfg.lookupConcurrency, max: cfg.maxLookups });
           Object.defineProperty(this, 'lookups', { value: loader });
           return loader;
         },
@@ -289,7 +290,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
       context: (socket: WebSocket) => ({ socket }),
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
         const token = tokenOf(payload);
-        const tenant = token ? await app.tenants.authenticate(token) : undefined;
+        const tenant = token ? await services.tenants.authenticate(token) : undefined;
         return tenant ? { tenant } : false;
       },
     },
@@ -301,7 +302,7 @@ export async function graphqlRoutes(app: FastifyInstance): Promise<void> {
 
   // Every recorded event (gateway writes, native notifications) reaches the subscriptions of its
   // tenant; through Redis, those of every gateway process.
-  app.events.onRecorded((events) => {
+  services.events.onRecorded((events) => {
     if (closing) return;
     for (const event of events) app.graphql.pubsub.publish({ topic: eventsTopic(event.data.tenant), payload: { objectEvents: event } });
   });

@@ -107,7 +107,7 @@ const withSecret = ({ secret, ...webhook }: Webhook & { secret: string }) => ({ 
  * The resolvers: each one is a call to the same service the REST route makes, with the same
  * validation, limits, error codes, events and metrics.
  */
-export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext> {
+export function resolvers(services: GraphqlServices, maxContentBytes: number, slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext> {
   // Not async: a listed object has these already; no promise per field of a 1000-object page.
   const objectField =
     <K extends 'size' | 'etag' | 'lastModified'>(field: K) =>
@@ -116,7 +116,7 @@ export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: 
 
   // async: a bad argument rejects the listing's promise, so it surfaces at the objects field.
   const listObjects = async (c: GraphqlContext, bucket: string, args: ListArgs) =>
-    app.buckets.listObjects(c.ctx, bucket, {
+    services.buckets.listObjects(c.ctx, bucket, {
       ...present({ prefix: args.prefix, delimiter: args.delimiter }),
       ...listPosition(args.after),
       limit: pageSize(args.first, 100),
@@ -124,9 +124,9 @@ export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: 
 
   /** null for an absent key; S3's HEAD cannot tell an absent bucket, so a miss asks once more. */
   const findObject = async (c: GraphqlContext, bucket: string, key: string) => {
-    const head = await orNull(app.objects.head(c.ctx, bucket, key), 'S3GATE_OBJECT_NOT_FOUND');
+    const head = await orNull(services.objects.head(c.ctx, bucket, key), 'S3GATE_OBJECT_NOT_FOUND');
     if (head?.status === 200) return objectNode(bucket, head.info);
-    if (!(await app.buckets.exists(c.ctx, bucket))) throw new errors.BucketNotFound(bucket);
+    if (!(await services.buckets.exists(c.ctx, bucket))) throw new errors.BucketNotFound(bucket);
     return null;
   };
 
@@ -136,11 +136,11 @@ export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: 
     StringMap,
 
     Query: {
-      buckets: async (_root, _args, c) => (c.bucketList ??= app.buckets.list(c.ctx)),
+      buckets: async (_root, _args, c) => (c.bucketList ??= services.buckets.list(c.ctx)),
       bucket: async (_root, { name }: { name: string }, c, info: GraphQLResolveInfo) => {
         // Asked only for its objects: the listing itself tells whether the bucket exists (one S3 call, not two).
         const args = soleListingArgs(info);
-        if (!args) return (await app.buckets.exists(c.ctx, name)) ? { name } : null;
+        if (!args) return (await services.buckets.exists(c.ctx, name)) ? { name } : null;
         const page = listObjects(c, name, args);
         try {
           await page;
@@ -150,10 +150,10 @@ export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: 
         return { name, listing: { args: JSON.stringify(args), page } };
       },
       object: async (_root, { bucket, key }: RefInput, c) => findObject(c, bucket, key),
-      webhooks: async (_root, _args, c) => app.webhooks.list(c.ctx.tenant.id),
-      webhook: async (_root, { id }: { id: string }, c) => orNull(app.webhooks.get(c.ctx.tenant.id, id), 'S3GATE_WEBHOOK_NOT_FOUND'),
+      webhooks: async (_root, _args, c) => services.webhooks.list(c.ctx.tenant.id),
+      webhook: async (_root, { id }: { id: string }, c) => orNull(services.webhooks.get(c.ctx.tenant.id, id), 'S3GATE_WEBHOOK_NOT_FOUND'),
       events: async (_root, args: { bucket?: string | null; prefix?: string | null; since?: string | null; first?: number | null; after?: string | null }, c) => {
-        const page = await app.events.list(c.ctx.tenant.id, { ...present({ bucket: args.bucket, prefix: args.prefix, since: args.since, cursor: args.after }), limit: pageSize(args.first, 100) });
+        const page = await services.events.list(c.ctx.tenant.id, { ...present({ bucket: args.bucket, prefix: args.prefix, since: args.since, cursor: args.after }), limit: pageSize(args.first, 100) });
         return connection(page.events, (e) => e.id, page.nextCursor);
       },
     },
@@ -161,7 +161,7 @@ export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: 
     Bucket: {
       createdAt: async (bucket: BucketNode, _args, c) => {
         if (bucket.createdAt !== undefined) return bucket.createdAt;
-        const all = await (c.bucketList ??= app.buckets.list(c.ctx));
+        const all = await (c.bucketList ??= services.buckets.list(c.ctx));
         return all.find((b) => b.name === bucket.name)?.createdAt ?? null;
       },
       objects: async (bucket: BucketNode, args: ListArgs, c) => {
@@ -176,32 +176,32 @@ export function resolvers(app: GraphqlServices, maxContentBytes: number, slots: 
       size: objectField('size'),
       etag: objectField('etag'),
       lastModified: objectField('lastModified'),
-      downloadUrl: async (node: ObjectNode, { expiresIn }: { expiresIn: number }, c) => (await app.presign.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
-      text: async (node: ObjectNode, { maxBytes }: { maxBytes: number }, c) => app.objects.text(c.ctx, node.bucket, node.key, maxBytes),
+      downloadUrl: async (node: ObjectNode, { expiresIn }: { expiresIn: number }, c) => (await services.presign.presign(c.ctx, { bucket: node.bucket, key: node.key, method: 'GET', expiresIn })).url,
+      text: async (node: ObjectNode, { maxBytes }: { maxBytes: number }, c) => services.objects.text(c.ctx, node.bucket, node.key, maxBytes),
     },
 
     Webhook: {
       deliveries: async (webhook: Webhook, args: { status?: DeliveryStatus | null; first?: number | null; after?: string | null }, c) => {
-        const page = await app.webhooks.deliveries(c.ctx.tenant.id, webhook.id, { ...present({ status: args.status, cursor: args.after }), limit: pageSize(args.first, 100) });
+        const page = await services.webhooks.deliveries(c.ctx.tenant.id, webhook.id, { ...present({ status: args.status, cursor: args.after }), limit: pageSize(args.first, 100) });
         return connection(page.deliveries, (d) => d.id, page.nextCursor);
       },
     },
 
-    Mutation: mutations(app, maxContentBytes),
+    Mutation: mutations(services, maxContentBytes),
 
     Subscription: subscriptions(slots),
   } as IResolvers<unknown, GraphqlContext>;
 }
 
 /** Writes: each the same service call as its REST route. */
-function mutations(app: GraphqlServices, maxContentBytes: number): IResolvers<unknown, GraphqlContext>['Mutation'] {
+function mutations(services: GraphqlServices, maxContentBytes: number): IResolvers<unknown, GraphqlContext>['Mutation'] {
   return {
     createBucket: async (_root, { name }: { name: string }, c) => {
-      const outcome = await app.buckets.create(c.ctx, name);
+      const outcome = await services.buckets.create(c.ctx, name);
       return { bucket: { name }, created: outcome === 'created' };
     },
     deleteBucket: async (_root, { name, force }: { name: string; force: boolean | null }, c) => {
-      await app.buckets.delete(c.ctx, name, force ?? false);
+      await services.buckets.delete(c.ctx, name, force ?? false);
       return true;
     },
     putObject: async (
@@ -211,7 +211,7 @@ function mutations(app: GraphqlServices, maxContentBytes: number): IResolvers<un
     ) => {
       const bytes = decodeContent(args.content, args.encoding ?? 'UTF8');
       if (bytes.length > maxContentBytes) throw new errors.ContentTooLarge(bytes.length, maxContentBytes);
-      const stored = await app.objects.put(c.ctx, args.bucket, args.key, {
+      const stored = await services.objects.put(c.ctx, args.bucket, args.key, {
         body: Readable.from([bytes]),
         contentLength: bytes.length,
         contentType: args.contentType ?? undefined,
@@ -221,38 +221,38 @@ function mutations(app: GraphqlServices, maxContentBytes: number): IResolvers<un
       return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
     },
     createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number; protocol: 'PUT' | 'TUS' }, c) =>
-      app.presign.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
+      services.presign.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
     deleteObject: async (_root, { bucket, key }: RefInput, c) => {
-      await app.objects.delete(c.ctx, bucket, key);
+      await services.objects.delete(c.ctx, bucket, key);
       return true;
     },
-    deleteObjects: async (_root, { bucket, keys }: { bucket: string; keys: string[] }, c) => app.objects.deleteMany(c.ctx, bucket, keys),
+    deleteObjects: async (_root, { bucket, keys }: { bucket: string; keys: string[] }, c) => services.objects.deleteMany(c.ctx, bucket, keys),
     copyObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
-      const out = await app.objects.copy(c.ctx, source, destination, false);
+      const out = await services.objects.copy(c.ctx, source, destination, false);
       return objectNode(out.bucket, { key: out.key, etag: out.etag });
     },
     moveObject: async (_root, { source, destination }: { source: RefInput; destination: RefInput }, c) => {
-      const out = await app.objects.copy(c.ctx, source, destination, true);
+      const out = await services.objects.copy(c.ctx, source, destination, true);
       return objectNode(out.bucket, { key: out.key, etag: out.etag });
     },
 
-    createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) => withSecret(await app.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
+    createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) => withSecret(await services.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
     updateWebhook: async (_root, { id, input }: { id: string; input: WebhookInputArgs }, c) => {
       const patch = webhookInput(input);
       if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, events, filter, description, enabled');
-      return app.webhooks.update(c.ctx.tenant.id, id, patch);
+      return services.webhooks.update(c.ctx.tenant.id, id, patch);
     },
     deleteWebhook: async (_root, { id }: { id: string }, c) => {
-      await app.webhooks.delete(c.ctx.tenant.id, id);
+      await services.webhooks.delete(c.ctx.tenant.id, id);
       return true;
     },
-    rotateWebhookSecret: async (_root, { id }: { id: string }, c) => withSecret(await app.webhooks.rotateSecret(c.ctx.tenant.id, id)),
-    testWebhook: async (_root, { id }: { id: string }, c) => app.webhooks.test(c.ctx.tenant.id, id),
+    rotateWebhookSecret: async (_root, { id }: { id: string }, c) => withSecret(await services.webhooks.rotateSecret(c.ctx.tenant.id, id)),
+    testWebhook: async (_root, { id }: { id: string }, c) => services.webhooks.test(c.ctx.tenant.id, id),
     retryDelivery: async (_root, { webhookId, deliveryId }: { webhookId: string; deliveryId: string }, c) => {
-      await app.webhooks.retry(c.ctx.tenant.id, webhookId, deliveryId);
-      return app.webhooks.delivery(c.ctx.tenant.id, webhookId, deliveryId);
+      await services.webhooks.retry(c.ctx.tenant.id, webhookId, deliveryId);
+      return services.webhooks.delivery(c.ctx.tenant.id, webhookId, deliveryId);
     },
-    replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) => app.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
+    replayWebhook: async (_root, { id, since, until }: { id: string; since: string; until?: string | null }, c) => services.webhooks.replay(c.ctx.tenant.id, id, since, until ?? undefined),
   } as IResolvers<unknown, GraphqlContext>['Mutation'];
 }
 
