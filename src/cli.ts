@@ -10,7 +10,6 @@ import { exitStatusOf, remoteCommands } from './cli/remote.js';
 import { doctor } from './doctor.js';
 import { PRIVATE_FILE, privateDir } from './lib/private-files.js';
 import { SecretBox } from './lib/secretbox.js';
-import { createStateServices } from './services/index.js';
 import { masterKeyOpens } from './store/canary.js';
 import { connectDb, schemaState } from './store/db.js';
 
@@ -158,6 +157,8 @@ export function program(): Command {
         if (!(await masterKeyOpens(db.kysely, box, { readOnly: true }))) {
           throw new ConfigError('neither S3GATE_MASTER_KEY nor S3GATE_MASTER_KEY_PREVIOUS opens the secrets of this state store: set S3GATE_MASTER_KEY_PREVIOUS to the key the gateways run with now');
         }
+        // Loaded here: every other command would pay for the services' imports (the AWS SDK among them).
+        const { createStateServices } = await import('./services/index.js');
         const { masterKeyRotation } = createStateServices(config, { kysely: db.kysely, box, masterKey: Buffer.from(config.masterKey, 'base64') });
         const report = await masterKeyRotation.run(batch);
         const total = Object.values(report.resealed).reduce((a, b) => a + b, 0);
