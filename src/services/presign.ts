@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from '../errors.js';
-import type { UrlSigner } from '../lib/url-signer.js';
+import type { SignedRequest, UrlSigner } from '../lib/url-signer.js';
 import type { RequestContext } from '../model/context.js';
 import { validateBucketName, validateContentType, validateKey } from '../model/names.js';
 import type { PresignRequest, PresignResult } from '../model/object-store.js';
@@ -11,7 +11,7 @@ import type { TenantService } from './tenants.js';
 
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
-export type PresignMethod = 'GET' | 'PUT' | 'TUS';
+export type PresignMethod = SignedRequest['method'];
 
 export interface Presigned {
   url: string;
@@ -20,20 +20,8 @@ export interface Presigned {
   headers: Record<string, string>;
 }
 
-/** What a URL signed by the gateway (not by a backend) grants, as its query string carries it. */
-export interface Grant {
-  tenant: string;
-  method: PresignMethod;
-  bucket: string;
-  key: string;
-  /** Unix seconds. */
-  expires: number;
-  contentType?: string;
-  /** The tus upload an upload URL is for. */
-  upload?: string;
-  /** A tus creation URL's nonce. */
-  nonce?: string;
-}
+/** What a URL signed by the gateway (not by a backend) grants, as its query string carries it; the tenant's creation time is the signer's to add. */
+export type Grant = Omit<SignedRequest, 'tenantCreatedAt'>;
 
 /**
  * Presigned URLs, both ways: signed here for every face (REST, GraphQL, the CLI through REST) and
