@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isHeaderValue } from '../lib/media-type.js';
 import type { RequestContext } from '../model/context.js';
+import type { WritePrecondition } from '../model/preconditions.js';
 import { CONTENT_HEADERS, type ContentHeaders } from '../model/object-store.js';
 import type { ObjectFace } from '../routes/objects.js';
 import type { Services } from '../services/index.js';
@@ -154,6 +155,13 @@ export function bodyOf(request: FastifyRequest, reply: FastifyReply): { body: Re
   // request's headers have passed: a refused upload's body is never sent (door.ts holds Node's own 100).
   if (/100-continue/i.test(header(request, 'expect') ?? '') && !reply.raw.headersSent) reply.raw.writeContinue();
   return checked;
+}
+
+/** If-Match / If-None-Match of a write (PutObject, CompleteMultipartUpload). */
+export function preconditionOf(request: FastifyRequest): WritePrecondition | undefined {
+  const ifMatch = header(request, 'if-match');
+  const ifNoneMatch = header(request, 'if-none-match');
+  return ifMatch === undefined && ifNoneMatch === undefined ? undefined : { ifMatch, ifNoneMatch };
 }
 
 export function contentTypeOf(request: FastifyRequest): string | undefined {

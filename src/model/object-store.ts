@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { WritePrecondition } from './preconditions.js';
 
 /** What every operation gets: a signal that aborts the backend request when the client goes away. */
 export interface OpContext {
@@ -76,8 +77,8 @@ export interface PutOptions {
   headers?: ContentHeaders;
   /** Known length of body, when the client sent Content-Length. */
   contentLength?: number;
-  /** Refuse with PreconditionFailed when the key exists. */
-  createOnly?: boolean;
+  /** If-Match / If-None-Match, applied when the object is committed. */
+  precondition?: WritePrecondition;
 }
 
 export interface Conditions {
@@ -177,7 +178,8 @@ export interface MultipartStore {
     source: { bucket: string; key: string },
     opts: { range?: { start: number; end: number }; conditions?: Conditions },
   ): Promise<{ etag: string; lastModified: Date }>;
-  complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }>;
+  /** With a precondition, the object is committed only if it holds then (PreconditionFailed, or NoSuchKey for If-Match on an absent key). */
+  complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[], precondition?: WritePrecondition): Promise<{ etag: string }>;
   /** NoSuchUpload when it is not there (any more). */
   abort(ctx: OpContext, ref: UploadRef): Promise<void>;
   listParts(ctx: OpContext, ref: UploadRef, opts: { marker: number; limit: number }): Promise<{ parts: PartInfo[]; truncated: boolean }>;

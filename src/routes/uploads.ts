@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
 import { responses } from '../schema/common.js';
-import { BucketParams, ObjectParams, StoredObject, UploadResult } from '../schema/objects.js';
+import { BucketParams, ObjectParams, StoredObject, UploadResult, WriteConditions } from '../schema/objects.js';
 import type { ObjectService, Stored } from '../services/objects.js';
 import type { RequestContext } from '../model/context.js';
 import { requireContentType } from './objects.js';
@@ -29,8 +29,7 @@ export async function putRaw(objects: ObjectService, ctx: RequestContext, reques
     contentType: request.headers['content-type'],
     metadata: metadataOf(request),
     contentLength: length === undefined ? undefined : Number(length),
-    ifNoneMatch: request.headers['if-none-match'],
-    ifMatch: request.headers['if-match'],
+    precondition: { ifMatch: request.headers['if-match'], ifNoneMatch: request.headers['if-none-match'] },
   });
 }
 
@@ -72,8 +71,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       schema: {
         operationId: 'putObject',
         tags,
-        summary: 'Stream the raw body into an object; x-meta-* headers become metadata; If-None-Match: * creates only',
+        summary: 'Stream the raw body into an object; x-meta-* headers become metadata; If-Match / If-None-Match make the write conditional',
         params: ObjectParams,
+        headers: WriteConditions,
         response: responses({ 201: StoredObject }),
       },
     },

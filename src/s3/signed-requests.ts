@@ -10,6 +10,7 @@ import { mapS3Error, observed } from './map-error.js';
 import { trace } from '../lib/tracing.js';
 import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ObjectInfo } from '../model/object-store.js';
 import { formatRange } from './ranges.js';
+import type { WritePrecondition } from '../model/preconditions.js';
 
 /** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto. */
 export class Sha256 {
@@ -129,7 +130,7 @@ export class SignedRequests {
     bucket: string,
     key: string,
     body: Readable,
-    opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders; createOnly?: boolean; signal?: AbortSignal },
+    opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders; precondition?: WritePrecondition; signal?: AbortSignal },
   ): Promise<{ etag: string }> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(opts.contentLength) };
     if (opts.contentType) headers['content-type'] = opts.contentType;
@@ -137,7 +138,8 @@ export class SignedRequests {
       const value = opts.headers?.[field];
       if (value !== undefined) headers[name] = value;
     }
-    if (opts.createOnly) headers['if-none-match'] = '*';
+    if (opts.precondition?.ifMatch !== undefined) headers['if-match'] = opts.precondition.ifMatch;
+    if (opts.precondition?.ifNoneMatch !== undefined) headers['if-none-match'] = opts.precondition.ifNoneMatch;
     for (const [name, value] of Object.entries(opts.metadata)) headers[`x-amz-meta-${name}`] = value;
     const target = this.#target(bucket, key);
     const res = await this.#exchange('PutObjectCommand', 'PUT', { bucket, key }, opts.signal, [200], () => this.#signedSend(target, 'PUT', headers, opts.signal, body), { replayable: false });

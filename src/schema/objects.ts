@@ -130,3 +130,11 @@ export const NotificationBody = Type.Object(
 );
 
 export const NotificationState = Type.Object({ bucket: Type.String(), enabled: Type.Boolean(), topicArn: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false });
+
+/** S3's conditional writes, checked when the object is committed. */
+export const WriteConditions = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ description: 'Write only over this ETag (or `*`: any existing object); 412 S3GATE_PRECONDITION_FAILED, or 404 S3GATE_OBJECT_NOT_FOUND when the key is absent' }),
+  ),
+  'if-none-match': Type.Optional(Type.String({ description: '`*`: create only (412 when the key exists); an ETag: refuse to overwrite that version' })),
+});

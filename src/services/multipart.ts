@@ -3,6 +3,7 @@ import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
 import type { Conditions, ContentHeaders, PartInfo, UploadInfo, UploadListOptions, UploadRef } from '../model/object-store.js';
 import { withStore } from './context.js';
+import type { WritePrecondition } from '../model/preconditions.js';
 import type { RequestContext } from '../model/context.js';
 import type { EventSink } from './events.js';
 import type { LimitService } from './limits.js';
@@ -77,13 +78,28 @@ export class MultipartService {
     });
   }
 
-  async complete(ctx: RequestContext, bucket: string, key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string; size?: number }> {
+  async complete(
+    ctx: RequestContext,
+    bucket: string,
+    key: string,
+    uploadId: string,
+    listed: { partNumber: number; etag: string }[],
+    precondition?: WritePrecondition,
+  ): Promise<{ etag: string; size?: number }> {
     checkTarget(bucket, key);
     checkUploadId(uploadId);
-    if (parts.length === 0 || parts.length > 10_000) throw new errors.InvalidPartOrder();
+    if (listed.length === 0 || listed.length > 10_000) throw new errors.InvalidPartOrder();
     const ref: UploadRef = { bucket, key, uploadId };
     const limit = ctx.tenant.limits.maxObjectSize;
-    for (let i = 1; i < parts.length; i++) if (parts[i].partNumber <= parts[i - 1].partNumber) throw new errors.InvalidPartOrder();
+    // Ascending; a part number listed again (a client that sent a part twice and kept both answers) is
+    // the later entry, as S3 and RGW read the list.
+    const parts: { partNumber: number; etag: string }[] = [];
+    for (const p of listed) {
+      const last = parts.at(-1);
+      if (last && p.partNumber < last.partNumber) throw new errors.InvalidPartOrder();
+      if (last?.partNumber === p.partNumber) parts[parts.length - 1] = p;
+      else parts.push(p);
+    }
     const { etag, size } = await withStore(this.pool, ctx, async (s) => {
       // The parts are checked here against the backend's own list, for every driver alike: RGW 16
       // answers a misordered list with InvalidPart, and once it has refused a completion for a small
@@ -103,7 +119,7 @@ export class MultipartService {
         total += part.size;
       }
       if (total > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
-      const out = await s.multipart.complete(ctx, ref, parts);
+      const out = await s.multipart.complete(ctx, ref, parts, precondition);
       const head = await s.headObject(ctx, bucket, key).catch(() => undefined);
       return { etag: out.etag, size: head?.status === 200 ? head.info.size : undefined };
     });

@@ -7,6 +7,7 @@ import type { RequestContext } from '../model/context.js';
 import { checkCopySource, guardedUpload } from '../model/upload-guard.js';
 import type { EventSink } from './events.js';
 import type { EventType } from '../model/event.js';
+import type { WritePrecondition } from '../model/preconditions.js';
 import type { LimitService } from './limits.js';
 import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from '../model/names.js';
 
@@ -20,25 +21,10 @@ export interface PutInput {
   /** Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires to keep with it. */
   headers?: ContentHeaders;
   contentLength?: number;
-  /** The write's preconditions as the client sent them (If-None-Match, If-Match); checked here for every face. */
-  ifNoneMatch?: string;
-  ifMatch?: string;
+  /** The write's preconditions (If-Match, If-None-Match), applied by the driver when the object is committed. */
+  precondition?: WritePrecondition;
   /** s3:ObjectCreated:Post for form uploads; otherwise Put, or CompleteMultipartUpload when sent in parts. */
   eventType?: EventType;
-}
-
-/**
- * The one precondition a write supports: If-None-Match: * (create only), which S3 and the disk driver
- * apply atomically. If-Match on a write is refused rather than ignored: S3-compatible backends (RGW
- * among them) do not apply it, and a check-then-write here would race.
- */
-function writePrecondition(input: Pick<PutInput, 'ifNoneMatch' | 'ifMatch'>): boolean {
-  if (input.ifMatch !== undefined)
-    throw new errors.PreconditionUnsupported('If-Match (ifMatch) on a write is not supported: the backend cannot apply it atomically; use If-None-Match: * to create only');
-  if (input.ifNoneMatch !== undefined && input.ifNoneMatch !== '*') {
-    throw new errors.PreconditionUnsupported(`If-None-Match (ifNoneMatch) on a write takes only * (store only if the key is absent); got '${input.ifNoneMatch}'`);
-  }
-  return input.ifNoneMatch === '*';
 }
 
 export interface Stored {
@@ -71,7 +57,6 @@ export class ObjectService {
    */
   async put(ctx: RequestContext, bucket: string, key: string, input: PutInput): Promise<Stored> {
     checkTarget(bucket, key);
-    const createOnly = writePrecondition(input);
     const metadata = input.metadata ?? {};
     validateMetadata(metadata);
     validateContentType(input.contentType);
@@ -81,7 +66,7 @@ export class ObjectService {
     const type = input.eventType;
     const stored = await guardedUpload(ctx, this.limits, input.body, limit, (body, signal) =>
       withStore(this.pool, ctx, (s) =>
-        s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, createOnly }),
+        s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, precondition: input.precondition }),
       ),
     );
     await this.events.record(ctx.tenant.id, [

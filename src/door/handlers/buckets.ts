@@ -38,7 +38,9 @@ export async function createBucket({ services, region, request, reply, ctx, buck
     }
   }
   const outcome = await services.buckets.create(ctx, bucket);
-  if (outcome === 'exists') throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucket });
+  // us-east-1 answers a bucket its owner creates again with success, changing nothing (S3's legacy rule, and RGW's).
+  if (outcome === 'exists' && region !== 'us-east-1')
+    throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucket });
   return reply.header('location', `/${bucket}`).code(200).send();
 }
 

@@ -75,7 +75,8 @@ export async function listV1({ services, request, reply, bucket }: S3Call) {
   const { opts, page, truncated, next, owner } = await markerPage(services, request, bucket, marker);
   return sendXml(reply, 'ListBucketResult', {
     Name: bucket,
-    Prefix: enc(opts.prefix ?? ''),
+    // V1 answers the prefix as asked, even with encoding-type=url (S3 and RGW do, and botocore does not decode it).
+    Prefix: opts.prefix ?? '',
     Marker: enc(marker ?? ''),
     ...(next !== undefined && { NextMarker: enc(next) }),
     MaxKeys: opts.limit,

@@ -1,6 +1,22 @@
 import { S3Error, s3 } from '../errors.js';
 import { conditionsOf } from '../../routes/objects.js';
-import { bareEtag, bodyOf, contentHeadersOf, contentTypeOf, etagOf, header, intParam, metadataOf, parseCopySource, partNumberOf, q, readXml, sendXml, type S3Call } from '../request.js';
+import {
+  bareEtag,
+  bodyOf,
+  contentHeadersOf,
+  contentTypeOf,
+  etagOf,
+  header,
+  intParam,
+  metadataOf,
+  parseCopySource,
+  partNumberOf,
+  preconditionOf,
+  q,
+  readXml,
+  sendXml,
+  type S3Call,
+} from '../request.js';
 import { encoder } from './listing.js';
 
 const COMPLETE = { root: 'CompleteMultipartUpload', maxBytes: 4 * 1024 * 1024, maxElements: 10_000 * 10 + 16, repeated: { Part: 10_000 } };
@@ -52,7 +68,7 @@ export async function completeUpload({ services, request, reply, ctx, bucket, ke
     if (!Number.isInteger(n) || n < 1 || n > 10_000 || p?.ETag === undefined) throw s3.malformedXml();
     return { partNumber: n, etag: bareEtag(p.ETag) };
   });
-  const out = await services.multipart.complete(ctx, bucket, key, uploadId, parts);
+  const out = await services.multipart.complete(ctx, bucket, key, uploadId, parts, preconditionOf(request));
   return sendXml(reply, 'CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etagOf(out.etag) });
 }
 

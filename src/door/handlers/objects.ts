@@ -1,7 +1,7 @@
 import { parseRange } from '../../s3/ranges.js';
 import { conditionsOf, sendObject } from '../../routes/objects.js';
 import { S3Error, s3 } from '../errors.js';
-import { bodyOf, contentHeadersOf, contentTypeOf, etagOf, face, has, header, metadataOf, parseCopySource, partNumberOf, readXml, sendXml, type S3Call } from '../request.js';
+import { bodyOf, contentHeadersOf, contentTypeOf, etagOf, face, has, header, metadataOf, parseCopySource, partNumberOf, preconditionOf, readXml, sendXml, type S3Call } from '../request.js';
 
 const DELETE = { root: 'Delete', maxBytes: 4 * 1024 * 1024, maxElements: 1000 * 8 + 16, repeated: { Object: 1000 } };
 
@@ -30,8 +30,7 @@ export async function putObject({ services, request, reply, ctx, bucket, key }: 
     contentType: contentTypeOf(request),
     metadata: metadataOf(request),
     headers: contentHeadersOf(request),
-    ifNoneMatch: header(request, 'if-none-match'),
-    ifMatch: header(request, 'if-match'),
+    precondition: preconditionOf(request),
   });
   for (const [name, value] of Object.entries(checksums())) reply.header(name, value);
   return reply.header('etag', etagOf(stored.etag)).code(200).send();

@@ -206,7 +206,16 @@ function mutations(services: GraphqlServices, maxContentBytes: number): IResolve
     },
     putObject: async (
       _root,
-      args: { bucket: string; key: string; content: string; encoding: 'UTF8' | 'BASE64' | null; contentType?: string | null; metadata?: Record<string, string> | null; ifNoneMatch?: string | null },
+      args: {
+        bucket: string;
+        key: string;
+        content: string;
+        encoding: 'UTF8' | 'BASE64' | null;
+        contentType?: string | null;
+        metadata?: Record<string, string> | null;
+        ifNoneMatch?: string | null;
+        ifMatch?: string | null;
+      },
       c,
     ) => {
       const bytes = decodeContent(args.content, args.encoding ?? 'UTF8');
@@ -216,7 +225,7 @@ function mutations(services: GraphqlServices, maxContentBytes: number): IResolve
         contentLength: bytes.length,
         contentType: args.contentType ?? undefined,
         metadata: args.metadata ?? undefined,
-        ifNoneMatch: args.ifNoneMatch ?? undefined,
+        precondition: { ifMatch: args.ifMatch ?? undefined, ifNoneMatch: args.ifNoneMatch ?? undefined },
       });
       return objectNode(stored.bucket, { key: stored.key, size: stored.size, etag: stored.etag });
     },

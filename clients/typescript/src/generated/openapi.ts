@@ -327,7 +327,7 @@ export interface paths {
         };
         /** Stream an object; Range → 206, If-None-Match → 304, If-Match mismatch → 412 */
         get: operations["getObject"];
-        /** Stream the raw body into an object; x-meta-* headers become metadata; If-None-Match: * creates only */
+        /** Stream the raw body into an object; x-meta-* headers become metadata; If-Match / If-None-Match make the write conditional */
         put: operations["putObject"];
         post?: never;
         /** 204, also when the key is absent */
@@ -2474,7 +2474,12 @@ export interface operations {
     putObject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only over this ETag (or `*`: any existing object); 412 S3GATE_PRECONDITION_FAILED, or 404 S3GATE_OBJECT_NOT_FOUND when the key is absent */
+                "if-match"?: string;
+                /** @description `*`: create only (412 when the key exists); an ETag: refuse to overwrite that version */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description Bucket name */
                 bucket: string;

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { errors, withHeaders } from '../../../errors.js';
 import type { Conditions, OpContext, ContentHeaders, MultipartStore, PartInfo, UploadInfo, UploadListOptions, UploadRef } from '../../../model/object-store.js';
 
+import { checkWrite, type WritePrecondition } from '../../../model/preconditions.js';
 import { type DiskFiles, headersJson, type MultipartHooks, type TenantIndex, utf8, MIN_PART_SIZE } from './rows.js';
 interface UploadRow {
   upload_id: string;
@@ -111,8 +112,9 @@ export class DiskMultipart implements MultipartStore {
     return { etag: part.etag, lastModified: new Date(part.last_modified) };
   }
 
-  async complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[]): Promise<{ etag: string }> {
+  async complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[], precondition?: WritePrecondition): Promise<{ etag: string }> {
     const upload = this.#upload(ref);
+    checkWrite(precondition, ref.bucket, ref.key, this.index.row(ref.bucket, ref.key)?.etag);
     for (let i = 1; i < parts.length; i++) if (parts[i].partNumber <= parts[i - 1].partNumber) throw new errors.InvalidPartOrder();
     const stored = new Map((this.#db.prepare('SELECT * FROM parts WHERE upload_id = ?').all(ref.uploadId) as PartRow[]).map((p) => [p.part_number, p]));
     const chosen = parts.map((p, i) => {
@@ -142,6 +144,7 @@ export class DiskMultipart implements MultipartStore {
         this.#upload(ref);
         this.index.requireBucket(ref.bucket);
         const existing = this.index.row(ref.bucket, ref.key);
+        checkWrite(precondition, ref.bucket, ref.key, existing?.etag);
         this.index.upsert(ref.bucket, ref.key, {
           blob,
           size,

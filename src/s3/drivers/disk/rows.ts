@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3';
 import { errors } from '../../../errors.js';
 import type { Conditions, ObjectInfo, ContentHeaders, DriverHooks } from '../../../model/object-store.js';
 import type { Readable } from 'node:stream';
+import { etagMatches } from '../../../model/preconditions.js';
 
 /** A row of the index's objects table. */
 export interface ObjectRow {
@@ -122,14 +123,6 @@ export function infoOf(row: ObjectRow): ObjectInfo {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     ...(row.headers && { headers: JSON.parse(row.headers) as ContentHeaders }),
   };
-}
-
-/** If-Match / If-None-Match lists: `*`, or quoted (possibly weak) ETags separated by commas. */
-export function etagMatches(header: string, etag: string): boolean {
-  return header.split(',').some((t) => {
-    const v = t.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
-    return v === '*' || v === etag;
-  });
 }
 
 export function encodeCursor(after: Buffer): string {

@@ -22,6 +22,7 @@ import { formatRange, resolveRange } from '../../ranges.js';
 
 import { checkConditions, type DiskFiles, HIGH, headersJson, infoOf, type MultipartHooks, type ObjectRow, partOf, TenantIndex, utf8, encodeCursor, decodeCursor } from './rows.js';
 import { DiskMultipart } from './multipart.js';
+import { checkWrite } from '../../../model/preconditions.js';
 /** One tenant's objects on the local disk (its buckets and keys in the shared index). */
 export class DiskStore implements ObjectStore {
   readonly multipart: MultipartStore;
@@ -125,11 +126,12 @@ export class DiskStore implements ObjectStore {
 
   async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string }> {
     this.index.requireBucket(bucket);
-    if (opts.createOnly && this.index.row(bucket, key)) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
+    // Checked before the body is stored (a refused write costs no upload) and again when it is committed.
+    checkWrite(opts.precondition, bucket, key, this.index.row(bucket, key)?.etag);
     const { blob, etag, size } = await this.backend.writeBlob(body, ctx.signal);
     const old = this.#db.transaction(() => {
       const existing = this.index.row(bucket, key);
-      if (opts.createOnly && existing) throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
+      checkWrite(opts.precondition, bucket, key, existing?.etag);
       this.index.requireBucket(bucket);
       this.index.upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata), headers: headersJson(opts.headers) });
       return existing?.blob;

@@ -49,8 +49,23 @@ import { tenantAgents } from '../../network.js';
 import { httpStatusOf, mapS3Error } from '../../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../../ranges.js';
+import { checkWrite, conditional, forBackend } from '../../../model/preconditions.js';
 
-import { observeAndTrack, MAX_PARTS, type UploadSettings, agentStats, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
+import {
+  currentEtag,
+  observeAndTrack,
+  MAX_PARTS,
+  type UploadSettings,
+  agentStats,
+  copySource,
+  copySourceConditions,
+  decodeCursor,
+  encodeCursor,
+  rangeOf,
+  sdkHeaders,
+  unquote,
+  wholeAsPart,
+} from './sdk.js';
 
 import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
 import { topicNotifications } from './notifications.js';
@@ -286,15 +301,13 @@ export class S3Driver implements ObjectStore {
           contentType: opts.contentType,
           metadata: opts.metadata,
           headers: opts.headers,
-          createOnly: opts.createOnly,
+          precondition: forBackend(opts.precondition),
           signal: ctx.signal,
         });
       }
-      // Multipart completion cannot be made conditional on every S3 server, so create-only checks
-      // first: a race with another writer of the same new key in the upload's lifetime is possible.
-      if (opts.createOnly && (await this.#exists(ctx, bucket, key))) {
-        throw new errors.PreconditionFailed(`object '${key}' already exists (If-None-Match: *)`);
-      }
+      // Multipart completion is not conditional on every S3 server (RGW 16 ignores it), so the
+      // precondition is checked first: a race with another writer in the upload's lifetime is possible.
+      if (conditional(opts.precondition)) checkWrite(opts.precondition, bucket, key, await currentEtag(this.client, ctx, bucket, key));
       const etag =
         length !== undefined
           ? await streamedMultipart(this.client, ctx, Math.max(this.#upload.streamPartSize, Math.ceil(length / MAX_PARTS)), params, length)
@@ -304,21 +317,15 @@ export class S3Driver implements ObjectStore {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
       return { etag: unquote(head.ETag), multipart: true };
     } catch (err) {
+      // A backend refuses If-Match on an absent key with 412 (RGW 16) where S3 answers NoSuchKey.
+      if (opts.precondition?.ifMatch !== undefined && (err as { code?: string }).code === 'S3GATE_PRECONDITION_FAILED') {
+        if ((await currentEtag(this.client, ctx, bucket, key).catch(() => '')) === undefined) throw new errors.ObjectNotFound(key, bucket, { cause: err });
+      }
       throw mapS3Error(err, { bucket, key });
     }
   }
 
   readonly multipart: MultipartStore = sdkMultipart(() => this.client);
-
-  async #exists(ctx: OpContext, bucket: string, key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
-      return true;
-    } catch (err) {
-      if (httpStatusOf(err) === 404) return false;
-      throw err;
-    }
-  }
 
   async getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult> {
     // S3 (RGW at least) answers a zero-length suffix with the whole object; RFC 9110 §14.1.3 says 416.

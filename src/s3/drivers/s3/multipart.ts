@@ -12,10 +12,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { errors } from '../../../errors.js';
 import type { OpContext, MultipartStore } from '../../../model/object-store.js';
+import { checkWrite, conditional, forBackend } from '../../../model/preconditions.js';
 import { take } from '../../../lib/take.js';
 import { httpStatusOf, mapS3Error } from '../../map-error.js';
 
-import { copySource, copySourceConditions, mapMultipartError, sdkHeaders, type SdkHeaders, type UploadSettings, unquote } from './sdk.js';
+import { copySource, copySourceConditions, currentEtag, mapMultipartError, sdkHeaders, type SdkHeaders, type UploadSettings, unquote } from './sdk.js';
 
 /**
  * A body of known length: each part is the next byte-exact slice of the body, streamed as it arrives,
@@ -129,13 +130,17 @@ export function sdkMultipart(client: () => S3Client): MultipartStore {
         throw mapMultipartError(err, ref);
       }
     },
-    complete: async (ctx, ref, parts) => {
+    complete: async (ctx, ref, parts, precondition) => {
+      // RGW 16 does not apply a completion's conditions; they are checked first (a writer in between can race) and sent too.
+      if (conditional(precondition)) checkWrite(precondition, ref.bucket, ref.key, await currentEtag(client(), ctx, ref.bucket, ref.key));
       try {
         const out = await client().send(
           new CompleteMultipartUploadCommand({
             Bucket: ref.bucket,
             Key: ref.key,
             UploadId: ref.uploadId,
+            IfMatch: forBackend(precondition)?.ifMatch,
+            IfNoneMatch: forBackend(precondition)?.ifNoneMatch,
             MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) },
           }),
           { abortSignal: ctx.signal },

@@ -1,7 +1,8 @@
 import type http from 'node:http';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { errors } from '../../../errors.js';
-import type { Conditions, ObjectInfo, ContentHeaders, DriverHooks, UploadRef } from '../../../model/object-store.js';
+import type { Conditions, ObjectInfo, ContentHeaders, DriverHooks, OpContext, UploadRef } from '../../../model/object-store.js';
 import { httpStatusOf, mapS3Error, observed } from '../../map-error.js';
 import { SDK_CONTENT_HEADERS } from '../../../model/object-store.js';
 
@@ -76,6 +77,16 @@ export function rangeOf(contentRange: string | undefined): { start: number; end:
 }
 
 export const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
+
+/** The current object's ETag, or undefined when the key is absent (for preconditions the backend does not apply). */
+export async function currentEtag(client: S3Client, ctx: OpContext, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    return unquote((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal })).ETag);
+  } catch (err) {
+    if (httpStatusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
 
 /** S3 wants the copy source URL-encoded, with `/` between segments kept. */
 export const copySource = (bucket: string, key: string) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
