@@ -38,6 +38,8 @@ export interface Config {
     domain: string | undefined;
     /** The region clients sign for; another region in a signature's scope is refused as S3 does. @default us-east-1 */
     region: string;
+    /** Accept Signature Version 2 (boto3's default presigned URLs in us-east-1, s3cmd --signature-v2); false refuses it with S3's InvalidRequest. @default true */
+    sigV2: boolean;
   };
   dataDir: string;
   /** postgres://… to keep state in PostgreSQL; otherwise SQLite under dataDir. */
@@ -277,6 +279,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       port: int(env, 'S3GATE_S3_PORT', 3001),
       domain: env.S3GATE_S3_DOMAIN ? env.S3GATE_S3_DOMAIN.toLowerCase().replace(/^\.+|\.+$/g, '') : undefined,
       region: env.S3GATE_S3_REGION || 'us-east-1',
+      sigV2: bool(env, 'S3GATE_S3_SIGV2', true),
     },
     dataDir: resolve(env.S3GATE_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,

@@ -8,7 +8,9 @@ import { logLevelOf, toApiError, isGatewayError } from '../errors.js';
 import { bindTenant } from '../plugins/auth.js';
 import { holdContentType, restoreContentType } from '../plugins/any-content-type.js';
 import { capConnections } from '../lib/connection-cap.js';
-import { authenticate, parseQuery, type Authenticated, type Query } from './protocol/sigv4.js';
+import { authenticate } from './protocol/auth.js';
+import type { Authenticated } from './protocol/signature.js';
+import { parseQuery, type Query } from './protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
 import { dispatch, operationOf, type OperationName } from './operations.js';
 import { logRequests } from '../plugins/request-log.js';
@@ -57,12 +59,12 @@ function decode(part: string, what: string): string {
  * Where a request points: path style (`/bucket/key`) always, virtual-hosted style (`bucket.<domain>`)
  * when a domain is configured. The path stays percent-encoded for the signature; the names are decoded.
  */
-function addressOf(rawPath: string, host: string | undefined, domain: string | undefined): { bucket?: string; key?: string } {
+function addressOf(rawPath: string, host: string | undefined, domain: string | undefined): { bucket?: string; key?: string; hostBucket?: string } {
   const hostname = (host ?? '').toLowerCase().replace(/:\d+$/, '');
   if (domain && hostname.endsWith('.' + domain)) {
     const bucket = hostname.slice(0, -(domain.length + 1));
     const key = rawPath.slice(1);
-    return { bucket, key: key ? decode(key, 'key') : undefined };
+    return { bucket, key: key ? decode(key, 'key') : undefined, hostBucket: bucket };
   }
   const rest = rawPath.slice(1);
   if (!rest) return {};
@@ -104,11 +106,11 @@ export interface DoorOptions {
 /**
  * The S3-protocol door: a listener of its own that speaks S3's REST protocol and translates each
  * operation onto the gateway's services (the same pools, limits, circuit, events and metrics as
- * REST). Authentication is SigV4 with a tenant's S3 access key; the key alone names the tenant.
+ * REST). Authentication is SigV4 (or SigV2) with a tenant's S3 access key; the key alone names the tenant.
  * Synchronous on purpose: a Fastify instance is thenable, so an async function could not return one.
  */
 export function buildS3Door({ config, log, metrics, services }: DoorOptions): FastifyInstance {
-  const { domain, region } = config.s3Door;
+  const { domain, region, sigV2 } = config.s3Door;
   const door = Fastify({
     ...serverOptions(config),
     loggerInstance: log.child({ face: 's3' }),
@@ -138,13 +140,16 @@ export function buildS3Door({ config, log, metrics, services }: DoorOptions): Fa
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     if (!rawPath.startsWith('/')) throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
-    const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
-    const { bucket, key } = addressOf(rawPath, request.headers.host, domain);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const query = parseQuery(rawQuery);
+    const { bucket, key, hostBucket } = addressOf(rawPath, request.headers.host, domain);
     const resource = bucket === undefined ? '/' : `/${bucket}${key !== undefined ? '/' + key : ''}`;
     const operation = operationOf(request.method, bucket, key, query, request.headers['x-amz-copy-source'] !== undefined);
     const partial = { bucket, key, query, resource, operation } as S3Request;
     request.s3 = partial;
-    partial.auth = await authenticate({ method: request.method, rawPath, query, headers: request.headers }, { region, lookup: (id) => services.s3Keys.lookup(id) });
+    partial.auth = await authenticate({ method: request.method, rawPath, query, rawQuery, headers: request.headers, hostBucket }, { region, sigV2, lookup: (id) => services.s3Keys.lookup(id) });
+    // A SigV2 presigned URL may carry signed headers in its query (botocore puts Content-Type and x-amz-* there): the request has them.
+    for (const [name, value] of Object.entries(partial.auth.queryHeaders ?? {})) request.headers[name] ??= value;
     const tenant = await services.tenants.resolve(partial.auth.tenantId).catch(() => undefined);
     if (!tenant) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
     bindTenant(request, reply, tenant);

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { Crc32c, Crc64Nvme } from '../../s3/signing.js';
-import { sameSignature, type ChunkChain, type PayloadMode } from './sigv4.js';
+import { sameSignature, type ChunkChain, type PayloadMode } from './signature.js';
 import { S3Error, s3 } from './errors.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

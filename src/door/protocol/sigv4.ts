@@ -1,49 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { getCanonicalHeaders, Sha256, SignatureV4, type HeaderBag, type HttpRequest, type QueryParameterBag } from '../../s3/signing.js';
 import { S3Error, s3 } from './errors.js';
+import { MAX_SKEW_MS, sameSignature, type Authenticated, type KeyLookup, type PayloadMode, type SignedRequest } from './signature.js';
 
-/** How far a request's signing time may be from the gateway's clock, as S3 allows. */
-export const MAX_SKEW_MS = 15 * 60 * 1000;
 /** S3's longest presigned URL: 7 days. */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** A request's query, names and values decoded; a repeated name is an array. */
 export type Query = QueryParameterBag;
-
-export type PayloadMode =
-  | { kind: 'signed'; sha256: string }
-  | { kind: 'unsigned' }
-  /** aws-chunked bodies: chunk signatures chained from the seed, and/or a checksum trailer. */
-  | { kind: 'chunked'; signed: boolean; trailer: boolean };
-
-/** A request whose signature checked out: who signed it, and what its body must be checked against. */
-export interface Authenticated {
-  tenantId: string;
-  accessKeyId: string;
-  payload: PayloadMode;
-  /** What the chunk and trailer signatures of an aws-chunked body chain from. */
-  chain: ChunkChain;
-}
-
-export interface ChunkChain {
-  seed: string;
-  longDate: string;
-  scope: string;
-  /** Signs a string with the request's signing key (the chunk signatures' last step). */
-  sign(stringToSign: string): Promise<string>;
-}
-
-/** The parts of a request its signature covers, as received (path still percent-encoded). */
-export interface SignedRequest {
-  method: string;
-  /** The path exactly as the client sent it, before decoding. */
-  rawPath: string;
-  query: QueryParameterBag;
-  headers: IncomingHttpHeaders;
-}
-
-export type KeyLookup = (accessKeyId: string) => Promise<{ tenantId: string; secretAccessKey: string } | undefined>;
 
 /**
  * The arithmetic is @smithy/signature-v4's: this subclass only exposes its canonical request and
@@ -76,13 +40,6 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
   const v = h[name];
   return Array.isArray(v) ? v.join(',') : v;
 };
-
-/** Compares signatures in constant time (a timing difference would tell an attacker how much of one matched). */
-export function sameSignature(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 const STREAMING: Record<string, { signed: boolean; trailer: boolean }> = {
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD': { signed: true, trailer: false },
@@ -124,25 +81,14 @@ function parseCredential(value: string, where: 'header' | 'query'): Credential {
 
 /**
  * Verifies the AWS Signature Version 4 of a request (Authorization header or presigned query) and
- * returns who signed it. Throws the S3 error S3 itself would answer: AccessDenied for an anonymous
- * request, InvalidRequest for SigV2, InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed,
- * AuthorizationHeaderMalformed for another region's scope, and AccessDenied for an expired URL.
+ * returns who signed it. Throws the S3 error S3 itself would answer: InvalidAccessKeyId,
+ * SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed for another region's scope,
+ * and AccessDenied for an expired URL or an x-amz-* header the signature does not cover.
  */
-export async function authenticate(req: SignedRequest, opts: { region: string; lookup: KeyLookup; now?: number }): Promise<Authenticated> {
-  const now = opts.now ?? Date.now();
+export async function authenticateV4(req: SignedRequest, opts: { region: string; lookup: KeyLookup; now: number }): Promise<Authenticated> {
+  const now = opts.now;
   const authorization = header(req.headers, 'authorization');
   const query = req.query;
-  const presigned = query['X-Amz-Algorithm'] !== undefined || query['X-Amz-Signature'] !== undefined;
-  if (authorization !== undefined && presigned)
-    throw s3.invalidArgument(
-      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
-      'Authorization',
-    );
-  if (authorization === undefined && !presigned) {
-    if (query.AWSAccessKeyId !== undefined || query.Signature !== undefined) throw s3.invalidRequest('The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
-    throw s3.accessDenied('Anonymous access is not allowed: sign the request with an S3 access key of your tenant (POST /v1/s3-keys)');
-  }
-
   let credential: Credential;
   let signedHeaders: string[];
   let signature: string;
@@ -150,7 +96,6 @@ export async function authenticate(req: SignedRequest, opts: { region: string; l
   let longDate: string;
   let payload: PayloadMode;
   if (authorization !== undefined) {
-    if (/^AWS /.test(authorization)) throw s3.invalidRequest('The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
     const m = /^AWS4-HMAC-SHA256 (.*)$/s.exec(authorization);
     if (!m) throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; it must start with AWS4-HMAC-SHA256', 400);
     const fields: Record<string, string> = {};
