@@ -5,7 +5,8 @@ import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, hea
 import { listV1, listV2, listVersions } from './handlers/listing.js';
 import { abortUpload, completeUpload, createUpload, listParts, listUploads, uploadPart } from './handlers/multipart.js';
 import { copyObject, deleteObject, deleteObjects, putObject, readObject } from './handlers/objects.js';
-import { q, refuseUnsupported, type DoorServices, type Handler } from './request.js';
+import { FORWARDED_SUBRESOURCES, forward, forwardedName } from './handlers/forward.js';
+import { header, q, unmodelledHeader, type DoorServices, type Handler, type S3Call } from './request.js';
 
 /** Subresources S3 has that the door does not serve: 501 NotImplemented, never a listing or a write. */
 const UNSUPPORTED = new Set([
@@ -82,8 +83,8 @@ const OPERATIONS = [
   { name: 'CompleteMultipartUpload', method: 'POST', on: 'object', query: ['uploadId'], handler: completeUpload },
 ] as const satisfies readonly Operation[];
 
-/** Names of the operations the door serves, and what the rest is called in metrics and logs. */
-export type OperationName = (typeof OPERATIONS)[number]['name'] | 'NotImplemented' | 'MethodNotAllowed';
+/** Names of the operations the door serves, and what the rest is called in metrics and logs (a forwarded one by its S3 name). */
+export type OperationName = (typeof OPERATIONS)[number]['name'] | 'NotImplemented' | 'MethodNotAllowed' | (string & {});
 
 const HANDLERS = new Map<string, Handler>(OPERATIONS.map((op) => [op.name, op.handler]));
 
@@ -99,17 +100,36 @@ export function operationOf(method: string, bucket: string | undefined, key: str
   return method === 'POST' && on !== 'service' ? 'NotImplemented' : 'MethodNotAllowed';
 }
 
+/** Operations a tenant on an S3 backend gets from the backend itself: the real versions of a bucket. */
+const FORWARDED_OPERATIONS = new Set(['ListObjectVersions', 'GetBucketVersioning']);
+
+/** Whether a request is for the backend as it is (see handlers/forward.ts), and the subresource it names. */
+function forwarded(request: FastifyRequest, operation: string): { sub?: string } | undefined {
+  const subs = Object.keys(request.s3.query).filter((name) => UNSUPPORTED.has(name));
+  if (subs.length > 0) return subs.every((s) => FORWARDED_SUBRESOURCES.has(s)) && request.s3.bucket !== undefined ? { sub: subs[0] } : undefined;
+  if (operation === 'NotImplemented' || operation === 'MethodNotAllowed') return undefined;
+  if (FORWARDED_OPERATIONS.has(operation) || q(request, 'versionId') !== undefined || /[?&]versionId=(?!null$)/.test(header(request, 'x-amz-copy-source') ?? '')) return {};
+  return (request.method === 'PUT' || request.method === 'POST') && unmodelledHeader(request) !== undefined ? {} : undefined;
+}
+
 /** One S3 request, after its signature and tenant are known: the operation the door named, then its handler. */
 export async function dispatch(services: DoorServices, region: string, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { bucket, key, operation } = request.s3;
   const method = request.method;
+  const call: S3Call = { services, region, request, reply, ctx: request.ctx, bucket: bucket ?? '', key: key ?? '' };
+  const carried = request.ctx.tenant.driver === 's3' ? forwarded(request, operation) : undefined;
+  if (carried) {
+    request.s3.operation = forwardedName(method, key, carried.sub, operation);
+    return forward(call, carried.sub);
+  }
   if (operation === 'MethodNotAllowed') throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
   if (operation === 'NotImplemented') {
     const sub = Object.keys(request.s3.query).find((name) => UNSUPPORTED.has(name));
     throw s3.notImplemented(sub ? `The ?${sub} subresource` : `${method} with these parameters`);
   }
   const version = q(request, 'versionId');
-  if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId)');
-  if (method === 'PUT' || method === 'POST') refuseUnsupported(request);
-  return HANDLERS.get(operation)!({ services, region, request, reply, ctx: request.ctx, bucket: bucket ?? '', key: key ?? '' });
+  if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId) on the disk driver, which keeps one version of each object,');
+  const unmodelled = method === 'PUT' || method === 'POST' ? unmodelledHeader(request) : undefined;
+  if (unmodelled) throw s3.notImplemented(unmodelled);
+  return HANDLERS.get(operation)!(call);
 }

@@ -11,7 +11,7 @@ import { checkedBody } from './protocol/payload.js';
 import { parseXmlStream, xmlDocument, type XmlShape, type XmlTree } from './xml.js';
 
 /** The services the door's operations call. */
-export type DoorServices = Pick<Services, 'buckets' | 'objects' | 'multipart'>;
+export type DoorServices = Pick<Services, 'buckets' | 'objects' | 'multipart' | 'forward'>;
 
 /** One S3 request as its handler gets it: the services, the door's region, the request and its target. */
 export interface S3Call {
@@ -43,23 +43,23 @@ export const OVERRIDES: Record<string, string> = {
 export const one = (v: string | string[] | null | undefined): string | undefined => (Array.isArray(v) ? v[0] : (v ?? undefined));
 
 /**
- * Request headers that ask S3 for something the door does not do: accepting them would store an
- * object without the encryption, lock, tags, ACL or storage class the client asked for.
+ * A request header that asks S3 for something the door's own operations do not do (encryption, object
+ * lock, tags, an ACL, a storage class): what it asks for, or undefined. On an S3 backend such a request is
+ * forwarded as it is; on the disk driver it is refused, rather than stored without what the client asked.
  */
-export function refuseUnsupported(request: FastifyRequest): void {
+export function unmodelledHeader(request: FastifyRequest): string | undefined {
   const h = request.headers;
-  const refuse = (what: string) => {
-    throw s3.notImplemented(what);
-  };
-  if (Object.keys(h).some((n) => n.startsWith('x-amz-server-side-encryption'))) refuse('Server-side encryption headers (x-amz-server-side-encryption*)');
-  if (Object.keys(h).some((n) => n.startsWith('x-amz-object-lock') || n === 'x-amz-bucket-object-lock-enabled')) refuse('Object Lock (x-amz-object-lock-*)');
-  if (Object.keys(h).some((n) => n.startsWith('x-amz-grant-'))) refuse('ACL grants (x-amz-grant-*)');
-  if (h['x-amz-tagging'] !== undefined || h['x-amz-tagging-directive'] === 'REPLACE') refuse('Object tagging (x-amz-tagging)');
-  if (h['x-amz-website-redirect-location'] !== undefined) refuse('x-amz-website-redirect-location');
+  const names = Object.keys(h);
+  if (names.some((n) => n.startsWith('x-amz-server-side-encryption'))) return 'Server-side encryption headers (x-amz-server-side-encryption*)';
+  if (names.some((n) => n.startsWith('x-amz-object-lock') || n === 'x-amz-bucket-object-lock-enabled')) return 'Object Lock (x-amz-object-lock-*)';
+  if (names.some((n) => n.startsWith('x-amz-grant-'))) return 'ACL grants (x-amz-grant-*)';
+  if (h['x-amz-tagging'] !== undefined || h['x-amz-tagging-directive'] === 'REPLACE') return 'Object tagging (x-amz-tagging)';
+  if (h['x-amz-website-redirect-location'] !== undefined) return 'x-amz-website-redirect-location';
   const acl = header(request, 'x-amz-acl');
-  if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') refuse(`The canned ACL '${acl.slice(0, 40)}' (only private)`);
+  if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') return `The canned ACL '${acl.slice(0, 40)}' (only private)`;
   const storageClass = header(request, 'x-amz-storage-class');
-  if (storageClass !== undefined && storageClass !== 'STANDARD') refuse(`The storage class '${storageClass.slice(0, 40)}' (only STANDARD)`);
+  if (storageClass !== undefined && storageClass !== 'STANDARD') return `The storage class '${storageClass.slice(0, 40)}' (only STANDARD)`;
+  return undefined;
 }
 
 export function header(request: FastifyRequest, name: string): string | undefined {

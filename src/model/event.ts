@@ -2,7 +2,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import { errors } from '../errors.js';
 
 /** Event types, named as in S3 notification configurations. */
-export const EVENT_TYPES = ['s3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:Copy', 's3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectRemoved:Delete'] as const;
+export const EVENT_TYPES = [
+  's3:ObjectCreated:Put',
+  's3:ObjectCreated:Post',
+  's3:ObjectCreated:Copy',
+  's3:ObjectCreated:CompleteMultipartUpload',
+  's3:ObjectRemoved:Delete',
+  's3:ObjectRemoved:DeleteMarkerCreated',
+  's3:ObjectTagging:Put',
+  's3:ObjectTagging:Delete',
+  's3:ObjectAcl:Put',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);

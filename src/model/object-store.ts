@@ -190,6 +190,42 @@ export interface MultipartStore {
  * One tenant's object storage. Drivers (S3, local disk) implement S3's semantics and throw the
  * errors of src/errors.ts, never backend-specific ones.
  */
+/** What a delete did in a versioned bucket (S3 backends): a delete marker, and its version id. */
+export interface DeletedVersion {
+  deleteMarker: boolean;
+  versionId?: string;
+}
+
+/** Versions to delete in one request (S3's DeleteObjects with VersionId), and what happened to each. */
+export interface VersionRef {
+  key: string;
+  versionId?: string;
+}
+
+export interface DeleteVersionsResult {
+  deleted: (VersionRef & { deleteMarker?: boolean; deleteMarkerVersionId?: string })[];
+  errors: (VersionRef & { code: string; message: string })[];
+}
+
+/** An S3 request to carry to the backend as it is: its address, query and end-to-end headers (no signature). */
+export interface ForwardRequest {
+  /** S3's name of the operation, for metrics. */
+  operation: string;
+  method: string;
+  bucket: string;
+  /** '' for a bucket's subresource. */
+  key: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body?: Readable;
+}
+
+export interface ForwardResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
 export interface ObjectStore {
   listBuckets(ctx: OpContext): Promise<BucketInfo[]>;
   /** 'exists' when this tenant already owns it. */
@@ -199,11 +235,12 @@ export interface ObjectStore {
   deleteBucket(ctx: OpContext, bucket: string, opts?: { abortUploads?: boolean }): Promise<void>;
   listObjects(ctx: OpContext, bucket: string, opts: ListOptions): Promise<ListResult>;
   /** Streams body to the backend; nothing is visible under key unless the whole body arrived. */
-  putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean }>;
+  /** versionId: the version a versioned bucket made (S3 backends). */
+  putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean; versionId?: string }>;
   getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult>;
   headObject(ctx: OpContext, bucket: string, key: string, conditions?: Conditions, partNumber?: number): Promise<HeadResult>;
   /** Succeeds when the key is absent. */
-  deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void>;
+  deleteObject(ctx: OpContext, bucket: string, key: string): Promise<DeletedVersion | undefined>;
   deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult>;
   copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts?: CopyOptions): Promise<{ etag: string; lastModified?: Date }>;
   presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult>;
@@ -218,6 +255,14 @@ export interface ObjectStore {
   };
   /** Multipart uploads driven by the client (the S3 door). */
   readonly multipart: MultipartStore;
+  /**
+   * An S3 request the gateway does not model (tagging, versions, ACLs, policies, CORS, lifecycle, object
+   * lock, encryption...), sent as it is with the tenant's own credentials: S3 backends only. Any answer
+   * under 500 is the backend's to give; 5xx fails as any backend error.
+   */
+  forward?(ctx: OpContext, req: ForwardRequest): Promise<ForwardResult>;
+  /** DeleteObjects naming versions (S3 backends with versioned buckets). */
+  deleteVersions?(ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult>;
   /** One cheap request that needs the endpoint and working credentials (ListBuckets). */
   check(ctx: OpContext): Promise<void>;
   /** Live connection figures for the admin API and metrics. */

@@ -8,7 +8,7 @@ import type { AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2 } f
 import type { DriverHooks } from '../model/object-store.js';
 import { mapS3Error, observed } from './map-error.js';
 import { trace } from '../lib/tracing.js';
-import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ObjectInfo } from '../model/object-store.js';
+import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ForwardRequest, type ObjectInfo } from '../model/object-store.js';
 import { formatRange } from './ranges.js';
 import type { WritePrecondition } from '../model/preconditions.js';
 
@@ -131,7 +131,7 @@ export class SignedRequests {
     key: string,
     body: Readable,
     opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders; precondition?: WritePrecondition; signal?: AbortSignal },
-  ): Promise<{ etag: string }> {
+  ): Promise<{ etag: string; versionId?: string }> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(opts.contentLength) };
     if (opts.contentType) headers['content-type'] = opts.contentType;
     for (const [field, name] of Object.entries(CONTENT_HEADERS) as [keyof ContentHeaders, string][]) {
@@ -144,7 +144,28 @@ export class SignedRequests {
     const target = this.#target(bucket, key);
     const res = await this.#exchange('PutObjectCommand', 'PUT', { bucket, key }, opts.signal, [200], () => this.#signedSend(target, 'PUT', headers, opts.signal, body), { replayable: false });
     res.resume();
-    return { etag: unquote(res.headers.etag) };
+    const versionId = res.headers['x-amz-version-id'];
+    return { etag: unquote(res.headers.etag), ...(typeof versionId === 'string' && versionId !== 'null' && { versionId }) };
+  }
+
+  /** Any S3 request, re-signed with the tenant's credentials (UNSIGNED-PAYLOAD); an answer under 500 is returned as it is. */
+  async forward(req: ForwardRequest, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
+    const target = this.#target(req.bucket, req.key);
+    // A bucket's subresource is /bucket?x, not /bucket/?x.
+    if (req.key === '') target.path = target.path.replace(/\/$/, '') || '/';
+    const headers = { ...req.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    const ok = Array.from({ length: 400 }, (_, i) => 100 + i);
+    return this.#exchange(
+      `${req.operation}Command`,
+      req.method,
+      { bucket: req.bucket, key: req.key || undefined },
+      signal,
+      ok,
+      () => this.#signedSend(target, req.method, headers, signal, req.body, req.query),
+      {
+        replayable: req.body === undefined,
+      },
+    );
   }
 
   /** DELETE /{bucket}?notification: RGW removes a bucket's notification configuration this way (no SDK command). */

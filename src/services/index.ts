@@ -29,6 +29,7 @@ import { MasterKeyRotation } from './master-key.js';
 import { MultipartService } from './multipart.js';
 import { NotificationService } from './notifications.js';
 import { ObjectService } from './objects.js';
+import { ForwardService } from './forward.js';
 import { diskPresigner, PresignService } from './presign.js';
 import { S3KeyService } from './s3-keys.js';
 import { TenantRemoval } from './tenant-removal.js';
@@ -85,6 +86,8 @@ export interface Services {
   notifications: NotificationService;
   buckets: BucketService;
   objects: ObjectService;
+  /** S3 operations the gateway does not model, carried to S3 backends as they are (the door's). */
+  forward: ForwardService;
   multipart: MultipartService;
   tus: TusService;
   presign: PresignService;
@@ -246,6 +249,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     notifications,
     buckets: new BucketService(pool, events, notifications, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))),
     objects: new ObjectService(pool, events, notifications, limits),
+    forward: new ForwardService(pool, events, limits),
     multipart,
     tus,
     presign: new PresignService(pool, signer, tenants),

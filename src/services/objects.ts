@@ -1,7 +1,19 @@
 import { finished, type Readable } from 'node:stream';
 import { errors, limits } from '../errors.js';
 import type { TenantPool } from '../s3/client-pool.js';
-import type { Conditions, ContentHeaders, CopyOptions, ReadOptions, DeleteManyResult, GetResult, HeadResult, ObjectRef } from '../model/object-store.js';
+import type {
+  Conditions,
+  ContentHeaders,
+  CopyOptions,
+  DeletedVersion,
+  DeleteVersionsResult,
+  VersionRef,
+  ReadOptions,
+  DeleteManyResult,
+  GetResult,
+  HeadResult,
+  ObjectRef,
+} from '../model/object-store.js';
 import { deleteKeys, withStore, type DeleteGuard } from './context.js';
 import type { RequestContext } from '../model/context.js';
 import { checkCopySource, guardedUpload } from '../model/upload-guard.js';
@@ -32,6 +44,8 @@ export interface Stored {
   key: string;
   etag: string;
   size: number;
+  /** The version a versioned bucket made (S3 backends). */
+  versionId?: string;
 }
 
 function checkTarget(bucket: string, key: string) {
@@ -69,10 +83,19 @@ export class ObjectService {
         s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, precondition: input.precondition }),
       ),
     );
+    const versionId = stored.result.versionId;
     await this.events.record(ctx.tenant.id, [
-      { type: type ?? (stored.result.multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put'), bucket, key, size: stored.bytes, etag: stored.result.etag, source: 'gateway' },
+      {
+        type: type ?? (stored.result.multipart ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put'),
+        bucket,
+        key,
+        size: stored.bytes,
+        etag: stored.result.etag,
+        source: 'gateway',
+        ...(versionId && { versionId }),
+      },
     ]);
-    return { bucket, key, etag: stored.result.etag, size: stored.bytes };
+    return { bucket, key, etag: stored.result.etag, size: stored.bytes, ...(versionId && { versionId }) };
   }
 
   /**
@@ -124,10 +147,13 @@ export class ObjectService {
     return withStore(this.pool, ctx, (s) => s.headObject(ctx, bucket, key, conditions, partNumber));
   }
 
-  async delete(ctx: RequestContext, bucket: string, key: string): Promise<void> {
+  /** In a versioned bucket (S3 backends) the delete makes a delete marker: said in the answer and the event. */
+  async delete(ctx: RequestContext, bucket: string, key: string): Promise<DeletedVersion> {
     checkTarget(bucket, key);
-    await withStore(this.pool, ctx, (s) => s.deleteObject(ctx, bucket, key));
-    await this.events.record(ctx.tenant.id, [{ type: 's3:ObjectRemoved:Delete', bucket, key, source: 'gateway' }]);
+    const out = (await withStore(this.pool, ctx, (s) => s.deleteObject(ctx, bucket, key))) ?? { deleteMarker: false };
+    const type = out.deleteMarker ? 's3:ObjectRemoved:DeleteMarkerCreated' : 's3:ObjectRemoved:Delete';
+    await this.events.record(ctx.tenant.id, [{ type, bucket, key, source: 'gateway', ...(out.versionId && { versionId: out.versionId }) }]);
+    return out;
   }
 
   async deleteMany(ctx: RequestContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
@@ -139,6 +165,26 @@ export class ObjectService {
     await this.events.record(
       ctx.tenant.id,
       res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),
+    );
+    return res;
+  }
+
+  /** DeleteObjects naming versions: S3 backends only; each version deleted (or marker made) is an event with its versionId. */
+  async deleteVersions(ctx: RequestContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> {
+    validateBucketName(bucket);
+    if (objects.length > MAX_BATCH_DELETE) throw new errors.TooManyKeys(objects.length);
+    for (const o of objects) validateKey(o.key);
+    const res = await withStore(this.pool, ctx, (s) => {
+      if (!s.deleteVersions) throw new errors.NeedsS3Backend('Deleting object versions');
+      return s.deleteVersions(ctx, bucket, objects);
+    });
+    await this.events.record(
+      ctx.tenant.id,
+      res.deleted.map((d) => {
+        const versionId = d.versionId ?? d.deleteMarkerVersionId;
+        const type = d.deleteMarker && !d.versionId ? ('s3:ObjectRemoved:DeleteMarkerCreated' as const) : ('s3:ObjectRemoved:Delete' as const);
+        return { type, bucket, key: d.key, source: 'gateway' as const, ...(versionId && { versionId }) };
+      }),
     );
     return res;
   }

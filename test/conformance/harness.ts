@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Teardown } from '../helpers/http.js';
 import { admin, createTenant, testApp } from '../helpers/app.js';
 import { doorUrl, type S3Key } from '../helpers/door.js';
-import { rgwSettings, rgwUser } from '../helpers/rgw.js';
+import { rgwNamedUser, rgwSettings } from '../helpers/rgw.js';
 
 /** Ceph's s3-tests and RGW's own results, beside the project (see ../shared/conformance/README.md). */
 export const CONFORMANCE_DIR = fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
@@ -54,7 +54,10 @@ export async function runConformance(t: Teardown, set: Selection, opts: { out: s
   const app = await testApp(t);
   const keys: S3Key[] = [];
   for (const id of ['tester', 's3t-alt']) {
-    await createTenant(app, { id, driver: 's3', s3: rgwSettings(rgwUser(id)) });
+    // The backend account has the tenant's id and name: what the backend answers in owners and ACL
+    // grants is what the suite expects of its users.
+    const account = rgwNamedUser({ uid: id, accessKeyId: `AKCONFORMANCE${id.replace(/\W/g, '').toUpperCase()}`, secretAccessKey: `conformance-${id}-secret` });
+    await createTenant(app, { id, driver: 's3', s3: rgwSettings(account) });
     const res = await app.inject({ method: 'POST', url: `/admin/tenants/${id}/s3-keys`, headers: admin });
     if (res.statusCode !== 201) throw new Error(`creating an S3 key failed: ${res.statusCode} ${res.body}`);
     keys.push(res.json() as S3Key);

@@ -24,10 +24,13 @@ export interface RgwUser {
 
 /** A new RGW user (an S3 account of its own), as each test tenant gets. */
 export function rgwUser(prefix = 'u'): RgwUser {
+  return rgwNamedUser({ uid: `${prefix}-${randomBytes(4).toString('hex')}`, accessKeyId: `AK${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('base64url') });
+}
+
+/** An RGW user of a given id and keys, created once (RGW keeps it until restarted). */
+export function rgwNamedUser(user: RgwUser): RgwUser {
   rgwEndpoint();
-  const uid = `${prefix}-${randomBytes(4).toString('hex')}`;
-  const user = { uid, accessKeyId: `AK${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('base64url') };
-  execFileSync('bash', [script, 'user', uid, user.accessKeyId, user.secretAccessKey], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [script, 'user', user.uid, user.accessKeyId, user.secretAccessKey], { stdio: ['ignore', 'ignore', 'inherit'] });
   return user;
 }
 

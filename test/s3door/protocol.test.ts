@@ -442,9 +442,10 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     t.same(types('lib-storage'), ['s3:ObjectCreated:CompleteMultipartUpload']);
     t.same(types('mp/aborted'), [], 'an aborted upload made nothing');
 
-    // Unsupported: 501 in S3's XML, nothing done.
+    // Unmodelled: 501 in S3's XML on the disk driver, nothing done; an S3 backend's own answer on RGW (forward.test.ts).
     const acl = await rawRequest(url, { method: 'PUT', ...(await signedGet(url, key, `/${bucket}`, { acl: '' }, 'PUT')) });
-    t.same([acl.status, codeOf(acl.body)], [501, 'NotImplemented']);
+    if (driver === 'disk') t.same([acl.status, codeOf(acl.body)], [501, 'NotImplemented']);
+    else t.equal(acl.status, 400, "RGW's refusal of an ACL without a body");
     t.match(await failure(s3.send(new DeleteBucketCommand({ Bucket: bucket }))), { name: 'BucketNotEmpty', status: 409 });
 
     // Emptying a bucket by its versions, as S3 conformance suites and backup tools do: each object is
@@ -470,7 +471,9 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
       const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: all.slice(i, i + 128), Quiet: true }, BypassGovernanceRetention: true }));
       t.same(out.Errors, undefined);
     }
-    t.match(await failure(s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'x', VersionId: 'v2' }] } }))), { name: 'NotImplemented' }, 'a version other than null');
+    const other = s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'x', VersionId: 'v2' }] } }));
+    if (driver === 'disk') t.match(await failure(other), { name: 'NotImplemented' }, 'a version other than null: the disk driver keeps one');
+    else t.equal((await other).$metadata.httpStatusCode, 200, "the backend's versions");
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     const records = () => app.db.kysely.selectFrom('multipart_uploads').select('upload_id').where('tenant_id', '=', `ops-${driver}`).execute();
     // The disk driver drops the upload with the bucket at once; RGW drops it too, and the janitor's

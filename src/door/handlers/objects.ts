@@ -33,6 +33,7 @@ export async function putObject({ services, request, reply, ctx, bucket, key }: 
     precondition: preconditionOf(request),
   });
   for (const [name, value] of Object.entries(checksums())) reply.header(name, value);
+  if (stored.versionId) reply.header('x-amz-version-id', stored.versionId);
   return reply.header('etag', etagOf(stored.etag)).code(200).send();
 }
 
@@ -52,7 +53,9 @@ export async function copyObject({ services, request, reply, ctx, bucket, key }:
 }
 
 export async function deleteObject({ services, reply, ctx, bucket, key }: S3Call) {
-  await services.objects.delete(ctx, bucket, key);
+  const out = await services.objects.delete(ctx, bucket, key);
+  if (out.deleteMarker) reply.header('x-amz-delete-marker', 'true');
+  if (out.versionId) reply.header('x-amz-version-id', out.versionId);
   return reply.code(204).send();
 }
 
@@ -63,10 +66,26 @@ export async function deleteObjects({ services, request, reply, ctx, bucket }: S
   if (objects.length === 0 || objects.length > 1000) throw s3.malformedXml();
   const keys = objects.map((o) => (typeof o?.Key === 'string' ? o.Key : ''));
   if (keys.some((k) => k === '')) throw s3.malformedXml();
-  // Each object has one version, null: another version id names nothing to delete.
-  const versioned = objects.filter((o) => o.VersionId !== undefined && String(o.VersionId) !== 'null').map((o) => String(o.Key));
-  if (versioned.length > 0) throw s3.notImplemented(`Deleting a version other than null (${versioned[0].slice(0, 100)})`);
   const quiet = String(doc.Quiet ?? '').trim() === 'true';
+  // Versions are the backend's (S3 backends): on the disk driver each object has one version, null.
+  if (objects.some((o) => o.VersionId !== undefined && (ctx.tenant.driver === 's3' || String(o.VersionId) !== 'null'))) {
+    const res = await services.objects.deleteVersions(
+      ctx,
+      bucket,
+      objects.map((o, i) => ({ key: keys[i], ...(o.VersionId !== undefined && { versionId: String(o.VersionId) }) })),
+    );
+    return sendXml(reply, 'DeleteResult', {
+      Deleted: quiet
+        ? undefined
+        : res.deleted.map((d) => ({
+            Key: d.key,
+            ...(d.versionId && { VersionId: d.versionId }),
+            ...(d.deleteMarker && { DeleteMarker: true }),
+            ...(d.deleteMarkerVersionId && { DeleteMarkerVersionId: d.deleteMarkerVersionId }),
+          })),
+      Error: res.errors.map((e) => ({ Key: e.key, ...(e.versionId && { VersionId: e.versionId }), Code: e.code, Message: e.message })),
+    });
+  }
   const res = await services.objects.deleteMany(ctx, bucket, keys);
   // S3 reports every key asked for; a key given twice is one deletion, reported as asked.
   const failed = new Map(res.errors.map((e) => [e.key, e]));

@@ -192,7 +192,7 @@ export class DiskStore implements ObjectStore {
     }
   }
 
-  async deleteObject(_ctx: OpContext, bucket: string, key: string): Promise<void> {
+  async deleteObject(_ctx: OpContext, bucket: string, key: string): Promise<undefined> {
     const blob = this.#db.transaction(() => {
       this.index.requireBucket(bucket);
       const row = this.index.row(bucket, key);
@@ -200,6 +200,7 @@ export class DiskStore implements ObjectStore {
       return row?.blob;
     })();
     if (blob) await unlink(this.backend.blobPath(blob)).catch(() => {});
+    return undefined;
   }
 
   async deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {

@@ -7,7 +7,6 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -42,6 +41,11 @@ import type {
   PresignResult,
   PutOptions,
   DriverHooks,
+  DeletedVersion,
+  DeleteVersionsResult,
+  VersionRef,
+  ForwardRequest,
+  ForwardResult,
 } from '../../../model/object-store.js';
 import { SignedRequests } from '../../signed-requests.js';
 import { credentialProvider } from '../../credentials.js';
@@ -69,6 +73,7 @@ import {
 
 import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
 import { topicNotifications } from './notifications.js';
+import { deleteObjects, deleteVersions } from './deletes.js';
 
 export interface DriverOptions {
   upload: UploadSettings;
@@ -284,7 +289,7 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean }> {
+  async putObject(ctx: OpContext, bucket: string, key: string, body: Readable, opts: PutOptions): Promise<{ etag: string; multipart?: boolean; versionId?: string }> {
     const params = {
       Bucket: bucket,
       Key: key,
@@ -327,6 +332,11 @@ export class S3Driver implements ObjectStore {
 
   readonly multipart: MultipartStore = sdkMultipart(() => this.client);
 
+  async forward(ctx: OpContext, req: ForwardRequest): Promise<ForwardResult> {
+    const res = await this.#fast.forward(req, ctx.signal);
+    return { status: res.statusCode ?? 500, headers: res.headers, body: res };
+  }
+
   async getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult> {
     // S3 (RGW at least) answers a zero-length suffix with the whole object; RFC 9110 §14.1.3 says 416.
     if (opts.range && 'suffix' in opts.range && opts.range.suffix === 0) throw await this.#unsatisfiable(ctx, bucket, key, opts.range);
@@ -364,25 +374,21 @@ export class S3Driver implements ObjectStore {
     return range ? { status: 206, info: res.info, range, ...parts } : { status: 200, info: res.info, ...parts };
   }
 
-  async deleteObject(ctx: OpContext, bucket: string, key: string): Promise<void> {
+  async deleteObject(ctx: OpContext, bucket: string, key: string): Promise<DeletedVersion> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+      const out = await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ctx.signal });
+      return { deleteMarker: out.DeleteMarker === true, ...(out.VersionId && { versionId: out.VersionId }) };
     } catch (err) {
       throw mapS3Error(err, { bucket, key });
     }
   }
 
-  async deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
-    if (keys.length === 0) return { deleted: [], errors: [] };
-    try {
-      const out = await this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false } }), { abortSignal: ctx.signal });
-      return {
-        deleted: (out.Deleted ?? []).map((d) => d.Key ?? ''),
-        errors: (out.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' })),
-      };
-    } catch (err) {
-      throw mapS3Error(err, { bucket });
-    }
+  deleteVersions(ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> {
+    return deleteVersions(this.client, ctx, bucket, objects);
+  }
+
+  deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
+    return deleteObjects(this.client, ctx, bucket, keys);
   }
 
   async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts: CopyOptions = {}): Promise<{ etag: string; lastModified?: Date }> {
