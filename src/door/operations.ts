@@ -109,7 +109,8 @@ function forwarded(request: FastifyRequest, operation: string): { sub?: string }
   if (subs.length > 0) return subs.every((s) => FORWARDED_SUBRESOURCES.has(s)) && request.s3.bucket !== undefined ? { sub: subs[0] } : undefined;
   if (operation === 'NotImplemented' || operation === 'MethodNotAllowed') return undefined;
   if (FORWARDED_OPERATIONS.has(operation) || q(request, 'versionId') !== undefined || /[?&]versionId=(?!null$)/.test(header(request, 'x-amz-copy-source') ?? '')) return {};
-  return (request.method === 'PUT' || request.method === 'POST') && unmodelledHeader(request) !== undefined ? {} : undefined;
+  // On any method: SSE-C reads need their key headers, and the backend refuses what a read may not declare.
+  return unmodelledHeader(request) !== undefined ? {} : undefined;
 }
 
 /** One S3 request, after its signature and tenant are known: the operation the door named, then its handler. */

@@ -145,7 +145,7 @@ export function face(request: FastifyRequest): ObjectFace {
     if (!isHeaderValue(v)) throw s3.invalidArgument(`${param} must be a valid HTTP header value: no control characters (CR, LF, NUL) and no character above U+00FF`, param);
     overrides[name] = v;
   }
-  return { metaPrefix: META, downloadActive: false, overrides };
+  return { metaPrefix: META, downloadActive: false, overrides, s3Headers: true };
 }
 
 /** The object's body as it must be stored, and what to echo back (x-amz-checksum-*). */

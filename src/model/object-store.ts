@@ -53,6 +53,8 @@ export interface ObjectInfo extends ObjectSummary {
   metadata: Record<string, string>;
   /** Those set when the object was written (none: an empty object). */
   headers?: ContentHeaders;
+  /** What an S3 backend says of the object in x-amz-* headers (version id, tag count, encryption, storage class, lock): S3 faces pass them on. */
+  s3Headers?: Record<string, string>;
 }
 
 export interface ListOptions {
@@ -179,7 +181,7 @@ export interface MultipartStore {
     opts: { range?: { start: number; end: number }; conditions?: Conditions },
   ): Promise<{ etag: string; lastModified: Date }>;
   /** With a precondition, the object is committed only if it holds then (PreconditionFailed, or NoSuchKey for If-Match on an absent key). */
-  complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[], precondition?: WritePrecondition): Promise<{ etag: string }>;
+  complete(ctx: OpContext, ref: UploadRef, parts: { partNumber: number; etag: string }[], precondition?: WritePrecondition): Promise<{ etag: string; versionId?: string }>;
   /** NoSuchUpload when it is not there (any more). */
   abort(ctx: OpContext, ref: UploadRef): Promise<void>;
   listParts(ctx: OpContext, ref: UploadRef, opts: { marker: number; limit: number }): Promise<{ parts: PartInfo[]; truncated: boolean }>;

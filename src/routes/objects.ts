@@ -67,6 +67,8 @@ export interface ObjectFace {
   downloadActive: boolean;
   /** Headers set last (the S3 door's response-* overrides). */
   overrides?: Record<string, string>;
+  /** Pass on what an S3 backend says of the object in x-amz-* headers (the S3 door). */
+  s3Headers?: boolean;
 }
 
 const REST_FACE: ObjectFace = { metaPrefix: META_PREFIX, downloadActive: true };
@@ -85,6 +87,7 @@ export function sendObject(reply: FastifyReply, res: GetResult | HeadResult, fac
   for (const [field, value] of Object.entries(info.headers ?? {})) if (value !== undefined && isHeaderValue(value)) reply.header(CONTENT_HEADERS[field as keyof ContentHeaders], value);
   contentSafety(reply, contentType, face.downloadActive);
   for (const [name, value] of Object.entries(info.metadata)) if (isHeaderValue(value)) reply.header(face.metaPrefix + name, value);
+  if (face.s3Headers) for (const [name, value] of Object.entries(info.s3Headers ?? {})) if (isHeaderValue(value)) reply.header(name, value);
   for (const [name, value] of Object.entries(face.overrides ?? {})) reply.header(name, value);
   if (res.partsCount !== undefined) reply.header('x-amz-mp-parts-count', res.partsCount);
   if (res.status === 206 && res.range) reply.header('content-range', `bytes ${res.range.start}-${res.range.end}/${res.range.total}`);

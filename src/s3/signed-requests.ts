@@ -319,9 +319,16 @@ export class SignedRequests {
 
 const unquote = (etag: string | string[] | undefined) => String(etag ?? '').replace(/^(W\/)?"|"$/g, '');
 
+/** x-amz-* answer headers that are the backend's request, not the object's. */
+const BACKEND_ONLY = new Set(['x-amz-request-id', 'x-amz-id-2', 'x-amz-mp-parts-count', 'x-amz-bucket-region']);
+
 function infoOf(key: string, h: http.IncomingHttpHeaders): ObjectInfo {
   const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(h)) if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = String(value);
+  let s3Headers: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = String(value);
+    else if (name.startsWith('x-amz-') && !BACKEND_ONLY.has(name) && typeof value === 'string') (s3Headers ??= {})[name] = value;
+  }
   const range = /\/(\d+)$/.exec(h['content-range'] ?? '');
   let headers: ContentHeaders | undefined;
   for (const [field, name] of Object.entries(CONTENT_HEADERS) as [keyof ContentHeaders, string][]) {
@@ -336,6 +343,7 @@ function infoOf(key: string, h: http.IncomingHttpHeaders): ObjectInfo {
     contentType: h['content-type'] ?? 'application/octet-stream',
     metadata,
     ...(headers && { headers }),
+    ...(s3Headers && { s3Headers }),
   };
 }
 

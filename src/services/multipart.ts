@@ -85,7 +85,7 @@ export class MultipartService {
     uploadId: string,
     listed: { partNumber: number; etag: string }[],
     precondition?: WritePrecondition,
-  ): Promise<{ etag: string; size?: number }> {
+  ): Promise<{ etag: string; size?: number; versionId?: string }> {
     checkTarget(bucket, key);
     checkUploadId(uploadId);
     if (listed.length === 0 || listed.length > 10_000) throw new errors.InvalidPartOrder();
@@ -100,7 +100,7 @@ export class MultipartService {
       if (last?.partNumber === p.partNumber) parts[parts.length - 1] = p;
       else parts.push(p);
     }
-    const { etag, size } = await withStore(this.pool, ctx, async (s) => {
+    const { etag, size, versionId } = await withStore(this.pool, ctx, async (s) => {
       // The parts are checked here against the backend's own list, for every driver alike: RGW 16
       // answers a misordered list with InvalidPart, and once it has refused a completion for a small
       // part, it refuses every later one for that upload (InvalidPart), so nothing it would refuse is sent.
@@ -121,10 +121,11 @@ export class MultipartService {
       if (total > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
       const out = await s.multipart.complete(ctx, ref, parts, precondition);
       const head = await s.headObject(ctx, bucket, key).catch(() => undefined);
-      return { etag: out.etag, size: head?.status === 200 ? head.info.size : undefined };
+      return { etag: out.etag, size: head?.status === 200 ? head.info.size : undefined, versionId: out.versionId };
     });
-    await this.events.record(ctx.tenant.id, [{ type: 's3:ObjectCreated:CompleteMultipartUpload', bucket, key, size, etag, source: 'gateway' }]);
-    return { etag, size };
+    const version = versionId ? { versionId } : {};
+    await this.events.record(ctx.tenant.id, [{ type: 's3:ObjectCreated:CompleteMultipartUpload', bucket, key, size, etag, source: 'gateway', ...version }]);
+    return { etag, size, ...version };
   }
 
   abort(ctx: RequestContext, bucket: string, key: string, uploadId: string): Promise<void> {

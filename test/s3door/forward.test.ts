@@ -1,4 +1,7 @@
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
@@ -35,16 +38,21 @@ t.test('the rest of the S3 surface, from the backend (rgw)', async (t) => {
   // Versioning: configuration, real versions, a version read and deleted by id.
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   t.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status, 'Enabled');
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v', Body: 'one' }));
+  const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v', Body: 'one' }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v', Body: 'two' }));
-  const versions = (await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? [];
+  t.ok(first.VersionId, 'PutObject answers the version it made');
+  const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }));
+  const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId, PartNumber: 1, Body: 'p' }));
+  const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  t.ok(done.VersionId, 'and so does CompleteMultipartUpload');
+  const versions = (await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'v' }))).Versions ?? [];
   t.equal(versions.length, 2, 'ListObjectVersions lists the real versions');
   const oldest = versions.find((v) => !v.IsLatest)!;
   t.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'v', VersionId: oldest.VersionId }))).Body!.transformToString(), 'one', 'a version read by id');
   const marker = await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'v' }));
   t.equal(marker.DeleteMarker, true, 'a delete in a versioned bucket makes a delete marker');
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'v', VersionId: oldest.VersionId }));
-  const after = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+  const after = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'v' }));
   t.same([after.Versions?.length, after.DeleteMarkers?.length], [1, 1], 'the version deleted by id is gone, the marker stays');
   let seen = await events();
   t.ok(
@@ -58,6 +66,7 @@ t.test('the rest of the S3 surface, from the backend (rgw)', async (t) => {
   await s3.send(new PutObjectCommand({ Bucket: plain, Key: 'tagged', Body: 'x' }));
   await s3.send(new PutObjectTaggingCommand({ Bucket: plain, Key: 'tagged', Tagging: { TagSet: [{ Key: 'team', Value: 'blue' }] } }));
   t.same((await s3.send(new GetObjectTaggingCommand({ Bucket: plain, Key: 'tagged' }))).TagSet, [{ Key: 'team', Value: 'blue' }]);
+  t.equal((await s3.send(new GetObjectCommand({ Bucket: plain, Key: 'tagged' }))).TagCount, 1, "a read passes on the backend's x-amz-tagging-count");
   await s3.send(new DeleteObjectTaggingCommand({ Bucket: plain, Key: 'tagged' }));
   t.same((await s3.send(new GetObjectTaggingCommand({ Bucket: plain, Key: 'tagged' }))).TagSet, []);
   seen = (await app.inject({ method: 'GET', url: `/v1/events?bucket=${plain}&limit=100`, headers: bearer(apiKey) })).json().events;

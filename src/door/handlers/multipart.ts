@@ -69,6 +69,7 @@ export async function completeUpload({ services, request, reply, ctx, bucket, ke
     return { partNumber: n, etag: bareEtag(p.ETag) };
   });
   const out = await services.multipart.complete(ctx, bucket, key, uploadId, parts, preconditionOf(request));
+  if (out.versionId) reply.header('x-amz-version-id', out.versionId);
   return sendXml(reply, 'CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etagOf(out.etag) });
 }
 

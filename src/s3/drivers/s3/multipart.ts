@@ -146,9 +146,10 @@ export function sdkMultipart(client: () => S3Client): MultipartStore {
           { abortSignal: ctx.signal },
         );
         const etag = unquote(out.ETag);
-        if (etag) return { etag };
+        const version = out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {};
+        if (etag) return { etag, ...version };
         const head = await client().send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), { abortSignal: ctx.signal });
-        return { etag: unquote(head.ETag) };
+        return { etag: unquote(head.ETag), ...version };
       } catch (err) {
         throw mapMultipartError(err, ref);
       }
