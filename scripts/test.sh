@@ -40,6 +40,9 @@ missing=()
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || missing+=(python3-boto3)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)
 command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
+# Ceph's s3-tests (test/conformance) run on Debian's Python with these.
+/usr/bin/python3 -c 'import boto3, munch, gevent, isodate, requests, pytz, httplib2, lxml, pytest, pytest_timeout, yaml' 2>/dev/null \
+  || missing+=(python3-munch python3-gevent python3-isodate python3-requests python3-tz python3-httplib2 python3-lxml python3-pytest python3-pytest-timeout python3-yaml)
 # Debian's Chromium for the browser test (Uppy uploading through tus), driven by playwright-core.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then

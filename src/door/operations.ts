@@ -8,39 +8,12 @@ import { copyObject, deleteObject, deleteObjects, putObject, readObject } from '
 import { FORWARDED_SUBRESOURCES, forward, forwardedName } from './handlers/forward.js';
 import { header, q, unmodelledHeader, type DoorServices, type Handler, type S3Call } from './request.js';
 
-/** Subresources S3 has that the door does not serve: 501 NotImplemented, never a listing or a write. */
-const UNSUPPORTED = new Set([
-  'accelerate',
-  'acl',
-  'analytics',
-  'attributes',
-  'cors',
-  'encryption',
-  'intelligent-tiering',
-  'inventory',
-  'legal-hold',
-  'lifecycle',
-  'logging',
-  'metadataConfiguration',
-  'metrics',
-  'notification',
-  'object-lock',
-  'ownershipControls',
-  'policy',
-  'policyStatus',
-  'publicAccessBlock',
-  'replication',
-  'requestPayment',
-  'restore',
-  'retention',
-  'select',
-  'session',
-  'tagging',
-  'torrent',
-  'versioning',
-  'website',
-  'renameObject',
-]);
+/**
+ * Subresources S3 has that the door's own operations do not serve: the backend's on S3 backends
+ * (FORWARDED_SUBRESOURCES), 501 NotImplemented otherwise, never a listing or a write. Those listed here
+ * are never forwarded: `notification` wires the gateway's own native events.
+ */
+const UNSUPPORTED = new Set([...FORWARDED_SUBRESOURCES, 'metadataConfiguration', 'notification', 'renameObject', 'select', 'session', 'torrent']);
 
 /**
  * One S3 operation: the method and target it answers (the service, a bucket, an object), the query

@@ -6,8 +6,15 @@ import { admin, createTenant, testApp } from '../helpers/app.js';
 import { doorUrl, type S3Key } from '../helpers/door.js';
 import { rgwNamedUser, rgwSettings } from '../helpers/rgw.js';
 
-/** Ceph's s3-tests and RGW's own results, beside the project (see ../shared/conformance/README.md). */
-export const CONFORMANCE_DIR = fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
+/**
+ * Ceph's s3-tests and RGW's own results (see its README.md): S3GATE_CONFORMANCE_DIR, else `shared/conformance`
+ * beside the checkout, else the workplace's own copy (a clean clone elsewhere still finds it).
+ */
+export const CONFORMANCE_DIR =
+  [process.env.S3GATE_CONFORMANCE_DIR, fileURLToPath(new URL('../../../shared/conformance/', import.meta.url)), '/work/shared/conformance/']
+    .filter((d): d is string => !!d)
+    .map((d) => (d.endsWith('/') ? d : `${d}/`))
+    .find((d) => existsSync(`${d}run-s3-tests.sh`)) ?? fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
 const script = `${CONFORMANCE_DIR}run-s3-tests.sh`;
 
 export type Selection = 'core' | 'broad';
@@ -30,7 +37,7 @@ export function direct(set: Selection): Map<string, Outcome> {
 
 /** Whether the suite and the Python it needs are here; else the reason, to say so. */
 export function missing(): string | undefined {
-  if (!existsSync(script)) return `Ceph's s3-tests are not at ${CONFORMANCE_DIR}`;
+  if (!existsSync(script)) return `Ceph's s3-tests are not at ${CONFORMANCE_DIR}: set S3GATE_CONFORMANCE_DIR to the directory that holds run-s3-tests.sh`;
   return undefined;
 }
 
