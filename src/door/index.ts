@@ -13,6 +13,8 @@ import type { Authenticated } from './protocol/signature.js';
 import { parseQuery, type Query } from './protocol/sigv4.js';
 import { S3Error, s3ErrorOf } from './errors.js';
 import { dispatch, operationOf, type OperationName } from './operations.js';
+import { isFormPost, type PostAuth } from './handlers/post-object.js';
+import { applyCors, preflight } from './handlers/cors.js';
 import { logRequests } from '../plugins/request-log.js';
 import { parserErrorHandler, serverOptions, startErrorAnswer } from '../plugins/http.js';
 import { traceRequests } from '../plugins/tracing.js';
@@ -30,6 +32,8 @@ export interface S3Request {
   resource: string;
   /** The S3 operation it is (metrics, logs, dispatch). */
   operation: OperationName;
+  /** A form POST (POST Object) is signed by its policy, in its body: its handler authenticates it with these. */
+  post?: PostAuth;
 }
 
 declare module 'fastify' {
@@ -100,7 +104,7 @@ export interface DoorOptions {
   config: Config;
   log: FastifyBaseLogger;
   metrics: Pick<Metrics, 'connectionsDropped' | 'doorRequests'>;
-  services: DoorServices & Pick<Services, 's3Keys' | 'tenants' | 'limits'>;
+  services: DoorServices & Pick<Services, 's3Keys' | 'tenants' | 'limits' | 'cors'>;
 }
 
 /**
@@ -147,14 +151,27 @@ export function buildS3Door({ config, log, metrics, services }: DoorOptions): Fa
     const operation = operationOf(request.method, bucket, key, query, request.headers['x-amz-copy-source'] !== undefined);
     const partial = { bucket, key, query, resource, operation } as S3Request;
     request.s3 = partial;
+    // A browser's preflight carries no key: the bucket's CORS configuration answers it.
+    if (request.method === 'OPTIONS') {
+      partial.operation = 'PreflightRequest';
+      return preflight(services.cors, request, reply, bucket);
+    }
+    const admit = async (tenantId: string) => {
+      const tenant = await services.tenants.resolve(tenantId).catch(() => undefined);
+      if (!tenant) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
+      bindTenant(request, reply, tenant);
+      const { headers } = await services.limits.admit(tenant);
+      for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+      await applyCors(services.cors, request, reply, tenant.id, bucket);
+    };
+    if (operation === 'PostObject' && isFormPost(request, key !== undefined) && query['X-Amz-Signature'] === undefined && query.Signature === undefined) {
+      partial.post = { lookup: (id) => services.s3Keys.lookup(id), admit };
+      return holdContentType(request);
+    }
     partial.auth = await authenticate({ method: request.method, rawPath, query, rawQuery, headers: request.headers, hostBucket }, { region, sigV2, lookup: (id) => services.s3Keys.lookup(id) });
     // A SigV2 presigned URL may carry signed headers in its query (botocore puts Content-Type and x-amz-* there): the request has them.
     for (const [name, value] of Object.entries(partial.auth.queryHeaders ?? {})) request.headers[name] ??= value;
-    const tenant = await services.tenants.resolve(partial.auth.tenantId).catch(() => undefined);
-    if (!tenant) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
-    bindTenant(request, reply, tenant);
-    const { headers } = await services.limits.admit(tenant);
-    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    await admit(partial.auth.tenantId);
     // The door reads its bodies itself, and S3 stores any Content-Type (see any-content-type.ts).
     await holdContentType(request);
   });
@@ -168,6 +185,6 @@ export function buildS3Door({ config, log, metrics, services }: DoorOptions): Fa
   door.setNotFoundHandler((request, reply) => sendS3Error(request, reply, new S3Error('MethodNotAllowed', `The specified method ${request.method} is not allowed against this resource.`, 405)));
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => dispatch(services, region, request, reply);
-  for (const url of ['/', '/*']) door.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url, handler });
+  for (const url of ['/', '/*']) door.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url, handler });
   return door;
 }

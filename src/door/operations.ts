@@ -6,6 +6,8 @@ import { listV1, listV2, listVersions } from './handlers/listing.js';
 import { abortUpload, completeUpload, createUpload, listParts, listUploads, uploadPart } from './handlers/multipart.js';
 import { copyObject, deleteObject, deleteObjects, putObject, readObject } from './handlers/objects.js';
 import { FORWARDED_SUBRESOURCES, forward, forwardedName } from './handlers/forward.js';
+import { postObject } from './handlers/post-object.js';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors.js';
 import { header, q, unmodelledHeader, type DoorServices, type Handler, type S3Call } from './request.js';
 
 /**
@@ -34,6 +36,9 @@ interface Operation {
 const OPERATIONS = [
   { name: 'ListBuckets', method: 'GET', on: 'service', handler: listBuckets },
   { name: 'GetBucketLocation', method: 'GET', on: 'bucket', query: ['location'], handler: getBucketLocation },
+  { name: 'GetBucketCors', method: 'GET', on: 'bucket', query: ['cors'], handler: getBucketCors },
+  { name: 'PutBucketCors', method: 'PUT', on: 'bucket', query: ['cors'], handler: putBucketCors },
+  { name: 'DeleteBucketCors', method: 'DELETE', on: 'bucket', query: ['cors'], handler: deleteBucketCors },
   { name: 'ListMultipartUploads', method: 'GET', on: 'bucket', query: ['uploads'], handler: listUploads },
   { name: 'GetBucketVersioning', method: 'GET', on: 'bucket', query: ['versioning'], handler: getBucketVersioning },
   { name: 'ListObjectVersions', method: 'GET', on: 'bucket', query: ['versions'], handler: listVersions },
@@ -43,6 +48,7 @@ const OPERATIONS = [
   { name: 'CreateBucket', method: 'PUT', on: 'bucket', handler: createBucket },
   { name: 'DeleteBucket', method: 'DELETE', on: 'bucket', handler: deleteBucket },
   { name: 'DeleteObjects', method: 'POST', on: 'bucket', query: ['delete'], handler: deleteObjects },
+  { name: 'PostObject', method: 'POST', on: 'bucket', handler: (call) => postForm(call) },
   { name: 'ListParts', method: 'GET', on: 'object', query: ['uploadId'], handler: listParts },
   { name: 'GetObject', method: 'GET', on: 'object', handler: readObject },
   { name: 'HeadObject', method: 'HEAD', on: 'object', handler: readObject },
@@ -55,6 +61,13 @@ const OPERATIONS = [
   { name: 'CreateMultipartUpload', method: 'POST', on: 'object', query: ['uploads'], handler: createUpload },
   { name: 'CompleteMultipartUpload', method: 'POST', on: 'object', query: ['uploadId'], handler: completeUpload },
 ] as const satisfies readonly Operation[];
+
+/** POST Object: a form upload, authenticated by its handler from the form (index.ts left it unauthenticated). */
+function postForm(call: S3Call): Promise<unknown> {
+  const auth = call.request.s3.post;
+  if (!auth) throw s3.invalidRequest('A POST to a bucket is a form upload: send it as multipart/form-data with a signed policy, and no Authorization header');
+  return postObject(call, auth);
+}
 
 /** Names of the operations the door serves, and what the rest is called in metrics and logs (a forwarded one by its S3 name). */
 export type OperationName = (typeof OPERATIONS)[number]['name'] | 'NotImplemented' | 'MethodNotAllowed' | (string & {});
@@ -91,7 +104,8 @@ export async function dispatch(services: DoorServices, region: string, request: 
   const { bucket, key, operation } = request.s3;
   const method = request.method;
   const call: S3Call = { services, region, request, reply, ctx: request.ctx, bucket: bucket ?? '', key: key ?? '' };
-  const carried = request.ctx.tenant.driver === 's3' ? forwarded(request, operation) : undefined;
+  // A form POST has no tenant yet: its handler finds it in the form.
+  const carried = !request.s3.post && request.ctx.tenant.driver === 's3' ? forwarded(request, operation) : undefined;
   if (carried) {
     request.s3.operation = forwardedName(method, key, carried.sub, operation);
     return forward(call, carried.sub);

@@ -11,7 +11,7 @@ import { checkedBody } from './protocol/payload.js';
 import { parseXmlStream, xmlDocument, type XmlShape, type XmlTree } from './xml.js';
 
 /** The services the door's operations call. */
-export type DoorServices = Pick<Services, 'buckets' | 'objects' | 'multipart' | 'forward'>;
+export type DoorServices = Pick<Services, 'buckets' | 'objects' | 'multipart' | 'forward' | 'cors'>;
 
 /** One S3 request as its handler gets it: the services, the door's region, the request and its target. */
 export interface S3Call {

@@ -15,6 +15,8 @@ export class BucketService {
     private readonly guard: DeleteGuard,
     /** Removes the native notification wiring of a bucket (its topic and entry). */
     private readonly unwire: (ctx: RequestContext, bucket: string) => Promise<void> = async () => {},
+    /** Forgets what the gateway keeps of a deleted bucket (its CORS configuration). */
+    private readonly forget: (tenantId: string, bucket: string) => Promise<void> = async () => {},
   ) {}
 
   list(ctx: RequestContext): Promise<BucketInfo[]> {
@@ -72,6 +74,7 @@ export class BucketService {
         }
       }
       await s.deleteBucket(ctx, bucket, { abortUploads: force });
+      await this.forget(ctx.tenant.id, bucket);
     });
   }
 

@@ -30,6 +30,8 @@ import { MultipartService } from './multipart.js';
 import { NotificationService } from './notifications.js';
 import { ObjectService } from './objects.js';
 import { ForwardService } from './forward.js';
+import { CorsService } from './cors.js';
+import { CorsRepo } from '../store/cors.js';
 import { diskPresigner, PresignService } from './presign.js';
 import { S3KeyService } from './s3-keys.js';
 import { TenantRemoval } from './tenant-removal.js';
@@ -88,6 +90,8 @@ export interface Services {
   objects: ObjectService;
   /** S3 operations the gateway does not model, carried to S3 backends as they are (the door's). */
   forward: ForwardService;
+  /** Buckets' CORS configurations, as the S3 door answers browsers with them. */
+  cors: CorsService;
   multipart: MultipartService;
   tus: TusService;
   presign: PresignService;
@@ -103,6 +107,19 @@ export interface Services {
   start(): void;
   /** Stops it and closes what the services opened (clients, the disk backend, Redis); the state store is the caller's. */
   close(): Promise<void>;
+}
+
+/** Buckets, and the CORS configurations that go with them when they are deleted. */
+function bucketServices(pool: TenantPool, events: EventService, notifications: NotificationService, state: State): { buckets: BucketService; cors: CorsService } {
+  const repo = new CorsRepo(state.kysely);
+  const buckets = new BucketService(
+    pool,
+    events,
+    notifications,
+    async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true)),
+    (tenantId, bucket) => repo.delete(tenantId, bucket),
+  );
+  return { buckets, cors: new CorsService(repo, buckets) };
 }
 
 /**
@@ -238,6 +255,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     await tus.sweep();
   };
 
+  const { buckets, cors } = bucketServices(pool, events, notifications, opts.state);
   return {
     tenants,
     s3Keys,
@@ -247,7 +265,8 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     events,
     ingest,
     notifications,
-    buckets: new BucketService(pool, events, notifications, async (ctx, bucket) => void (await notifications.set(ctx, bucket, false, true))),
+    buckets,
+    cors,
     objects: new ObjectService(pool, events, notifications, limits),
     forward: new ForwardService(pool, events, limits),
     multipart,

@@ -38,6 +38,15 @@ export interface Database {
   tus_parts: TusPartRow;
   tus_creations: TusCreationRow;
   state_meta: StateMetaRow;
+  bucket_cors: BucketCorsRow;
+}
+
+export interface BucketCorsRow {
+  tenant_id: string;
+  bucket: string;
+  /** JSON array of CorsRule. */
+  rules: string;
+  updated_at: string;
 }
 
 export interface StateMetaRow {

@@ -121,8 +121,10 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
           [['tree/a.txt', 'tree/b c.txt'], ['tree/sub/']],
           `${name}: list-objects-v2 with a delimiter`,
         );
-        const refused = await sh(aws, [...e, 's3api', 'get-bucket-acl', '--bucket', bucket]).catch((err: Error) => err.message);
-        t.match(refused, /NotImplemented/, `${name}: an unsupported operation says so`);
+        // What the door does not model is the backend's on RGW, and says so on the disk driver.
+        const acl = await sh(aws, [...e, 's3api', 'get-bucket-acl', '--bucket', bucket]).catch((err: Error) => err.message);
+        if (driver === 'disk') t.match(acl, /NotImplemented/, `${name}: an operation the disk driver does not have says so`);
+        else t.match(JSON.parse(acl), { Grants: [{ Permission: 'FULL_CONTROL' }] }, `${name}: the backend's ACL`);
         await sh(aws, [...e, 's3', 'rb', '--force', `s3://${bucket}`]);
         t.notMatch(await sh(aws, [...e, 's3', 'ls']), bucket, `${name}: rb --force removed the bucket`);
       }

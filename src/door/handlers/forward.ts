@@ -7,15 +7,14 @@ import { bareEtag, bodyOf, one, type S3Call } from '../request.js';
 /**
  * What the door carries to a tenant's S3 backend as it is rather than model (S3 backends only): the
  * subresources below, any request naming a versionId, the version listings, and writes with headers
- * the gateway does not model (ACLs, encryption, object lock, tags, storage class). `notification` stays
- * the gateway's: it wires the bucket's native events.
+ * the gateway does not model (ACLs, encryption, object lock, tags, storage class). `notification` and
+ * `cors` stay the gateway's: one wires the bucket's native events, the other answers browsers at the door.
  */
 export const FORWARDED_SUBRESOURCES = new Set([
   'accelerate',
   'acl',
   'analytics',
   'attributes',
-  'cors',
   'encryption',
   'intelligent-tiering',
   'inventory',
@@ -92,6 +91,25 @@ function eventOf(request: FastifyRequest, key: string, sub: string | undefined, 
   return undefined;
 }
 
+/**
+ * A backend's refusal as the door's own error document: its Code and Message (or one saying whose it
+ * is), with the door's RequestId and Resource like every other error, and its x-amz-* headers.
+ */
+async function backendError(res: ForwardResult, method: string): Promise<S3Error> {
+  let text = '';
+  if (method !== 'HEAD') {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (text.length < 64 * 1024) text += chunk.toString('utf8');
+    }
+  } else res.body.resume();
+  const entities: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1]?.replace(/&(lt|gt|quot|apos|amp);/g, (_m, e: string) => entities[e]);
+  const code = field('Code') || (res.status === 404 ? 'NotFound' : res.status === 403 ? 'AccessDenied' : 'InvalidRequest');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) if (name.startsWith('x-amz-') && !HOP_RESPONSE.has(name) && typeof value === 'string') headers[name] = value;
+  return new S3Error(code, field('Message') || `The tenant's S3 backend refused the request (${code})`, res.status, {}, headers);
+}
+
 /** Carries the request to the tenant's S3 backend and streams its answer back, status and headers as they are. */
 export async function forward({ services, request, reply, ctx, bucket, key }: S3Call, sub: string | undefined) {
   const query: Record<string, string> = {};
@@ -122,6 +140,7 @@ export async function forward({ services, request, reply, ctx, bucket, key }: S3
     { operation: request.s3.operation, method: request.method, bucket, key, query, headers, body: body?.body, contentLength: body?.contentLength },
     eventOf(request, key, sub, body?.contentLength),
   );
+  if (res.status >= 400) throw await backendError(res, request.method);
   reply.code(res.status);
   for (const [name, value] of Object.entries(res.headers)) if (value !== undefined && !HOP_RESPONSE.has(name)) reply.header(name, value);
   if (request.method === 'HEAD' || res.status === 204 || res.status === 304) {

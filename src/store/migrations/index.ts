@@ -15,8 +15,27 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0012_deliveries_open': deliveriesOpen(dialect),
     '0013_deliveries_tenant': deliveriesTenant(dialect),
     '0014_tus_creations': tusCreations,
+    '0015_bucket_cors': bucketCors,
   };
 }
+
+/**
+ * The CORS configuration of a tenant's bucket, as the S3 door answers browsers with it: kept by the
+ * gateway (a preflight carries no key, so the door finds the bucket's rules by its name).
+ */
+const bucketCors: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('bucket_cors')
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('bucket', 'text', (c) => c.notNull())
+      .addColumn('rules', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('bucket_cors_pk', ['tenant_id', 'bucket'])
+      .execute();
+    await db.schema.createIndex('bucket_cors_bucket').on('bucket_cors').column('bucket').execute();
+  },
+};
 
 /** Multipart uploads the gateway started and has not seen completed or aborted (the janitor's list). */
 const multipartUploads: Migration = {
