@@ -8,6 +8,7 @@ import { copyObject, deleteObject, deleteObjects, putObject, readObject } from '
 import { FORWARDED_SUBRESOURCES, forward, forwardedName } from './handlers/forward.js';
 import { postObject } from './handlers/post-object.js';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './handlers/tagging.js';
 import { header, q, unmodelledHeader, type DoorServices, type Handler, type S3Call } from './request.js';
 
 /**
@@ -50,6 +51,9 @@ const OPERATIONS = [
   { name: 'DeleteObjects', method: 'POST', on: 'bucket', query: ['delete'], handler: deleteObjects },
   { name: 'PostObject', method: 'POST', on: 'bucket', handler: (call) => postForm(call) },
   { name: 'ListParts', method: 'GET', on: 'object', query: ['uploadId'], handler: listParts },
+  { name: 'GetObjectTagging', method: 'GET', on: 'object', query: ['tagging'], handler: getObjectTagging },
+  { name: 'PutObjectTagging', method: 'PUT', on: 'object', query: ['tagging'], handler: putObjectTagging },
+  { name: 'DeleteObjectTagging', method: 'DELETE', on: 'object', query: ['tagging'], handler: deleteObjectTagging },
   { name: 'GetObject', method: 'GET', on: 'object', handler: readObject },
   { name: 'HeadObject', method: 'HEAD', on: 'object', handler: readObject },
   { name: 'UploadPartCopy', method: 'PUT', on: 'object', query: ['uploadId', 'partNumber'], copySource: true, handler: uploadPart },
@@ -76,27 +80,31 @@ const HANDLERS = new Map<string, Handler>(OPERATIONS.map((op) => [op.name, op.ha
 
 /** Which S3 operation a request is, from its method, address, query and x-amz-copy-source (S3's own dispatch). */
 export function operationOf(method: string, bucket: string | undefined, key: string | undefined, query: Query, copySource: boolean): OperationName {
-  if (Object.keys(query).some((name) => UNSUPPORTED.has(name) && !(name === 'versioning' && method === 'GET' && key === undefined))) return 'NotImplemented';
   const on = bucket === undefined ? 'service' : key === undefined ? 'bucket' : 'object';
-  const op = OPERATIONS.find(
-    (o: Operation) => o.method === method && o.on === on && (o.query === undefined || o.query.some((name) => query[name] !== undefined)) && (o.copySource === undefined || o.copySource === copySource),
-  );
+  const matches = (o: Operation) => o.method === method && o.on === on && (o.copySource === undefined || o.copySource === copySource);
+  // A subresource the door serves itself (GetBucketVersioning, object tagging) names its operation; any
+  // other subresource S3 has is not the door's own.
+  const named = OPERATIONS.find((o: Operation) => matches(o) && o.query?.some((name) => query[name] !== undefined && UNSUPPORTED.has(name)));
+  if (named) return named.name;
+  if (Object.keys(query).some((name) => UNSUPPORTED.has(name))) return 'NotImplemented';
+  const op = OPERATIONS.find((o: Operation) => matches(o) && (o.query === undefined || o.query.some((name) => query[name] !== undefined)));
   if (op) return op.name;
-  // A POST S3 has under another name (a form upload, SelectObjectContent, RestoreObject) is not served; another method is not S3's.
+  // A POST S3 has under another name (SelectObjectContent, RestoreObject) is not served; another method is not S3's.
   return method === 'POST' && on !== 'service' ? 'NotImplemented' : 'MethodNotAllowed';
 }
 
-/** Operations a tenant on an S3 backend gets from the backend itself: the real versions of a bucket. */
+/** Operations a tenant on an S3 backend gets from the backend itself: the real versions of a bucket (and their tagging: see forwarded). */
 const FORWARDED_OPERATIONS = new Set(['ListObjectVersions', 'GetBucketVersioning']);
 
 /** Whether a request is for the backend as it is (see handlers/forward.ts), and the subresource it names. */
 function forwarded(request: FastifyRequest, operation: string): { sub?: string } | undefined {
   const subs = Object.keys(request.s3.query).filter((name) => UNSUPPORTED.has(name));
-  if (subs.length > 0) return subs.every((s) => FORWARDED_SUBRESOURCES.has(s)) && request.s3.bucket !== undefined ? { sub: subs[0] } : undefined;
-  if (operation === 'NotImplemented' || operation === 'MethodNotAllowed') return undefined;
-  if (FORWARDED_OPERATIONS.has(operation) || q(request, 'versionId') !== undefined || /[?&]versionId=(?!null$)/.test(header(request, 'x-amz-copy-source') ?? '')) return {};
+  const sub = subs.find((s) => FORWARDED_SUBRESOURCES.has(s));
+  if (operation === 'NotImplemented') return subs.length > 0 && subs.every((s) => FORWARDED_SUBRESOURCES.has(s)) && request.s3.bucket !== undefined ? { sub } : undefined;
+  if (operation === 'MethodNotAllowed') return undefined;
+  if (FORWARDED_OPERATIONS.has(operation) || q(request, 'versionId') !== undefined || /[?&]versionId=(?!null$)/.test(header(request, 'x-amz-copy-source') ?? '')) return { sub };
   // On any method: SSE-C reads need their key headers, and the backend refuses what a read may not declare.
-  return unmodelledHeader(request) !== undefined ? {} : undefined;
+  return unmodelledHeader(request, operation) !== undefined ? { sub } : undefined;
 }
 
 /** One S3 request, after its signature and tenant are known: the operation the door named, then its handler. */
@@ -117,7 +125,7 @@ export async function dispatch(services: DoorServices, region: string, request: 
   }
   const version = q(request, 'versionId');
   if (version !== undefined && version !== 'null') throw s3.notImplemented('Object versions (versionId) on the disk driver, which keeps one version of each object,');
-  const unmodelled = method === 'PUT' || method === 'POST' ? unmodelledHeader(request) : undefined;
+  const unmodelled = method === 'PUT' || method === 'POST' ? unmodelledHeader(request, operation) : undefined;
   if (unmodelled) throw s3.notImplemented(unmodelled);
   return HANDLERS.get(operation)!(call);
 }

@@ -47,13 +47,14 @@ export const one = (v: string | string[] | null | undefined): string | undefined
  * lock, tags, an ACL, a storage class): what it asks for, or undefined. On an S3 backend such a request is
  * forwarded as it is; on the disk driver it is refused, rather than stored without what the client asked.
  */
-export function unmodelledHeader(request: FastifyRequest): string | undefined {
+export function unmodelledHeader(request: FastifyRequest, operation: string): string | undefined {
   const h = request.headers;
   const names = Object.keys(h);
   if (names.some((n) => n.startsWith('x-amz-server-side-encryption'))) return 'Server-side encryption headers (x-amz-server-side-encryption*)';
   if (names.some((n) => n.startsWith('x-amz-object-lock') || n === 'x-amz-bucket-object-lock-enabled')) return 'Object Lock (x-amz-object-lock-*)';
   if (names.some((n) => n.startsWith('x-amz-grant-'))) return 'ACL grants (x-amz-grant-*)';
-  if (h['x-amz-tagging'] !== undefined || h['x-amz-tagging-directive'] === 'REPLACE') return 'Object tagging (x-amz-tagging)';
+  // PutObject stores its tags itself; a copy's or an upload's are the backend's (or refused).
+  if ((h['x-amz-tagging'] !== undefined && operation !== 'PutObject') || h['x-amz-tagging-directive'] === 'REPLACE') return 'Object tagging (x-amz-tagging) on a copy or a multipart upload';
   if (h['x-amz-website-redirect-location'] !== undefined) return 'x-amz-website-redirect-location';
   const acl = header(request, 'x-amz-acl');
   if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') return `The canned ACL '${acl.slice(0, 40)}' (only private)`;

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { WritePrecondition } from './preconditions.js';
+import type { Tags } from './tags.js';
 
 /** What every operation gets: a signal that aborts the backend request when the client goes away. */
 export interface OpContext {
@@ -81,6 +82,8 @@ export interface PutOptions {
   contentLength?: number;
   /** If-Match / If-None-Match, applied when the object is committed. */
   precondition?: WritePrecondition;
+  /** The object's tags (x-amz-tagging). */
+  tags?: Tags;
 }
 
 export interface Conditions {
@@ -255,6 +258,11 @@ export interface ObjectStore {
     enable(ctx: OpContext, bucket: string, url: string, persistent: boolean, current?: string): Promise<{ topicArn: string }>;
     disable(ctx: OpContext, bucket: string, topicArn: string): Promise<void>;
   };
+  /** An object's tags ({} when it has none); ObjectNotFound when it is absent. */
+  getTags(ctx: OpContext, bucket: string, key: string): Promise<Tags>;
+  /** Replaces an object's tags. */
+  putTags(ctx: OpContext, bucket: string, key: string, tags: Tags): Promise<void>;
+  deleteTags(ctx: OpContext, bucket: string, key: string): Promise<void>;
   /** Multipart uploads driven by the client (the S3 door). */
   readonly multipart: MultipartStore;
   /**

@@ -11,6 +11,7 @@ import { trace } from '../lib/tracing.js';
 import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ForwardRequest, type ObjectInfo } from '../model/object-store.js';
 import { formatRange } from './ranges.js';
 import type { WritePrecondition } from '../model/preconditions.js';
+import { tagHeader, type Tags } from '../model/tags.js';
 
 /** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto. */
 export class Sha256 {
@@ -130,7 +131,7 @@ export class SignedRequests {
     bucket: string,
     key: string,
     body: Readable,
-    opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders; precondition?: WritePrecondition; signal?: AbortSignal },
+    opts: { contentLength: number; contentType?: string; metadata: Record<string, string>; headers?: ContentHeaders; precondition?: WritePrecondition; tags?: Tags; signal?: AbortSignal },
   ): Promise<{ etag: string; versionId?: string }> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(opts.contentLength) };
     if (opts.contentType) headers['content-type'] = opts.contentType;
@@ -138,6 +139,7 @@ export class SignedRequests {
       const value = opts.headers?.[field];
       if (value !== undefined) headers[name] = value;
     }
+    if (opts.tags && Object.keys(opts.tags).length > 0) headers['x-amz-tagging'] = tagHeader(opts.tags);
     if (opts.precondition?.ifMatch !== undefined) headers['if-match'] = opts.precondition.ifMatch;
     if (opts.precondition?.ifNoneMatch !== undefined) headers['if-none-match'] = opts.precondition.ifNoneMatch;
     for (const [name, value] of Object.entries(opts.metadata)) headers[`x-amz-meta-${name}`] = value;

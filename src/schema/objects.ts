@@ -138,3 +138,9 @@ export const WriteConditions = Type.Object({
   ),
   'if-none-match': Type.Optional(Type.String({ description: '`*`: create only (412 when the key exists); an ETag: refuse to overwrite that version' })),
 });
+
+/** An object's tags (S3's object tagging: at most 10; keys of 1-128, values of 0-256 characters). */
+export const ObjectTags = Type.Object(
+  { tags: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 256 }), { description: 'Tag key → value; {} for none' }) },
+  { additionalProperties: false },
+);

@@ -20,6 +20,7 @@ import { checkCopySource, guardedUpload } from '../model/upload-guard.js';
 import type { EventSink } from './events.js';
 import type { EventType } from '../model/event.js';
 import type { WritePrecondition } from '../model/preconditions.js';
+import { type Tags, validateTags } from '../model/tags.js';
 import type { LimitService } from './limits.js';
 import { validateBucketName, validateContentHeaders, validateContentType, validateKey, validateMetadata } from '../model/names.js';
 
@@ -35,6 +36,8 @@ export interface PutInput {
   contentLength?: number;
   /** The write's preconditions (If-Match, If-None-Match), applied by the driver when the object is committed. */
   precondition?: WritePrecondition;
+  /** The object's tags, stored with it. */
+  tags?: Tags;
   /** s3:ObjectCreated:Post for form uploads; otherwise Put, or CompleteMultipartUpload when sent in parts. */
   eventType?: EventType;
 }
@@ -75,12 +78,20 @@ export class ObjectService {
     validateMetadata(metadata);
     validateContentType(input.contentType);
     validateContentHeaders(input.headers);
+    if (input.tags) validateTags(input.tags);
     const limit = ctx.tenant.limits.maxObjectSize;
     if (input.contentLength !== undefined && input.contentLength > limit) throw new errors.PayloadTooLarge(limits.tenant(limit));
     const type = input.eventType;
     const stored = await guardedUpload(ctx, this.limits, input.body, limit, (body, signal) =>
       withStore(this.pool, ctx, (s) =>
-        s.putObject({ signal }, bucket, key, body, { contentType: input.contentType, metadata, headers: input.headers, contentLength: input.contentLength, precondition: input.precondition }),
+        s.putObject({ signal }, bucket, key, body, {
+          contentType: input.contentType,
+          metadata,
+          headers: input.headers,
+          contentLength: input.contentLength,
+          precondition: input.precondition,
+          tags: input.tags,
+        }),
       ),
     );
     const versionId = stored.result.versionId;
@@ -167,6 +178,21 @@ export class ObjectService {
       res.deleted.map((key) => ({ type: 's3:ObjectRemoved:Delete' as const, bucket, key, source: 'gateway' as const })),
     );
     return res;
+  }
+
+  /** An object's tags ({} when it has none). */
+  getTags(ctx: RequestContext, bucket: string, key: string): Promise<Tags> {
+    checkTarget(bucket, key);
+    return withStore(this.pool, ctx, (s) => s.getTags(ctx, bucket, key));
+  }
+
+  /** Replaces an object's tags ({} removes them): s3:ObjectTagging:Put, or :Delete. */
+  async putTags(ctx: RequestContext, bucket: string, key: string, tags: Tags): Promise<void> {
+    checkTarget(bucket, key);
+    validateTags(tags);
+    const none = Object.keys(tags).length === 0;
+    await withStore(this.pool, ctx, (s) => (none ? s.deleteTags(ctx, bucket, key) : s.putTags(ctx, bucket, key, tags)));
+    await this.events.record(ctx.tenant.id, [{ type: none ? 's3:ObjectTagging:Delete' : 's3:ObjectTagging:Put', bucket, key, source: 'gateway' }]);
   }
 
   /** DeleteObjects naming versions: S3 backends only; each version deleted (or marker made) is an event with its versionId. */

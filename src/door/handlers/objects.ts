@@ -1,4 +1,5 @@
 import { parseRange } from '../../s3/ranges.js';
+import { parseTagHeader } from '../../model/tags.js';
 import { conditionsOf, sendObject } from '../../routes/objects.js';
 import { S3Error, s3 } from '../errors.js';
 import { bodyOf, contentHeadersOf, contentTypeOf, etagOf, face, has, header, metadataOf, parseCopySource, partNumberOf, preconditionOf, readXml, sendXml, type S3Call } from '../request.js';
@@ -22,6 +23,8 @@ export async function readObject({ services, request, reply, ctx, bucket, key }:
 }
 
 export async function putObject({ services, request, reply, ctx, bucket, key }: S3Call) {
+  const tagsHeader = header(request, 'x-amz-tagging');
+  const tags = tagsHeader === undefined ? undefined : parseTagHeader(tagsHeader);
   const { body, contentLength, checksums } = bodyOf(request, reply);
   if (contentLength === undefined) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
   const stored = await services.objects.put(ctx, bucket, key, {
@@ -31,6 +34,7 @@ export async function putObject({ services, request, reply, ctx, bucket, key }: 
     metadata: metadataOf(request),
     headers: contentHeadersOf(request),
     precondition: preconditionOf(request),
+    tags,
   });
   for (const [name, value] of Object.entries(checksums())) reply.header(name, value);
   if (stored.versionId) reply.header('x-amz-version-id', stored.versionId);

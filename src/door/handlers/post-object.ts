@@ -1,9 +1,10 @@
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { Busboy, type BusboyConfig, type BusboyInstance } from '@fastify/busboy';
 import type { FastifyRequest } from 'fastify';
 import { CONTENT_HEADERS, type ContentHeaders } from '../../model/object-store.js';
 import { S3Error, s3 } from '../errors.js';
 import { checkFields, credentialsOf, parsePolicy } from '../protocol/post-policy.js';
+import { tagsOfText } from './tagging.js';
 import { etagOf, header, META, sendXml, type S3Call } from '../request.js';
 
 const FILENAME = '$' + '{filename}';
@@ -109,7 +110,7 @@ async function store({ services, region, request, reply, bucket }: S3Call, auth:
   const acl = fields.get('acl');
   if (acl !== undefined && acl !== 'private') throw s3.notImplemented(`The canned ACL '${acl.slice(0, 40)}' on a POST upload (only private)`);
   const tagging = fields.get('tagging');
-  if (tagging !== undefined && request.ctx.tenant.driver !== 's3') throw s3.notImplemented('Tags on a POST upload on the disk driver');
+  const tags = tagging === undefined ? undefined : await tagsOfText(tagging);
   const metadata: Record<string, string> = {};
   for (const [name, value] of fields) if (name.startsWith(META) && name.length > META.length) metadata[name.slice(META.length)] = value;
   let headers: ContentHeaders | undefined;
@@ -124,27 +125,9 @@ async function store({ services, region, request, reply, bucket }: S3Call, auth:
     contentType: fields.get('content-type') || undefined,
     metadata,
     headers,
+    tags,
     eventType: 's3:ObjectCreated:Post',
   });
-  // The form's tags (a Tagging document) go to the backend's object once it is stored, as PutObjectTagging does.
-  if (tagging !== undefined) {
-    const doc = Buffer.from(tagging, 'utf8');
-    const res = await services.forward.forward(
-      request.ctx,
-      {
-        operation: 'PutObjectTagging',
-        method: 'PUT',
-        bucket,
-        key,
-        query: { tagging: '' },
-        headers: { 'content-type': 'application/xml', 'content-length': String(doc.length) },
-        body: Readable.from([doc]),
-      },
-      () => ({ type: 's3:ObjectTagging:Put' }),
-    );
-    res.body.resume();
-    if (res.status >= 300) throw new S3Error('InvalidTag', `The tagging field was refused by the backend (HTTP ${res.status}); the object was stored without tags`, 400);
-  }
   const location = `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
   reply.header('etag', etagOf(stored.etag)).header('location', location);
   const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');

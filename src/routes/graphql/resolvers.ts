@@ -150,6 +150,7 @@ export function resolvers(services: GraphqlServices, maxContentBytes: number, sl
         return { name, listing: { args: JSON.stringify(args), page } };
       },
       object: async (_root, { bucket, key }: RefInput, c) => findObject(c, bucket, key),
+      objectTags: async (_root, { bucket, key }: RefInput, c) => services.objects.getTags(c.ctx, bucket, key),
       webhooks: async (_root, _args, c) => services.webhooks.list(c.ctx.tenant.id),
       webhook: async (_root, { id }: { id: string }, c) => orNull(services.webhooks.get(c.ctx.tenant.id, id), 'S3GATE_WEBHOOK_NOT_FOUND'),
       events: async (_root, args: { bucket?: string | null; prefix?: string | null; since?: string | null; first?: number | null; after?: string | null }, c) => {
@@ -231,6 +232,10 @@ function mutations(services: GraphqlServices, maxContentBytes: number): IResolve
     },
     createUploadUrl: async (_root, args: RefInput & { contentType?: string | null; expiresIn: number; protocol: 'PUT' | 'TUS' }, c) =>
       services.presign.presign(c.ctx, { bucket: args.bucket, key: args.key, method: args.protocol, expiresIn: args.expiresIn, contentType: args.contentType ?? undefined }),
+    putObjectTags: async (_root, { bucket, key, tags }: RefInput & { tags: Record<string, string> }, c) => {
+      await services.objects.putTags(c.ctx, bucket, key, tags);
+      return tags;
+    },
     deleteObject: async (_root, { bucket, key }: RefInput, c) => {
       await services.objects.delete(c.ctx, bucket, key);
       return true;

@@ -389,6 +389,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/buckets/{bucket}/tags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The object's tags */
+        get: operations["getObjectTags"];
+        /** Replace the object's tags (at most 10); records s3:ObjectTagging:Put */
+        put: operations["putObjectTags"];
+        post?: never;
+        /** Remove the object's tags; records s3:ObjectTagging:Delete */
+        delete: operations["deleteObjectTags"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -669,7 +688,7 @@ export interface components {
              * @example S3GATE_BUCKET_NOT_FOUND
              * @enum {string}
              */
-            code: "S3GATE_ADMIN_UNAUTHORIZED" | "S3GATE_BUCKET_ALREADY_EXISTS" | "S3GATE_BUCKET_NOT_EMPTY" | "S3GATE_BUCKET_NOT_FOUND" | "S3GATE_CHECKSUM_MISMATCH" | "S3GATE_CLIENT_CLOSED" | "S3GATE_CONSOLE_UNAVAILABLE" | "S3GATE_CONTENT_TOO_LARGE" | "S3GATE_CSRF_BLOCKED" | "S3GATE_DELIVERY_NOT_FOUND" | "S3GATE_GRAPHQL_INVALID" | "S3GATE_GRAPHQL_TOO_COSTLY" | "S3GATE_HEADERS_TOO_LARGE" | "S3GATE_INGEST_UNAUTHORIZED" | "S3GATE_INTERNAL" | "S3GATE_INVALID_BUCKET_NAME" | "S3GATE_INVALID_CURSOR" | "S3GATE_INVALID_EVENT" | "S3GATE_INVALID_JSON" | "S3GATE_INVALID_KEY" | "S3GATE_INVALID_METADATA" | "S3GATE_INVALID_PART" | "S3GATE_INVALID_PART_NUMBER" | "S3GATE_INVALID_PART_ORDER" | "S3GATE_INVALID_TENANT" | "S3GATE_INVALID_UPLOAD" | "S3GATE_INVALID_WEBHOOK_URL" | "S3GATE_KEY_NOT_FOUND" | "S3GATE_MALFORMED_REQUEST" | "S3GATE_METRICS_UNAUTHORIZED" | "S3GATE_NEEDS_S3_BACKEND" | "S3GATE_NOTIFICATIONS_UNSUPPORTED" | "S3GATE_NOT_TEXT" | "S3GATE_NO_SUCH_UPLOAD" | "S3GATE_OBJECT_NOT_FOUND" | "S3GATE_OFFSET_CONFLICT" | "S3GATE_PART_READ_UNSUPPORTED" | "S3GATE_PART_TOO_SMALL" | "S3GATE_PAYLOAD_TOO_LARGE" | "S3GATE_PRECONDITION_FAILED" | "S3GATE_PRECONDITION_UNSUPPORTED" | "S3GATE_PRESIGN_INVALID" | "S3GATE_PRESIGN_USED" | "S3GATE_RANGE_NOT_SATISFIABLE" | "S3GATE_RATE_LIMITED" | "S3GATE_REQUEST_TIMEOUT" | "S3GATE_ROUTE_NOT_FOUND" | "S3GATE_S3_KEY_NOT_FOUND" | "S3GATE_SHUTTING_DOWN" | "S3GATE_TENANT_BUSY" | "S3GATE_TENANT_EXISTS" | "S3GATE_TENANT_NOT_FOUND" | "S3GATE_TENANT_UNAVAILABLE" | "S3GATE_TENANT_VERIFICATION_FAILED" | "S3GATE_TEXT_TOO_LARGE" | "S3GATE_TOO_MANY_KEYS" | "S3GATE_TOO_MANY_LOOKUPS" | "S3GATE_TOO_MANY_RECORDS" | "S3GATE_TOO_MANY_RESUMABLE_UPLOADS" | "S3GATE_TOO_MANY_SUBSCRIPTIONS" | "S3GATE_TOO_MANY_UPLOADS" | "S3GATE_TUS_INVALID" | "S3GATE_TUS_UNSUPPORTED" | "S3GATE_TUS_VERSION" | "S3GATE_UNAUTHORIZED" | "S3GATE_UNSUPPORTED_MEDIA_TYPE" | "S3GATE_UPLOAD_EXPIRED" | "S3GATE_UPLOAD_LOCKED" | "S3GATE_UPLOAD_NOT_FOUND" | "S3GATE_UPSTREAM_CREDENTIALS" | "S3GATE_UPSTREAM_ERROR" | "S3GATE_UPSTREAM_TIMEOUT" | "S3GATE_UPSTREAM_UNAVAILABLE" | "S3GATE_URL_TOO_LONG" | "S3GATE_VALIDATION" | "S3GATE_WEBHOOK_NOT_FOUND";
+            code: "S3GATE_ADMIN_UNAUTHORIZED" | "S3GATE_BUCKET_ALREADY_EXISTS" | "S3GATE_BUCKET_NOT_EMPTY" | "S3GATE_BUCKET_NOT_FOUND" | "S3GATE_CHECKSUM_MISMATCH" | "S3GATE_CLIENT_CLOSED" | "S3GATE_CONSOLE_UNAVAILABLE" | "S3GATE_CONTENT_TOO_LARGE" | "S3GATE_CSRF_BLOCKED" | "S3GATE_DELIVERY_NOT_FOUND" | "S3GATE_GRAPHQL_INVALID" | "S3GATE_GRAPHQL_TOO_COSTLY" | "S3GATE_HEADERS_TOO_LARGE" | "S3GATE_INGEST_UNAUTHORIZED" | "S3GATE_INTERNAL" | "S3GATE_INVALID_BUCKET_NAME" | "S3GATE_INVALID_CURSOR" | "S3GATE_INVALID_EVENT" | "S3GATE_INVALID_JSON" | "S3GATE_INVALID_KEY" | "S3GATE_INVALID_METADATA" | "S3GATE_INVALID_PART" | "S3GATE_INVALID_PART_NUMBER" | "S3GATE_INVALID_PART_ORDER" | "S3GATE_INVALID_TAG" | "S3GATE_INVALID_TENANT" | "S3GATE_INVALID_UPLOAD" | "S3GATE_INVALID_WEBHOOK_URL" | "S3GATE_KEY_NOT_FOUND" | "S3GATE_MALFORMED_REQUEST" | "S3GATE_METRICS_UNAUTHORIZED" | "S3GATE_NEEDS_S3_BACKEND" | "S3GATE_NOTIFICATIONS_UNSUPPORTED" | "S3GATE_NOT_TEXT" | "S3GATE_NO_SUCH_UPLOAD" | "S3GATE_OBJECT_NOT_FOUND" | "S3GATE_OFFSET_CONFLICT" | "S3GATE_PART_READ_UNSUPPORTED" | "S3GATE_PART_TOO_SMALL" | "S3GATE_PAYLOAD_TOO_LARGE" | "S3GATE_PRECONDITION_FAILED" | "S3GATE_PRECONDITION_UNSUPPORTED" | "S3GATE_PRESIGN_INVALID" | "S3GATE_PRESIGN_USED" | "S3GATE_RANGE_NOT_SATISFIABLE" | "S3GATE_RATE_LIMITED" | "S3GATE_REQUEST_TIMEOUT" | "S3GATE_ROUTE_NOT_FOUND" | "S3GATE_S3_KEY_NOT_FOUND" | "S3GATE_SHUTTING_DOWN" | "S3GATE_TENANT_BUSY" | "S3GATE_TENANT_EXISTS" | "S3GATE_TENANT_NOT_FOUND" | "S3GATE_TENANT_UNAVAILABLE" | "S3GATE_TENANT_VERIFICATION_FAILED" | "S3GATE_TEXT_TOO_LARGE" | "S3GATE_TOO_MANY_KEYS" | "S3GATE_TOO_MANY_LOOKUPS" | "S3GATE_TOO_MANY_RECORDS" | "S3GATE_TOO_MANY_RESUMABLE_UPLOADS" | "S3GATE_TOO_MANY_SUBSCRIPTIONS" | "S3GATE_TOO_MANY_UPLOADS" | "S3GATE_TUS_INVALID" | "S3GATE_TUS_UNSUPPORTED" | "S3GATE_TUS_VERSION" | "S3GATE_UNAUTHORIZED" | "S3GATE_UNSUPPORTED_MEDIA_TYPE" | "S3GATE_UPLOAD_EXPIRED" | "S3GATE_UPLOAD_LOCKED" | "S3GATE_UPLOAD_NOT_FOUND" | "S3GATE_UPSTREAM_CREDENTIALS" | "S3GATE_UPSTREAM_ERROR" | "S3GATE_UPSTREAM_TIMEOUT" | "S3GATE_UPSTREAM_UNAVAILABLE" | "S3GATE_URL_TOO_LONG" | "S3GATE_VALIDATION" | "S3GATE_WEBHOOK_NOT_FOUND";
             /**
              * @description HTTP reason phrase
              * @example Not Found
@@ -2786,6 +2805,152 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getObjectTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bucket name */
+                bucket: string;
+                /** @description The object key: the rest of the path, percent-encoded UTF-8; may contain /. A key with . or .. segments must be sent with / encoded as %2F (HTTP clients remove dot segments). */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Tag key → value; {} for none */
+                        tags: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    putObjectTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bucket name */
+                bucket: string;
+                /** @description The object key: the rest of the path, percent-encoded UTF-8; may contain /. A key with . or .. segments must be sent with / encoded as %2F (HTTP clients remove dot segments). */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Tag key → value; {} for none */
+                    tags: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Tag key → value; {} for none */
+                        tags: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteObjectTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bucket name */
+                bucket: string;
+                /** @description The object key: the rest of the path, percent-encoded UTF-8; may contain /. A key with . or .. segments must be sent with / encoded as %2F (HTTP clients remove dot segments). */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request was refused; `code` says why and `message` what to fix */
             "4XX": {

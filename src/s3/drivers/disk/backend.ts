@@ -56,6 +56,7 @@ export class DiskBackend implements DiskFiles {
     const columns = this.#db.prepare('PRAGMA table_info(objects)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'part_sizes')) this.#db.exec('ALTER TABLE objects ADD COLUMN part_sizes TEXT');
     if (!columns.some((c) => c.name === 'headers')) this.#db.exec('ALTER TABLE objects ADD COLUMN headers TEXT');
+    if (!columns.some((c) => c.name === 'tags')) this.#db.exec('ALTER TABLE objects ADD COLUMN tags TEXT');
   }
 
   forTenant(tenant: string, presign: (origin: string, req: PresignRequest) => PresignResult, hooks?: MultipartHooks): ObjectStore {

@@ -13,6 +13,8 @@ export interface ObjectRow {
   part_sizes: string | null;
   /** JSON of its content headers (ContentHeaders), or null. */
   headers: string | null;
+  /** JSON of its tags (Tags), or null. */
+  tags: string | null;
   etag: string;
   content_type: string;
   metadata: string;
@@ -71,14 +73,20 @@ export class TenantIndex {
   }
 
   /** Makes key point at a stored blob (inside the caller's transaction). */
-  upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'> & { part_sizes?: string | null; headers?: string | null }) {
+  upsert(bucket: string, key: string, o: Pick<ObjectRow, 'blob' | 'size' | 'etag' | 'content_type' | 'metadata'> & { part_sizes?: string | null; headers?: string | null; tags?: string | null }) {
     this.#db
       .prepare(
-        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified, part_sizes, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO objects (tenant, bucket, key, blob, size, etag, content_type, metadata, last_modified, part_sizes, headers, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
-           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified, part_sizes = excluded.part_sizes, headers = excluded.headers`,
+           content_type = excluded.content_type, metadata = excluded.metadata, last_modified = excluded.last_modified, part_sizes = excluded.part_sizes,
+           headers = excluded.headers, tags = excluded.tags`,
       )
-      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString(), o.part_sizes ?? null, o.headers ?? null);
+      .run(this.tenant, bucket, utf8(key), o.blob, o.size, o.etag, o.content_type, o.metadata, new Date().toISOString(), o.part_sizes ?? null, o.headers ?? null, o.tags ?? null);
+  }
+
+  /** Sets an object's tags (null: none); false when the object is absent. */
+  setTags(bucket: string, key: string, tags: string | null): boolean {
+    return this.#db.prepare('UPDATE objects SET tags = ? WHERE tenant = ? AND bucket = ? AND key = ?').run(tags, this.tenant, bucket, utf8(key)).changes === 1;
   }
 
   /** A copy source: its row, once its x-amz-copy-source-if-* conditions hold. */
@@ -113,6 +121,8 @@ export function partOf(row: ObjectRow, n: number): { start: number; end: number;
   return { start, end: start + sizes[n - 1] - 1, count: sizes.length };
 }
 
+const tagCount = (row: ObjectRow) => (row.tags ? Object.keys(JSON.parse(row.tags) as object).length : 0);
+
 export function infoOf(row: ObjectRow): ObjectInfo {
   return {
     key: row.key.toString('utf8'),
@@ -122,6 +132,7 @@ export function infoOf(row: ObjectRow): ObjectInfo {
     contentType: row.content_type,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     ...(row.headers && { headers: JSON.parse(row.headers) as ContentHeaders }),
+    ...(tagCount(row) > 0 && { s3Headers: { 'x-amz-tagging-count': String(tagCount(row)) } }),
   };
 }
 

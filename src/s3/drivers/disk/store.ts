@@ -23,6 +23,7 @@ import { formatRange, resolveRange } from '../../ranges.js';
 import { checkConditions, type DiskFiles, HIGH, headersJson, infoOf, type MultipartHooks, type ObjectRow, partOf, TenantIndex, utf8, encodeCursor, decodeCursor } from './rows.js';
 import { DiskMultipart } from './multipart.js';
 import { checkWrite } from '../../../model/preconditions.js';
+import type { Tags } from '../../../model/tags.js';
 /** One tenant's objects on the local disk (its buckets and keys in the shared index). */
 export class DiskStore implements ObjectStore {
   readonly multipart: MultipartStore;
@@ -133,7 +134,15 @@ export class DiskStore implements ObjectStore {
       const existing = this.index.row(bucket, key);
       checkWrite(opts.precondition, bucket, key, existing?.etag);
       this.index.requireBucket(bucket);
-      this.index.upsert(bucket, key, { blob, size, etag, content_type: opts.contentType ?? 'application/octet-stream', metadata: JSON.stringify(opts.metadata), headers: headersJson(opts.headers) });
+      this.index.upsert(bucket, key, {
+        blob,
+        size,
+        etag,
+        content_type: opts.contentType ?? 'application/octet-stream',
+        metadata: JSON.stringify(opts.metadata),
+        headers: headersJson(opts.headers),
+        tags: opts.tags && Object.keys(opts.tags).length > 0 ? JSON.stringify(opts.tags) : null,
+      });
       return existing?.blob;
     });
     let replaced: string | undefined;
@@ -238,6 +247,20 @@ export class DiskStore implements ObjectStore {
     })();
     if (old) await unlink(this.backend.blobPath(old)).catch(() => {});
     return { etag: row.etag, lastModified: new Date(this.index.row(dst.bucket, dst.key)?.last_modified ?? Date.now()) };
+  }
+
+  async getTags(_ctx: OpContext, bucket: string, key: string): Promise<Tags> {
+    const row = this.index.find(bucket, key);
+    return row.tags ? (JSON.parse(row.tags) as Tags) : {};
+  }
+
+  async putTags(_ctx: OpContext, bucket: string, key: string, tags: Tags): Promise<void> {
+    this.index.requireBucket(bucket);
+    if (!this.index.setTags(bucket, key, Object.keys(tags).length > 0 ? JSON.stringify(tags) : null)) throw new errors.ObjectNotFound(key, bucket);
+  }
+
+  async deleteTags(ctx: OpContext, bucket: string, key: string): Promise<void> {
+    return this.putTags(ctx, bucket, key, {});
   }
 
   async presign(ctx: OpContext, req: PresignRequest): Promise<PresignResult> {

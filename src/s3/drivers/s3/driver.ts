@@ -74,6 +74,8 @@ import {
 import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
 import { topicNotifications } from './notifications.js';
 import { deleteObjects, deleteVersions } from './deletes.js';
+import { deleteTags, getTags, putTags } from './tags.js';
+import { tagHeader, type Tags } from '../../../model/tags.js';
 
 export interface DriverOptions {
   upload: UploadSettings;
@@ -297,6 +299,7 @@ export class S3Driver implements ObjectStore {
       ContentType: opts.contentType,
       Metadata: opts.metadata,
       ...sdkHeaders(opts.headers),
+      ...(opts.tags && Object.keys(opts.tags).length > 0 && { Tagging: tagHeader(opts.tags) }),
     };
     try {
       const length = opts.contentLength;
@@ -307,6 +310,7 @@ export class S3Driver implements ObjectStore {
           metadata: opts.metadata,
           headers: opts.headers,
           precondition: forBackend(opts.precondition),
+          tags: opts.tags,
           signal: ctx.signal,
         });
       }
@@ -383,13 +387,12 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  deleteVersions(ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> {
-    return deleteVersions(this.client, ctx, bucket, objects);
-  }
-
-  deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
-    return deleteObjects(this.client, ctx, bucket, keys);
-  }
+  // Batch deletes and tags live in deletes.ts and tags.ts.
+  readonly deleteVersions = (ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> => deleteVersions(this.client, ctx, bucket, objects);
+  readonly deleteObjects = (ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> => deleteObjects(this.client, ctx, bucket, keys);
+  readonly getTags = (ctx: OpContext, bucket: string, key: string): Promise<Tags> => getTags(this.client, ctx, bucket, key);
+  readonly putTags = (ctx: OpContext, bucket: string, key: string, tags: Tags): Promise<void> => putTags(this.client, ctx, bucket, key, tags);
+  readonly deleteTags = (ctx: OpContext, bucket: string, key: string): Promise<void> => deleteTags(this.client, ctx, bucket, key);
 
   async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts: CopyOptions = {}): Promise<{ etag: string; lastModified?: Date }> {
     try {
