@@ -32,7 +32,7 @@ import { buildS3Door } from './door/index.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
 import { uploadRoutes } from './routes/uploads.js';
-import { tagRoutes } from './routes/tags.js';
+import { versionTagRoutes } from './routes/versions-tags.js';
 import { EXPOSED_HEADERS, tusRoutes } from './routes/tus.js';
 import { ErrorResponse } from './schema/common.js';
 import { Tenant } from './schema/tenants.js';
@@ -192,7 +192,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await tenantApi.register(bucketRoutes, { services });
         await tenantApi.register(objectRoutes, { services });
         await tenantApi.register(uploadRoutes, { services });
-        await tenantApi.register(tagRoutes, { services });
+        await tenantApi.register(versionTagRoutes, { services });
         await tenantApi.register(eventRoutes, { services });
         await tenantApi.register(webhookRoutes, { services });
         await tenantApi.register(s3KeyRoutes, { services });

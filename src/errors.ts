@@ -38,6 +38,7 @@ export const errors = {
     501,
   ),
   PreconditionUnsupported: createError('S3GATE_PRECONDITION_UNSUPPORTED', '%s', 400),
+  VersionNotFound: createError('S3GATE_VERSION_NOT_FOUND', "Version '%s' of object '%s' not found", 404),
   InvalidTag: createError('S3GATE_INVALID_TAG', 'Invalid tags: %s', 400),
   NeedsS3Backend: createError('S3GATE_NEEDS_S3_BACKEND', '%s needs an S3 backend: this tenant is on the disk driver, which does not have it', 501),
   PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds %s; nothing was stored', 413),

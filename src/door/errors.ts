@@ -25,6 +25,7 @@ const CODES: Record<string, [code: string, status: number]> = {
   S3GATE_PART_READ_UNSUPPORTED: ['NotImplemented', 501],
   S3GATE_NEEDS_S3_BACKEND: ['NotImplemented', 501],
   S3GATE_INVALID_TAG: ['InvalidTag', 400],
+  S3GATE_VERSION_NOT_FOUND: ['NoSuchVersion', 404],
   S3GATE_RANGE_NOT_SATISFIABLE: ['InvalidRange', 416],
   S3GATE_INVALID_PART_NUMBER: ['InvalidPartNumber', 416],
   S3GATE_PAYLOAD_TOO_LARGE: ['EntityTooLarge', 400],

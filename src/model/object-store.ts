@@ -113,6 +113,33 @@ export interface ReadOptions {
   /** 1-based; an object that was not uploaded in parts has one part. */
   partNumber?: number;
   conditions?: Conditions;
+  /** One version of the object (S3 backends; on the disk driver only `null`, its one version). */
+  versionId?: string;
+}
+
+/** One version of an object, or a delete marker, in a versioned bucket (S3 backends). */
+export interface ObjectVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  size: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface VersionPage {
+  versions: ObjectVersion[];
+  truncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+export interface VersionListOptions {
+  prefix?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  limit: number;
 }
 
 /** A copy's options: new content type and metadata instead of the source's, and conditions on the source (412 when unmet). */
@@ -271,6 +298,8 @@ export interface ObjectStore {
    * under 500 is the backend's to give; 5xx fails as any backend error.
    */
   forward?(ctx: OpContext, req: ForwardRequest): Promise<ForwardResult>;
+  /** A page of a bucket's versions and delete markers, oldest last for each key (S3 backends). */
+  listVersions?(ctx: OpContext, bucket: string, opts: VersionListOptions): Promise<VersionPage>;
   /** DeleteObjects naming versions (S3 backends with versioned buckets). */
   deleteVersions?(ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult>;
   /** One cheap request that needs the endpoint and working credentials (ListBuckets). */

@@ -5,7 +5,7 @@ import { isHeaderValue, mediaEssence } from '../lib/media-type.js';
 import { CONTENT_HEADERS, type Conditions, type ContentHeaders, type GetResult, type HeadResult } from '../model/object-store.js';
 import { parseRange } from '../s3/ranges.js';
 import { Empty, described, responses } from '../schema/common.js';
-import { BucketParams, CopyBody, CopyResult, DeleteManyBody, DeleteManyResult, ObjectParams, PresignBody, PresignResult, objectHeaders } from '../schema/objects.js';
+import { BucketParams, CopyBody, CopyResult, DeleteManyBody, DeleteManyResult, ObjectParams, PresignBody, PresignResult, VersionQuery, objectHeaders } from '../schema/objects.js';
 import type { AppServices } from '../services/index.js';
 
 const tags = ['objects'];
@@ -112,8 +112,9 @@ export const objectRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       schema: {
         operationId: 'getObject',
         tags,
-        summary: 'Stream an object; Range → 206, If-None-Match → 304, If-Match mismatch → 412',
+        summary: 'Stream an object (or one version of it); Range → 206, If-None-Match → 304, If-Match mismatch → 412',
         params: ObjectParams,
+        querystring: VersionQuery,
         response: responses({ 200: objectResponse, 206: described({ description: 'Part of the object', ...objectBody }), 304: notModified }),
       },
     },
@@ -121,6 +122,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       const res = await services.objects.get(request.ctx, request.params.bucket, request.params['*'], {
         range: parseRange(request.headers.range),
         conditions: conditionsOf(request),
+        versionId: request.query.versionId,
       });
       return sendObject(reply, res);
     },
@@ -142,9 +144,20 @@ export const objectRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
 
   app.delete(
     '/buckets/:bucket/objects/*',
-    { schema: { operationId: 'deleteObject', tags, summary: '204, also when the key is absent', params: ObjectParams, response: responses({ 204: Empty }) } },
+    {
+      schema: {
+        operationId: 'deleteObject',
+        tags,
+        summary: '204, also when the key is absent; with versionId, that version (or delete marker) only (S3 backends)',
+        params: ObjectParams,
+        querystring: VersionQuery,
+        response: responses({ 204: Empty }),
+      },
+    },
     async (request, reply) => {
-      await services.objects.delete(request.ctx, request.params.bucket, request.params['*']);
+      const { bucket, '*': key } = request.params;
+      if (request.query.versionId !== undefined) await services.objects.deleteVersion(request.ctx, bucket, key, request.query.versionId);
+      else await services.objects.delete(request.ctx, bucket, key);
       return reply.code(204).send(null);
     },
   );

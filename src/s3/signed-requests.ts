@@ -101,7 +101,12 @@ export class SignedRequests {
     this.#endpoint = new URL(opts.s3.endpoint ?? `https://s3.${opts.s3.region}.amazonaws.com`);
   }
 
-  async read(method: 'GET' | 'HEAD', bucket: string, key: string, opts: { range?: ByteRange; partNumber?: number; conditions?: Conditions; signal?: AbortSignal }): Promise<ReadResult> {
+  async read(
+    method: 'GET' | 'HEAD',
+    bucket: string,
+    key: string,
+    opts: { range?: ByteRange; partNumber?: number; conditions?: Conditions; versionId?: string; signal?: AbortSignal },
+  ): Promise<ReadResult> {
     const headers: Record<string, string> = { 'x-amz-content-sha256': EMPTY_SHA256 };
     if (opts.range) headers.range = formatRange(opts.range);
     const c = opts.conditions;
@@ -111,7 +116,7 @@ export class SignedRequests {
     if (c?.ifUnmodifiedSince) headers['if-unmodified-since'] = c.ifUnmodifiedSince.toUTCString();
     const target = this.#target(bucket, key);
     const res = await this.#exchange(method === 'GET' ? 'GetObjectCommand' : 'HeadObjectCommand', method, { bucket, key }, opts.signal, [200, 206, 304, 416], () =>
-      this.#signedSend(target, method, headers, opts.signal, undefined, opts.partNumber ? { partNumber: String(opts.partNumber) } : {}),
+      this.#signedSend(target, method, headers, opts.signal, undefined, { ...(opts.partNumber && { partNumber: String(opts.partNumber) }), ...(opts.versionId && { versionId: opts.versionId }) }),
     );
     const status = res.statusCode ?? 0;
     if (status === 200 || status === 206) {

@@ -144,3 +144,37 @@ export const ObjectTags = Type.Object(
   { tags: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 256 }), { description: 'Tag key → value; {} for none' }) },
   { additionalProperties: false },
 );
+
+export const VersionQuery = Type.Object({
+  versionId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'One version of the object (S3 backends; `null` is the one version on the disk driver)' })),
+});
+
+export const ObjectVersion = Type.Object(
+  {
+    key: Type.String(),
+    versionId: Type.String(),
+    isLatest: Type.Boolean(),
+    deleteMarker: Type.Boolean({ description: 'A delete marker, not a version with content' }),
+    size: Type.Integer(),
+    etag: Type.String(),
+    lastModified: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+
+export const VersionList = Type.Object(
+  {
+    versions: Type.Array(ObjectVersion),
+    truncated: Type.Boolean(),
+    nextKeyMarker: Type.Optional(Type.String()),
+    nextVersionIdMarker: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const VersionListQuery = Type.Object({
+  prefix: Type.Optional(Type.String()),
+  keyMarker: Type.Optional(Type.String({ description: 'nextKeyMarker of the previous page' })),
+  versionIdMarker: Type.Optional(Type.String({ description: 'nextVersionIdMarker of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});

@@ -13,6 +13,8 @@ import type {
   GetResult,
   HeadResult,
   ObjectRef,
+  VersionListOptions,
+  VersionPage,
 } from '../model/object-store.js';
 import { deleteKeys, withStore, type DeleteGuard } from './context.js';
 import type { RequestContext } from '../model/context.js';
@@ -193,6 +195,26 @@ export class ObjectService {
     const none = Object.keys(tags).length === 0;
     await withStore(this.pool, ctx, (s) => (none ? s.deleteTags(ctx, bucket, key) : s.putTags(ctx, bucket, key, tags)));
     await this.events.record(ctx.tenant.id, [{ type: none ? 's3:ObjectTagging:Delete' : 's3:ObjectTagging:Put', bucket, key, source: 'gateway' }]);
+  }
+
+  /** A page of a bucket's versions and delete markers (S3 backends). */
+  listVersions(ctx: RequestContext, bucket: string, opts: Omit<VersionListOptions, 'limit'> & { limit?: number }): Promise<VersionPage> {
+    validateBucketName(bucket);
+    const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 1000);
+    return withStore(this.pool, ctx, (s) => {
+      if (!s.listVersions) throw new errors.NeedsS3Backend('Listing object versions');
+      return s.listVersions(ctx, bucket, { ...opts, limit });
+    });
+  }
+
+  /** Deletes one version (or delete marker) of an object; `null` on the disk driver is the object itself. */
+  async deleteVersion(ctx: RequestContext, bucket: string, key: string, versionId: string): Promise<void> {
+    checkTarget(bucket, key);
+    if (versionId === 'null' && ctx.tenant.driver === 'disk') return void (await this.delete(ctx, bucket, key));
+    const res = await this.deleteVersions(ctx, bucket, [{ key, versionId }]);
+    const failed = res.errors[0];
+    if (failed?.code === 'NoSuchVersion') throw new errors.VersionNotFound(versionId, key);
+    if (failed) throw new errors.UpstreamError(`could not delete version '${versionId}' of '${key}': ${failed.code}`);
   }
 
   /** DeleteObjects naming versions: S3 backends only; each version deleted (or marker made) is an event with its versionId. */

@@ -17,7 +17,7 @@ import {
 import t from 'tap';
 import { EventFilter, ObjectEvent } from '../../src/model/event.js';
 import { Delivery, DeliveryStatus, Webhook } from '../../src/model/webhook.js';
-import { DeleteManyResult, PresignResult } from '../../src/schema/objects.js';
+import { DeleteManyResult, ObjectVersion, PresignResult, VersionList } from '../../src/schema/objects.js';
 import { TestResult, WebhookCreate, WebhookPatch } from '../../src/schema/webhooks.js';
 
 const schema = buildSchema(readFileSync(new URL('../../src/schema/schema.graphql', import.meta.url), 'utf8'));
@@ -38,6 +38,8 @@ const TWINS: { graphql: string; typebox: TSchema; graphqlOnly?: string[] }[] = [
   { graphql: 'WebhookTestResult', typebox: TestResult },
   { graphql: 'DeleteObjectsResult', typebox: DeleteManyResult },
   { graphql: 'PresignedRequest', typebox: PresignResult },
+  { graphql: 'ObjectVersion', typebox: ObjectVersion },
+  { graphql: 'ObjectVersionPage', typebox: VersionList },
 ];
 
 const literals = (s: TSchema): string[] | undefined =>

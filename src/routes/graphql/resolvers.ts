@@ -151,6 +151,8 @@ export function resolvers(services: GraphqlServices, maxContentBytes: number, sl
       },
       object: async (_root, { bucket, key }: RefInput, c) => findObject(c, bucket, key),
       objectTags: async (_root, { bucket, key }: RefInput, c) => services.objects.getTags(c.ctx, bucket, key),
+      objectVersions: async (_root, args: { bucket: string; prefix?: string | null; keyMarker?: string | null; versionIdMarker?: string | null; limit?: number | null }, c) =>
+        services.objects.listVersions(c.ctx, args.bucket, present({ prefix: args.prefix, keyMarker: args.keyMarker, versionIdMarker: args.versionIdMarker, limit: args.limit })),
       webhooks: async (_root, _args, c) => services.webhooks.list(c.ctx.tenant.id),
       webhook: async (_root, { id }: { id: string }, c) => orNull(services.webhooks.get(c.ctx.tenant.id, id), 'S3GATE_WEBHOOK_NOT_FOUND'),
       events: async (_root, args: { bucket?: string | null; prefix?: string | null; since?: string | null; first?: number | null; after?: string | null }, c) => {
@@ -235,6 +237,10 @@ function mutations(services: GraphqlServices, maxContentBytes: number): IResolve
     putObjectTags: async (_root, { bucket, key, tags }: RefInput & { tags: Record<string, string> }, c) => {
       await services.objects.putTags(c.ctx, bucket, key, tags);
       return tags;
+    },
+    deleteObjectVersion: async (_root, { bucket, key, versionId }: RefInput & { versionId: string }, c) => {
+      await services.objects.deleteVersion(c.ctx, bucket, key, versionId);
+      return true;
     },
     deleteObject: async (_root, { bucket, key }: RefInput, c) => {
       await services.objects.delete(c.ctx, bucket, key);

@@ -325,12 +325,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stream an object; Range → 206, If-None-Match → 304, If-Match mismatch → 412 */
+        /** Stream an object (or one version of it); Range → 206, If-None-Match → 304, If-Match mismatch → 412 */
         get: operations["getObject"];
         /** Stream the raw body into an object; x-meta-* headers become metadata; If-Match / If-None-Match make the write conditional */
         put: operations["putObject"];
         post?: never;
-        /** 204, also when the key is absent */
+        /** 204, also when the key is absent; with versionId, that version (or delete marker) only (S3 backends) */
         delete: operations["deleteObject"];
         options?: never;
         /** The same headers as GET, no body */
@@ -383,6 +383,23 @@ export interface paths {
         put?: never;
         /** A presigned GET or PUT URL; for S3 tenants it points at their S3 endpoint, so bytes bypass the gateway */
         post: operations["presign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/buckets/{bucket}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of the bucket's versions and delete markers, newest first for each key (S3 backends; 501 S3GATE_NEEDS_S3_BACKEND on the disk driver) */
+        get: operations["listObjectVersions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -688,7 +705,7 @@ export interface components {
              * @example S3GATE_BUCKET_NOT_FOUND
              * @enum {string}
              */
-            code: "S3GATE_ADMIN_UNAUTHORIZED" | "S3GATE_BUCKET_ALREADY_EXISTS" | "S3GATE_BUCKET_NOT_EMPTY" | "S3GATE_BUCKET_NOT_FOUND" | "S3GATE_CHECKSUM_MISMATCH" | "S3GATE_CLIENT_CLOSED" | "S3GATE_CONSOLE_UNAVAILABLE" | "S3GATE_CONTENT_TOO_LARGE" | "S3GATE_CSRF_BLOCKED" | "S3GATE_DELIVERY_NOT_FOUND" | "S3GATE_GRAPHQL_INVALID" | "S3GATE_GRAPHQL_TOO_COSTLY" | "S3GATE_HEADERS_TOO_LARGE" | "S3GATE_INGEST_UNAUTHORIZED" | "S3GATE_INTERNAL" | "S3GATE_INVALID_BUCKET_NAME" | "S3GATE_INVALID_CURSOR" | "S3GATE_INVALID_EVENT" | "S3GATE_INVALID_JSON" | "S3GATE_INVALID_KEY" | "S3GATE_INVALID_METADATA" | "S3GATE_INVALID_PART" | "S3GATE_INVALID_PART_NUMBER" | "S3GATE_INVALID_PART_ORDER" | "S3GATE_INVALID_TAG" | "S3GATE_INVALID_TENANT" | "S3GATE_INVALID_UPLOAD" | "S3GATE_INVALID_WEBHOOK_URL" | "S3GATE_KEY_NOT_FOUND" | "S3GATE_MALFORMED_REQUEST" | "S3GATE_METRICS_UNAUTHORIZED" | "S3GATE_NEEDS_S3_BACKEND" | "S3GATE_NOTIFICATIONS_UNSUPPORTED" | "S3GATE_NOT_TEXT" | "S3GATE_NO_SUCH_UPLOAD" | "S3GATE_OBJECT_NOT_FOUND" | "S3GATE_OFFSET_CONFLICT" | "S3GATE_PART_READ_UNSUPPORTED" | "S3GATE_PART_TOO_SMALL" | "S3GATE_PAYLOAD_TOO_LARGE" | "S3GATE_PRECONDITION_FAILED" | "S3GATE_PRECONDITION_UNSUPPORTED" | "S3GATE_PRESIGN_INVALID" | "S3GATE_PRESIGN_USED" | "S3GATE_RANGE_NOT_SATISFIABLE" | "S3GATE_RATE_LIMITED" | "S3GATE_REQUEST_TIMEOUT" | "S3GATE_ROUTE_NOT_FOUND" | "S3GATE_S3_KEY_NOT_FOUND" | "S3GATE_SHUTTING_DOWN" | "S3GATE_TENANT_BUSY" | "S3GATE_TENANT_EXISTS" | "S3GATE_TENANT_NOT_FOUND" | "S3GATE_TENANT_UNAVAILABLE" | "S3GATE_TENANT_VERIFICATION_FAILED" | "S3GATE_TEXT_TOO_LARGE" | "S3GATE_TOO_MANY_KEYS" | "S3GATE_TOO_MANY_LOOKUPS" | "S3GATE_TOO_MANY_RECORDS" | "S3GATE_TOO_MANY_RESUMABLE_UPLOADS" | "S3GATE_TOO_MANY_SUBSCRIPTIONS" | "S3GATE_TOO_MANY_UPLOADS" | "S3GATE_TUS_INVALID" | "S3GATE_TUS_UNSUPPORTED" | "S3GATE_TUS_VERSION" | "S3GATE_UNAUTHORIZED" | "S3GATE_UNSUPPORTED_MEDIA_TYPE" | "S3GATE_UPLOAD_EXPIRED" | "S3GATE_UPLOAD_LOCKED" | "S3GATE_UPLOAD_NOT_FOUND" | "S3GATE_UPSTREAM_CREDENTIALS" | "S3GATE_UPSTREAM_ERROR" | "S3GATE_UPSTREAM_TIMEOUT" | "S3GATE_UPSTREAM_UNAVAILABLE" | "S3GATE_URL_TOO_LONG" | "S3GATE_VALIDATION" | "S3GATE_WEBHOOK_NOT_FOUND";
+            code: "S3GATE_ADMIN_UNAUTHORIZED" | "S3GATE_BUCKET_ALREADY_EXISTS" | "S3GATE_BUCKET_NOT_EMPTY" | "S3GATE_BUCKET_NOT_FOUND" | "S3GATE_CHECKSUM_MISMATCH" | "S3GATE_CLIENT_CLOSED" | "S3GATE_CONSOLE_UNAVAILABLE" | "S3GATE_CONTENT_TOO_LARGE" | "S3GATE_CSRF_BLOCKED" | "S3GATE_DELIVERY_NOT_FOUND" | "S3GATE_GRAPHQL_INVALID" | "S3GATE_GRAPHQL_TOO_COSTLY" | "S3GATE_HEADERS_TOO_LARGE" | "S3GATE_INGEST_UNAUTHORIZED" | "S3GATE_INTERNAL" | "S3GATE_INVALID_BUCKET_NAME" | "S3GATE_INVALID_CURSOR" | "S3GATE_INVALID_EVENT" | "S3GATE_INVALID_JSON" | "S3GATE_INVALID_KEY" | "S3GATE_INVALID_METADATA" | "S3GATE_INVALID_PART" | "S3GATE_INVALID_PART_NUMBER" | "S3GATE_INVALID_PART_ORDER" | "S3GATE_INVALID_TAG" | "S3GATE_INVALID_TENANT" | "S3GATE_INVALID_UPLOAD" | "S3GATE_INVALID_WEBHOOK_URL" | "S3GATE_KEY_NOT_FOUND" | "S3GATE_MALFORMED_REQUEST" | "S3GATE_METRICS_UNAUTHORIZED" | "S3GATE_NEEDS_S3_BACKEND" | "S3GATE_NOTIFICATIONS_UNSUPPORTED" | "S3GATE_NOT_TEXT" | "S3GATE_NO_SUCH_UPLOAD" | "S3GATE_OBJECT_NOT_FOUND" | "S3GATE_OFFSET_CONFLICT" | "S3GATE_PART_READ_UNSUPPORTED" | "S3GATE_PART_TOO_SMALL" | "S3GATE_PAYLOAD_TOO_LARGE" | "S3GATE_PRECONDITION_FAILED" | "S3GATE_PRECONDITION_UNSUPPORTED" | "S3GATE_PRESIGN_INVALID" | "S3GATE_PRESIGN_USED" | "S3GATE_RANGE_NOT_SATISFIABLE" | "S3GATE_RATE_LIMITED" | "S3GATE_REQUEST_TIMEOUT" | "S3GATE_ROUTE_NOT_FOUND" | "S3GATE_S3_KEY_NOT_FOUND" | "S3GATE_SHUTTING_DOWN" | "S3GATE_TENANT_BUSY" | "S3GATE_TENANT_EXISTS" | "S3GATE_TENANT_NOT_FOUND" | "S3GATE_TENANT_UNAVAILABLE" | "S3GATE_TENANT_VERIFICATION_FAILED" | "S3GATE_TEXT_TOO_LARGE" | "S3GATE_TOO_MANY_KEYS" | "S3GATE_TOO_MANY_LOOKUPS" | "S3GATE_TOO_MANY_RECORDS" | "S3GATE_TOO_MANY_RESUMABLE_UPLOADS" | "S3GATE_TOO_MANY_SUBSCRIPTIONS" | "S3GATE_TOO_MANY_UPLOADS" | "S3GATE_TUS_INVALID" | "S3GATE_TUS_UNSUPPORTED" | "S3GATE_TUS_VERSION" | "S3GATE_UNAUTHORIZED" | "S3GATE_UNSUPPORTED_MEDIA_TYPE" | "S3GATE_UPLOAD_EXPIRED" | "S3GATE_UPLOAD_LOCKED" | "S3GATE_UPLOAD_NOT_FOUND" | "S3GATE_UPSTREAM_CREDENTIALS" | "S3GATE_UPSTREAM_ERROR" | "S3GATE_UPSTREAM_TIMEOUT" | "S3GATE_UPSTREAM_UNAVAILABLE" | "S3GATE_URL_TOO_LONG" | "S3GATE_VALIDATION" | "S3GATE_VERSION_NOT_FOUND" | "S3GATE_WEBHOOK_NOT_FOUND";
             /**
              * @description HTTP reason phrase
              * @example Not Found
@@ -2411,7 +2428,10 @@ export interface operations {
     };
     getObject: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description One version of the object (S3 backends; `null` is the one version on the disk driver) */
+                versionId?: string;
+            };
             header?: never;
             path: {
                 /** @description Bucket name */
@@ -2550,7 +2570,10 @@ export interface operations {
     };
     deleteObject: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description One version of the object (S3 backends; `null` is the one version on the disk driver) */
+                versionId?: string;
+            };
             header?: never;
             path: {
                 /** @description Bucket name */
@@ -2803,6 +2826,69 @@ export interface operations {
                         headers: {
                             [key: string]: string;
                         };
+                    };
+                };
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listObjectVersions: {
+        parameters: {
+            query?: {
+                prefix?: string;
+                /** @description nextKeyMarker of the previous page */
+                keyMarker?: string;
+                /** @description nextVersionIdMarker of the previous page */
+                versionIdMarker?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Bucket name (S3 naming rules) */
+                bucket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            key: string;
+                            versionId: string;
+                            isLatest: boolean;
+                            /** @description A delete marker, not a version with content */
+                            deleteMarker: boolean;
+                            size: number;
+                            etag: string;
+                            /** Format: date-time */
+                            lastModified: string;
+                        }[];
+                        truncated: boolean;
+                        nextKeyMarker?: string;
+                        nextVersionIdMarker?: string;
                     };
                 };
             };

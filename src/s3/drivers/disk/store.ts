@@ -167,6 +167,8 @@ export class DiskStore implements ObjectStore {
   }
 
   async getObject(ctx: OpContext, bucket: string, key: string, opts: ReadOptions): Promise<GetResult> {
+    // An object here has one version, null.
+    if (opts.versionId !== undefined && opts.versionId !== 'null') throw new errors.VersionNotFound(opts.versionId, key);
     // The file is opened before its row can be replaced: an overwrite unlinks the old file, whose open
     // handle still reads the old bytes. A lost race (unlinked between lookup and open) is retried once.
     for (let attempt = 0; ; attempt++) {

@@ -43,6 +43,8 @@ import type {
   DriverHooks,
   DeletedVersion,
   DeleteVersionsResult,
+  VersionListOptions,
+  VersionPage,
   VersionRef,
   ForwardRequest,
   ForwardResult,
@@ -75,6 +77,7 @@ import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.
 import { topicNotifications } from './notifications.js';
 import { deleteObjects, deleteVersions } from './deletes.js';
 import { deleteTags, getTags, putTags } from './tags.js';
+import { listVersions } from './versions.js';
 import { tagHeader, type Tags } from '../../../model/tags.js';
 
 export interface DriverOptions {
@@ -390,6 +393,7 @@ export class S3Driver implements ObjectStore {
   // Batch deletes and tags live in deletes.ts and tags.ts.
   readonly deleteVersions = (ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> => deleteVersions(this.client, ctx, bucket, objects);
   readonly deleteObjects = (ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> => deleteObjects(this.client, ctx, bucket, keys);
+  readonly listVersions = (ctx: OpContext, bucket: string, opts: VersionListOptions): Promise<VersionPage> => listVersions(this.client, ctx, bucket, opts);
   readonly getTags = (ctx: OpContext, bucket: string, key: string): Promise<Tags> => getTags(this.client, ctx, bucket, key);
   readonly putTags = (ctx: OpContext, bucket: string, key: string, tags: Tags): Promise<void> => putTags(this.client, ctx, bucket, key, tags);
   readonly deleteTags = (ctx: OpContext, bucket: string, key: string): Promise<void> => deleteTags(this.client, ctx, bucket, key);

@@ -1,12 +1,30 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Empty, responses } from '../schema/common.js';
-import { ObjectParams, ObjectTags } from '../schema/objects.js';
+import { BucketParams, ObjectParams, ObjectTags, VersionList, VersionListQuery } from '../schema/objects.js';
 import type { AppServices } from '../services/index.js';
 
 const tags = ['objects'];
 
-/** An object's tags (S3's object tagging), on every driver: read, replace, remove. */
-export const tagRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+/** A bucket's versions (S3 backends), and an object's tags (S3's object tagging) on every driver. */
+export const versionTagRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+  app.get(
+    '/buckets/:bucket/versions',
+    {
+      schema: {
+        operationId: 'listObjectVersions',
+        tags,
+        summary: "A page of the bucket's versions and delete markers, newest first for each key (S3 backends; 501 S3GATE_NEEDS_S3_BACKEND on the disk driver)",
+        params: BucketParams,
+        querystring: VersionListQuery,
+        response: responses({ 200: VersionList }),
+      },
+    },
+    async (request) => {
+      const page = await services.objects.listVersions(request.ctx, request.params.bucket, request.query);
+      return { ...page, versions: page.versions.map((v) => ({ ...v, lastModified: v.lastModified.toISOString() })) };
+    },
+  );
+
   app.get(
     '/buckets/:bucket/tags/*',
     { schema: { operationId: 'getObjectTags', tags, summary: "The object's tags", params: ObjectParams, response: responses({ 200: ObjectTags }) } },
