@@ -127,7 +127,11 @@ export class SignedRequests {
       return { status, info, body: res, contentLength, contentRange: res.headers['content-range'], ...(parts > 0 && { partsCount: parts }) };
     }
     res.resume();
-    if (status === 304) return { status: 304, info: { etag: unquote(res.headers.etag), lastModified: new Date(res.headers['last-modified'] ?? 0) } };
+    if (status === 304) {
+      // RGW 16 answers 304 without an ETag; an If-None-Match of one ETag that matched names it.
+      const asked = /^\s*(W\/)?"?([^",*]+)"?\s*$/.exec(opts.conditions?.ifNoneMatch ?? '')?.[2];
+      return { status: 304, info: { etag: unquote(res.headers.etag) || (asked ?? ''), lastModified: new Date(res.headers['last-modified'] ?? 0) } };
+    }
     return { status: 416 };
   }
 

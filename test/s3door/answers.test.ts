@@ -20,6 +20,12 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     t.equal(again.$metadata.httpStatusCode, 200, 'creating an owned bucket again in us-east-1 succeeds');
     t.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'kept' }))).Body!.transformToString(), 'still here', 'and overrides nothing');
 
+    // A 304 names the ETag that matched (RGW 16 leaves it out; the door does not).
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'etagged', Body: 'e' }));
+    const cond = await signed(url, key, { method: 'GET', path: `/${bucket}/etagged`, payloadHash: 'UNSIGNED-PAYLOAD' });
+    const notModified = await rawRequest(url, { method: 'GET', path: cond.path, headers: { ...cond.headers, 'if-none-match': put.ETag! } });
+    t.same([notModified.status, notModified.headers.etag], [304, put.ETag]);
+
     // ListObjects V1 answers Prefix as asked, also with encoding-type=url (botocore does not decode it).
     const path = `/${bucket}`;
     const query = { prefix: '\n', 'encoding-type': 'url' };
