@@ -64,6 +64,8 @@ for (const driver of ['disk', 'rgw'] as Driver[]) {
     policy.conditions = policy.conditions.filter((c: unknown) => !Array.isArray(c) || c[0] !== 'content-length-range');
     const tampered = await fetch(forms.v4.url, { method: 'POST', body: form({ ...forms.v4.fields, policy: Buffer.from(JSON.stringify(policy)).toString('base64') }, { name: 't.txt', body: 'x' }) });
     t.same([tampered.status, codeOf(await tampered.text())], [403, 'SignatureDoesNotMatch'], 'a policy changed after signing');
+    const padded = await fetch(forms.v4.url, { method: 'POST', body: form({ ...forms.v4.fields, 'x-ignore-pad': 'p'.repeat(30_000) }, { name: 'pad.txt', body: 'x' }) });
+    t.same([padded.status, codeOf(await padded.text())], [400, 'MaxPostPreDataLengthExceededError'], 'fields before the file are bounded: they are read before any key is known');
     const anonymous = await fetch(forms.v4.url, { method: 'POST', body: form({ key: 'anon.txt' }, { name: 'a.txt', body: 'x' }) });
     t.same([anonymous.status, codeOf(await anonymous.text())], [403, 'AccessDenied'], 'no signature: the door has no anonymous access');
     for (const k of ['uploads/big.txt', 'uploads/empty.txt', 'uploads/p.txt', 'uploads/t.txt', 'anon.txt']) t.match(await failure(read(k)), { status: 404 }, `${k} was not stored`);

@@ -60,8 +60,8 @@ const HOP_REQUEST = new Set([
   'x-amz-sdk-checksum-algorithm',
 ]);
 
-/** Answer headers that are the backend's hop or identity: the door gives its own. */
-const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'server', 'x-amz-request-id', 'x-amz-id-2']);
+/** Answer headers that are the backend's hop or identity (the door gives its own), or that would act on the door's origin. */
+const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'server', 'x-amz-request-id', 'x-amz-id-2', 'set-cookie', 'strict-transport-security', 'alt-svc']);
 
 /** The S3 name of a forwarded subresource operation, for metrics and logs (GetObjectTagging, PutBucketAcl). */
 export function forwardedName(method: string, key: string | undefined, sub: string | undefined, native: string): string {

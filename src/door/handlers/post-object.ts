@@ -20,6 +20,9 @@ export function isFormPost(request: FastifyRequest, hasKey: boolean): boolean {
   return request.method === 'POST' && !hasKey && /^multipart\/form-data/i.test(header(request, 'content-type') ?? '') && header(request, 'authorization') === undefined;
 }
 
+/** The most bytes of fields before the file, as S3 allows (MaxPostPreDataLengthExceeded): the form is read unauthenticated. */
+const MAX_PRE_DATA = 20 * 1024;
+
 interface Form {
   fields: Map<string, string>;
   file: Readable;
@@ -35,15 +38,22 @@ function readForm(request: FastifyRequest): Promise<Form> {
       parser = Busboy({
         headers: request.headers as BusboyConfig['headers'],
         isPartAFile: (name) => name?.toLowerCase() === 'file',
-        limits: { fields: 100, fieldSize: 64 * 1024, files: 1, parts: 200, headerPairs: 100 },
+        limits: { fields: 100, fieldSize: MAX_PRE_DATA, files: 1, parts: 200, headerPairs: 100 },
       });
     } catch (err) {
       return reject(new S3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${(err as Error).message}`, 400));
     }
     const fields = new Map<string, string>();
     let got = false;
-    parser.on('field', (name: string, value: string) => {
-      if (!got && !fields.has(name.toLowerCase())) fields.set(name.toLowerCase(), value);
+    let bytes = 0;
+    parser.on('field', (name: string, value: string, nameTruncated: boolean, valueTruncated: boolean) => {
+      if (got) return;
+      bytes += name.length + value.length;
+      if (nameTruncated || valueTruncated || bytes > MAX_PRE_DATA) {
+        request.raw.unpipe(parser);
+        return reject(new S3Error('MaxPostPreDataLengthExceededError', `Your POST request fields preceding the upload file were too large: at most ${MAX_PRE_DATA} bytes`, 400));
+      }
+      if (!fields.has(name.toLowerCase())) fields.set(name.toLowerCase(), value);
     });
     parser.on('file', (_name: string, file: Readable, filename: string) => {
       if (got) return void file.resume();
@@ -81,13 +91,14 @@ function lengthRange(range: { min: number; max: number } | undefined): Transform
  * and events as any write; the event is s3:ObjectCreated:Post. A file outside the policy stores nothing.
  */
 export async function postObject(call: S3Call, auth: PostAuth) {
-  const form = await readForm(call.request);
+  let form: Form | undefined;
   try {
+    form = await readForm(call.request);
     return await store(call, auth, form);
   } catch (err) {
-    // A refused file is not read: the connection closes after the answer.
+    // A refused form is not read further: the connection closes after the answer.
     call.reply.header('connection', 'close');
-    form.file.resume();
+    form?.file.resume();
     throw err;
   }
 }
