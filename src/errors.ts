@@ -40,7 +40,7 @@ export const errors = {
   PreconditionUnsupported: createError('S3GATE_PRECONDITION_UNSUPPORTED', '%s', 400),
   VersionNotFound: createError('S3GATE_VERSION_NOT_FOUND', "Version '%s' of object '%s' not found", 404),
   InvalidTag: createError('S3GATE_INVALID_TAG', 'Invalid tags: %s', 400),
-  NeedsS3Backend: createError('S3GATE_NEEDS_S3_BACKEND', '%s needs an S3 backend: this tenant is on the disk driver, which does not have it', 501),
+  NeedsS3Backend: createError('S3GATE_NEEDS_S3_BACKEND', '%s needs an S3 backend: this tenant is on the disk driver, which does not have it', 400),
   PayloadTooLarge: createError('S3GATE_PAYLOAD_TOO_LARGE', 'The body exceeds %s; nothing was stored', 413),
   NoSuchUpload: createError('S3GATE_NO_SUCH_UPLOAD', "Multipart upload '%s' does not exist: it was completed or aborted, or its id is wrong", 404),
   InvalidPart: createError('S3GATE_INVALID_PART', 'One or more of the parts could not be found or its ETag does not match (%s); list the parts (ListParts) and send their ETags', 400),

@@ -301,7 +301,7 @@ export interface ObjectStore {
   /** A page of a bucket's versions and delete markers, oldest last for each key (S3 backends). */
   listVersions?(ctx: OpContext, bucket: string, opts: VersionListOptions): Promise<VersionPage>;
   /** DeleteObjects naming versions (S3 backends with versioned buckets). */
-  deleteVersions?(ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult>;
+  deleteVersions?(ctx: OpContext, bucket: string, objects: VersionRef[], oneByOne?: boolean): Promise<DeleteVersionsResult>;
   /** One cheap request that needs the endpoint and working credentials (ListBuckets). */
   check(ctx: OpContext): Promise<void>;
   /** Live connection figures for the admin API and metrics. */

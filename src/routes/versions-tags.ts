@@ -13,7 +13,7 @@ export const versionTagRoutes: FastifyPluginAsyncTypebox<{ services: AppServices
       schema: {
         operationId: 'listObjectVersions',
         tags,
-        summary: "A page of the bucket's versions and delete markers, newest first for each key (S3 backends; 501 S3GATE_NEEDS_S3_BACKEND on the disk driver)",
+        summary: "A page of the bucket's versions and delete markers, newest first for each key (S3 backends; 400 S3GATE_NEEDS_S3_BACKEND on the disk driver)",
         params: BucketParams,
         querystring: VersionListQuery,
         response: responses({ 200: VersionList }),

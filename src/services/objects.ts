@@ -223,8 +223,9 @@ export class ObjectService {
     if (objects.length > MAX_BATCH_DELETE) throw new errors.TooManyKeys(objects.length);
     for (const o of objects) validateKey(o.key);
     const res = await withStore(this.pool, ctx, (s) => {
-      if (!s.deleteVersions) throw new errors.NeedsS3Backend('Deleting object versions');
-      return s.deleteVersions(ctx, bucket, objects);
+      const remove = s.deleteVersions?.bind(s);
+      if (!remove) throw new errors.NeedsS3Backend('Deleting object versions');
+      return this.guard.guarded(ctx.tenant.id, bucket, (oneByOne) => remove(ctx, bucket, objects, oneByOne));
     });
     await this.events.record(
       ctx.tenant.id,

@@ -396,7 +396,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of the bucket's versions and delete markers, newest first for each key (S3 backends; 501 S3GATE_NEEDS_S3_BACKEND on the disk driver) */
+        /** A page of the bucket's versions and delete markers, newest first for each key (S3 backends; 400 S3GATE_NEEDS_S3_BACKEND on the disk driver) */
         get: operations["listObjectVersions"];
         put?: never;
         post?: never;

@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DeleteManyResult, DeleteVersionsResult, OpContext, VersionRef } from '../../../model/object-store.js';
 import { mapS3Error } from '../../map-error.js';
 
@@ -17,7 +17,23 @@ export async function deleteObjects(client: S3Client, ctx: OpContext, bucket: st
 }
 
 /** DeleteObjects naming versions: what was deleted, and the delete markers a versioned bucket made. */
-export async function deleteVersions(client: S3Client, ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> {
+export async function deleteVersions(client: S3Client, ctx: OpContext, bucket: string, objects: VersionRef[], oneByOne = false): Promise<DeleteVersionsResult> {
+  // radosgw 16.2 aborts on a batch delete in a bucket with notifications (RGWDeleteMultiObj ->
+  // publish_reserve), taking every tenant down: such a bucket's versions go one request each.
+  if (oneByOne) {
+    const out: DeleteVersionsResult = { deleted: [], errors: [] };
+    for (const o of objects) {
+      try {
+        const res = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.key, VersionId: o.versionId }), { abortSignal: ctx.signal });
+        out.deleted.push({ ...o, ...(res.DeleteMarker && { deleteMarker: true }), ...(res.DeleteMarker && res.VersionId && { deleteMarkerVersionId: res.VersionId }) });
+      } catch (err) {
+        const e = err as Error & { $metadata?: unknown };
+        if (!e.$metadata) throw mapS3Error(err, { bucket, key: o.key });
+        out.errors.push({ ...o, code: e.name, message: e.message });
+      }
+    }
+    return out;
+  }
   try {
     const out = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects.map((o) => ({ Key: o.key, VersionId: o.versionId })), Quiet: false } }), {
       abortSignal: ctx.signal,

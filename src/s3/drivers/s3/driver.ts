@@ -391,7 +391,7 @@ export class S3Driver implements ObjectStore {
   }
 
   // Batch deletes and tags live in deletes.ts and tags.ts.
-  readonly deleteVersions = (ctx: OpContext, bucket: string, objects: VersionRef[]): Promise<DeleteVersionsResult> => deleteVersions(this.client, ctx, bucket, objects);
+  readonly deleteVersions = (ctx: OpContext, bucket: string, objects: VersionRef[], oneByOne?: boolean): Promise<DeleteVersionsResult> => deleteVersions(this.client, ctx, bucket, objects, oneByOne);
   readonly deleteObjects = (ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> => deleteObjects(this.client, ctx, bucket, keys);
   readonly listVersions = (ctx: OpContext, bucket: string, opts: VersionListOptions): Promise<VersionPage> => listVersions(this.client, ctx, bucket, opts);
   readonly getTags = (ctx: OpContext, bucket: string, key: string): Promise<Tags> => getTags(this.client, ctx, bucket, key);
