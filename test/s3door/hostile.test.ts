@@ -163,7 +163,7 @@ t.test('hostile requests: oversized XML, DTDs, junk, slow senders get S3 errors 
   for (const [name, value] of [
     ['x-amz-server-side-encryption', 'AES256'],
     ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
-    ['x-amz-tagging', 'a=b'],
+    ['x-amz-tagging-directive', 'REPLACE'],
     ['x-amz-acl', 'public-read'],
     ['x-amz-storage-class', 'GLACIER'],
     ['x-amz-object-lock-mode', 'GOVERNANCE'],
