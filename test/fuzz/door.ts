@@ -3,12 +3,13 @@
 // and query parameters added after signing, XML bodies that are malformed, huge in elements or
 // entity-laden, payload hashes that lie, signatures of another key or none. Every answer must keep
 // the door's invariants: never a 5xx for a client's request, every error S3's XML document.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import type { FastifyInstance } from 'fastify';
 import { Sha256 } from '../../src/s3/signed-requests.js';
+import { signV2, stringToSignV2 } from '../../src/door/protocol/sigv2.js';
 import { finish, nasty, newReport, run, type FuzzContext, type FuzzReport } from './harness.js';
 
 const HOST = 'fuzz.s3.local';
@@ -20,10 +21,12 @@ interface DoorRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: Buffer;
+  /** A browser's form POST (POST Object): built and, when `sign`, signed with the tenant's key in prepare. */
+  form?: { fields: [string, string][]; policy: 'valid' | string; sign: boolean; file: Buffer };
 }
 
 /** How a generated request is authenticated and then spoiled. */
-type Mutation = 'none' | 'add-amz-header' | 'add-query' | 'change-header' | 'wrong-payload-hash' | 'wrong-secret' | 'unsigned' | 'garbage-auth' | 'presigned' | 'presigned-extra-header';
+type Mutation = 'none' | 'sigv2' | 'add-amz-header' | 'add-query' | 'change-header' | 'wrong-payload-hash' | 'wrong-secret' | 'unsigned' | 'garbage-auth' | 'presigned' | 'presigned-extra-header';
 
 const headerValue = nasty.map((v) => v.replace(/[^\x20-\x7e]/g, '')).filter((v) => v.length < 300);
 
@@ -68,6 +71,68 @@ function xmlBody(root: 'Delete' | 'CompleteMultipartUpload', ctx: FuzzContext): 
     },
     { weight: 1, arbitrary: nasty },
   );
+}
+
+/** Bodies of PUT ?cors and PUT ?tagging: valid ones, ones S3 refuses, and broken XML. */
+function configBody(kind: 'cors' | 'tagging'): fc.Arbitrary<string> {
+  const text = nasty.map((v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+  const valid =
+    kind === 'cors'
+      ? fc
+          .array(fc.tuple(fc.constantFrom('https://app.example', '*', 'http://*.example'), fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'PATCH'), text), { minLength: 1, maxLength: 4 })
+          .map(
+            (rules) =>
+              `<CORSConfiguration>${rules.map(([o, m, h]) => `<CORSRule><AllowedOrigin>${o}</AllowedOrigin><AllowedMethod>${m}</AllowedMethod><AllowedHeader>${h}</AllowedHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>`).join('')}</CORSConfiguration>`,
+          )
+      : fc.array(fc.tuple(text, text), { maxLength: 12 }).map((tags) => `<Tagging><TagSet>${tags.map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join('')}</TagSet></Tagging>`);
+  return fc.oneof(
+    { weight: 3, arbitrary: valid },
+    { weight: 1, arbitrary: fc.constantFrom('', '<x', `<${kind === 'cors' ? 'CORSConfiguration' : 'Tagging'}>${'<a/>'.repeat(20_000)}</x>`, 'not xml') },
+    { weight: 1, arbitrary: nasty },
+  );
+}
+
+/** A form POST's body, with a policy (signed with SigV4 by `key` when asked) and the file last. */
+function formBody(bucket: string, form: NonNullable<DoorRequest['form']>, key: { accessKeyId: string; secretAccessKey: string }): { body: Buffer; contentType: string } {
+  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const scope = `${date.slice(0, 8)}/us-east-1/s3/aws4_request`;
+  const credential = `${key.accessKeyId}/${scope}`;
+  const policy =
+    form.policy === 'valid'
+      ? Buffer.from(
+          JSON.stringify({
+            expiration: new Date(Date.now() + 600_000).toISOString(),
+            conditions: [
+              { bucket: decodeURIComponent(bucket) },
+              ['starts-with', '$key', ''],
+              ['content-length-range', 0, 1024],
+              { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
+              { 'x-amz-credential': credential },
+              { 'x-amz-date': date },
+            ],
+          }),
+        ).toString('base64')
+      : form.policy;
+  const hmac = (k: Buffer | string, v: string): Buffer => createHmac('sha256', k).update(v).digest();
+  let signingKey = hmac(`AWS4${key.secretAccessKey}`, date.slice(0, 8));
+  for (const part of ['us-east-1', 's3', 'aws4_request']) signingKey = hmac(signingKey, part);
+  const fields: [string, string][] = [
+    ['key', 'form/$' + '{filename}'],
+    ['x-amz-algorithm', 'AWS4-HMAC-SHA256'],
+    ['x-amz-credential', credential],
+    ['x-amz-date', date],
+    ['policy', policy],
+  ];
+  if (form.sign) fields.push(['x-amz-signature', createHmac('sha256', signingKey).update(policy).digest('hex')]);
+  fields.push(...form.fields);
+  const boundary = `----fuzz${createHash('sha1').update(policy).digest('hex').slice(0, 16)}`;
+  const parts: Buffer[] = fields.map(([n, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`));
+  parts.push(
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    form.file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** One S3 request of a kind the door serves, with arguments usually right and sometimes not. */
@@ -160,6 +225,53 @@ function doorRequest(ctx: FuzzContext): fc.Arbitrary<DoorRequest> {
       .map(([b, k, u, x]) => ({ method: 'POST', path: `/${b}/${k}`, query: { uploadId: String(u) }, headers: {}, body: Buffer.from(x) })),
     fc.tuple(bucket, key, uploadId, fc.constantFrom('GET', 'DELETE')).map(([b, k, u, m]) => ({ method: m, path: `/${b}/${k}`, query: { uploadId: String(u) }, headers: {}, body: Buffer.alloc(0) })),
     fc.tuple(fc.constantFrom('PATCH', 'OPTIONS', 'PROPFIND'), bucket).map(([m, b]) => ({ method: m, path: `/${b}`, query: {}, headers: {}, body: Buffer.alloc(0) })),
+    // CORS preflights: any origin, method and headers asked for, on buckets with and without rules.
+    fc
+      .tuple(
+        bucket,
+        fc.option(key, { nil: undefined }),
+        fc.dictionary(
+          fc.constantFrom('origin', 'access-control-request-method', 'access-control-request-headers'),
+          fc.oneof(fc.constantFrom('https://app.example', 'GET', 'PUT', 'x-amz-meta-a, content-type', '*', 'null'), headerValue),
+          { maxKeys: 3 },
+        ),
+      )
+      .map(([b, k, h]) => ({ method: 'OPTIONS', path: k === undefined ? `/${b}` : `/${b}/${k}`, query: {}, headers: h, body: Buffer.alloc(0) })),
+    // Bucket CORS rules and object tags: XML bodies the door parses and keeps.
+    fc.tuple(bucket, configBody('cors')).map(([b, x]) => ({ method: 'PUT', path: `/${b}`, query: { cors: '' }, headers: {}, body: Buffer.from(x) })),
+    fc.tuple(bucket, key, configBody('tagging')).map(([b, k, x]) => ({ method: 'PUT', path: `/${b}/${k}`, query: { tagging: '' }, headers: {}, body: Buffer.from(x) })),
+    fc.tuple(bucket, key, fc.constantFrom('GET', 'DELETE')).map(([b, k, m]) => ({ method: m, path: `/${b}/${k}`, query: { tagging: '' }, headers: {}, body: Buffer.alloc(0) })),
+    // POST Object: a form as a browser sends it, with a policy signed or not, valid or not.
+    fc
+      .tuple(
+        bucket,
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(
+              'key',
+              'Content-Type',
+              'success_action_status',
+              'success_action_redirect',
+              'tagging',
+              'x-amz-meta-a',
+              'acl',
+              'x-amz-date',
+              'x-amz-credential',
+              'x-amz-algorithm',
+              'AWSAccessKeyId',
+              'signature',
+              'x-ignore-me',
+              'file',
+            ),
+            fc.oneof(fc.constantFrom('uploads/$' + '{filename}', 'a.txt', '201', '200', 'text/html', 'private', 'public-read', '<Tagging/>'), headerValue),
+          ),
+          { maxLength: 5 },
+        ),
+        fc.oneof({ weight: 3, arbitrary: fc.constant<'valid'>('valid') }, { weight: 1, arbitrary: nasty }),
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
+      )
+      .map(([b, fields, policy, sign, file]) => ({ method: 'POST', path: `/${b}`, query: {}, headers: {}, body: Buffer.alloc(0), form: { fields, policy, sign, file } })),
   ];
   return fc.oneof(...requests);
 }
@@ -170,7 +282,22 @@ async function prepare(
   key: { accessKeyId: string; secretAccessKey: string },
   mutation: Mutation,
   spoil: { name: string; value: string },
-): Promise<{ url: string; headers: Record<string, string> }> {
+): Promise<{ url: string; headers: Record<string, string>; body: Buffer }> {
+  if (req.form) {
+    // A browser's form carries its own signature: a signed header on top of it is another mutation's.
+    const { body, contentType } = formBody(req.path.slice(1), req.form, key);
+    req = { ...req, body, headers: { ...req.headers, 'content-type': contentType } };
+    if (mutation === 'none') return { url: req.path, headers: { host: HOST, 'content-type': contentType }, body };
+  }
+  if (mutation === 'sigv2') {
+    const date = new Date().toUTCString();
+    const fields = Object.fromEntries(Object.entries(req.headers).map(([n, v]) => [n.toLowerCase(), v.trim()]));
+    const search = Object.entries(req.query)
+      .map(([k, v]) => (v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`))
+      .join('&');
+    const signature = signV2(key.secretAccessKey, stringToSignV2(req.method, req.path, search, fields, date));
+    return { url: req.path + (search ? `?${search}` : ''), headers: { host: HOST, ...req.headers, date, authorization: `AWS ${key.accessKeyId}:${signature}` }, body: req.body };
+  }
   const presign = mutation === 'presigned' || mutation === 'presigned-extra-header';
   const signer = new SignatureV4({
     service: 's3',
@@ -209,7 +336,7 @@ async function prepare(
   const search = Object.entries(query)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&');
-  return { url: req.path + (search ? `?${search}` : ''), headers };
+  return { url: req.path + (search ? `?${search}` : ''), headers, body: req.body };
 }
 
 /** What is wrong with an answer of the door, or undefined. */
@@ -230,7 +357,18 @@ export async function fuzzDoor(app: FastifyInstance, ctx: FuzzContext, opts: { c
     { weight: 5, arbitrary: fc.constant<Mutation>('none') },
     {
       weight: 3,
-      arbitrary: fc.constantFrom<Mutation>('add-amz-header', 'add-query', 'change-header', 'wrong-payload-hash', 'wrong-secret', 'unsigned', 'garbage-auth', 'presigned', 'presigned-extra-header'),
+      arbitrary: fc.constantFrom<Mutation>(
+        'sigv2',
+        'add-amz-header',
+        'add-query',
+        'change-header',
+        'wrong-payload-hash',
+        'wrong-secret',
+        'unsigned',
+        'garbage-auth',
+        'presigned',
+        'presigned-extra-header',
+      ),
     },
   );
   const spoil = fc.record({ name: fc.stringMatching(/^[a-z-]{0,12}$/), value: headerValue });
@@ -240,12 +378,12 @@ export async function fuzzDoor(app: FastifyInstance, ctx: FuzzContext, opts: { c
   const base = `http://127.0.0.1:${(app.s3door.server.address() as { port: number }).port}`;
   const agent = new Agent({ connections: 4 });
   await run(items, 4, async ([req, tenant, m, s]) => {
-    const { url, headers } = await prepare(req, tenant.s3, m, s);
+    const { url, headers, body } = await prepare(req, tenant.s3, m, s);
     // Over a real connection: a body refused half-way closes it, as only a socket can show.
     const res = await request(base + url, {
       method: req.method as 'GET',
-      headers: { ...headers, 'content-length': String(req.body.length) },
-      body: req.body.length > 0 ? req.body : undefined,
+      headers: { ...headers, 'content-length': String(body.length) },
+      body: body.length > 0 ? body : undefined,
       dispatcher: agent,
     });
     const text = await res.body.text();
@@ -257,7 +395,7 @@ export async function fuzzDoor(app: FastifyInstance, ctx: FuzzContext, opts: { c
     const problem = doorProblem(req.method, res.statusCode, contentType, text);
     if (problem)
       report.findings.push({
-        request: { operationId: `door ${m}`, method: req.method, url, headers, payload: req.body.subarray(0, 300).toString() },
+        request: { operationId: `door ${m}`, method: req.method, url, headers, payload: body.subarray(0, 300).toString() },
         status: res.statusCode,
         problem,
         body: text.slice(0, 300),
