@@ -16,7 +16,9 @@ async function main() {
   const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
   const s3Url = config.s3Door.port === 0 ? undefined : await app.s3door.listen({ host: config.host, port: config.s3Door.port }).then(() => `http://${hostPart}:${config.s3Door.port}`);
 
-  const base = config.publicUrl ?? `http://${hostPart}:${config.port}`;
+  // The port bound, which PORT=0 leaves to the system.
+  const port = (app.server.address() as { port: number } | null)?.port ?? config.port;
+  const base = config.publicUrl ?? `http://${hostPart}:${port}`;
   const lines = [`s3gate listening on ${base}  (API docs: ${base}/docs)`];
   lines.push(s3Url ? `  S3 protocol on ${s3Url}  (region ${config.s3Door.region}; any S3 client with a tenant's S3 key)` : '  S3 protocol: off (S3GATE_S3_PORT=0)');
   lines.push(`  resumable uploads (tus 1.0): ${base}/v1/uploads${config.corsOrigins.length ? `  (browser origins: ${config.corsOrigins.join(', ')})` : ''}`);
