@@ -121,6 +121,8 @@ export async function dispatch(services: DoorServices, region: string, request: 
   if (operation === 'MethodNotAllowed') throw new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`, 405);
   if (operation === 'NotImplemented') {
     const sub = Object.keys(request.s3.query).find((name) => UNSUPPORTED.has(name));
+    // What an S3 backend would be given: say so, so the client knows it is this tenant's driver, not the door.
+    if (sub && FORWARDED_SUBRESOURCES.has(sub)) throw s3.notImplemented(`The ?${sub} subresource on the disk driver (tenants on an S3 backend have it)`);
     throw s3.notImplemented(sub ? `The ?${sub} subresource` : `${method} with these parameters`);
   }
   const version = q(request, 'versionId');
