@@ -7,7 +7,8 @@ import { contextOf, failSpan, inSpan, SpanKind } from '../lib/tracing.js';
 import { toEvent } from '../store/events.js';
 import { newId } from '../lib/ids.js';
 import type { Database, DeliveryRow, EventRow, WebhookRow } from '../store/schema.js';
-import type { SendResult, WebhookSender } from './sender.js';
+import type { SendResult } from './sender.js';
+import type { Destinations } from './destinations/index.js';
 
 /** Outcomes written per transaction at most. */
 const RESULTS_PER_TRANSACTION = 1000;
@@ -53,7 +54,7 @@ export function signingSecrets(box: SecretBox, hook: Pick<WebhookRow, 'secret' |
 export class Dispatcher {
   readonly #db: Kysely<Database>;
   readonly #box: SecretBox;
-  readonly #sender: WebhookSender;
+  readonly #destinations: Destinations;
   readonly #cfg: Config['webhooks'];
   readonly #log: FastifyBaseLogger;
   readonly #owner = randomBytes(6).toString('hex');
@@ -80,7 +81,7 @@ export class Dispatcher {
   constructor(opts: {
     db: Kysely<Database>;
     box: SecretBox;
-    sender: WebhookSender;
+    destinations: Destinations;
     config: Config['webhooks'];
     log: FastifyBaseLogger;
     /** Whether a tenant still exists (cached like every tenant lookup): a deleted tenant's claimed deliveries are never sent. */
@@ -89,7 +90,7 @@ export class Dispatcher {
     this.#tenantExists = opts.tenantExists;
     this.#db = opts.db;
     this.#box = opts.box;
-    this.#sender = opts.sender;
+    this.#destinations = opts.destinations;
     this.#cfg = opts.config;
     this.#log = opts.log;
   }
@@ -314,11 +315,12 @@ export class Dispatcher {
       's3gate.delivery.id': d.id,
       's3gate.event.id': event.id,
       's3gate.delivery.attempt': d.attempts + 1,
-      'http.request.method': 'POST',
+      's3gate.destination.kind': hook.kind,
+      ...(hook.kind === 'webhook' && { 'http.request.method': 'POST' }),
       'server.address': new URL(hook.url).hostname,
     };
     const result = await inSpan('webhook.deliver', { kind: SpanKind.CLIENT, parent: contextOf(event.trace_parent), attributes }, async (span) => {
-      const r = await this.#sender.send(hook.url, signingSecrets(this.#box, hook), event.id, JSON.stringify(toEvent(event)));
+      const r = await this.#destinations.send(hook, signingSecrets(this.#box, hook), toEvent(event));
       if (r.status !== null) span.setAttribute('http.response.status_code', r.status);
       if (!r.ok) failSpan(span, new Error(r.error ?? 'failed'), r.status === null ? 'network' : String(r.status));
       return r;

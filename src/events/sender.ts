@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { context, propagation } from '../lib/tracing.js';
-import { signatureHeader } from './signer.js';
+import type { Message } from './destinations/message.js';
 import { guardedLookup, isBlockedAddress } from './ssrf.js';
 
 export interface SendResult {
@@ -38,7 +38,7 @@ const TARGETS_KEPT = 10_000;
 type Outcome = Omit<SendResult, 'durationMs'>;
 
 /**
- * One signed POST of an event (Standard Webhooks headers). No redirect is followed, addresses are
+ * One signed POST of an event (Standard Webhooks headers, see messageOf). No redirect is followed, addresses are
  * checked when connecting, and the whole attempt (connect, answer, the excerpt of its body) ends within
  * the timeout.
  *
@@ -76,17 +76,11 @@ export class WebhookSender {
     return target;
   }
 
-  send(url: string, secrets: string[], messageId: string, body: string): Promise<SendResult> {
+  send(url: string, message: Message): Promise<SendResult> {
     const target = this.#target(url);
     if (target.refused) return Promise.resolve({ ok: false, status: null, durationMs: 0, error: target.refused, excerpt: null });
-    const timestamp = new Date();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 's3gate-webhooks/1',
-      'webhook-id': messageId,
-      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': signatureHeader(secrets, messageId, timestamp, body),
-    };
+    const body = message.body;
+    const headers: Record<string, string> = { 'content-type': message.contentType, 'user-agent': 's3gate-webhooks/1', ...message.headers };
     // traceparent of the delivery attempt when tracing is on (not signed: it is no part of the message).
     propagation.inject(context.active(), headers);
     const timeoutMs = this.#timeoutMs;

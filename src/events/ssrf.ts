@@ -22,15 +22,19 @@ export function isBlockedAddress(address: string): boolean {
   return parsed.kind() === 'ipv6' && !(parsed as ipaddr.IPv6).match(GLOBAL_V6 as [ipaddr.IPv6, number]);
 }
 
-/** Why a webhook URL is refused, or undefined. Checks the scheme and every address the host resolves to. */
-export async function urlProblem(url: string, allowPrivate: boolean): Promise<string | undefined> {
+/**
+ * Why a destination URL is refused, or undefined. Checks the scheme (http and https unless others are
+ * named) and every address the host resolves to.
+ */
+export async function urlProblem(url: string, allowPrivate: boolean, schemes: readonly string[] = ['http:', 'https:']): Promise<string | undefined> {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return 'it is not a valid URL';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'only http and https URLs are allowed';
+  if (!schemes.includes(u.protocol)) return `only ${schemes.map((s) => s.slice(0, -1)).join(', ')} URLs are allowed`;
+  if (!u.hostname) return 'it names no host';
   if (allowPrivate) return undefined;
   const host = u.hostname.replace(/^\[|\]$/g, '');
   let addresses: LookupAddress[];

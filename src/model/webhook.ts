@@ -1,13 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Destination, DestinationKindSchema, EventFormat } from './destination.js';
 import { EventFilter } from './event.js';
 
 /** A subscription as every face answers it (never its secret). */
 export const Webhook = Type.Object(
   {
     id: Type.String(),
-    url: Type.String(),
+    kind: DestinationKindSchema,
+    url: Type.String({ description: 'The endpoint or broker, without a password' }),
     events: Type.Array(Type.String()),
     filter: EventFilter,
+    format: EventFormat,
+    destination: Destination,
     description: Type.Union([Type.String(), Type.Null()]),
     enabled: Type.Boolean(),
     disabledReason: Type.Union([Type.String(), Type.Null()], { description: 'Why the subscription was disabled' }),
@@ -32,7 +36,7 @@ export const Delivery = Type.Object(
     type: Type.String(),
     status: DeliveryStatus,
     attempts: Type.Integer(),
-    lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of the last attempt' }),
+    lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of the last attempt (null for a broker destination, and for a webhook that did not answer)' }),
     lastError: Type.Union([Type.String(), Type.Null()]),
     nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EventFilter as Filter } from '../model/event.js';
 import { Delivery, DeliveryAttempt, DeliveryStatus as Status, Webhook } from '../model/webhook.js';
+import { DestinationInput, DestinationKindSchema, EventFormat } from '../model/destination.js';
 import { extend } from './common.js';
 
 const Patterns = Type.Array(Type.String(), {
@@ -10,9 +11,16 @@ const Patterns = Type.Array(Type.String(), {
 
 export const WebhookCreate = Type.Object(
   {
-    url: Type.String({ description: 'http or https; private, loopback and link-local addresses are refused unless S3GATE_WEBHOOK_ALLOW_PRIVATE=true' }),
+    url: Type.String({
+      maxLength: 2048,
+      description:
+        'Where events go, its scheme naming the kind: http(s):// a webhook; amqp(s)://[user:password@]host[:port][/vhost] RabbitMQ; nats://[user:password@]host[:port] (tls:// with TLS) NATS JetStream; mqtt(s)://[user:password@]host[:port] MQTT; redis(s)://[user:password@]host[:port][/db] Redis Streams. A password in the URL is sealed and never answered. Private, loopback and link-local addresses are refused unless S3GATE_WEBHOOK_ALLOW_PRIVATE=true',
+    }),
+    kind: Type.Optional(DestinationKindSchema),
     events: Patterns,
     filter: Type.Optional(Filter),
+    format: Type.Optional(EventFormat),
+    destination: Type.Optional(DestinationInput),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
@@ -23,8 +31,11 @@ export type WebhookInput = Static<typeof WebhookCreate>;
 export const WebhookPatch = Type.Object(
   {
     url: Type.Optional(WebhookCreate.properties.url),
+    kind: Type.Optional(DestinationKindSchema),
     events: Type.Optional(Patterns),
     filter: Type.Optional(Filter),
+    format: Type.Optional(EventFormat),
+    destination: Type.Optional(DestinationInput),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
     enabled: Type.Optional(Type.Boolean({ description: 'true re-enables a subscription that was disabled (410, long failure)' })),
   },

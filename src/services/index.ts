@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { Dispatcher } from '../events/dispatcher.js';
 import { Retention } from '../events/retention.js';
 import { WebhookSender } from '../events/sender.js';
+import { Destinations } from '../events/destinations/index.js';
 import { MemoryRateLimiter, RedisRateLimiter } from '../lib/rate-limiter.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import { UrlSigner } from '../lib/url-signer.js';
@@ -232,13 +233,14 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
 
   const cfg = config.webhooks;
   const sender = new WebhookSender({ timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
+  const destinations = new Destinations({ box, webhooks: sender, timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
   const cachedTenantExists = (id: string) =>
     tenants.resolve(id).then(
       () => true,
       () => false,
     );
-  const dispatcher = new Dispatcher({ db: kysely, box, sender, config: cfg, log, tenantExists: cachedTenantExists });
-  const webhooks = new WebhookService(kysely, box, sender, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() });
+  const dispatcher = new Dispatcher({ db: kysely, box, destinations, config: cfg, log, tenantExists: cachedTenantExists });
+  const webhooks = new WebhookService(kysely, box, destinations, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() });
   events.onRecorded(() => dispatcher.wake());
   const retention = new Retention(kysely, { eventsMs: cfg.retentionMs, deliveriesMs: cfg.deliveryRetentionMs });
 
@@ -289,6 +291,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     async close() {
       for (const timer of timers) clearTimeout(timer);
       await dispatcher.close();
+      await destinations.close();
       await sender.close();
       await pool.close();
       disk.close();

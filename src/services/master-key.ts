@@ -6,7 +6,7 @@ import type { Database } from '../store/schema.js';
 const SEALED = [
   { table: 'tenants', key: 'id', columns: ['secrets'] },
   { table: 's3_keys', key: 'access_key_id', columns: ['secret_sealed'] },
-  { table: 'webhooks', key: 'id', columns: ['secret', 'previous_secret'] },
+  { table: 'webhooks', key: 'id', columns: ['secret', 'previous_secret', 'credentials'] },
   { table: 'ingest_tokens', key: 'tenant_id', columns: ['token_sealed'] },
   { table: 'state_meta', key: 'key', columns: ['value'] },
 ] as const;

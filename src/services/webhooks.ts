@@ -2,16 +2,29 @@ import type { Kysely } from 'kysely';
 import { isoTime } from '../model/names.js';
 import { errors } from '../errors.js';
 import { signingSecrets } from '../events/dispatcher.js';
-import type { SendResult, WebhookSender } from '../events/sender.js';
+import type { SendResult } from '../events/sender.js';
+import type { Destinations } from '../events/destinations/index.js';
+import { checkDestination, DESTINATION_SCHEMES, kindOfScheme, type Destination, type DestinationInput, type DestinationKind, type DestinationSecrets, type EventFormat } from '../model/destination.js';
 import { newWebhookSecret } from '../events/signer.js';
 import { urlProblem } from '../events/ssrf.js';
 import type { SecretBox } from '../lib/secretbox.js';
 import type { Database, DeliveryAttemptRow, DeliveryRow, WebhookRow } from '../store/schema.js';
 import { pendingDelivery } from '../store/events.js';
 import { newId } from '../lib/ids.js';
-import { filterMatches, typeMatches, validatePatterns, type EventFilter, type EventType } from '../model/event.js';
+import { filterMatches, typeMatches, validatePatterns, type EventFilter, type EventType, type ObjectEvent } from '../model/event.js';
 import type { Delivery, DeliveryAttempt as Attempt, Webhook } from '../model/webhook.js';
 import type { WebhookInput } from '../schema/webhooks.js';
+
+/** A URL as it may be repeated in an answer: without its password. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.slice(0, 200);
+  }
+}
 
 /** Secrets stay valid this long after a rotation: both signatures are sent meanwhile. */
 const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -19,9 +32,12 @@ const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 function toWebhook(r: WebhookRow): Webhook {
   return {
     id: r.id,
+    kind: r.kind as DestinationKind,
     url: r.url,
     events: JSON.parse(r.events) as string[],
     filter: JSON.parse(r.filter) as EventFilter,
+    format: r.format as EventFormat,
+    destination: JSON.parse(r.destination) as Destination,
     description: r.description,
     enabled: Boolean(r.enabled),
     disabledReason: r.disabled_reason,
@@ -55,13 +71,46 @@ export class WebhookService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly sender: WebhookSender,
+    private readonly destinations: Destinations,
     private readonly opts: { allowPrivate: boolean; wake: () => void },
   ) {}
 
   async #checkUrl(url: string) {
-    const why = await urlProblem(url, this.opts.allowPrivate);
-    if (why) throw new errors.InvalidWebhookUrl(url, why);
+    const why = await urlProblem(url, this.opts.allowPrivate, DESTINATION_SCHEMES);
+    if (why) throw new errors.InvalidWebhookUrl(redacted(url), why);
+  }
+
+  /**
+   * A destination as stored: its kind from the URL's scheme, the URL without its password, the settings
+   * checked against the kind, and the secrets (from the URL or the settings) sealed. `kept` are the
+   * secrets of the row being changed, kept when none are given.
+   */
+  async #destination(
+    url: string,
+    kind: DestinationKind | undefined,
+    input: DestinationInput | undefined,
+    kept: DestinationSecrets,
+  ): Promise<Pick<WebhookRow, 'kind' | 'url' | 'destination' | 'credentials'>> {
+    await this.#checkUrl(url);
+    const u = new URL(url);
+    const derived = kindOfScheme(u.protocol)!;
+    if (kind !== undefined && kind !== derived) throw new errors.Validation(`kind '${kind}' does not match the URL, whose scheme ${u.protocol} makes it a ${derived} destination`);
+    const { password, token, ...settings } = input ?? {};
+    checkDestination(derived, { ...settings, ...(password !== undefined && { password }), ...(token !== undefined && { token }) });
+    if (derived === 'webhook' && u.password) throw new errors.InvalidWebhookUrl(redacted(url), 'a webhook URL carries no password: the receiver checks the signature');
+    const secrets: DestinationSecrets = {
+      ...kept,
+      ...(u.password && { password: decodeURIComponent(u.password) }),
+      ...(password !== undefined && { password }),
+      ...(token !== undefined && { token }),
+    };
+    u.password = '';
+    return {
+      kind: derived,
+      url: u.toString(),
+      destination: JSON.stringify(settings),
+      credentials: Object.keys(secrets).length > 0 ? this.box.seal(JSON.stringify(secrets)) : null,
+    };
   }
 
   async #row(tenantId: string, id: string): Promise<WebhookRow> {
@@ -71,14 +120,15 @@ export class WebhookService {
   }
 
   async create(tenantId: string, input: WebhookInput): Promise<Webhook & { secret: string }> {
-    await this.#checkUrl(input.url);
+    const destination = await this.#destination(input.url, input.kind, input.destination, {});
     validatePatterns(input.events);
     const secret = newWebhookSecret();
     const now = new Date().toISOString();
     const row: WebhookRow = {
       id: newId('wh'),
       tenant_id: tenantId,
-      url: input.url,
+      ...destination,
+      format: input.format ?? 'json',
       events: JSON.stringify(input.events),
       filter: JSON.stringify(input.filter ?? {}),
       description: input.description ?? null,
@@ -116,13 +166,22 @@ export class WebhookService {
   }
 
   async update(tenantId: string, id: string, patch: Partial<WebhookInput> & { enabled?: boolean }): Promise<Webhook> {
-    await this.#row(tenantId, id);
-    if (patch.url !== undefined) await this.#checkUrl(patch.url);
+    const row = await this.#row(tenantId, id);
     if (patch.events !== undefined) validatePatterns(patch.events);
+    // A new URL or new settings: checked together. Secrets not given are kept while the kind stays.
+    let destination: Partial<WebhookRow> = {};
+    if (patch.url !== undefined || patch.destination !== undefined || patch.kind !== undefined) {
+      const url = patch.url ?? row.url;
+      const sameKind = kindOfScheme(new URL(url).protocol) === row.kind;
+      const kept = sameKind && row.credentials ? (JSON.parse(this.box.open(row.credentials)) as DestinationSecrets) : {};
+      const settings = patch.destination ?? (sameKind ? (JSON.parse(row.destination) as Destination) : undefined);
+      destination = await this.#destination(url, patch.kind, settings, kept);
+    }
     await this.db
       .updateTable('webhooks')
       .set({
-        ...(patch.url !== undefined && { url: patch.url }),
+        ...destination,
+        ...(patch.format !== undefined && { format: patch.format }),
         ...(patch.events !== undefined && { events: JSON.stringify(patch.events) }),
         ...(patch.filter !== undefined && { filter: JSON.stringify(patch.filter) }),
         ...(patch.description !== undefined && { description: patch.description }),
@@ -168,7 +227,7 @@ export class WebhookService {
       timestamp: new Date().toISOString(),
       data: { tenant: tenantId, bucket: '', key: '', size: null, etag: null, versionId: null, sequencer: null, source: 'gateway' },
     };
-    return { ...(await this.sender.send(row.url, signingSecrets(this.box, row), eventId, JSON.stringify(event))), eventId };
+    return { ...(await this.destinations.send(row, signingSecrets(this.box, row), event as ObjectEvent)), eventId };
   }
 
   async deliveries(tenantId: string, id: string, q: { status?: DeliveryRow['status']; cursor?: string; limit: number }): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {

@@ -186,6 +186,14 @@ export interface WebhookRow {
   previous_secret_until: string | null;
   /** When the current run of failures began (null after a success). */
   failing_since: string | null;
+  /** webhook, amqp, nats, mqtt or redis (from the URL's scheme). */
+  kind: string;
+  /** json or cloudevents. */
+  format: string;
+  /** JSON of the destination's settings (model/destination.ts Destination), never a secret. */
+  destination: string;
+  /** Sealed JSON of the destination's secrets (password, token), or null. */
+  credentials: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -33,6 +33,10 @@ async function store(t: Teardown, dialect: 'sqlite' | 'postgres'): Promise<Db> {
     previous_secret: null,
     previous_secret_until: null,
     failing_since: null,
+    kind: 'webhook',
+    format: 'json',
+    destination: '{}',
+    credentials: null,
     created_at: now,
     updated_at: now,
   });

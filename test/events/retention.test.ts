@@ -29,6 +29,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         previous_secret: null,
         previous_secret_until: null,
         failing_since: null,
+        kind: 'webhook',
+        format: 'json',
+        destination: '{}',
+        credentials: null,
         created_at: at(old),
         updated_at: at(old),
       })

@@ -130,6 +130,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         created_at: now,
         updated_at: now,
         failing_since: null,
+        kind: 'webhook',
+        format: 'json',
+        destination: '{}',
+        credentials: null,
       })
       .execute();
     await t.rejects(orphan, 'a row of a tenant that does not exist is refused by the database');

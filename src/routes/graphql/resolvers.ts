@@ -87,15 +87,18 @@ interface RefInput {
 }
 interface WebhookInputArgs {
   url?: string | null;
+  kind?: WebhookInput['kind'] | null;
   events?: string[] | null;
   filter?: { bucket?: string | null; prefix?: string | null; suffix?: string | null } | null;
+  format?: WebhookInput['format'] | null;
+  destination?: { [K in keyof NonNullable<WebhookInput['destination']>]?: NonNullable<WebhookInput['destination']>[K] | null } | null;
   description?: string | null;
   enabled?: boolean | null;
 }
 
 function webhookInput(input: WebhookInputArgs): Partial<WebhookInput> & { enabled?: boolean } {
-  const { filter, ...rest } = present(input);
-  return { ...rest, ...(filter ? { filter: present(filter) } : {}) };
+  const { filter, destination, ...rest } = present(input);
+  return { ...rest, ...(filter ? { filter: present(filter) } : {}), ...(destination ? { destination: present(destination) as WebhookInput['destination'] } : {}) };
 }
 
 /** What the resolvers call: the same services as the REST routes. */
@@ -259,7 +262,7 @@ function mutations(services: GraphqlServices, maxContentBytes: number): IResolve
     createWebhook: async (_root, { input }: { input: WebhookInputArgs }, c) => withSecret(await services.webhooks.create(c.ctx.tenant.id, webhookInput(input) as WebhookInput)),
     updateWebhook: async (_root, { id, input }: { id: string; input: WebhookInputArgs }, c) => {
       const patch = webhookInput(input);
-      if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, events, filter, description, enabled');
+      if (Object.keys(patch).length === 0) throw new errors.Validation('input must set at least one of url, kind, events, filter, format, destination, description, enabled');
       return services.webhooks.update(c.ctx.tenant.id, id, patch);
     },
     deleteWebhook: async (_root, { id }: { id: string }, c) => {

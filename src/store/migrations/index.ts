@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { tenantCascade } from './0006-tenant-cascade.js';
+import { destinations } from './0016-destinations.js';
 
 /** Portable across SQLite and PostgreSQL: text ids and timestamps, JSON kept as text. Never edit a shipped one. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -16,6 +17,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0013_deliveries_tenant': deliveriesTenant(dialect),
     '0014_tus_creations': tusCreations,
     '0015_bucket_cors': bucketCors,
+    '0016_destinations': destinations,
   };
 }
 

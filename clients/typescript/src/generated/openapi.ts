@@ -817,6 +817,9 @@ export interface components {
         };
         Webhook: {
             id: string;
+            /** @description From the URL scheme: http(s) webhook, amqp(s) AMQP 0-9-1, nats or tls NATS JetStream, mqtt(s) MQTT, redis(s) Redis Streams */
+            kind: "webhook" | "amqp" | "nats" | "mqtt" | "redis";
+            /** @description The endpoint or broker, without a password */
             url: string;
             events: string[];
             filter: {
@@ -826,6 +829,26 @@ export interface components {
                 prefix?: string;
                 /** @description Only keys that end with this */
                 suffix?: string;
+            };
+            /** @description json: the event as GET /v1/events answers it; cloudevents: CloudEvents 1.0 with the event as data (binary mode with ce-* headers on webhooks, structured JSON on queues) */
+            format: "json" | "cloudevents";
+            destination: {
+                /** @description AMQP: the exchange published to (default amq.topic; "" is the default exchange) */
+                exchange?: string;
+                /** @description AMQP: the routing key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. {bucket}.{eventName} */
+                routingKey?: string;
+                /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
+                subject?: string;
+                /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
+                topic?: string;
+                /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
+                mqttVersion?: number;
+                /** @description Redis: the stream key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate:{tenant} */
+                stream?: string;
+                /** @description Redis: XADD MAXLEN ~ bound (default 100000) */
+                maxLen?: number;
+                /** @description The broker user (also taken from the URL) */
+                username?: string;
             };
             description: string | null;
             enabled: boolean;
@@ -843,7 +866,7 @@ export interface components {
             /** @description pending: not tried yet; failed: tried, retry scheduled; delivered; dead: given up */
             status: "pending" | "delivered" | "failed" | "dead";
             attempts: number;
-            /** @description HTTP status of the last attempt */
+            /** @description HTTP status of the last attempt (null for a broker destination, and for a webhook that did not answer) */
             lastStatus: number | null;
             lastError: string | null;
             nextAttemptAt: string | null;
@@ -3163,8 +3186,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description http or https; private, loopback and link-local addresses are refused unless S3GATE_WEBHOOK_ALLOW_PRIVATE=true */
+                    /** @description Where events go, its scheme naming the kind: http(s):// a webhook; amqp(s)://[user:password@]host[:port][/vhost] RabbitMQ; nats://[user:password@]host[:port] (tls:// with TLS) NATS JetStream; mqtt(s)://[user:password@]host[:port] MQTT; redis(s)://[user:password@]host[:port][/db] Redis Streams. A password in the URL is sealed and never answered. Private, loopback and link-local addresses are refused unless S3GATE_WEBHOOK_ALLOW_PRIVATE=true */
                     url: string;
+                    /** @description From the URL scheme: http(s) webhook, amqp(s) AMQP 0-9-1, nats or tls NATS JetStream, mqtt(s) MQTT, redis(s) Redis Streams */
+                    kind?: "webhook" | "amqp" | "nats" | "mqtt" | "redis";
                     /** @description Event types (s3:ObjectCreated:Put, …) or families with a trailing * (s3:ObjectCreated:*) */
                     events: string[];
                     filter?: {
@@ -3174,6 +3199,30 @@ export interface operations {
                         prefix?: string;
                         /** @description Only keys that end with this */
                         suffix?: string;
+                    };
+                    /** @description json: the event as GET /v1/events answers it; cloudevents: CloudEvents 1.0 with the event as data (binary mode with ce-* headers on webhooks, structured JSON on queues) */
+                    format?: "json" | "cloudevents";
+                    destination?: {
+                        /** @description AMQP: the exchange published to (default amq.topic; "" is the default exchange) */
+                        exchange?: string;
+                        /** @description AMQP: the routing key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. {bucket}.{eventName} */
+                        routingKey?: string;
+                        /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
+                        subject?: string;
+                        /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
+                        topic?: string;
+                        /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
+                        mqttVersion?: number;
+                        /** @description Redis: the stream key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate:{tenant} */
+                        stream?: string;
+                        /** @description Redis: XADD MAXLEN ~ bound (default 100000) */
+                        maxLen?: number;
+                        /** @description The broker user (also taken from the URL) */
+                        username?: string;
+                        /** @description The broker password (also taken from the URL); sealed at rest, never answered */
+                        password?: string;
+                        /** @description NATS: an authentication token; sealed at rest, never answered */
+                        token?: string;
                     };
                     description?: string;
                 };
@@ -3188,6 +3237,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @description From the URL scheme: http(s) webhook, amqp(s) AMQP 0-9-1, nats or tls NATS JetStream, mqtt(s) MQTT, redis(s) Redis Streams */
+                        kind: "webhook" | "amqp" | "nats" | "mqtt" | "redis";
+                        /** @description The endpoint or broker, without a password */
                         url: string;
                         events: string[];
                         filter: {
@@ -3197,6 +3249,26 @@ export interface operations {
                             prefix?: string;
                             /** @description Only keys that end with this */
                             suffix?: string;
+                        };
+                        /** @description json: the event as GET /v1/events answers it; cloudevents: CloudEvents 1.0 with the event as data (binary mode with ce-* headers on webhooks, structured JSON on queues) */
+                        format: "json" | "cloudevents";
+                        destination: {
+                            /** @description AMQP: the exchange published to (default amq.topic; "" is the default exchange) */
+                            exchange?: string;
+                            /** @description AMQP: the routing key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. {bucket}.{eventName} */
+                            routingKey?: string;
+                            /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
+                            subject?: string;
+                            /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
+                            topic?: string;
+                            /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
+                            mqttVersion?: number;
+                            /** @description Redis: the stream key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate:{tenant} */
+                            stream?: string;
+                            /** @description Redis: XADD MAXLEN ~ bound (default 100000) */
+                            maxLen?: number;
+                            /** @description The broker user (also taken from the URL) */
+                            username?: string;
                         };
                         description: string | null;
                         enabled: boolean;
@@ -3321,8 +3393,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description http or https; private, loopback and link-local addresses are refused unless S3GATE_WEBHOOK_ALLOW_PRIVATE=true */
+                    /** @description Where events go, its scheme naming the kind: http(s):// a webhook; amqp(s)://[user:password@]host[:port][/vhost] RabbitMQ; nats://[user:password@]host[:port] (tls:// with TLS) NATS JetStream; mqtt(s)://[user:password@]host[:port] MQTT; redis(s)://[user:password@]host[:port][/db] Redis Streams. A password in the URL is sealed and never answered. Private, loopback and link-local addresses are refused unless S3GATE_WEBHOOK_ALLOW_PRIVATE=true */
                     url?: string;
+                    /** @description From the URL scheme: http(s) webhook, amqp(s) AMQP 0-9-1, nats or tls NATS JetStream, mqtt(s) MQTT, redis(s) Redis Streams */
+                    kind?: "webhook" | "amqp" | "nats" | "mqtt" | "redis";
                     /** @description Event types (s3:ObjectCreated:Put, …) or families with a trailing * (s3:ObjectCreated:*) */
                     events?: string[];
                     filter?: {
@@ -3332,6 +3406,30 @@ export interface operations {
                         prefix?: string;
                         /** @description Only keys that end with this */
                         suffix?: string;
+                    };
+                    /** @description json: the event as GET /v1/events answers it; cloudevents: CloudEvents 1.0 with the event as data (binary mode with ce-* headers on webhooks, structured JSON on queues) */
+                    format?: "json" | "cloudevents";
+                    destination?: {
+                        /** @description AMQP: the exchange published to (default amq.topic; "" is the default exchange) */
+                        exchange?: string;
+                        /** @description AMQP: the routing key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. {bucket}.{eventName} */
+                        routingKey?: string;
+                        /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
+                        subject?: string;
+                        /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
+                        topic?: string;
+                        /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
+                        mqttVersion?: number;
+                        /** @description Redis: the stream key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate:{tenant} */
+                        stream?: string;
+                        /** @description Redis: XADD MAXLEN ~ bound (default 100000) */
+                        maxLen?: number;
+                        /** @description The broker user (also taken from the URL) */
+                        username?: string;
+                        /** @description The broker password (also taken from the URL); sealed at rest, never answered */
+                        password?: string;
+                        /** @description NATS: an authentication token; sealed at rest, never answered */
+                        token?: string;
                     };
                     description?: string;
                     /** @description true re-enables a subscription that was disabled (410, long failure) */
@@ -3388,6 +3486,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @description From the URL scheme: http(s) webhook, amqp(s) AMQP 0-9-1, nats or tls NATS JetStream, mqtt(s) MQTT, redis(s) Redis Streams */
+                        kind: "webhook" | "amqp" | "nats" | "mqtt" | "redis";
+                        /** @description The endpoint or broker, without a password */
                         url: string;
                         events: string[];
                         filter: {
@@ -3397,6 +3498,26 @@ export interface operations {
                             prefix?: string;
                             /** @description Only keys that end with this */
                             suffix?: string;
+                        };
+                        /** @description json: the event as GET /v1/events answers it; cloudevents: CloudEvents 1.0 with the event as data (binary mode with ce-* headers on webhooks, structured JSON on queues) */
+                        format: "json" | "cloudevents";
+                        destination: {
+                            /** @description AMQP: the exchange published to (default amq.topic; "" is the default exchange) */
+                            exchange?: string;
+                            /** @description AMQP: the routing key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. {bucket}.{eventName} */
+                            routingKey?: string;
+                            /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
+                            subject?: string;
+                            /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
+                            topic?: string;
+                            /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
+                            mqttVersion?: number;
+                            /** @description Redis: the stream key: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate:{tenant} */
+                            stream?: string;
+                            /** @description Redis: XADD MAXLEN ~ bound (default 100000) */
+                            maxLen?: number;
+                            /** @description The broker user (also taken from the URL) */
+                            username?: string;
                         };
                         description: string | null;
                         enabled: boolean;
@@ -3551,7 +3672,7 @@ export interface operations {
                         /** @description pending: not tried yet; failed: tried, retry scheduled; delivered; dead: given up */
                         status: "pending" | "delivered" | "failed" | "dead";
                         attempts: number;
-                        /** @description HTTP status of the last attempt */
+                        /** @description HTTP status of the last attempt (null for a broker destination, and for a webhook that did not answer) */
                         lastStatus: number | null;
                         lastError: string | null;
                         nextAttemptAt: string | null;

@@ -1,0 +1,54 @@
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { DEFAULTS, fill } from '../../model/destination.js';
+import type { Connection } from './pool.js';
+import type { Publisher } from './target.js';
+
+interface NatsConn extends Connection {
+  js: JetStreamClient;
+}
+
+/**
+ * NATS JetStream: an acknowledged publish whose Nats-Msg-Id is the event id, so a stream drops a
+ * delivery sent again within its duplicate window (exactly once into the stream). A subject no stream
+ * takes fails the delivery (no responders), to be retried.
+ */
+export const nats: Publisher<NatsConn> = {
+  key: (t) => `${t.url.protocol}//${t.url.username}@${t.url.host}`,
+
+  async open(t, timeoutMs) {
+    const tls = t.url.protocol === 'tls:';
+    const user = t.settings.username ?? (decodeURIComponent(t.url.username) || undefined);
+    // Over TLS the client needs the name (its certificate is checked against it) and resolves it itself:
+    // the address was checked a moment before (see guardedAddress); without TLS it connects to that address.
+    const host = tls ? t.url.hostname : t.address.includes(':') ? `[${t.address}]` : t.address;
+    const nc: NatsConnection = await connect({
+      servers: [`${host}:${Number(t.url.port) || 4222}`],
+      ...(user !== undefined && { user, pass: t.secrets.password }),
+      ...(t.secrets.token !== undefined && { token: t.secrets.token }),
+      ...(tls && { tls: {} }),
+      timeout: timeoutMs,
+      // A connection that drops is replaced by the pool on the next delivery, not retried in the background.
+      reconnect: false,
+      name: `s3gate ${t.tenant}`,
+    });
+    return {
+      js: jetstream(nc, { timeout: timeoutMs }),
+      usable: () => !nc.isClosed(),
+      close: () => nc.close().catch(() => {}),
+    };
+  },
+
+  async publish(c, t, e, m) {
+    const h = headers();
+    for (const [name, value] of Object.entries(m.headers)) h.set(name, value);
+    h.set('content-type', m.contentType);
+    const subject = fill(t.settings.subject ?? DEFAULTS.subject, 'nats', e);
+    try {
+      await c.js.publish(subject, m.body, { msgID: m.id, headers: h, retries: 0 });
+    } catch (err) {
+      const why = String((err as Error).message ?? err);
+      throw new Error(/no responders/i.test(why) ? `no JetStream stream takes subject '${subject}'` : `JetStream refused the message: ${why}`);
+    }
+  },
+};

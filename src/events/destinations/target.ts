@@ -1,0 +1,22 @@
+import type { Destination, DestinationSecrets } from '../../model/destination.js';
+import type { ObjectEvent } from '../../model/event.js';
+import type { Message } from './message.js';
+import type { Connection } from './pool.js';
+
+/** A broker destination as a publisher sees it: the URL without its password, the address checked, the secrets opened. */
+export interface BrokerTarget {
+  tenant: string;
+  url: URL;
+  /** The address the host resolved to and the SSRF rules allow (see guardedAddress). */
+  address: string;
+  settings: Destination;
+  secrets: DestinationSecrets;
+}
+
+/** One broker kind: how a connection is named (one per key and tenant), opened, and published on. */
+export interface Publisher<C extends Connection> {
+  key(t: Omit<BrokerTarget, 'address'>): string;
+  open(t: BrokerTarget, timeoutMs: number): Promise<C>;
+  /** Resolves once the broker has taken the message (confirmed, acknowledged, written). */
+  publish(c: C, t: BrokerTarget, e: ObjectEvent, m: Message): Promise<void>;
+}
