@@ -3,14 +3,19 @@ import type { AddressInfo } from 'node:net';
 import type { Teardown } from './http.js';
 
 /**
- * A TCP proxy on loopback in front of a gateway: `cut()` destroys every connection through it (a
- * dropped network, mid-request), and `target` can be pointed at another gateway process between
+ * A TCP proxy on loopback in front of a gateway or a broker: `cut()` destroys every connection through
+ * it (a dropped network, mid-request), `down()` also refuses new ones until `up()` (a server stopped and
+ * started again, as its clients see it), and `target` can be pointed at another process between
  * requests. Closed at the end of the test.
  */
 export async function cutProxy(t: Teardown, target: number) {
   const live = new Set<net.Socket>();
-  const state = { target, cuts: 0 };
+  const state = { target, cuts: 0, down: false };
   const server = net.createServer((client) => {
+    if (state.down) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(state.target, '127.0.0.1');
     live.add(client);
     live.add(upstream);
@@ -45,6 +50,17 @@ export async function cutProxy(t: Teardown, target: number) {
       live.clear();
       state.cuts++;
       return n / 2;
+    },
+    /** Cuts every connection and refuses new ones until up(). */
+    down(): void {
+      state.down = true;
+      this.cut();
+    },
+    up(): void {
+      state.down = false;
+    },
+    get port(): number {
+      return (server.address() as AddressInfo).port;
     },
     get cuts() {
       return state.cuts;

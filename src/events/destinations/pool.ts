@@ -31,8 +31,12 @@ export class BrokerPool<C extends Connection> {
     this.#timer.unref();
   }
 
-  /** The tenant's connection for `key`, opened with `open` when there is none (or it failed). */
-  async get(tenant: string, key: string, open: () => Promise<C>): Promise<C> {
+  /**
+   * The tenant's connection for `key`, opened with `open` when there is none (or it failed). An open
+   * that takes longer than `timeoutMs` fails (and what it opens late is closed), so a connection that
+   * never completes is not waited on by every later delivery.
+   */
+  async get(tenant: string, key: string, open: () => Promise<C>, timeoutMs: number): Promise<C> {
     const id = `${tenant}\n${key}`;
     const found = this.#entries.get(id);
     if (found) {
@@ -45,7 +49,10 @@ export class BrokerPool<C extends Connection> {
       if (this.#entries.get(id) === found) this.#drop(id);
     }
     this.#makeRoom(tenant);
-    const entry: Entry<C> = { tenant, connection: open(), lastUsed: Date.now() };
+    const opening = open();
+    const connection = within(timeoutMs, 'connecting', opening);
+    connection.catch(() => opening.then((late) => late.close()).catch(() => {}));
+    const entry: Entry<C> = { tenant, connection, lastUsed: Date.now() };
     this.#entries.set(id, entry);
     try {
       return await entry.connection;
