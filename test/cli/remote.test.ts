@@ -115,26 +115,27 @@ t.test('npx s3gate against a running gateway on RGW: every command, JSON, exit c
     t.match(hook, { id: /^wh_/, secret: /^whsec_/ });
     t.ok((await json<{ id: string }[]>(['webhooks', 'list'])).some((w) => w.id === hook.id));
 
-    // The tail prints the events recorded while it runs.
-    const tail = spawn(process.execPath, [bin, 'events', 'tail', '--bucket', bucket, '--count', '1', '--json'], { env: { ...baseEnv, S3GATE_API_KEY: apiKey } });
-    let tailed = '';
-    let ready = '';
-    tail.stdout.on('data', (d) => (tailed += d));
-    tail.stderr.on('data', (d) => (ready += d));
-    t.teardown(() => tail.kill());
-    await until(() => ready.includes('listening for events'), 60_000, 'the tail to subscribe');
-    // The server takes the subscription a moment after the connection is acknowledged: write until the
-    // tail has printed one event and stopped.
-    const exited = new Promise<number | null>((resolve) => tail.once('exit', resolve));
-    let done = false;
-    void exited.then(() => (done = true));
-    for (let i = 0; !done && i < 20; i++) {
-      t.equal((await s3gate(['cp', '-', `s3gate://${bucket}/hooked/x.txt`], {}, Buffer.from('x'))).code, 0);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 500))]);
-    }
-    const exit = await exited;
-    t.equal(exit, 0, 'the tail stops after --count events');
-    t.match(JSON.parse(tailed.trim()), { type: /^s3:ObjectCreated:/, data: { bucket, key: 'hooked/x.txt' } });
+    // The tail prints the events recorded from the moment it starts, even before the server has taken
+    // its subscription: one write once it says it is connected is enough.
+    const tail = (args: string[]) => {
+      const child = spawn(process.execPath, [bin, 'events', 'tail', '--bucket', bucket, '--count', '1', '--json', ...args], { env: { ...baseEnv, S3GATE_API_KEY: apiKey } });
+      const out = { stdout: '', stderr: '', exited: new Promise<number | null>((resolve) => child.once('exit', resolve)) };
+      child.stdout.on('data', (d) => (out.stdout += d));
+      child.stderr.on('data', (d) => (out.stderr += d));
+      t.teardown(() => child.kill());
+      return out;
+    };
+    const first = tail([]);
+    await until(() => first.stderr.includes('listening for events'), 60_000, 'the tail to connect');
+    t.equal((await s3gate(['cp', '-', `s3gate://${bucket}/hooked/x.txt`], {}, Buffer.from('x'))).code, 0);
+    t.equal(await first.exited, 0, 'the tail stops after --count events');
+    const printed = JSON.parse(first.stdout.trim()) as { id: string };
+    t.match(printed, { type: /^s3:ObjectCreated:/, data: { bucket, key: 'hooked/x.txt' } });
+    // Resumed after that event: what was recorded while no tail ran comes first.
+    t.equal((await s3gate(['cp', '-', `s3gate://${bucket}/hooked/y.txt`], {}, Buffer.from('y'))).code, 0);
+    const resumed = tail(['--after', printed.id]);
+    t.equal(await resumed.exited, 0);
+    t.match(JSON.parse(resumed.stdout.trim()), { data: { key: 'hooked/y.txt' } }, '--after: the next event, recorded before the tail started');
 
     // The receiver refuses its first request: that delivery is delivered on its second attempt.
     type Listed = { id: string; status: string; attempts: number };

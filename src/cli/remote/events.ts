@@ -9,19 +9,48 @@ export function eventCommands(cli: Command, run: Run): void {
   const webhooks = cli.command('webhooks').description('Webhook subscriptions and their deliveries');
   webhooks
     .command('create')
-    .argument('<url>', 'where events are POSTed')
+    .argument('<url>', 'where events go: http(s):// a webhook, amqp(s):// RabbitMQ, nats:// NATS JetStream, mqtt(s):// MQTT, redis(s):// a Redis stream')
     .option('--events <types...>', 'event types or families', ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'])
     .option('--bucket <bucket>')
     .option('--prefix <prefix>')
     .option('--suffix <suffix>')
+    .option('--format <format>', 'json or cloudevents', 'json')
+    .option('--exchange <name>', 'AMQP: the exchange (default amq.topic)')
+    .option('--routing-key <template>', 'AMQP: the routing key, of {tenant} {bucket} {key} {type} {eventName}')
+    .option('--subject <template>', 'NATS: the subject a JetStream stream takes')
+    .option('--topic <template>', 'MQTT: the topic')
+    .option('--mqtt-version <n>', 'MQTT: 4 (3.1.1) or 5')
+    .option('--stream <template>', 'Redis: the stream key')
+    .option('--max-len <n>', 'Redis: MAXLEN ~ of the stream')
+    .option('--username <user>', 'the broker user (or in the URL)')
     .option('--description <text>')
-    .description('Subscribe a URL; the signing secret is shown once')
+    .description('Subscribe a URL or broker; the signing secret is shown once (a broker password goes in the URL or S3GATE_DESTINATION_PASSWORD)')
     .action(
-      run(async (ctx, url: string, opts: { events: string[]; bucket?: string; prefix?: string; suffix?: string; description?: string }) => {
+      run(async (ctx, url: string, opts: Record<string, string | string[] | undefined>) => {
         needKey(ctx);
-        const filter = Object.fromEntries(Object.entries({ bucket: opts.bucket, prefix: opts.prefix, suffix: opts.suffix }).filter(([, v]) => v !== undefined));
-        const hook = await ctx.client.webhooks.create({ url, events: opts.events, filter, ...(opts.description && { description: opts.description }) });
-        ctx.out(hook, `created ${hook.id} → ${hook.url}\nsigning secret (shown once): ${hook.secret}`);
+        const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+        const filter = defined({ bucket: opts.bucket, prefix: opts.prefix, suffix: opts.suffix });
+        const number = (v: unknown) => (v === undefined ? undefined : Number(v));
+        const destination = defined({
+          exchange: opts.exchange,
+          routingKey: opts.routingKey,
+          subject: opts.subject,
+          topic: opts.topic,
+          mqttVersion: number(opts.mqttVersion),
+          stream: opts.stream,
+          maxLen: number(opts.maxLen),
+          username: opts.username,
+          password: process.env.S3GATE_DESTINATION_PASSWORD,
+        });
+        const hook = await ctx.client.webhooks.create({
+          url,
+          events: opts.events as string[],
+          filter,
+          format: opts.format as 'json' | 'cloudevents',
+          ...(Object.keys(destination).length > 0 && { destination }),
+          ...(opts.description && { description: opts.description as string }),
+        });
+        ctx.out(hook, `created ${hook.id} (${hook.kind}) → ${hook.url}\nsigning secret (shown once): ${hook.secret}`);
       }),
     );
   webhooks
@@ -31,7 +60,7 @@ export function eventCommands(cli: Command, run: Run): void {
       run(async (ctx) => {
         needKey(ctx);
         const list = await collect(ctx.client.webhooks.list());
-        ctx.out(list, table(list.map((w) => [w.id, w.enabled ? 'enabled' : `disabled${w.disabledReason ? ` (${w.disabledReason})` : ''}`, w.events.join(','), w.url])));
+        ctx.out(list, table(list.map((w) => [w.id, w.kind, w.enabled ? 'enabled' : `disabled${w.disabledReason ? ` (${w.disabledReason})` : ''}`, w.events.join(','), w.url])));
       }),
     );
   webhooks
@@ -80,24 +109,29 @@ export function eventCommands(cli: Command, run: Run): void {
     .option('--prefix <prefix>')
     .option('--types <types...>', 'event types or families')
     .option('--count <n>', 'stop after this many events')
-    .description('Print events as they are recorded (GraphQL subscription over WebSocket) until interrupted')
+    .option('--after <id>', 'first the recorded events after this event id (the last one a tail printed), then live')
+    .option('--since <time>', 'first the recorded events since this ISO 8601 time, then live (default: the moment the command starts)')
+    .description('Print events as they are recorded (GraphQL subscription over WebSocket) until interrupted; the event id ends each line')
     .action(
-      run(async (ctx, opts: { bucket?: string; prefix?: string; types?: string[]; count?: string }) => {
+      run(async (ctx, opts: { bucket?: string; prefix?: string; types?: string[]; count?: string; after?: string; since?: string }) => {
         needKey(ctx);
         const limit = opts.count === undefined ? Infinity : Number(opts.count);
+        // From the moment the command starts, not from when the server has taken the subscription:
+        // what is recorded while it connects is printed too.
+        const from = opts.after ? { after: opts.after } : { since: opts.since ?? new Date().toISOString() };
         const ws = createWsClient({ url: ctx.remote.url.replace(/^http/, 'ws') + '/graphql', connectionParams: { authorization: `Bearer ${ctx.remote.apiKey}` }, retryAttempts: 0 });
         const query =
-          'subscription($bucket: String, $prefix: String, $types: [String!]) { objectEvents(bucket: $bucket, prefix: $prefix, types: $types) { id type timestamp data { tenant bucket key size etag source } } }';
+          'subscription($bucket: String, $prefix: String, $types: [String!], $after: ID, $since: DateTime) { objectEvents(bucket: $bucket, prefix: $prefix, types: $types, after: $after, since: $since) { id type timestamp data { tenant bucket key size etag source } } }';
         let seen = 0;
         try {
           await new Promise<void>((resolve, reject) => {
             const stop = ws.subscribe<{ objectEvents: ObjectEvent }>(
-              { query, variables: { bucket: opts.bucket, prefix: opts.prefix, types: opts.types } },
+              { query, variables: { bucket: opts.bucket, prefix: opts.prefix, types: opts.types, ...from } },
               {
                 next: ({ data, errors }) => {
                   if (errors?.length) return reject(new Error(errors.map((e) => e.message).join('; ')));
                   const e = data!.objectEvents;
-                  ctx.out(e, `${e.timestamp}  ${e.type.padEnd(40)}  ${e.data.bucket}/${e.data.key}${e.data.size === null ? '' : `  ${e.data.size}`}`);
+                  ctx.out(e, `${e.timestamp}  ${e.type.padEnd(40)}  ${e.data.bucket}/${e.data.key}${e.data.size === null ? '' : `  ${e.data.size}`}  ${e.id}`);
                   if (++seen >= limit) {
                     stop();
                     resolve();
@@ -111,7 +145,7 @@ export function eventCommands(cli: Command, run: Run): void {
               stop();
               resolve();
             });
-            // Tells a script reading stderr that events recorded from now on will be printed.
+            // Tells a script reading stderr that the tail is connected (events since it started are printed).
             ws.on('connected', () => process.stderr.write(`listening for events on ${ctx.remote.url}\n`));
           });
         } finally {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.js';
+import { checkResumeFrom, resume } from '../../services/event-stream.js';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { errors, isGatewayError } from '../../errors.js';
 import type { BucketInfo, ListResult, ObjectInfo } from '../../model/object-store.js';
@@ -195,7 +196,7 @@ export function resolvers(services: GraphqlServices, maxContentBytes: number, sl
 
     Mutation: mutations(services, maxContentBytes),
 
-    Subscription: subscriptions(slots),
+    Subscription: subscriptions(services, slots),
   } as IResolvers<unknown, GraphqlContext>;
 }
 
@@ -279,24 +280,41 @@ function mutations(services: GraphqlServices, maxContentBytes: number): IResolve
   } as IResolvers<unknown, GraphqlContext>['Mutation'];
 }
 
-/** objectEvents: the tenant's events as they are recorded, within the socket's subscription slots. */
-function subscriptions(slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext>['Subscription'] {
+type EventsArgs = { bucket?: string | null; prefix?: string | null; types?: string[] | null; after?: string | null; since?: string | null };
+type EventPayload = { objectEvents: ObjectEvent };
+
+/**
+ * objectEvents: the tenant's events as they are recorded, within the socket's subscription slots;
+ * with `after` or `since`, the log's events from there first, then live, with no gap and no duplicate.
+ */
+function subscriptions(services: GraphqlServices, slots: SubscriptionSlots): IResolvers<unknown, GraphqlContext>['Subscription'] {
   return {
     objectEvents: {
       subscribe: mercurius.withFilter(
-        async (_root: unknown, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }, c: GraphqlContext) => {
+        async (_root: unknown, args: EventsArgs, c: GraphqlContext) => {
           try {
             if (!c.tenant) throw new errors.Unauthorized('Send { "authorization": "Bearer <apiKey>" } as the connection_init payload');
             if (args.bucket) validateBucketName(args.bucket);
             if (args.types) validatePatterns(args.types);
+            const from = checkResumeFrom(present({ after: args.after, since: args.since }));
             const tenantId = c.tenant.id;
-            return await slots.hold(tenantId, c.socket, () => c.pubsub.subscribe(eventsTopic(tenantId)));
+            // Subscribed before the log is read, so nothing recorded in between is missed.
+            const live = (await slots.hold(tenantId, c.socket, () => c.pubsub.subscribe(eventsTopic(tenantId)))) as AsyncIterable<EventPayload>;
+            if (from.after === undefined && from.since === undefined) return live;
+            return resume(
+              services.events,
+              tenantId,
+              from,
+              live,
+              (p) => p.objectEvents,
+              (e) => ({ objectEvents: e }),
+            );
           } catch (err) {
             // mercurius sends a failed subscribe as it is, without the error formatter: carry the code along.
             throw isGatewayError(err) ? Object.assign(err, { extensions: { code: err.code } }) : err;
           }
         },
-        (payload: { objectEvents: ObjectEvent }, args: { bucket?: string | null; prefix?: string | null; types?: string[] | null }) => {
+        (payload: EventPayload, args: EventsArgs) => {
           const e = payload.objectEvents;
           return (!args.types || typeMatches(args.types, e.type)) && filterMatches(present({ bucket: args.bucket, prefix: args.prefix }), e.data);
         },
