@@ -10,6 +10,36 @@ async function all<T>(it: AsyncIterable<T>, limit = 200): Promise<T[]> {
   return out;
 }
 
+type Kind = Webhook['kind'];
+
+/** The one template a broker subscription is most often given, by kind (the rest keep their defaults). */
+const TARGETS: Record<Exclude<Kind, 'webhook'>, { field: 'routingKey' | 'subject' | 'topic' | 'stream'; placeholder: string; title: string }> = {
+  amqp: { field: 'routingKey', placeholder: 'routing key: s3gate.{tenant}.{bucket}', title: 'published to amq.topic; {tenant} {bucket} {key} {type} {eventName}' },
+  nats: { field: 'subject', placeholder: 'subject: s3gate.{tenant}.{bucket}', title: 'a JetStream stream must take it; {tenant} {bucket} {key} {type} {eventName}' },
+  mqtt: { field: 'topic', placeholder: 'topic: s3gate/{tenant}/{bucket}', title: 'QoS 1; {tenant} {bucket} {key} {type} {eventName}' },
+  redis: { field: 'stream', placeholder: 'stream: s3gate:{tenant}', title: 'XADD with MAXLEN ~ 100000; {tenant} {bucket} {key} {type} {eventName}' },
+};
+
+const SCHEMES: Record<string, Kind> = {
+  'http:': 'webhook',
+  'https:': 'webhook',
+  'amqp:': 'amqp',
+  'amqps:': 'amqp',
+  'nats:': 'nats',
+  'tls:': 'nats',
+  'mqtt:': 'mqtt',
+  'mqtts:': 'mqtt',
+  'redis:': 'redis',
+  'rediss:': 'redis',
+};
+
+function kindOf(url: string): Kind | undefined {
+  const scheme = /^[a-z]+:/i.exec(url.trim())?.[0].toLowerCase();
+  return scheme ? SCHEMES[scheme] : undefined;
+}
+
+const targetOf = (h: Webhook) => (h.kind === 'webhook' ? undefined : h.destination[TARGETS[h.kind].field]);
+
 /** #/webhooks: the subscriptions; create, edit, enable/disable, rotate, test; the delivery log. */
 export function Webhooks({ client }: { client: S3gate }) {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
@@ -17,7 +47,8 @@ export function Webhooks({ client }: { client: S3gate }) {
   const [editing, setEditing] = useState<Editing | null>(null);
   const [secret, setSecret] = useState<{ id: string; secret: string; note: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [form, setForm] = useState({ url: '', events: 's3:ObjectCreated:*, s3:ObjectRemoved:*', bucket: '', prefix: '' });
+  const [form, setForm] = useState({ url: '', events: 's3:ObjectCreated:*, s3:ObjectRemoved:*', bucket: '', prefix: '', format: 'json', target: '' });
+  const kind = kindOf(form.url);
   const load = () => all(client.webhooks.list()).then(setHooks, setError);
   useEffect(() => void load(), []);
   const act = async (fn: () => Promise<unknown>) => {
@@ -40,9 +71,11 @@ export function Webhooks({ client }: { client: S3gate }) {
           .map((s) => s.trim())
           .filter(Boolean),
         filter,
+        format: form.format as 'json' | 'cloudevents',
+        ...(kind && kind !== 'webhook' && form.target.trim() !== '' && { destination: { [TARGETS[kind].field]: form.target.trim() } }),
       });
       setSecret({ id: hook.id, secret: hook.secret, note: 'Its signing secret, shown only now:' });
-      setForm({ ...form, url: '' });
+      setForm({ ...form, url: '', target: '' });
     });
   };
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
@@ -58,12 +91,24 @@ export function Webhooks({ client }: { client: S3gate }) {
         )}
         <form onSubmit={create} aria-label="create webhook">
           <div class="row">
-            <input name="url" placeholder="https://example.com/hooks/s3" value={form.url} onInput={set('url')} style="flex:2;min-width:14rem" />
+            <input
+              name="url"
+              placeholder="https://example.com/hooks/s3, amqp://, nats://, mqtt://, redis://"
+              value={form.url}
+              onInput={set('url')}
+              style="flex:2;min-width:14rem"
+              title="A webhook URL or a broker: amqp(s):// RabbitMQ, nats:// NATS JetStream, mqtt(s):// MQTT, redis(s):// Redis Streams"
+            />
             <input name="events" value={form.events} onInput={set('events')} style="flex:2;min-width:12rem" title="event types or families, comma-separated" />
           </div>
           <div class="row">
             <input name="filterBucket" placeholder="only this bucket" value={form.bucket} onInput={set('bucket')} />
             <input name="filterPrefix" placeholder="only keys starting with" value={form.prefix} onInput={set('prefix')} />
+            {kind && kind !== 'webhook' && <input name="target" placeholder={TARGETS[kind].placeholder} title={TARGETS[kind].title} value={form.target} onInput={set('target')} />}
+            <select name="format" value={form.format} onChange={set('format')} title="json: the event; cloudevents: CloudEvents 1.0">
+              <option value="json">JSON</option>
+              <option value="cloudevents">CloudEvents</option>
+            </select>
             <button class="primary" type="submit" disabled={form.url.trim() === ''}>
               Subscribe
             </button>
@@ -83,7 +128,9 @@ export function Webhooks({ client }: { client: S3gate }) {
                       {h.url}
                     </a>
                     <div class="muted">
-                      {h.events.join(', ')}
+                      <span data-kind={h.kind}>{h.kind}</span>
+                      {h.format === 'cloudevents' ? ' · CloudEvents' : ''}
+                      {targetOf(h) ? ` · ${targetOf(h)}` : ''} · {h.events.join(', ')}
                       {h.filter.bucket ? ` · ${h.filter.bucket}/${h.filter.prefix ?? ''}` : ''}
                     </div>
                   </td>

@@ -189,8 +189,11 @@ t.test('the web console in Chromium against a gateway on RGW: sign in, buckets, 
     const saved = await app.inject({ method: 'GET', url: '/admin/tenants/console-s3', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     t.equal(saved.json().pool.maxSockets, 7, 'saved through the API');
 
+    // The key the tenant was created with may still be shown: the new one is the secret that replaces it.
+    const shown = (await admin.$('[data-secret]')) ? await admin.textContent('[data-secret]') : null;
     await admin.click('button:has-text("New API key")');
-    await admin.waitForSelector('tr[data-api-key]');
+    await admin.waitForFunction(() => document.querySelectorAll('tr[data-api-key]').length === 2);
+    await admin.waitForFunction((before) => /s3g_\S+/.test(document.querySelector('[data-secret]')?.textContent ?? '') && document.querySelector('[data-secret]')?.textContent !== before, shown);
     const newKey = (await admin.textContent('[data-secret]'))!.match(/s3g_\S+/)![0];
     t.equal((await fetch(`${base}/v1/buckets`, { headers: { authorization: `Bearer ${newKey}` } })).status, 200, 'the new API key works');
     // The newest key is the last row (the first is the one the tenant was created with).
