@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: type check, then every tap test against Ceph RGW, the disk driver, SQLite and
-# PostgreSQL, with Redis for subscriptions across processes. Starts what it needs (idempotently) and ends with the line "N passed, N failed".
+# PostgreSQL, with Redis for subscriptions across processes and RabbitMQ, NATS JetStream, Mosquitto and
+# Redis as event destinations. Starts what it needs (idempotently) and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,26 @@ if ! redis_ping; then
   fi
   redis_ping || { say "Redis is needed at $redis_url for the multi-process GraphQL test (or set S3GATE_TEST_REDIS_URL)"; echo "0 passed, 1 failed"; exit 1; }
 fi
+
+# The brokers the event-destination tests publish to and read from (test/events/destination*.test.ts):
+# RabbitMQ, NATS with JetStream, Mosquitto. Started with Debian's packages' own commands when down.
+port_open() { node -e "const s=require('net').connect(+process.argv[1],'127.0.0.1');s.setTimeout(2000);s.on('connect',()=>{s.destroy();process.exit(0)});s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1))" "$1" 2>/dev/null; }
+broker() { # name port package its-binary start-command...
+  local name=$1 port=$2 package=$3 binary=$4; shift 4
+  port_open "$port" && return 0
+  say "$name does not answer on 127.0.0.1:$port; trying to start it"
+  if ! [ -x "$binary" ]; then
+    command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" >/tmp/s3gate-apt.log 2>&1
+  fi
+  "$@" >/dev/null 2>&1 || true
+  for _ in $(seq 1 30); do port_open "$port" && return 0; sleep 1; done
+  say "$name is needed on 127.0.0.1:$port for the event-destination tests: start it ($*)"
+  echo "0 passed, 1 failed"
+  exit 1
+}
+broker RabbitMQ 5672 rabbitmq-server /usr/sbin/rabbitmq-server rabbitmq-server -detached
+broker NATS 4222 nats-server /usr/sbin/nats-server start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+broker Mosquitto 1883 mosquitto /usr/sbin/mosquitto mosquitto -d -c /etc/mosquitto/mosquitto.conf
 
 # Real S3 clients the S3-door tests drive: Debian's AWS CLI v2, boto3, rclone and s3cmd.
 missing=()

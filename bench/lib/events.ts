@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'undici';
+import type { BrokerConsumer } from './brokers.js';
 
 export interface EventReceiver {
   url: string;
@@ -53,13 +54,13 @@ export async function eventReceiver(): Promise<EventReceiver> {
 /** The clock receipt times are on: ms since the epoch, with performance's resolution. */
 export const now = () => performance.timeOrigin + performance.now();
 
-/** Subscribes the receiver to a bucket's writes and deletes under `prefix`. */
-export async function subscribe(http: Pool, auth: Record<string, string>, url: string, prefix: string): Promise<string> {
+/** Subscribes the receiver (or a broker, with its destination settings) to a bucket's writes and deletes under `prefix`. */
+export async function subscribe(http: Pool, auth: Record<string, string>, url: string, prefix: string, destination?: Record<string, unknown>): Promise<string> {
   const res = await http.request({
     method: 'POST',
     path: '/v1/webhooks',
     headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ url, events: ['s3:ObjectCreated:Put', 's3:ObjectRemoved:Delete'], filter: { prefix } }),
+    body: JSON.stringify({ url, events: ['s3:ObjectCreated:Put', 's3:ObjectRemoved:Delete'], filter: { prefix }, ...(destination && { destination }) }),
   });
   const body = (await res.body.json()) as { id: string };
   if (res.statusCode !== 201) throw new Error(`webhook ${res.statusCode} ${JSON.stringify(body)}`);
@@ -113,6 +114,30 @@ export async function replayBurst(http: Pool, auth: Record<string, string>, hook
   await receiver.waitFor(before + count);
   const done = performance.now();
   return { events: count, queueMs: Math.round(queued - t0), eventsPerSecond: Math.round(count / ((done - queued) / 1000)) };
+}
+
+/**
+ * The same replay to a broker: a subscription made for it (so it takes no part in the other phases),
+ * its events of [since, until) queued at once, and the rate from the replay's answer until the
+ * broker's consumer has them all.
+ */
+export async function brokerReplay(http: Pool, auth: Record<string, string>, consumer: BrokerConsumer, prefix: string, since: string, until: string) {
+  const hook = await subscribe(http, auth, consumer.url, prefix, consumer.destination);
+  try {
+    const before = await consumer.count();
+    const res = await http.request({ method: 'POST', path: `/v1/webhooks/${hook}/replay`, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ since, until }) });
+    const { count } = (await res.body.json()) as { count: number };
+    if (res.statusCode !== 202) throw new Error(`replay ${res.statusCode}`);
+    const queued = performance.now();
+    const end = queued + 120_000;
+    while ((await consumer.count()) < before + count) {
+      if (performance.now() > end) throw new Error(`only ${(await consumer.count()) - before} of ${count} events reached the broker within 120 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { events: count, eventsPerSecond: Math.round(count / ((performance.now() - queued) / 1000)) };
+  } finally {
+    await unsubscribe(http, auth, hook);
+  }
 }
 
 /**

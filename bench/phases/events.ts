@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { tempPgDatabase } from '../../test/helpers/pg.js';
 import { startGateway } from '../gateway.js';
-import { burst, eventReceiver, replayBurst, steadyWrites, subscribe } from '../lib/events.js';
+import { BROKER_KINDS, brokerConsumer, type BrokerKind } from '../lib/brokers.js';
+import { brokerReplay, burst, eventReceiver, replayBurst, steadyWrites, subscribe } from '../lib/events.js';
 import { cpuMsOf, cpuSince, cpuSnapshot, round, summary, machineBusyMs } from '../lib/measure.js';
 import { pgDeliveryFloor } from '../lib/pg-floor.js';
 
@@ -41,6 +42,11 @@ export async function eventPhase(b: Bench) {
   // bench-receiver, node: the gateways and this process), ms per event, summed over the rounds.
   const pgFloor: Awaited<ReturnType<typeof pgDeliveryFloor>>[] = [];
   const replayCpu: Record<string, { machine: number; byCommand: Map<string, number> }> = { sqlite: { machine: 0, byCommand: new Map() }, postgres: { machine: 0, byCommand: new Map() } };
+  // The same replays to each broker kind, right after the webhook's, through a subscription made for it.
+  const consumers = Object.fromEntries(await Promise.all(BROKER_KINDS.map(async (k) => [k, await brokerConsumer(k)] as const))) as Record<BrokerKind, Awaited<ReturnType<typeof brokerConsumer>>>;
+  const brokerReplays: Record<string, Record<BrokerKind, number[]>> = Object.fromEntries(
+    (['sqlite', 'postgres'] as const).map((n) => [n, Object.fromEntries(BROKER_KINDS.map((k) => [k, [] as number[]])) as Record<BrokerKind, number[]>]),
+  );
   for (let round = 0; round < RUNS; round++) {
     for (const [name, side] of Object.entries(sides) as [keyof typeof sides, (typeof sides)['sqlite']][]) {
       const p = `ev-${name}/r${round}-`;
@@ -55,6 +61,7 @@ export async function eventPhase(b: Bench) {
       eventCpu[name] += (cpuMsOf(gwPid) - before.gateway) / (BURST_EVENTS * RUNS);
       replayCpu[name].machine += (machineBusyMs() - before.machine) / (BURST_EVENTS * RUNS);
       for (const [c, ms] of cpuSince(before.byCommand)) replayCpu[name].byCommand.set(c, (replayCpu[name].byCommand.get(c) ?? 0) + ms / (BURST_EVENTS * RUNS));
+      for (const kind of BROKER_KINDS) brokerReplays[name][kind].push((await brokerReplay(side.http, auth, consumers[kind], `ev-${name}/`, since, until)).eventsPerSecond);
       // Beside the PostgreSQL replay, alternating with it: the same burst's rows written by a bare client,
       // with the PostgreSQL gateway stopped meanwhile (its dispatcher would claim and send them too).
       if (name === 'postgres') {
@@ -86,6 +93,11 @@ export async function eventPhase(b: Bench) {
           delayP99ms: summary(unsaturated[name].map((s) => s.delayP99ms)),
         },
         burst: { events: BURST_EVENTS, eventsPerSecond: summary(bursts[name].map((b) => b.eventsPerSecond)), recordMs: summary(bursts[name].map((b) => b.recordMs)) },
+        replayByDestination: {
+          what: 'the replay of the same burst to a subscription of each kind, events per second from the replay answer to the last arrival at a consumer of the broker',
+          webhook: summary(replays[name].map((b) => b.eventsPerSecond)),
+          ...Object.fromEntries(BROKER_KINDS.map((k) => [k, summary(brokerReplays[name][k])])),
+        },
         replay: {
           events: BURST_EVENTS,
           eventsPerSecond: summary(replays[name].map((b) => b.eventsPerSecond)),
@@ -109,6 +121,7 @@ export async function eventPhase(b: Bench) {
     clientCpuMsPerEvent: summary(pgFloor.map((f) => f.clientCpuMsPerEvent)),
   };
   for (const side of Object.values(sides)) side.receiver.close();
+  for (const c of Object.values(consumers)) await c.close();
   await pgHttp.close();
   await onPg.stop();
   await pgDb.drop();

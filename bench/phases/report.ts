@@ -124,6 +124,13 @@ export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' |
             .map(([c, ms]) => `${c} ${ms}`)
             .join(', ')})`,
       ),
+      ...(['sqlite', 'postgres'] as const).map(
+        (n) =>
+          `replay by destination (${n}, events/s): ${Object.entries(events[n].replayByDestination)
+            .filter(([k]) => k !== 'what')
+            .map(([k, v]) => `${k} ${fmt(v as Parameters<typeof fmt>[0])}`)
+            .join(', ')}`,
+      ),
       `tenants: ${TENANTS}, RSS idle ${tenants.rssMiB.idle} → ${tenants.rssMiB.after} MiB (peak ${tenants.rssMiB.peak}), ${tenants.liveTenantsAfter} live clients (bound ${tenants.maxLiveTenants}); first request p50 ${tenants.firstRequestMs.firstSampleP50} ms (first ${tenants.firstRequestMs.sample}) vs ${tenants.firstRequestMs.lastSampleP50} ms (last ${tenants.firstRequestMs.sample}); ${tenants.middle.rps} first requests/s at c=32; ${tenants.failures} failures`,
       '',
       'aims:',

@@ -8,7 +8,7 @@ import { errors } from '../../errors.js';
  */
 export function closeUnread(socket: WebSocket, why: string): void {
   if (socket.readyState !== socket.OPEN) return;
-  socket.close(1013, `${why}: read faster, reconnect, resume from GET /v1/events`.slice(0, 123));
+  socket.close(1013, `${why}: read faster; subscribe again with after: the last event id`.slice(0, 123));
   setTimeout(() => socket.terminate(), 1000).unref();
 }
 
