@@ -117,3 +117,23 @@ t.test('format cloudevents on a webhook: binary mode, ce-* headers, the event as
   t.match(event, { type: 's3:ObjectCreated:Put', data: { key: 'dir/ünï "q".txt' } }, 'the body is the event');
   t.equal(decodeURIComponent(r.headers['ce-subject'] as string), 'dir/ünï "q".txt', 'the subject decodes to the key');
 });
+
+t.test('GraphQL: createWebhook with a broker, its kind and settings answered, never its password', async (t) => {
+  const app = await testApp(t, { config: config(true) });
+  const h = bearer(await createTenant(app, { id: 'dest-gql', driver: 'disk' }));
+  const gql = async (query: string, variables: Record<string, unknown>) =>
+    (await app.inject({ method: 'POST', url: '/graphql', headers: { ...h, 'content-type': 'application/json' }, payload: { query, variables } })).json() as {
+      data: Record<string, any> | null;
+      errors?: { message: string; extensions: { code: string } }[];
+    };
+  const created = await gql('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { secret webhook { id kind url format destination { routingKey exchange username } } } }', {
+    i: { url: 'amqp://app:s3cr3t@127.0.0.1:5672/', events: ['s3:ObjectCreated:*'], format: 'cloudevents', destination: { routingKey: 'x.{bucket}' } },
+  });
+  t.match(created.data?.createWebhook, {
+    secret: /^whsec_/,
+    webhook: { kind: 'amqp', url: 'amqp://app@127.0.0.1:5672/', format: 'cloudevents', destination: { routingKey: 'x.{bucket}', exchange: null } },
+  });
+  t.notMatch(JSON.stringify(created), 's3cr3t');
+  const refused = await gql('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { secret } }', { i: { url: 'nats://127.0.0.1:4222', events: ['*'], destination: { topic: 'x' } } });
+  t.match(refused.errors?.[0], { message: /destination\.topic is not a setting of a nats destination/, extensions: { code: 'S3GATE_VALIDATION' } });
+});

@@ -218,3 +218,26 @@ t.test('Redis Streams: XADD with MAXLEN ~, fields id, type, signature and body',
   check(t, got, ids, sub.secret, { once: false });
   t.equal(got[0].headers.type, 's3:ObjectCreated:Put');
 });
+
+t.test('MQTT 3.1.1: QoS 1, the event id in the body (3.1.1 has no properties)', async (t) => {
+  if (!(await brokerUp(t, 'Mosquitto', 1883))) return;
+  const tenant = `mqtt4-${randomBytes(3).toString('hex')}`;
+  const { app, h } = await gateway(t, tenant);
+  const client = await mqttConnect('mqtt://127.0.0.1:1883', { protocolVersion: 4, clean: true });
+  t.teardown(() => client.endAsync());
+  const got: string[] = [];
+  client.on('message', (_topic, payload) => got.push((JSON.parse(payload.toString()) as { id: string }).id));
+  await client.subscribeAsync(`v4/${tenant}/#`, { qos: 1 });
+  await subscribe(t, app, h, { url: 'mqtt://127.0.0.1:1883', destination: { mqttVersion: 4, topic: 'v4/{tenant}/{bucket}/{key}' } });
+  const n = Math.min(WRITES, 100);
+  for (let i = 0; i < n; i++) await app.inject({ method: 'PUT', url: `/v1/buckets/events/objects/v4-${i}`, headers: h, payload: 'x' });
+  // write(…, 0) writes nothing and answers the tenant's event ids.
+  const ids = await write(app, h, 0);
+  t.equal(ids.length, n);
+  await until('every MQTT 3.1.1 message', () => ids.every((id) => got.includes(id)));
+  t.same(
+    ids.filter((id) => !got.includes(id)),
+    [],
+    'every event arrived',
+  );
+});
