@@ -113,6 +113,8 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   t.equal((await before.inject({ method: 'PUT', url: `/v1/buckets/${bucket}`, headers: auth })).statusCode, 201);
   const rx = await receiver(t);
   const hook = (await before.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: rx.url, events: ['s3:ObjectCreated:*'] } })).json() as { secret: string };
+  // A broker subscription: its password is sealed too.
+  const broker = (await before.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: 'amqp://guest:guest@127.0.0.1:5672/', events: ['s3:ObjectCreated:Copy'], destination: { routingKey: 'nowhere' } } })).json() as { id: string };
   t.equal((await before.inject({ method: 'POST', url: '/admin/tenants/rot/ingest-token', headers: admin })).statusCode, 201);
   // More sealed rows than one batch holds.
   for (let i = 0; i < 12; i++) await doorTenant(before, `rot-disk-${i}`, 'disk');
@@ -149,13 +151,13 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   t.ok(outcomes.ok > 5);
   t.equal(report.resealed.tenants, 1, "the RGW tenant's S3 secret");
   t.equal(report.resealed.s3_keys, 13);
-  t.equal(report.resealed.webhooks, 1);
+  t.equal(report.resealed.webhooks, 3, 'two signing secrets and a broker password');
   t.equal(report.resealed.ingest_tokens, 1);
   t.equal(report.resealed.state_meta, 1, 'the canary');
   t.ok(report.batches >= 5, `in bounded batches (${report.batches})`);
   const again = (await during.inject({ method: 'POST', url: '/admin/master-key/rotate', headers: admin })).json() as typeof report;
   t.same(Object.values(again.resealed), [0, 0, 0, 0, 0], 'a second run has nothing to do');
-  t.equal(again.current, 17);
+  t.equal(again.current, 19);
   await during.close();
 
   t.match((await start(dataDir, { S3GATE_MASTER_KEY: k1 }))?.message, /does not open the secrets/, 'the old key alone no longer opens the state');
@@ -168,6 +170,9 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   await until(() => rx.received.some((r) => r.body.includes('"after"')), 10_000, 'the delivery');
   const raw = rx.received.find((r) => r.body.includes('"after"'))!;
   t.ok(new Webhook(hook.secret).verify(raw.body, raw.headers as Record<string, string>), "the webhook's secret still signs");
+  // Logged in with the password opened by the new key: RabbitMQ took the message (and returned it, unrouted).
+  const tried = (await after.inject({ method: 'POST', url: `/v1/webhooks/${broker.id}/test`, headers: auth })).json() as { error: string };
+  t.match(tried.error, /no queue is bound/, "the broker password opens with the new key alone");
 });
 
 t.test('admin token rotation: the previous token works beside the new one until removed', async (t) => {
