@@ -246,3 +246,34 @@ t.test("one tenant's broker that never answers does not hold another tenant's de
   t.equal(tried.length, 0, "meanwhile the silent broker's first attempts are still waiting out their 8 s");
   t.ok(sockets.size <= 8, `the silent broker holds at most its tenant's share of connections (${sockets.size})`);
 });
+
+t.test('a hostile broker that answers with a gigabyte is cut off: the gateway holds at most a MiB of it', async (t) => {
+  // Speaks Redis's protocol just enough: every command gets the start of a 1 GiB reply, then bytes as fast as they go.
+  let written = 0;
+  let closedAfter = -1;
+  const junk = Buffer.alloc(64 * 1024, 0x61);
+  const hostile = net.createServer((s) => {
+    s.on('error', () => {});
+    s.on('close', () => (closedAfter = written));
+    s.once('data', () => {
+      s.write('$1073741824\r\n');
+      const pump = () => {
+        while (!s.destroyed && written < 1024 * 1024 * 1024) {
+          written += junk.length;
+          if (!s.write(junk)) return void s.once('drain', pump);
+        }
+      };
+      pump();
+    });
+  });
+  await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+  t.teardown(() => hostile.close());
+  const app = await testApp(t, { config: config(10_000) });
+  const h = bearer(await createTenant(app, { id: `hostile-${randomBytes(3).toString('hex')}`, driver: 'disk' }));
+  const url = `redis://127.0.0.1:${(hostile.address() as net.AddressInfo).port}`;
+  const sub = (await app.inject({ method: 'POST', url: '/v1/webhooks', headers: h, payload: { url, events: ['*'] } })).json() as { id: string };
+  const result = (await app.inject({ method: 'POST', url: `/v1/webhooks/${sub.id}/test`, headers: h })).json() as { ok: boolean; error: string };
+  t.match(result, { ok: false, error: /the broker sent far more than answers to what was published/ });
+  await until(() => closedAfter >= 0, 10_000, 'the hostile connection to close');
+  t.ok(closedAfter < 64 * 1024 * 1024, `the connection was closed after ${Math.round(closedAfter / 1024 / 1024)} MiB sent (of 1 GiB; the rest in kernel buffers)`);
+});

@@ -114,7 +114,14 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   const rx = await receiver(t);
   const hook = (await before.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: rx.url, events: ['s3:ObjectCreated:*'] } })).json() as { secret: string };
   // A broker subscription: its password is sealed too.
-  const broker = (await before.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: 'amqp://guest:guest@127.0.0.1:5672/', events: ['s3:ObjectCreated:Copy'], destination: { routingKey: 'nowhere' } } })).json() as { id: string };
+  const broker = (
+    await before.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: auth,
+      payload: { url: 'amqp://guest:guest@127.0.0.1:5672/', events: ['s3:ObjectCreated:Copy'], destination: { routingKey: 'nowhere' } },
+    })
+  ).json() as { id: string };
   t.equal((await before.inject({ method: 'POST', url: '/admin/tenants/rot/ingest-token', headers: admin })).statusCode, 201);
   // More sealed rows than one batch holds.
   for (let i = 0; i < 12; i++) await doorTenant(before, `rot-disk-${i}`, 'disk');
@@ -172,7 +179,7 @@ t.test('online master-key rotation: tenants keep working while every secret is s
   t.ok(new Webhook(hook.secret).verify(raw.body, raw.headers as Record<string, string>), "the webhook's secret still signs");
   // Logged in with the password opened by the new key: RabbitMQ took the message (and returned it, unrouted).
   const tried = (await after.inject({ method: 'POST', url: `/v1/webhooks/${broker.id}/test`, headers: auth })).json() as { error: string };
-  t.match(tried.error, /no queue is bound/, "the broker password opens with the new key alone");
+  t.match(tried.error, /no queue is bound/, 'the broker password opens with the new key alone');
 });
 
 t.test('admin token rotation: the previous token works beside the new one until removed', async (t) => {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connect, type MqttClient } from 'mqtt';
 import { DEFAULTS, fill } from '../../model/destination.js';
-import type { Connection } from './pool.js';
+import { readBudget, type Connection, type ReadBudget } from './pool.js';
 import type { Publisher } from './target.js';
 
 interface MqttConn extends Connection {
   client: MqttClient;
   version: 4 | 5;
+  budget: ReadBudget;
 }
 
 /**
@@ -21,7 +22,7 @@ export const mqtt: Publisher<MqttConn> = {
     const version = (t.settings.mqttVersion ?? DEFAULTS.mqttVersion) === 4 ? 4 : 5;
     const tls = t.url.protocol === 'mqtts:';
     const username = t.settings.username ?? (decodeURIComponent(t.url.username) || undefined);
-    const client = await connectAsync({
+    const client = connect({
       protocol: tls ? 'mqtts' : 'mqtt',
       host: t.address,
       port: Number(t.url.port) || (tls ? 8883 : 1883),
@@ -33,16 +34,42 @@ export const mqtt: Publisher<MqttConn> = {
       connectTimeout: timeoutMs,
       // The pool replaces a connection that drops; the client does not reconnect in the background.
       reconnectPeriod: 0,
+      // MQTT 5: the broker may send no packet larger than this (a PUBACK is a few bytes).
+      ...(version === 5 && { properties: { maximumPacketSize: 64 * 1024 } }),
+    });
+    // Counted from the first byte: a hostile broker could answer the handshake with a huge packet too.
+    const budget = readBudget(client.stream as unknown as Parameters<typeof readBudget>[0]);
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err?: Error) => {
+        done();
+        client.end(true);
+        reject(budget.explain(err ?? new Error('the broker closed the connection before accepting it')));
+      };
+      const closed = () => failed();
+      const connected = () => (done(), resolve());
+      const done = () => {
+        client.off('connect', connected);
+        client.off('error', failed);
+        client.off('close', closed);
+      };
+      client.on('connect', connected);
+      client.on('error', failed);
+      client.on('close', closed);
     });
     client.on('error', () => {});
-    return { client, version, usable: () => client.connected && !client.disconnecting, close: () => client.endAsync(true).catch(() => {}) };
+    return { client, version, budget, usable: () => client.connected && !client.disconnecting, close: () => client.endAsync(true).catch(() => {}) };
   },
 
   async publish(c, t, e, m) {
     const topic = fill(t.settings.topic ?? DEFAULTS.topic, 'mqtt', e);
-    await c.client.publishAsync(topic, m.body, {
-      qos: 1,
-      ...(c.version === 5 && { properties: { contentType: m.contentType, userProperties: m.headers } }),
-    });
+    c.budget.published();
+    await c.client
+      .publishAsync(topic, m.body, {
+        qos: 1,
+        ...(c.version === 5 && { properties: { contentType: m.contentType, userProperties: m.headers } }),
+      })
+      .catch((err: unknown) => {
+        throw c.budget.explain(err);
+      });
   },
 };

@@ -1,11 +1,12 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { DEFAULTS, fill } from '../../model/destination.js';
-import type { Connection } from './pool.js';
+import { readBudget, type Connection, type ReadBudget } from './pool.js';
 import type { Publisher } from './target.js';
 
 interface NatsConn extends Connection {
   js: JetStreamClient;
+  budget: ReadBudget;
 }
 
 /**
@@ -32,7 +33,10 @@ export const nats: Publisher<NatsConn> = {
       reconnect: false,
       name: `s3gate ${t.tenant}`,
     });
+    // The client's socket (not in its types): see readBudget.
+    const socket = (nc as unknown as { protocol?: { transport?: { socket?: Parameters<typeof readBudget>[0] } } }).protocol?.transport?.socket;
     return {
+      budget: readBudget(socket),
       js: jetstream(nc, { timeout: timeoutMs }),
       usable: () => !nc.isClosed(),
       close: () => nc.close().catch(() => {}),
@@ -44,9 +48,11 @@ export const nats: Publisher<NatsConn> = {
     for (const [name, value] of Object.entries(m.headers)) h.set(name, value);
     h.set('content-type', m.contentType);
     const subject = fill(t.settings.subject ?? DEFAULTS.subject, 'nats', e);
+    c.budget.published();
     try {
       await c.js.publish(subject, m.body, { msgID: m.id, headers: h, retries: 0 });
-    } catch (err) {
+    } catch (caught) {
+      const err = c.budget.explain(caught);
       const why = String((err as Error).message ?? err);
       throw new Error(/no responders/i.test(why) ? `no JetStream stream takes subject '${subject}'` : `JetStream refused the message: ${why}`);
     }

@@ -112,6 +112,39 @@ export async function guardedAddress(host: string, allowPrivate: boolean): Promi
   return ok[0].address;
 }
 
+/** What a broker may send on a connection before any publish, and per publish (answers are small). */
+const READ_ALLOWANCE = 1024 * 1024;
+const READ_PER_PUBLISH = 16 * 1024;
+
+/**
+ * Bounds what a broker can make the gateway hold: a broker is the tenant's to choose, and a hostile one
+ * could answer with a reply of a gigabyte that the client library would buffer whole. The connection
+ * may read READ_ALLOWANCE, and READ_PER_PUBLISH more per publish, up to the allowance; past it the
+ * socket is destroyed (the library then drops what it buffered) and the next delivery connects again.
+ * Counted as the library reads, so it holds at most the allowance and one chunk.
+ */
+export function readBudget(socket: { on(event: 'data', fn: (chunk: Buffer) => void): unknown; destroy(err?: Error): unknown } | undefined): ReadBudget {
+  let credit = READ_ALLOWANCE;
+  let cut: Error | undefined;
+  socket?.on('data', (chunk: Buffer) => {
+    credit -= chunk.length;
+    if (credit >= 0 || cut) return;
+    cut = new Error('the broker sent far more than answers to what was published: connection closed');
+    socket.destroy(cut);
+  });
+  return {
+    published: () => void (credit = Math.min(READ_ALLOWANCE, credit + READ_PER_PUBLISH)),
+    explain: (err) => cut ?? err,
+  };
+}
+
+export interface ReadBudget {
+  /** A publish was sent: its answers are allowed for. */
+  published(): void;
+  /** The error a publish failed with, or why the connection was cut if it was. */
+  explain(err: unknown): unknown;
+}
+
 /** Settles with `work`, or rejects after `ms` (the caller drops what may be stuck). */
 export function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout;

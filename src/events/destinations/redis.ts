@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { DEFAULTS, fill } from '../../model/destination.js';
-import type { Connection } from './pool.js';
+import { readBudget, type Connection, type ReadBudget } from './pool.js';
 import type { Publisher } from './target.js';
 
 interface RedisConn extends Connection {
   redis: Redis;
+  budget: ReadBudget;
 }
 
 /**
@@ -30,13 +31,21 @@ export const redis: Publisher<RedisConn> = {
       // The dispatcher retries; a command is never queued for a connection that is down.
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
+      // No INFO before the first command: XADD tells soon enough whether the server is ready.
+      enableReadyCheck: false,
       retryStrategy: () => null,
       connectionName: `s3gate-${t.tenant}`.replace(/[^\w.-]/g, '_'),
     });
     r.on('error', () => {});
-    await r.connect();
+    // Counted from the first byte (a hostile server could answer the handshake with a huge reply too).
+    let budget: ReturnType<typeof readBudget> | undefined;
+    r.once('connect', () => (budget = readBudget(r.stream)));
+    await r.connect().catch((err: unknown) => {
+      throw budget?.explain(err) ?? err;
+    });
     return {
       redis: r,
+      budget: budget ?? readBudget(r.stream),
       usable: () => r.status === 'ready',
       close: () =>
         r.quit().then(
@@ -49,6 +58,9 @@ export const redis: Publisher<RedisConn> = {
   async publish(c, t, e, m) {
     const stream = fill(t.settings.stream ?? DEFAULTS.stream, 'redis', e);
     const fields = ['id', m.id, 'type', e.type, 'content-type', m.contentType, ...Object.entries(m.headers).flat(), 'body', m.body];
-    await c.redis.xadd(stream, 'MAXLEN', '~', String(t.settings.maxLen ?? DEFAULTS.maxLen), '*', ...fields);
+    c.budget.published();
+    await c.redis.xadd(stream, 'MAXLEN', '~', String(t.settings.maxLen ?? DEFAULTS.maxLen), '*', ...fields).catch((err: unknown) => {
+      throw c.budget.explain(err);
+    });
   },
 };
