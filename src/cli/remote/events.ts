@@ -24,7 +24,7 @@ export function eventCommands(cli: Command, run: Run): void {
     .option('--max-len <n>', 'Redis: MAXLEN ~ of the stream')
     .option('--username <user>', 'the broker user (or in the URL)')
     .option('--description <text>')
-    .description('Subscribe a URL or broker; the signing secret is shown once (a broker password goes in the URL or S3GATE_DESTINATION_PASSWORD)')
+    .description('Subscribe a URL or broker; the signing secret is shown once (a broker password goes in the URL: it is sealed, never shown again)')
     .action(
       run(async (ctx, url: string, opts: Record<string, string | string[] | undefined>) => {
         needKey(ctx);
@@ -40,7 +40,6 @@ export function eventCommands(cli: Command, run: Run): void {
           stream: opts.stream,
           maxLen: number(opts.maxLen),
           username: opts.username,
-          password: process.env.S3GATE_DESTINATION_PASSWORD,
         });
         const hook = await ctx.client.webhooks.create({
           url,
