@@ -78,7 +78,7 @@ async function consume(t: Test, kind: string, tenant: string): Promise<Consumer>
   } else if (kind === 'mqtt') {
     const client = await mqttConnect('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
     t.teardown(() => client.endAsync());
-    client.on('message', (_t, _p, packet) => add(String((packet.properties?.userProperties as Record<string, string>)['webhook-id'])));
+    client.on('message', (_t, _p, packet) => add(String((packet.properties?.userProperties as Record<string, string> | undefined)?.['webhook-id'])));
     await client.subscribeAsync(`s3gate/${tenant}/#`, { qos: 1 });
   } else {
     const r = new Redis({ host: '127.0.0.1', port: 6379 });
