@@ -53,6 +53,12 @@ export const Destination = Type.Object(
     exchange: Type.Optional(Type.String({ maxLength: 255, description: 'AMQP: the exchange published to (default amq.topic; "" is the default exchange)' })),
     routingKey: Type.Optional(template('AMQP: the routing key', '{bucket}.{eventName}')),
     subject: Type.Optional(template('NATS: the subject, which a JetStream stream must take', 's3gate.{tenant}.{bucket}')),
+    servers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+        maxItems: 10,
+        description: "NATS: more servers of the cluster (host:port), beside the URL's; each passes the same address rules",
+      }),
+    ),
     topic: Type.Optional(template('MQTT: the topic (QoS 1)', 's3gate/{bucket}/{key}')),
     mqttVersion: Type.Optional(Type.Integer({ minimum: 4, maximum: 5, description: 'MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties' })),
     stream: Type.Optional(template('Redis: the stream key', 's3gate:{tenant}')),
@@ -84,12 +90,12 @@ export interface DestinationSecrets {
 const SETTINGS: Record<DestinationKind, (keyof Destination)[]> = {
   webhook: [],
   amqp: ['exchange', 'routingKey', 'username'],
-  nats: ['subject', 'username'],
+  nats: ['subject', 'servers', 'username'],
   mqtt: ['topic', 'mqttVersion', 'username'],
   redis: ['stream', 'maxLen', 'username'],
 };
 
-export const DEFAULTS: Required<Omit<Destination, 'username' | 'mqttVersion'>> & { mqttVersion: 4 | 5 } = {
+export const DEFAULTS: Required<Omit<Destination, 'username' | 'mqttVersion' | 'servers'>> & { mqttVersion: 4 | 5 } = {
   exchange: 'amq.topic',
   routingKey: 's3gate.{tenant}.{bucket}',
   subject: 's3gate.{tenant}.{bucket}',
@@ -110,6 +116,7 @@ export function checkDestination(kind: DestinationKind, d: Destination & Destina
     const unknown = /\{(?!(?:tenant|bucket|key|type|eventName)\})[^}]*\}/.exec(value);
     if (unknown) throw new errors.Validation(`destination.${name}: ${unknown[0]} is not a template field; use {tenant}, {bucket}, {key}, {type} or {eventName}`);
   }
+  for (const server of d.servers ?? []) if (!/^(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}$/.test(server)) throw new errors.Validation(`destination.servers: '${server.slice(0, 64)}' is not host:port`);
   if (d.subject !== undefined && /[\s*>]/.test(d.subject.replace(/\{[a-zA-Z]+\}/g, '')))
     throw new errors.Validation('destination.subject: a subject published to has no spaces and no wildcards (* or >)');
   if (d.topic !== undefined && /[+#\0]/.test(d.topic.replace(/\{[a-zA-Z]+\}/g, ''))) throw new errors.Validation('destination.topic: a topic published to has no wildcards (+ or #)');

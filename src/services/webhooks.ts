@@ -97,6 +97,7 @@ export class WebhookService {
     if (kind !== undefined && kind !== derived) throw new errors.Validation(`kind '${kind}' does not match the URL, whose scheme ${u.protocol} makes it a ${derived} destination`);
     const { password, token, ...settings } = input ?? {};
     checkDestination(derived, { ...settings, ...(password !== undefined && { password }), ...(token !== undefined && { token }) });
+    for (const server of settings.servers ?? []) await this.#checkUrl(`nats://${server}`);
     if (derived === 'webhook' && u.password) throw new errors.InvalidWebhookUrl(redacted(url), 'a webhook URL carries no password: the receiver checks the signature');
     const secrets: DestinationSecrets = {
       ...kept,

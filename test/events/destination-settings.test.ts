@@ -26,6 +26,8 @@ const config = (allowPrivate: boolean) => ({
 t.test('broker addresses pass the same SSRF rules as webhook URLs', async (t) => {
   const app = await testApp(t, { config: config(false) });
   const h = bearer(await createTenant(app, { id: 'ssrf-brokers', driver: 'disk' }));
+  const servers = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: h, payload: { url: 'nats://8.8.8.8:4222', events: ['*'], destination: { servers: ['10.1.2.3:4222'] } } });
+  t.equal(servers.json().code, 'S3GATE_INVALID_WEBHOOK_URL', "a NATS cluster's other servers pass the same rules");
   for (const url of ['amqp://guest:hunter2@127.0.0.1:5672/', 'redis://localhost:6379', 'nats://10.0.0.1:4222', 'mqtt://[::1]:1883', 'rediss://169.254.169.254:6379', 'tls://192.168.1.1:4222']) {
     const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: h, payload: { url, events: ['*'] } });
     t.equal(res.statusCode, 400, url);
@@ -47,6 +49,8 @@ t.test('settings are checked against the kind; a mistake is a 400 that names it'
     [{ url: 'nats://127.0.0.1', destination: { subject: 's3.*.{bucket}' } }, /no spaces and no wildcards/],
     [{ url: 'mqtt://127.0.0.1', destination: { topic: 's3/#' } }, /no wildcards \(\+ or #\)/],
     [{ url: 'mqtt://127.0.0.1', destination: { mqttVersion: 3 } }, /mqttVersion/],
+    [{ url: 'nats://127.0.0.1', destination: { servers: ['nats://x:1'] } }, /destination\.servers: 'nats:\/\/x:1' is not host:port/],
+    [{ url: 'amqp://127.0.0.1', destination: { servers: ['x:1'] } }, /destination\.servers is not a setting of a amqp destination/],
     [{ url: 'redis://127.0.0.1', kind: 'amqp' }, /kind 'amqp' does not match the URL/],
     [{ url: 'http://user:pw@127.0.0.1/x' }, /a webhook URL carries no password/],
     [{ url: 'amqp://127.0.0.1', format: 'avro' }, /format/],

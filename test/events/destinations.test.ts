@@ -241,3 +241,24 @@ t.test('MQTT 3.1.1: QoS 1, the event id in the body (3.1.1 has no properties)', 
     'every event arrived',
   );
 });
+
+t.test("NATS servers: the cluster's other servers are tried when the URL's does not answer", async (t) => {
+  if (!(await brokerUp(t, 'NATS', 4222))) return;
+  const tenant = `natsc-${randomBytes(3).toString('hex')}`;
+  const { app, h } = await gateway(t, tenant);
+  const nc = await natsConnect({ servers: '127.0.0.1:4222' });
+  t.teardown(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const stream = `S3GATE_${tenant.replace(/-/g, '_')}`;
+  await jsm.streams.add({ name: stream, subjects: [`s3gate.${tenant}.>`] });
+  t.teardown(() => jsm.streams.delete(stream).catch(() => {}));
+  // Port 1 on loopback: nothing listens there.
+  await subscribe(t, app, h, { url: 'nats://127.0.0.1:1', destination: { servers: ['127.0.0.1:4222'] } });
+  for (let i = 0; i < 20; i++) await app.inject({ method: 'PUT', url: `/v1/buckets/events/objects/c${i}`, headers: h, payload: 'x' });
+  let stored = 0;
+  await until('20 messages in the stream', () => {
+    void jsm.streams.info(stream).then((i) => (stored = i.state.messages));
+    return stored >= 20;
+  });
+  t.equal(stored, 20, 'every event, through the second server');
+});

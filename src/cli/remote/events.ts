@@ -18,6 +18,7 @@ export function eventCommands(cli: Command, run: Run): void {
     .option('--exchange <name>', 'AMQP: the exchange (default amq.topic)')
     .option('--routing-key <template>', 'AMQP: the routing key, of {tenant} {bucket} {key} {type} {eventName}')
     .option('--subject <template>', 'NATS: the subject a JetStream stream takes')
+    .option('--servers <hosts...>', "NATS: more servers of the cluster (host:port), beside the URL's")
     .option('--topic <template>', 'MQTT: the topic')
     .option('--mqtt-version <n>', 'MQTT: 4 (3.1.1) or 5')
     .option('--stream <template>', 'Redis: the stream key')
@@ -35,6 +36,7 @@ export function eventCommands(cli: Command, run: Run): void {
           exchange: opts.exchange,
           routingKey: opts.routingKey,
           subject: opts.subject,
+          servers: opts.servers,
           topic: opts.topic,
           mqttVersion: number(opts.mqttVersion),
           stream: opts.stream,
@@ -101,6 +103,11 @@ export function eventCommands(cli: Command, run: Run): void {
       }),
     );
 
+  tailCommand(cli, run);
+}
+
+/** `events tail`: the tenant's events as they are recorded, from the moment it starts or an event id on. */
+function tailCommand(cli: Command, run: Run): void {
   const events = cli.command('events').description('Object events');
   events
     .command('tail')

@@ -70,9 +70,10 @@ export class Destinations {
     const key = `${publisher.key(base)}#${createHash('sha256').update(JSON.stringify(base.secrets)).digest('hex').slice(0, 16)}`;
     const timeoutMs = this.opts.timeoutMs;
     try {
-      const connection = await pool.get(sub.tenant_id, key, async () => publisher.open({ ...base, address: await guardedAddress(base.url.hostname, this.opts.allowPrivate) }, timeoutMs), timeoutMs);
+      const guard = (host: string) => guardedAddress(host, this.opts.allowPrivate);
+      const connection = await pool.get(sub.tenant_id, key, async () => publisher.open({ ...base, guard, address: await guard(base.url.hostname) }, timeoutMs), timeoutMs);
       const remaining = Math.max(1, timeoutMs - (performance.now() - start));
-      await within(remaining, `publishing to ${base.url.host}`, publisher.publish(connection, { ...base, address: '' }, event, message)).catch((err) => {
+      await within(remaining, `publishing to ${base.url.host}`, publisher.publish(connection, { ...base, guard, address: '' }, event, message)).catch((err) => {
         // A publish with no answer leaves the connection in doubt: the next delivery opens another.
         if ((err as { code?: string }).code === 'S3GATE_TIMEOUT') pool.discard(sub.tenant_id, key);
         throw err;

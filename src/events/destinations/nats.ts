@@ -15,16 +15,31 @@ interface NatsConn extends Connection {
  * takes fails the delivery (no responders), to be retried.
  */
 export const nats: Publisher<NatsConn> = {
-  key: (t) => `${t.url.protocol}//${t.url.username}@${t.url.host}`,
+  key: (t) => `${t.url.protocol}//${t.url.username}@${t.url.host},${(t.settings.servers ?? []).join(',')}`,
 
   async open(t, timeoutMs) {
     const tls = t.url.protocol === 'tls:';
     const user = t.settings.username ?? (decodeURIComponent(t.url.username) || undefined);
     // Over TLS the client needs the name (its certificate is checked against it) and resolves it itself:
     // the address was checked a moment before (see guardedAddress); without TLS it connects to that address.
-    const host = tls ? t.url.hostname : t.address.includes(':') ? `[${t.address}]` : t.address;
+    const server = (hostname: string, address: string, port: number) => `${tls ? hostname : address.includes(':') ? `[${address}]` : address}:${port}`;
+    // The cluster's other servers, each by the same address rules; one that is refused is left out.
+    const others = await Promise.all(
+      (t.settings.servers ?? []).map(async (s) => {
+        const u = new URL(`nats://${s}`);
+        const hostname = u.hostname.replace(/^\[|\]$/g, '');
+        return t.guard(hostname).then(
+          (address) => server(hostname, address, Number(u.port) || 4222),
+          () => undefined,
+        );
+      }),
+    );
     const nc: NatsConnection = await connect({
-      servers: [`${host}:${Number(t.url.port) || 4222}`],
+      servers: [server(t.url.hostname, t.address, Number(t.url.port) || 4222), ...others.filter((s): s is string => s !== undefined)],
+      // Over several servers: try them in the order given, the URL's first; never the servers a server
+      // advertises (they would pass no address rule).
+      noRandomize: true,
+      ignoreClusterUpdates: true,
       ...(user !== undefined && { user, pass: t.secrets.password }),
       ...(t.secrets.token !== undefined && { token: t.secrets.token }),
       ...(tls && { tls: {} }),

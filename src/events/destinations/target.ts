@@ -11,11 +11,13 @@ export interface BrokerTarget {
   address: string;
   settings: Destination;
   secrets: DestinationSecrets;
+  /** The address to connect to for another host of the destination (NATS servers), by the same rules as `address`. */
+  guard: (host: string) => Promise<string>;
 }
 
 /** One broker kind: how a connection is named (one per key and tenant), opened, and published on. */
 export interface Publisher<C extends Connection> {
-  key(t: Omit<BrokerTarget, 'address'>): string;
+  key(t: Omit<BrokerTarget, 'address' | 'guard'>): string;
   open(t: BrokerTarget, timeoutMs: number): Promise<C>;
   /** Resolves once the broker has taken the message (confirmed, acknowledged, written). */
   publish(c: C, t: BrokerTarget, e: ObjectEvent, m: Message): Promise<void>;

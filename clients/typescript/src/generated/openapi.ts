@@ -839,6 +839,8 @@ export interface components {
                 routingKey?: string;
                 /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
                 subject?: string;
+                /** @description NATS: more servers of the cluster (host:port), beside the URL's; each passes the same address rules */
+                servers?: string[];
                 /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
                 topic?: string;
                 /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
@@ -3209,6 +3211,8 @@ export interface operations {
                         routingKey?: string;
                         /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
                         subject?: string;
+                        /** @description NATS: more servers of the cluster (host:port), beside the URL's; each passes the same address rules */
+                        servers?: string[];
                         /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
                         topic?: string;
                         /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
@@ -3259,6 +3263,8 @@ export interface operations {
                             routingKey?: string;
                             /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
                             subject?: string;
+                            /** @description NATS: more servers of the cluster (host:port), beside the URL's; each passes the same address rules */
+                            servers?: string[];
                             /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
                             topic?: string;
                             /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
@@ -3416,6 +3422,8 @@ export interface operations {
                         routingKey?: string;
                         /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
                         subject?: string;
+                        /** @description NATS: more servers of the cluster (host:port), beside the URL's; each passes the same address rules */
+                        servers?: string[];
                         /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
                         topic?: string;
                         /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
@@ -3508,6 +3516,8 @@ export interface operations {
                             routingKey?: string;
                             /** @description NATS: the subject, which a JetStream stream must take: a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate.{tenant}.{bucket} */
                             subject?: string;
+                            /** @description NATS: more servers of the cluster (host:port), beside the URL's; each passes the same address rules */
+                            servers?: string[];
                             /** @description MQTT: the topic (QoS 1): a template of {tenant}, {bucket}, {key}, {type} (s3:ObjectCreated:Put) and {eventName} (ObjectCreated:Put), e.g. s3gate/{bucket}/{key} */
                             topic?: string;
                             /** @description MQTT: 4 (3.1.1) or 5 (default); signature headers travel as MQTT 5 user properties */
