@@ -72,7 +72,7 @@ export const errors = {
   KeyNotFound: createError('S3GATE_KEY_NOT_FOUND', "API key '%s' not found for tenant '%s'", 404),
   InvalidTenant: createError('S3GATE_INVALID_TENANT', '%s', 400),
 
-  InvalidWebhookUrl: createError('S3GATE_INVALID_WEBHOOK_URL', "Webhook URL '%s' is refused: %s", 400),
+  InvalidWebhookUrl: createError('S3GATE_INVALID_WEBHOOK_URL', "Subscription URL '%s' is refused: %s", 400),
   WebhookNotFound: createError('S3GATE_WEBHOOK_NOT_FOUND', "Webhook subscription '%s' not found", 404),
   DeliveryNotFound: createError('S3GATE_DELIVERY_NOT_FOUND', "Delivery '%s' not found for this subscription", 404),
 
