@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import { S3gate, S3gateError, verifyWebhook, type ObjectEvent } from '../../clients/typescript/src/index.js';
@@ -133,6 +134,23 @@ t.test('@s3gate/client against a gateway on RGW', async (t) => {
       events.map((e) => e.data.key),
       ['hooked/0/a.txt'],
     );
+  });
+
+  t.test('a Redis stream subscription through the client; verifyWebhook checks what a queue consumer read', async (t) => {
+    const stream = `client:${randomBytes(4).toString('hex')}`;
+    const sub = await s3gate.webhooks.create({ url: 'redis://127.0.0.1:6379', events: ['s3:ObjectCreated:*'], filter: { bucket, prefix: 'queued/' }, destination: { stream } });
+    t.match(sub, { kind: 'redis', destination: { stream } });
+    const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    t.teardown(async () => {
+      await redis.del(stream);
+      redis.disconnect();
+    });
+    await s3gate.objects.upload(bucket, 'queued/q.txt', 'q');
+    let entries: [string, string[]][] = [];
+    await until(async () => (entries = await redis.xrange(stream, '-', '+')).length > 0, 10_000, 'the stream entry');
+    const fields = Object.fromEntries(entries[0][1].flatMap((v, i, all) => (i % 2 === 0 ? [[v, all[i + 1]]] : [])));
+    const event = verifyWebhook(sub.secret, fields.body, fields);
+    t.match(event, { type: 's3:ObjectCreated:Put', data: { bucket, key: 'queued/q.txt' } });
   });
 
   t.test('admin calls with the admin token; the raw typed client for the rest', async (t) => {
