@@ -113,6 +113,7 @@ export function checkDestination(kind: DestinationKind, d: Destination & Destina
   for (const name of ['routingKey', 'subject', 'topic', 'stream'] as const) {
     const value = d[name];
     if (value === undefined) continue;
+    if (/[\x00-\x1f\x7f]/.test(value)) throw new errors.Validation(`destination.${name}: a control character (U+0000 to U+001F, U+007F) cannot be part of it`);
     const unknown = /\{(?!(?:tenant|bucket|key|type|eventName)\})[^}]*\}/.exec(value);
     if (unknown) throw new errors.Validation(`destination.${name}: ${unknown[0]} is not a template field; use {tenant}, {bucket}, {key}, {type} or {eventName}`);
   }
@@ -124,12 +125,22 @@ export function checkDestination(kind: DestinationKind, d: Destination & Destina
 
 /**
  * A template filled in from an event. What an event puts in is made safe for the kind: a NATS subject
- * token has no space, `*`, `>` or empty token (the key's `.` would split it, so it becomes `_`), an MQTT
+ * token has no space, control character, `*`, `>` or empty token (the key's `.` would split it, so it becomes `_`), an MQTT
  * topic no `+`, `#` or NUL; AMQP routing keys are at most 255 bytes.
  */
 export function fill(templateText: string, kind: DestinationKind, e: ObjectEvent): string {
-  const safe = (v: string) => (kind === 'nats' ? v.replace(/[\s.*>]/g, '_') || '_' : kind === 'mqtt' ? v.replace(/[+#\0]/g, '_') : v);
+  const safe = (v: string) => (kind === 'nats' ? v.replace(/[\s.*>\x00-\x1f\x7f]/g, '_') || '_' : kind === 'mqtt' ? v.replace(/[+#\0]/g, '_') : v);
   const values: Record<string, string> = { tenant: e.data.tenant, bucket: e.data.bucket, key: e.data.key, type: e.type, eventName: e.type.replace(/^s3:/, '') };
   const out = templateText.replace(/\{(tenant|bucket|key|type|eventName)\}/g, (_, name: string) => safe(values[name]));
-  return kind === 'amqp' ? Buffer.from(out).subarray(0, 255).toString() : out;
+  return kind === 'amqp' ? utf8Prefix(out, 255) : out;
+}
+
+/** The longest prefix of `text` of at most `max` UTF-8 bytes, cut between characters. */
+function utf8Prefix(text: string, max: number): string {
+  const bytes = Buffer.from(text);
+  if (bytes.length <= max) return text;
+  let end = max;
+  // bytes[end] is the first byte left out: while it continues a character, leave that character out too.
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
 }

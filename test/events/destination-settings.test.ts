@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Webhook as Verifier } from 'standardwebhooks';
 import t from 'tap';
 import { bearer, createTenant, tempDir, testApp } from '../helpers/app.js';
+import { fill } from '../../src/model/destination.js';
 import { brokerUp } from '../helpers/brokers.js';
 import { receiver } from '../helpers/receiver.js';
 
@@ -49,6 +50,8 @@ t.test('settings are checked against the kind; a mistake is a 400 that names it'
     [{ url: 'nats://127.0.0.1', destination: { subject: 's3.*.{bucket}' } }, /no spaces and no wildcards/],
     [{ url: 'mqtt://127.0.0.1', destination: { topic: 's3/#' } }, /no wildcards \(\+ or #\)/],
     [{ url: 'mqtt://127.0.0.1', destination: { mqttVersion: 3 } }, /mqttVersion/],
+    [{ url: 'redis://127.0.0.1', destination: { stream: 'a\u0000{key}' } }, /destination\.stream: a control character/],
+    [{ url: 'nats://127.0.0.1', destination: { subject: 'a\u0001.{key}' } }, /destination\.subject: a control character/],
     [{ url: 'nats://127.0.0.1', destination: { servers: ['nats://x:1'] } }, /destination\.servers: 'nats:\/\/x:1' is not host:port/],
     [{ url: 'amqp://127.0.0.1', destination: { servers: ['x:1'] } }, /destination\.servers is not a setting of a amqp destination/],
     [{ url: 'redis://127.0.0.1', kind: 'amqp' }, /kind 'amqp' does not match the URL/],
@@ -140,4 +143,20 @@ t.test('GraphQL: createWebhook with a broker, its kind and settings answered, ne
   t.notMatch(JSON.stringify(created), 's3cr3t');
   const refused = await gql('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { secret } }', { i: { url: 'nats://127.0.0.1:4222', events: ['*'], destination: { topic: 'x' } } });
   t.match(refused.errors?.[0], { message: /destination\.topic is not a setting of a nats destination/, extensions: { code: 'S3GATE_VALIDATION' } });
+});
+
+t.test("what an event puts in a template is made safe for the kind's protocol", async (t) => {
+  const event = (key: string) => ({
+    id: 'evt_x',
+    type: 's3:ObjectCreated:Put' as const,
+    timestamp: '',
+    data: { tenant: 't', bucket: 'b', key, size: 1, etag: null, versionId: null, sequencer: null, source: 'gateway' as const },
+  });
+  t.equal(fill('s3.{bucket}.{key}', 'nats', event('a.b c*\u0001>\r\n')), 's3.b.a_b_c_____', 'NATS: no dot, space, wildcard or control character from the key');
+  t.equal(fill('s3.{key}', 'nats', event('')), 's3._', 'NATS: no empty token');
+  t.equal(fill('s3/{key}', 'mqtt', event('a/+/#\u0000')), 's3/a/_/__', 'MQTT: no wildcard or NUL');
+  const cut = fill('{key}', 'amqp', event('é'.repeat(300)));
+  t.equal(Buffer.byteLength(cut), 254, 'AMQP: at most 255 bytes…');
+  t.equal(cut, 'é'.repeat(127), '…cut between characters');
+  t.equal(fill('{eventName}:{type}', 'redis', event('k')), 'ObjectCreated:Put:s3:ObjectCreated:Put');
 });
