@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearer, createTenant, tempDir, testApp } from '../helpers/app.js';
 import { brokerUp } from '../helpers/brokers.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
+import { eventIds } from '../helpers/events.js';
 import { apiKey, gatewayProcess } from '../helpers/process.js';
 import { until } from '../helpers/stall.js';
 
@@ -115,16 +116,6 @@ async function writeAll(app: FastifyInstance, h: Record<string, string>, from: n
     const res = await app.inject({ method: 'PUT', url: `/v1/buckets/faults/objects/k${i}`, headers: h, payload: `v${i}` });
     if (res.statusCode !== 201) throw new Error(`PUT ${i}: ${res.statusCode}`);
   }
-}
-
-async function eventIds(app: FastifyInstance, h: Record<string, string>): Promise<string[]> {
-  const ids: string[] = [];
-  for (let cursor: string | null = ''; cursor !== null; ) {
-    const page = (await app.inject({ method: 'GET', url: `/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, headers: h })).json() as { events: { id: string }[]; nextCursor: string | null };
-    ids.push(...page.events.map((e) => e.id));
-    cursor = page.nextCursor;
-  }
-  return ids;
 }
 
 for (const [kind, name, port, urlOf] of BROKERS) {

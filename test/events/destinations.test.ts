@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { bearer, createTenant, testApp } from '../helpers/app.js';
 import { brokerUp } from '../helpers/brokers.js';
+import { eventIds } from '../helpers/events.js';
 
 /**
  * Subscriptions to the brokers this machine runs (RabbitMQ, NATS JetStream, Mosquitto, Redis), each
@@ -57,13 +58,7 @@ async function write(app: FastifyInstance, h: Record<string, string>, n: number)
     const res = await app.inject({ method: 'PUT', url: `/v1/buckets/events/objects/k${i}`, headers: { ...h, 'content-type': 'text/plain' }, payload: `v${i}` });
     if (res.statusCode !== 201) throw new Error(`PUT ${i}: ${res.statusCode} ${res.body}`);
   }
-  const ids: string[] = [];
-  for (let cursor: string | null = ''; cursor !== null; ) {
-    const page = (await app.inject({ method: 'GET', url: `/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, headers: h })).json() as { events: { id: string }[]; nextCursor: string | null };
-    ids.push(...page.events.map((e) => e.id));
-    cursor = page.nextCursor;
-  }
-  return ids;
+  return eventIds(app, h);
 }
 
 async function until(what: string, done: () => boolean, ms = 60_000): Promise<void> {
@@ -231,8 +226,7 @@ t.test('MQTT 3.1.1: QoS 1, the event id in the body (3.1.1 has no properties)', 
   await subscribe(t, app, h, { url: 'mqtt://127.0.0.1:1883', destination: { mqttVersion: 4, topic: 'v4/{tenant}/{bucket}/{key}' } });
   const n = Math.min(WRITES, 100);
   for (let i = 0; i < n; i++) await app.inject({ method: 'PUT', url: `/v1/buckets/events/objects/v4-${i}`, headers: h, payload: 'x' });
-  // write(…, 0) writes nothing and answers the tenant's event ids.
-  const ids = await write(app, h, 0);
+  const ids = await eventIds(app, h);
   t.equal(ids.length, n);
   await until('every MQTT 3.1.1 message', () => ids.every((id) => got.includes(id)));
   t.same(

@@ -10,12 +10,22 @@ import { mqtt } from './mqtt.js';
 import { nats } from './nats.js';
 import { BrokerPool, guardedAddress, within, type Connection } from './pool.js';
 import { redis } from './redis.js';
-import type { Publisher } from './target.js';
+import type { BrokerTarget, Publisher } from './target.js';
 
 const PUBLISHERS: Record<Exclude<DestinationKind, 'webhook'>, Publisher<Connection>> = { amqp, nats, mqtt, redis };
 
 /** A subscription as a destination needs it (a row of the webhooks table). */
-export type Subscription = Pick<WebhookRow, 'id' | 'tenant_id' | 'url' | 'kind' | 'format' | 'destination' | 'credentials'>;
+export type Subscription = Pick<WebhookRow, 'id' | 'tenant_id' | 'url' | 'kind' | 'format' | 'destination' | 'credentials' | 'updated_at'>;
+
+/** Broker subscriptions' parsed targets kept (see #target). */
+const TARGETS_KEPT = 10_000;
+
+interface Target {
+  publisher: Publisher<Connection>;
+  base: Omit<BrokerTarget, 'address' | 'guard'>;
+  key: string;
+  guard: (host: string) => Promise<string>;
+}
 
 /**
  * Sends an event to a subscription's destination, whatever its kind: a signed webhook through the
@@ -25,6 +35,7 @@ export type Subscription = Pick<WebhookRow, 'id' | 'tenant_id' | 'url' | 'kind' 
  */
 export class Destinations {
   readonly #pools = new Map<string, BrokerPool<Connection>>();
+  readonly #targets = new Map<string, Target>();
 
   constructor(
     private readonly opts: {
@@ -58,19 +69,10 @@ export class Destinations {
     const message = messageOf(event, sub.format as EventFormat, secrets, { binary: kind === 'webhook' });
     if (kind === 'webhook') return this.opts.webhooks.send(sub.url, message);
     const start = performance.now();
-    const publisher = PUBLISHERS[kind];
     const pool = this.#pool(kind);
-    const base = {
-      tenant: sub.tenant_id,
-      url: new URL(sub.url),
-      settings: JSON.parse(sub.destination) as Destination,
-      secrets: sub.credentials ? (JSON.parse(this.opts.box.open(sub.credentials)) as DestinationSecrets) : {},
-    };
-    // Secrets name the connection too: a subscription whose password changed does not reuse the old login.
-    const key = `${publisher.key(base)}#${createHash('sha256').update(JSON.stringify(base.secrets)).digest('hex').slice(0, 16)}`;
     const timeoutMs = this.opts.timeoutMs;
     try {
-      const guard = (host: string) => guardedAddress(host, this.opts.allowPrivate);
+      const { publisher, base, guard, key } = this.#target(sub);
       const connection = await pool.get(sub.tenant_id, key, async () => publisher.open({ ...base, guard, address: await guard(base.url.hostname) }, timeoutMs), timeoutMs);
       const remaining = Math.max(1, timeoutMs - (performance.now() - start));
       await within(remaining, `publishing to ${base.url.host}`, publisher.publish(connection, { ...base, guard, address: '' }, event, message)).catch((err) => {
@@ -82,6 +84,30 @@ export class Destinations {
     } catch (err) {
       return { ok: false, status: null, durationMs: Math.round(performance.now() - start), error: describe(err), excerpt: null };
     }
+  }
+
+  /**
+   * A subscription's broker as the publishers take it, parsed (URL, settings, opened secrets) once per
+   * version of the subscription, not per delivery: a burst sends to the same few over and over.
+   */
+  #target(sub: Subscription): Target {
+    const id = `${sub.id}\n${sub.updated_at}`;
+    let target = this.#targets.get(id);
+    if (!target) {
+      const publisher = PUBLISHERS[sub.kind as Exclude<DestinationKind, 'webhook'>];
+      const base = {
+        tenant: sub.tenant_id,
+        url: new URL(sub.url),
+        settings: JSON.parse(sub.destination) as Destination,
+        secrets: sub.credentials ? (JSON.parse(this.opts.box.open(sub.credentials)) as DestinationSecrets) : {},
+      };
+      // Secrets name the connection too: a subscription whose password changed does not reuse the old login.
+      const key = `${publisher.key(base)}#${createHash('sha256').update(JSON.stringify(base.secrets)).digest('hex').slice(0, 16)}`;
+      target = { publisher, base, key, guard: (host: string) => guardedAddress(host, this.opts.allowPrivate) };
+      if (this.#targets.size >= TARGETS_KEPT) this.#targets.delete(this.#targets.keys().next().value!);
+      this.#targets.set(id, target);
+    }
+    return target;
   }
 
   async close(): Promise<void> {
