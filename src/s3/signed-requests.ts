@@ -1,6 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../model/tenant.js';
@@ -67,14 +68,14 @@ export type ReadResult =
 
 export interface SignedRequestsOptions {
   s3: S3Settings;
-  httpAgent: http.Agent;
-  httpsAgent: https.Agent;
+  /** The tenant's agents (made on first use). */
+  agents: { readonly http: http.Agent; readonly https: https.Agent };
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   credentials: AwsCredentialIdentityProvider;
   hooks: DriverHooks;
   /** The tenant's S3Client's retry strategy: one policy (attempts, backoff, jitter, quota) for both paths. */
-  retryStrategy: () => Promise<RetryStrategyV2>;
+  retryStrategy: RetryStrategyV2;
 }
 
 /**
@@ -87,7 +88,8 @@ export interface SignedRequestsOptions {
 export class SignedRequests {
   readonly #opts: SignedRequestsOptions;
   readonly #signer: SignatureV4;
-  readonly #endpoint: URL;
+  /** The endpoint's parts (not a URL object: a live tenant's every byte counts). */
+  readonly #endpoint: { protocol: string; hostname: string; port: string; pathname: string };
 
   constructor(opts: SignedRequestsOptions) {
     this.#opts = opts;
@@ -98,7 +100,8 @@ export class SignedRequests {
       sha256: Sha256,
       uriEscapePath: false,
     });
-    this.#endpoint = new URL(opts.s3.endpoint ?? `https://s3.${opts.s3.region}.amazonaws.com`);
+    const { protocol, hostname, port, pathname } = new URL(opts.s3.endpoint ?? `https://s3.${opts.s3.region}.amazonaws.com`);
+    this.#endpoint = { protocol, hostname, port, pathname };
   }
 
   async read(
@@ -214,7 +217,7 @@ export class SignedRequests {
     opts: { replayable: boolean } = { replayable: true },
   ): Promise<http.IncomingMessage> {
     const run = async () => {
-      const strategy = await this.#opts.retryStrategy();
+      const strategy = this.#opts.retryStrategy;
       let token = await strategy.acquireInitialRetryToken(operation);
       const span = trace.getActiveSpan();
       for (let attempts = 1; ; attempts++) {
@@ -292,7 +295,7 @@ export class SignedRequests {
         port: target.port,
         path: target.path,
         headers,
-        agent: https_ ? this.#opts.httpsAgent : this.#opts.httpAgent,
+        agent: https_ ? this.#opts.agents.https : this.#opts.agents.http,
       });
       // Not the `signal` option: Node keeps that listener after the response ends, and a late abort then
       // destroys a keep-alive socket already back in the agent's pool. Detached once the request closes.
@@ -306,12 +309,7 @@ export class SignedRequests {
       signal?.addEventListener('abort', abort, { once: true });
       req.once('close', detach);
       req.setTimeout(this.#opts.requestTimeoutMs, () => req.destroy(Object.assign(new Error('S3 request timed out'), { name: 'TimeoutError' })));
-      req.on('socket', (socket) => {
-        if (!socket.connecting) return;
-        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`could not connect within ${this.#opts.connectTimeoutMs} ms`), { name: 'TimeoutError' })), this.#opts.connectTimeoutMs);
-        socket.once('connect', () => clearTimeout(timer));
-        socket.once('close', () => clearTimeout(timer));
-      });
+      req.on('socket', (socket) => connectWithin(req, socket, this.#opts.connectTimeoutMs));
       // The body's consumer learns of a failure through 'close' (finished, pipeline); an abort after the
       // response was handled must not surface as an unhandled 'error'.
       req.once('response', (res) => {
@@ -326,6 +324,24 @@ export class SignedRequests {
       body.pipe(req);
     });
   }
+}
+
+/**
+ * Fails a request whose new socket does not connect within `ms`. Nothing is left on the socket once it
+ * connected or closed: a keep-alive socket outlives its first request, and a listener made inside that
+ * request's scope kept the whole request (and the client's response piped from it) for as long as the
+ * socket stayed pooled.
+ */
+function connectWithin(req: http.ClientRequest, socket: Socket, ms: number): void {
+  if (!socket.connecting) return;
+  const timer = setTimeout(() => req.destroy(Object.assign(new Error(`could not connect within ${ms} ms`), { name: 'TimeoutError' })), ms);
+  const settled = () => {
+    clearTimeout(timer);
+    socket.off('connect', settled);
+    socket.off('close', settled);
+  };
+  socket.once('connect', settled);
+  socket.once('close', settled);
 }
 
 const unquote = (etag: string | string[] | undefined) => String(etag ?? '').replace(/^(W\/)?"|"$/g, '');
