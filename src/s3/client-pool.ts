@@ -193,7 +193,12 @@ export class TenantPool {
   #retire(entry: Entry) {
     if (entry.retired) return;
     entry.retired = true;
-    if (this.#live.get(entry.tenant.id) === entry) this.#live.delete(entry.tenant.id);
+    const id = entry.tenant.id;
+    if (this.#live.get(id) === entry) this.#live.delete(id);
+    // A closed circuit that counted no failure is what a new one would be: none is kept for a tenant
+    // without a client, so 100,000 tenants that each made a request hold 100,000 of nothing.
+    const circuit = this.#circuits.get(id);
+    if (circuit?.state === 'closed' && circuit.consecutiveFailures === 0 && !this.#live.has(id)) this.#circuits.delete(id);
     if (entry.inFlight === 0) this.#close(entry);
     else this.#draining.add(entry);
   }

@@ -63,8 +63,8 @@ export interface CredentialDeps {
   region: string;
   /** The tenant's S3 endpoint: RGW and MinIO answer STS there too. */
   endpoint?: string;
-  /** The tenant's HTTP handler (its agents, proxy and TLS settings), for STS as for S3. */
-  requestHandler: NodeHttpHandler;
+  /** The tenant's HTTP handler (its agents, proxy and TLS settings), for STS as for S3: made when STS is first needed. */
+  requestHandler: () => NodeHttpHandler;
   allowDefault: boolean;
   refreshBeforeMs: number;
   onRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
@@ -92,7 +92,7 @@ export function credentialProvider(settings: CredentialSettings, deps: Credentia
     case 'assumeRole': {
       const source = settings.source === 'default' ? defaultChain(deps.allowDefault) : credentialProvider({ ...settings.source, type: 'static' }, deps);
       const endpoint = settings.stsEndpoint ?? deps.endpoint;
-      const sts = new STSClient({ region: deps.region, ...(endpoint && { endpoint }), credentials: source, requestHandler: deps.requestHandler, maxAttempts: 3 });
+      const sts = new STSClient({ region: deps.region, ...(endpoint && { endpoint }), credentials: source, requestHandler: deps.requestHandler(), maxAttempts: 3 });
       const refreshing = new RefreshingCredentials(
         async () => {
           const out = await sts

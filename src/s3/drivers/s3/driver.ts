@@ -1,5 +1,3 @@
-import type http from 'node:http';
-import type https from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -22,7 +20,7 @@ import type { RetryStrategyV2 } from '@smithy/types';
 import { AdaptiveRetryStrategy, Retry, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../../errors.js';
-import type { ResolvedTenant } from '../../../model/tenant.js';
+import type { ResolvedTenant, S3Settings } from '../../../model/tenant.js';
 import type {
   BucketInfo,
   ByteRange,
@@ -51,27 +49,13 @@ import type {
 } from '../../../model/object-store.js';
 import { SignedRequests } from '../../signed-requests.js';
 import { credentialProvider } from '../../credentials.js';
-import { tenantAgents } from '../../network.js';
+import { TenantAgents } from '../../network.js';
 import { httpStatusOf, mapS3Error } from '../../map-error.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../../ranges.js';
 import { checkWrite, conditional, forBackend } from '../../../model/preconditions.js';
 
-import {
-  currentEtag,
-  observeAndTrack,
-  MAX_PARTS,
-  type UploadSettings,
-  agentStats,
-  copySource,
-  copySourceConditions,
-  decodeCursor,
-  encodeCursor,
-  rangeOf,
-  sdkHeaders,
-  unquote,
-  wholeAsPart,
-} from './sdk.js';
+import { currentEtag, observeAndTrack, MAX_PARTS, type UploadSettings, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
 
 import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
 import { topicNotifications } from './notifications.js';
@@ -93,54 +77,34 @@ export interface DriverOptions {
 
 export class S3Driver implements ObjectStore {
   #client: S3Client | undefined;
-  readonly #forcePathStyle: boolean | undefined;
+  #handler: NodeHttpHandler | undefined;
+  readonly #tenant: ResolvedTenant;
+  readonly #s3: S3Settings;
   readonly #hooks: DriverHooks;
   readonly #retryStrategy: RetryStrategyV2;
-  readonly #httpAgent: http.Agent;
-  readonly #httpsAgent: https.Agent;
+  readonly #agents: TenantAgents;
   readonly #upload: UploadSettings;
-  readonly #isAws: boolean;
-  readonly #region: string;
+  readonly #credentials: AwsCredentialIdentityProvider;
   readonly #fast: SignedRequests;
-  readonly #clientConfig: { region: string; endpoint?: string; credentials: AwsCredentialIdentityProvider; requestHandler: NodeHttpHandler; maxAttempts: number; retryMode: string };
   #snsClient: SNSClient | undefined;
+  #multipart: MultipartStore | undefined;
 
   constructor(tenant: ResolvedTenant, opts: DriverOptions) {
     const s3 = tenant.s3;
     if (!s3) throw new Error(`tenant ${tenant.id} has no s3 settings`);
-    const agents = tenantAgents(s3, tenant.pool);
-    this.#httpAgent = agents.http;
-    this.#httpsAgent = agents.https;
+    this.#tenant = tenant;
+    this.#s3 = s3;
+    this.#agents = new TenantAgents(s3, tenant.pool);
     this.#upload = opts.upload;
-    this.#isAws = !s3.endpoint;
-    this.#region = s3.region;
-    const requestHandler = new NodeHttpHandler({
-      httpAgent: this.#httpAgent,
-      httpsAgent: this.#httpsAgent,
-      connectionTimeout: tenant.pool.connectTimeoutMs,
-      // requestTimeoutMs is socket inactivity, as the signed hot path applies it. The handler's own
-      // requestTimeout only logs a warning in this version (unless throwOnRequestTimeout), which left
-      // SDK calls to a stalled endpoint hanging: socketTimeout is the one that aborts.
-      socketTimeout: tenant.pool.requestTimeoutMs,
-    });
-    const credentials = credentialProvider(s3.credentials, {
+    this.#credentials = credentialProvider(s3.credentials, {
       tenantId: tenant.id,
       region: s3.region,
       endpoint: s3.endpoint,
-      requestHandler,
+      requestHandler: () => this.#requestHandler(),
       allowDefault: opts.allowDefaultCredentials,
       refreshBeforeMs: opts.refreshBeforeMs,
       onRefresh: opts.onCredentialRefresh,
     });
-    this.#clientConfig = {
-      region: s3.region,
-      ...(s3.endpoint && { endpoint: s3.endpoint }),
-      credentials,
-      requestHandler,
-      maxAttempts: s3.maxAttempts,
-      retryMode: s3.retryMode,
-    };
-    this.#forcePathStyle = s3.forcePathStyle;
     // What the SDK's resolveRetryConfig makes from maxAttempts and retryMode (its default base delay),
     // made here so the signed path and SDK calls share one strategy (its retry quota) without the client.
     this.#retryStrategy =
@@ -151,15 +115,41 @@ export class S3Driver implements ObjectStore {
     this.#hooks = hooks;
     this.#fast = new SignedRequests({
       s3,
-      credentials,
-      httpAgent: this.#httpAgent,
-      httpsAgent: this.#httpsAgent,
+      credentials: this.#credentials,
+      agents: this.#agents,
       connectTimeoutMs: tenant.pool.connectTimeoutMs,
       requestTimeoutMs: tenant.pool.requestTimeoutMs,
       hooks,
       // The client's own strategy: the same backoff, jitter, attempts and retry quota as SDK calls.
-      retryStrategy: async () => this.#retryStrategy,
+      retryStrategy: this.#retryStrategy,
     });
+  }
+
+  /** The SDK's HTTP handler over the tenant's agents, made with the first SDK client (S3, SNS or STS). */
+  #requestHandler(): NodeHttpHandler {
+    this.#handler ??= new NodeHttpHandler({
+      httpAgent: this.#agents.http,
+      httpsAgent: this.#agents.https,
+      connectionTimeout: this.#tenant.pool.connectTimeoutMs,
+      // requestTimeoutMs is socket inactivity, as the signed hot path applies it. The handler's own
+      // requestTimeout only logs a warning in this version (unless throwOnRequestTimeout), which left
+      // SDK calls to a stalled endpoint hanging: socketTimeout is the one that aborts.
+      socketTimeout: this.#tenant.pool.requestTimeoutMs,
+    });
+    return this.#handler;
+  }
+
+  /** What every SDK client of the tenant is made with: region, endpoint, credentials, handler, attempts. */
+  #clientConfig() {
+    const s3 = this.#s3;
+    return {
+      region: s3.region,
+      ...(s3.endpoint && { endpoint: s3.endpoint }),
+      credentials: this.#credentials,
+      requestHandler: this.#requestHandler(),
+      maxAttempts: s3.maxAttempts,
+      retryMode: s3.retryMode,
+    };
   }
 
   /**
@@ -171,9 +161,9 @@ export class S3Driver implements ObjectStore {
     if (this.#client) return this.#client;
     const hooks = this.#hooks;
     const client = new S3Client({
-      ...this.#clientConfig,
+      ...this.#clientConfig(),
       retryStrategy: this.#retryStrategy,
-      forcePathStyle: this.#forcePathStyle,
+      forcePathStyle: this.#s3.forcePathStyle,
       // With the SDK default a streamed PutObject is sent aws-chunked with a trailing checksum, which
       // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
       requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -194,16 +184,13 @@ export class S3Driver implements ObjectStore {
   }
 
   stats() {
-    const a = agentStats(this.#httpAgent);
-    const b = agentStats(this.#httpsAgent);
-    return { inUse: a.inUse + b.inUse, free: a.free + b.free, queued: a.queued + b.queued };
+    return this.#agents.stats();
   }
 
   async close(): Promise<void> {
     this.#snsClient?.destroy();
     this.#client?.destroy();
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#agents.destroy();
   }
 
   async listBuckets(ctx: OpContext): Promise<BucketInfo[]> {
@@ -238,8 +225,8 @@ export class S3Driver implements ObjectStore {
       if (status !== 404) throw mapS3Error(err, { bucket });
     }
     try {
-      const locate = this.#isAws && this.#region !== 'us-east-1';
-      await this.client.send(new CreateBucketCommand({ Bucket: bucket, ...(locate && { CreateBucketConfiguration: { LocationConstraint: this.#region as never } }) }), { abortSignal: ctx.signal });
+      const locate = !this.#s3.endpoint && this.#s3.region !== 'us-east-1';
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket, ...(locate && { CreateBucketConfiguration: { LocationConstraint: this.#s3.region as never } }) }), { abortSignal: ctx.signal });
       return 'created';
     } catch (err) {
       if ((err as Error).name === 'BucketAlreadyOwnedByYou') return 'exists';
@@ -337,7 +324,10 @@ export class S3Driver implements ObjectStore {
     }
   }
 
-  readonly multipart: MultipartStore = sdkMultipart(() => this.client);
+  get multipart(): MultipartStore {
+    this.#multipart ??= sdkMultipart(() => this.client);
+    return this.#multipart;
+  }
 
   async forward(ctx: OpContext, req: ForwardRequest): Promise<ForwardResult> {
     const res = await this.#fast.forward(req, ctx.signal);
@@ -391,12 +381,29 @@ export class S3Driver implements ObjectStore {
   }
 
   // Batch deletes and tags live in deletes.ts and tags.ts.
-  readonly deleteVersions = (ctx: OpContext, bucket: string, objects: VersionRef[], oneByOne?: boolean): Promise<DeleteVersionsResult> => deleteVersions(this.client, ctx, bucket, objects, oneByOne);
-  readonly deleteObjects = (ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> => deleteObjects(this.client, ctx, bucket, keys);
-  readonly listVersions = (ctx: OpContext, bucket: string, opts: VersionListOptions): Promise<VersionPage> => listVersions(this.client, ctx, bucket, opts);
-  readonly getTags = (ctx: OpContext, bucket: string, key: string): Promise<Tags> => getTags(this.client, ctx, bucket, key);
-  readonly putTags = (ctx: OpContext, bucket: string, key: string, tags: Tags): Promise<void> => putTags(this.client, ctx, bucket, key, tags);
-  readonly deleteTags = (ctx: OpContext, bucket: string, key: string): Promise<void> => deleteTags(this.client, ctx, bucket, key);
+  deleteVersions(ctx: OpContext, bucket: string, objects: VersionRef[], oneByOne?: boolean): Promise<DeleteVersionsResult> {
+    return deleteVersions(this.client, ctx, bucket, objects, oneByOne);
+  }
+
+  deleteObjects(ctx: OpContext, bucket: string, keys: string[]): Promise<DeleteManyResult> {
+    return deleteObjects(this.client, ctx, bucket, keys);
+  }
+
+  listVersions(ctx: OpContext, bucket: string, opts: VersionListOptions): Promise<VersionPage> {
+    return listVersions(this.client, ctx, bucket, opts);
+  }
+
+  getTags(ctx: OpContext, bucket: string, key: string): Promise<Tags> {
+    return getTags(this.client, ctx, bucket, key);
+  }
+
+  putTags(ctx: OpContext, bucket: string, key: string, tags: Tags): Promise<void> {
+    return putTags(this.client, ctx, bucket, key, tags);
+  }
+
+  deleteTags(ctx: OpContext, bucket: string, key: string): Promise<void> {
+    return deleteTags(this.client, ctx, bucket, key);
+  }
 
   async copyObject(ctx: OpContext, src: { bucket: string; key: string }, dst: { bucket: string; key: string }, opts: CopyOptions = {}): Promise<{ etag: string; lastModified?: Date }> {
     try {
@@ -421,7 +428,7 @@ export class S3Driver implements ObjectStore {
 
   /** RGW's topics (SNS-compatible API at the tenant's endpoint); AWS is wired by hand (README). */
   get notifications(): ObjectStore['notifications'] {
-    if (this.#isAws) return undefined;
+    if (!this.#s3.endpoint) return undefined;
     return topicNotifications(
       () => this.client,
       () => this.#sns(),
@@ -431,7 +438,7 @@ export class S3Driver implements ObjectStore {
 
   /** The topic API at the tenant's endpoint, over the tenant's own agents (closed with the driver). */
   #sns(): SNSClient {
-    this.#snsClient ??= new SNSClient(this.#clientConfig);
+    this.#snsClient ??= new SNSClient(this.#clientConfig());
     return this.#snsClient;
   }
 

@@ -101,11 +101,6 @@ export function decodeCursor(cursor: string): string {
   return raw.slice(3);
 }
 
-export function agentStats(agent: http.Agent) {
-  const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
-  return { inUse: count(agent.sockets), free: count(agent.freeSockets), queued: count(agent.requests) };
-}
-
 /**
  * One tenant's S3 endpoint: its own S3Client over its own keep-alive agents capped at maxSockets,
  * so a slow tenant can only exhaust its own sockets.
