@@ -181,3 +181,24 @@ export class RssSampler {
     clearInterval(this.#timer);
   }
 }
+
+/**
+ * The process's resident memory by kind of mapping, in MiB, from /proc/<pid>/smaps: `brk` (glibc's main
+ * malloc arena), `anon` (anonymous mappings: V8's heap pages, other malloc arenas, thread stacks), `file`
+ * (code and mapped files).
+ */
+export function rssByMapping(pid: number): { brk: number; anon: number; file: number } {
+  const out = { brk: 0, anon: 0, file: 0 };
+  let kind: keyof typeof out = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1];
+      kind = name === '[heap]' ? 'brk' : name === '' || name.startsWith('[') ? 'anon' : 'file';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] += Number(rss[1]);
+  }
+  return { brk: Math.round(out.brk / 1024), anon: Math.round(out.anon / 1024), file: Math.round(out.file / 1024) };
+}
