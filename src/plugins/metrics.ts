@@ -10,7 +10,8 @@ declare module 'fastify' {
 
 export interface Metrics {
   registry: Registry;
-  s3Requests: Histogram<'tenant' | 'operation' | 'status'>;
+  /** One S3 request of a tenant: counted per tenant, its time in the tenant's sum and in the shared histogram. */
+  s3Request(tenant: string, operation: string, status: string, seconds: number): void;
   poolRejected: Counter<'tenant'>;
   s3Errors: Counter<'tenant' | 'operation' | 'code'>;
   circuitState: Gauge<'tenant'>;
@@ -44,16 +45,35 @@ export const metricsPlugin = fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
+    // Latency buckets by operation and status; per tenant a count and a sum (its mean latency). Buckets per
+    // tenant were 15 lines each: /metrics of 10,000 tenants was 16 MB, and one scrape added 110 MB of RSS.
+    const s3Duration = new Histogram({
+      name: 's3gate_s3_request_duration_seconds',
+      help: 'S3 requests by operation and HTTP status (time to response headers, retries included)',
+      labelNames: ['operation', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    const s3Count = new Counter({
+      name: 's3gate_s3_requests_total',
+      help: 'S3 requests by tenant, operation and HTTP status (retries included in one request)',
+      labelNames: ['tenant', 'operation', 'status'] as const,
+      registers: [registry],
+    });
+    const s3Seconds = new Counter({
+      name: 's3gate_s3_request_seconds_total',
+      help: "Time of a tenant's S3 requests to response headers, in seconds: divided by s3gate_s3_requests_total, its mean latency",
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+    });
     const metrics: Metrics = {
       doorRequests,
+      s3Request: (tenant, operation, status, seconds) => {
+        s3Duration.observe({ operation, status }, seconds);
+        s3Count.inc({ tenant, operation, status });
+        s3Seconds.inc({ tenant }, seconds);
+      },
       registry,
-      s3Requests: new Histogram({
-        name: 's3gate_s3_request_duration_seconds',
-        help: 'S3 requests by tenant, operation and HTTP status (time to response headers, retries included)',
-        labelNames: ['tenant', 'operation', 'status'] as const,
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-        registers: [registry],
-      }),
       poolSource: () => [],
       connectionsDropped: new Counter({
         name: 's3gate_connections_dropped_total',

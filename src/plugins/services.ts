@@ -20,7 +20,7 @@ export const servicesPlugin = fp(
         poolRejected: (tenant) => metrics.poolRejected.inc({ tenant }),
         circuit: (tenant, state) => metrics.circuitState.set({ tenant }, state === 'closed' ? 0 : 1),
         credentialRefresh: (tenant, outcome) => metrics.credentialRefreshes.inc({ tenant, outcome }),
-        s3Request: (tenant, operation, status, seconds) => metrics.s3Requests.observe({ tenant, operation, status }, seconds),
+        s3Request: metrics.s3Request,
         s3Error: (tenant, operation, code) => metrics.s3Errors.inc({ tenant, operation, code }),
         rateLimited: (tenant) => metrics.rateLimited.inc({ tenant }),
         multipartAbort: (tenant, outcome) => metrics.multipartAborts.inc({ tenant, outcome }),

@@ -117,7 +117,7 @@ for (const driver of ['s3', 'disk'] as const) {
     t.test('contentType and metadata of a listing are looked up once per object', async (t) => {
       const metric = async () => {
         const text = await (await fetch(`${base}/metrics`)).text();
-        const line = text.split('\n').find((l) => l.startsWith('s3gate_s3_request_duration_seconds_count{') && l.includes('tenant="gq"') && l.includes('operation="HeadObjectCommand"'));
+        const line = text.split('\n').find((l) => l.startsWith('s3gate_s3_requests_total{') && l.includes('tenant="gq"') && l.includes('operation="HeadObjectCommand"'));
         return line ? Number(line.split(' ').pop()) : 0;
       };
       const before = driver === 's3' ? await metric() : 0;
@@ -131,7 +131,7 @@ for (const driver of ['s3', 'disk'] as const) {
     t.test('a bucket asked only for its objects is listed with one S3 call, and is null when absent', async (t) => {
       const count = async (operation: string) => {
         const text = await (await fetch(`${base}/metrics`)).text();
-        const line = text.split('\n').find((l) => l.startsWith('s3gate_s3_request_duration_seconds_count{') && l.includes('tenant="gq"') && l.includes(`operation="${operation}"`));
+        const line = text.split('\n').find((l) => l.startsWith('s3gate_s3_requests_total{') && l.includes('tenant="gq"') && l.includes(`operation="${operation}"`));
         return line ? Number(line.split(' ').pop()) : 0;
       };
       const q = `query($b: String!, $f: Int) { bucket(name: $b) { name objects(prefix: "list/", first: $f) { edges { node { key } } } } }`;

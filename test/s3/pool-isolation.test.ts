@@ -55,7 +55,10 @@ t.test('a tenant whose S3 endpoint stalls fills only its own pool; another tenan
   t.match(metrics, /s3gate_pool_in_flight\{tenant="slow"\} 4/);
   t.match(metrics, /s3gate_pool_sockets\{tenant="slow",state="in_use"\} 2/);
   t.match(metrics, /s3gate_pool_rejected_total\{tenant="slow"\} 1/);
-  t.match(metrics, /s3gate_s3_request_duration_seconds_count\{tenant="fast",operation="GetObjectCommand",status="200"\} \d+/);
+  t.match(metrics, /s3gate_s3_requests_total\{tenant="fast",operation="GetObjectCommand",status="200"\} \d+/);
+  t.match(metrics, /s3gate_s3_request_seconds_total\{tenant="fast"\} \d/);
+  t.match(metrics, /s3gate_s3_request_duration_seconds_bucket\{le="0.005",operation="GetObjectCommand",status="200"\} \d+/);
+  t.notMatch(metrics, /s3gate_s3_request_duration_seconds_bucket\{[^}]*tenant=/, 'latency buckets are not per tenant');
 
   // When the endpoint goes away, the stuck requests fail with a gateway error, not a hang or a 500.
   await stall.close();

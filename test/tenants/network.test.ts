@@ -100,7 +100,7 @@ t.test('network settings', async (t) => {
     const metrics = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
     const seen = (m: string, name: string, labels: string) => Number(new RegExp(`${name}\\{${labels}\\} (\\d+)`).exec(m)?.[1] ?? 0);
     let m = await metrics();
-    t.equal(seen(m, 's3gate_s3_request_duration_seconds_count', 'tenant="onepolicy",operation="GetObjectCommand",status="500"'), 1, 'measured once, after its 3 attempts');
+    t.equal(seen(m, 's3gate_s3_requests_total', 'tenant="onepolicy",operation="GetObjectCommand",status="500"'), 1, 'measured once, after its 3 attempts');
     t.equal(seen(m, 's3gate_s3_errors_total', 'tenant="onepolicy",operation="GetObjectCommand",code="InternalError"'), 1, 'counted once as an error');
     t.equal(failing.requests(), 3, 'retried by the strategy');
     // The SDK's standard strategy holds a retry quota (500, spent per retry, refilled by successes):
@@ -113,7 +113,7 @@ t.test('network settings', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/v1/buckets/some-bucket/objects', headers: bearer(key) })).statusCode, 502);
     t.equal(failing.requests(), spent + 2, 'and the SDK path shares the same quota');
     m = await metrics();
-    t.equal(seen(m, 's3gate_s3_request_duration_seconds_count', 'tenant="onepolicy",operation="GetObjectCommand",status="500"'), 51);
+    t.equal(seen(m, 's3gate_s3_requests_total', 'tenant="onepolicy",operation="GetObjectCommand",status="500"'), 51);
   });
 
   t.test('tls: a private CA bundle makes an https endpoint work; turning checks off needs the operator', async (t) => {
