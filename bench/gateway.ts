@@ -39,6 +39,8 @@ export async function startGateway(opts: {
   env: Record<string, string>;
   nodeArgs?: string[];
   startTimeoutMs?: number /** A built tree other than this one (bench/ab.ts). */;
+  /** Called with the process as soon as it is spawned (to watch its start). */
+  onSpawn?: (child: ChildProcess) => void;
   tree?: string;
 }): Promise<{ base: string; s3Base: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
@@ -57,6 +59,7 @@ export async function startGateway(opts: {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  opts.onSpawn?.(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = () => {
     child.kill('SIGTERM');

@@ -19,7 +19,7 @@ import { startGateway } from './gateway.js';
 import { KiB, RssSampler } from './lib/measure.js';
 import { manyTenants } from './lib/tenants.js';
 
-import { root, QUICK, CONCURRENCY, TENANTS, sides, type Bench } from './phases/bench.js';
+import { root, QUICK, CONCURRENCY, TENANTS, MANY_TENANTS, LIVE_TENANTS, sides, type Bench } from './phases/bench.js';
 import { doorPhase } from './phases/door.js';
 import { eventPhase } from './phases/events.js';
 import { largeObjects } from './phases/large.js';
@@ -87,10 +87,13 @@ async function main() {
 
   // ---- Many tenants -----------------------------------------------------------------------------
   say(`${TENANTS} tenants`);
-  const tenants = await manyTenants({ count: TENANTS, endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey, bucket, key: 'small/0', nodeArgs });
+  const tenantsOf = { endpoint, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey, bucket, key: 'small/0', nodeArgs };
+  const tenants = await manyTenants({ count: TENANTS, ...tenantsOf });
+  say(`${MANY_TENANTS} tenants, ${LIVE_TENANTS} of them live`);
+  const liveTenants = await manyTenants({ count: MANY_TENANTS, live: LIVE_TENANTS, ...tenantsOf });
   s3.destroy();
 
-  report(b, { started, peakRss, memoryFloor, events, deliveryFloor, tracingCpu, tenants });
+  report(b, { started, peakRss, memoryFloor, events, deliveryFloor, tracingCpu, tenants, liveTenants });
   process.exit(0);
 }
 

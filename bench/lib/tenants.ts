@@ -17,7 +17,10 @@ export interface TenantsFigures {
   /** S3GATE_POOL_MAX_TENANTS: the LRU's bound on live clients (the default unless the caller set it). */
   maxLiveTenants: number;
   liveTenantsAfter: number;
-  rssMiB: { idle: number; after: number; peak: number };
+  /** startPeak: while the gateway started (reading and applying the tenants file); afterScrape: once /metrics was read (its text names every tenant that made a request); peak: from ready to the end. */
+  rssMiB: { startPeak: number; idle: number; after: number; afterScrape: number; peak: number };
+  /** The size of one /metrics answer after the requests. */
+  metricsKiB: number;
   /** V8's heap in use and memory held outside it (buffers), from the gateway's /metrics, before and after. */
   heapUsedMiB: { idle: number; after: number };
   externalMiB: { idle: number; after: number };
@@ -67,12 +70,17 @@ export async function manyTenants(opts: {
   const s3 = { endpoint: opts.endpoint, accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey };
   writeFileSync(join(dataDir, 'tenants.json'), JSON.stringify({ tenants: keys.map((k, i) => ({ id: `t${i + 1}`, s3, apiKeys: [k] })) }));
   const metricsToken = 'bench-metrics-' + randomBytes(8).toString('hex');
+  let startRss: RssSampler | undefined;
   const gw = await startGateway({
     dataDir,
     env: { S3GATE_TENANTS_FILE: join(dataDir, 'tenants.json'), S3GATE_METRICS_TOKEN: metricsToken, ...opts.env },
     nodeArgs: opts.heapSnapshot ? [...(opts.nodeArgs ?? startFlags()), '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dirname(opts.heapSnapshot)}`] : opts.nodeArgs,
     startTimeoutMs: 600_000,
+    onSpawn: (child) => {
+      startRss = new RssSampler(child.pid!);
+    },
   });
+  startRss?.stop();
   const pid = gw.child.pid!;
   const http = new Pool(gw.base, { connections: concurrency });
   const rss = new RssSampler(pid);
@@ -122,7 +130,8 @@ export async function manyTenants(opts: {
       live,
       maxLiveTenants: Number(opts.env?.S3GATE_POOL_MAX_TENANTS ?? 1000),
       liveTenantsAfter: liveClients,
-      rssMiB: { idle, after, peak: rss.peak },
+      rssMiB: { startPeak: startRss?.peak ?? 0, idle, after, afterScrape: Math.round(rssOf(pid) / MiB), peak: rss.peak },
+      metricsKiB: Math.round(afterHeap.text.length / 1024),
       heapUsedMiB: { idle: idleHeap.heapUsedMiB, after: afterHeap.heapUsedMiB },
       heapTotalMiB: { idle: idleHeap.heapTotalMiB, after: afterHeap.heapTotalMiB },
       rssByMappingMiB: { idle: idleMappings, after: afterMappings },

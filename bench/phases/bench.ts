@@ -18,6 +18,9 @@ export const BURST_EVENTS = env('BENCH_BURST_EVENTS', 10_000, 1000);
 export const STEADY_WRITES = env('BENCH_STEADY_WRITES', 3000, 200);
 export const STEADY_RATE = env('BENCH_STEADY_RATE', 1000, 1000);
 export const TENANTS = env('BENCH_TENANTS', 10_000, 500);
+/** Issue 33's phase: this many tenants in the tenants file, LIVE_TENANTS of them making a request. */
+export const MANY_TENANTS = env('BENCH_MANY_TENANTS', 100_000, 5000);
+export const LIVE_TENANTS = env('BENCH_LIVE_TENANTS', 10_000, 500);
 export const TRACING_REQUESTS = env('BENCH_TRACING_REQUESTS', 4000, 400);
 export const CONCURRENCY = 32;
 

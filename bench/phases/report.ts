@@ -20,6 +20,8 @@ import {
   STEADY_WRITES,
   STEADY_RATE,
   TENANTS,
+  MANY_TENANTS,
+  LIVE_TENANTS,
   TRACING_REQUESTS,
   root,
   measures,
@@ -45,12 +47,14 @@ export interface Findings {
   deliveryFloor: Awaited<ReturnType<typeof import('./events.js').eventPhase>>['deliveryFloor'];
   tracingCpu: { on: number; off: number };
   tenants: Awaited<ReturnType<typeof manyTenants>>;
+  /** MANY_TENANTS tenants, LIVE_TENANTS of them making a request (issue 33). */
+  liveTenants: Awaited<ReturnType<typeof manyTenants>>;
 }
 
 /** Prints the table and the aims, and writes the run's JSON under bench/results/. */
 export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' | 'nodeArgs'>, f: Findings): void {
   const { rss, cpuPerRequest, directPutCpu, nodeArgs } = b;
-  const { started, peakRss, memoryFloor, events, deliveryFloor, tracingCpu, tenants } = f;
+  const { started, peakRss, memoryFloor, events, deliveryFloor, tracingCpu, tenants, liveTenants } = f;
   const label = `${LARGE / MiB} MiB`;
   const fmt = (s: Summary) => `${s.median} [${s.min}–${s.max}]`;
   const rows = Object.entries(measures).map(
@@ -104,6 +108,7 @@ export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' |
       value: `${c1.gateway.median} vs ${c1.baseline.median} ms (+${round(c1.gateway.median - c1.baseline.median)} ms)`,
       met: c1.gateway.median <= c1.baseline.median + 1,
     },
+    ...issue33Aims(f, cpuPerRequest, rss.phases),
   ];
   process.stdout.write(
     [
@@ -131,6 +136,7 @@ export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' |
             .map(([k, v]) => `${k} ${fmt(v as Parameters<typeof fmt>[0])}`)
             .join(', ')}`,
       ),
+      `tenants: ${MANY_TENANTS}, ${LIVE_TENANTS} of them live: RSS idle ${liveTenants.rssMiB.idle} → ${liveTenants.rssMiB.after} MiB, ${liveTenants.rssMiB.afterScrape} after a /metrics scrape of ${liveTenants.metricsKiB} KiB (peak ${liveTenants.rssMiB.peak}), ${liveTenants.kibPerTenant} KiB per live tenant; V8 heap used ${liveTenants.heapUsedMiB.idle} → ${liveTenants.heapUsedMiB.after} MiB; ${liveTenants.middle.rps} first requests/s at c=32; ${liveTenants.failures} failures`,
       `tenants: ${TENANTS}, RSS idle ${tenants.rssMiB.idle} → ${tenants.rssMiB.after} MiB (peak ${tenants.rssMiB.peak}), ${tenants.liveTenantsAfter} live clients (bound ${tenants.maxLiveTenants}); first request p50 ${tenants.firstRequestMs.firstSampleP50} ms (first ${tenants.firstRequestMs.sample}) vs ${tenants.firstRequestMs.lastSampleP50} ms (last ${tenants.firstRequestMs.sample}); ${tenants.middle.rps} first requests/s at c=32; ${tenants.failures} failures`,
       '',
       'aims:',
@@ -145,7 +151,7 @@ export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' |
     backend: 'Ceph RGW (memstore) on 127.0.0.1, cores shared with the gateway and the client',
     rounds: RUNS,
     gateway: { nodeArgs: nodeArgs ?? startFlags(), env: startEnv() },
-    sizes: { LARGE, SMALL_REQUESTS, SERIAL_REQUESTS, LIST_REQUESTS, DOOR_LARGE, TUS_BYTES, BURST_EVENTS, STEADY_WRITES, STEADY_RATE, TENANTS, TRACING_REQUESTS },
+    sizes: { LARGE, SMALL_REQUESTS, SERIAL_REQUESTS, LIST_REQUESTS, DOOR_LARGE, TUS_BYTES, BURST_EVENTS, STEADY_WRITES, STEADY_RATE, TENANTS, MANY_TENANTS, LIVE_TENANTS, TRACING_REQUESTS },
     measures,
     memory: { peakMiB: peakRss, phasesMiB: rss.phases, floor: memoryFloor },
     directPutCpuMsPerRequest: { storage: round(directPutCpu.storage, 3), machine: round(directPutCpu.machine, 3) },
@@ -154,6 +160,7 @@ export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' |
     events,
     pgDeliveryFloor: deliveryFloor,
     tenants,
+    liveTenants,
     aims,
     seconds: Math.round((performance.now() - started) / 1000),
   };
@@ -161,4 +168,47 @@ export function report(b: Pick<Bench, 'rss' | 'cpuPerRequest' | 'directPutCpu' |
   const out = join(root, 'bench/results', `${report.date.slice(0, 19).replaceAll(':', '-')}${QUICK ? '-quick' : ''}.json`);
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`wrote ${out} (${report.seconds} s)\n`);
+}
+
+/** Issue 33's aims: the gateway's own cost per request and per tenant. */
+function issue33Aims(f: Findings, cpu: Record<string, number>, phases: Record<string, number>) {
+  const get = measures['GET 1 KiB, c=32'];
+  const raw = get.extra?.['raw keep-alive client, presigned URLs'];
+  const up = measures[`door upload ${DOOR_LARGE / MiB} MiB`];
+  const down = measures[`door download ${DOOR_LARGE / MiB} MiB`];
+  const ms = (name: string) => round(cpu[name] ?? Number.NaN, 3);
+  const { liveTenants: t, memoryFloor } = f;
+  const worst = (names: string[]) => Math.max(...names.map(ms));
+  return [
+    {
+      aim: '1 KiB GET c=32 ≥ 0.8 × a raw keep-alive client on presigned URLs',
+      value: raw ? `${round(get.gateway.median / raw.median, 3)} (${get.gateway.median} vs ${raw.median} req/s)` : 'not measured',
+      met: raw !== undefined && get.gateway.median >= 0.8 * raw.median,
+    },
+    {
+      aim: 'gateway CPU per 1 KiB GET ≤ 0.22 ms (REST and door)',
+      value: `REST ${ms('GET 1 KiB, c=32')} ms, door ${ms('door GET 1 KiB, c=32')} ms`,
+      met: worst(['GET 1 KiB, c=32', 'door GET 1 KiB, c=32']) <= 0.22,
+    },
+    {
+      aim: 'gateway CPU per 1 KiB PUT ≤ 0.4 ms (REST and door)',
+      value: `REST ${ms('PUT 1 KiB, c=32')} ms, door ${ms('door PUT 1 KiB, c=32')} ms`,
+      met: worst(['PUT 1 KiB, c=32', 'door PUT 1 KiB, c=32']) <= 0.4,
+    },
+    {
+      aim: `${MANY_TENANTS} tenants, ${LIVE_TENANTS} of them live: ≤ 10 KiB per live tenant, RSS < 512 MiB (peak, a /metrics scrape included)`,
+      value: `${t.kibPerTenant} KiB per live tenant; RSS ${t.rssMiB.idle} → ${t.rssMiB.after} MiB, peak ${t.rssMiB.peak} MiB`,
+      met: t.kibPerTenant <= 10 && t.rssMiB.peak < 512,
+    },
+    {
+      aim: "peak RSS over the small-object phase ≤ the required packages' floor + 40 MiB",
+      value: `${phases.smallObjects} MiB vs floor ${memoryFloor.peakMiB} MiB (+${round(phases.smallObjects - memoryFloor.peakMiB, 1)})`,
+      met: phases.smallObjects <= memoryFloor.peakMiB + 40,
+    },
+    {
+      aim: `${DOOR_LARGE / MiB} MiB up / down through the door ≥ 0.95 × the SDK direct`,
+      value: `${round(up.gateway.median / up.baseline.median, 3)} / ${round(down.gateway.median / down.baseline.median, 3)}`,
+      met: up.gateway.median >= 0.95 * up.baseline.median && down.gateway.median >= 0.95 * down.baseline.median,
+    },
+  ];
 }

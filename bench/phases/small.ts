@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Pool } from 'undici';
 import { freePort } from '../../test/helpers/stall.js';
 import { startEnv, startFlags } from '../gateway.js';
@@ -36,15 +37,27 @@ export async function smallObjects(b: Bench) {
     if (res.statusCode !== 200) throw new Error(`floor GET ${res.statusCode}`);
     await drain(res.body);
   };
+  // The least any client can do: keep-alive connections to RGW and presigned URLs (no signing per request).
+  const presigned = await Promise.all(Array.from({ length: 100 }, async (_, i) => new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: `small/${i}` }), { expiresIn: 3600 }))));
+  const rawHttp = new Pool(new URL(endpoint).origin, { connections: CONCURRENCY, pipelining: 1 });
+  const rawGet = async (i: number) => {
+    const u = presigned[i % 100];
+    const res = await rawHttp.request({ method: 'GET', path: u.pathname + u.search });
+    if (res.statusCode !== 200) throw new Error(`presigned GET ${res.statusCode}`);
+    await drain(res.body);
+  };
   await load(WARM, CONCURRENCY, gatewayGet);
   await load(WARM, CONCURRENCY, directGet);
   await load(WARM, CONCURRENCY, floorGet);
+  await load(WARM, CONCURRENCY, rawGet);
   let r: Record<string, Summary> = await alternate(RUNS, {
     gateway: gatewaySide('GET 1 KiB, c=32', SMALL_REQUESTS, CONCURRENCY, gatewayGet),
     direct: rps(SMALL_REQUESTS, CONCURRENCY, directGet),
     floor: rps(SMALL_REQUESTS, CONCURRENCY, floorGet),
+    raw: rps(SMALL_REQUESTS, CONCURRENCY, rawGet),
   });
-  record('GET 1 KiB, c=32', 'req/s', 'higher', r.gateway, r.direct, 'direct (AWS SDK)', { 'required packages alone': r.floor });
+  await rawHttp.close();
+  record('GET 1 KiB, c=32', 'req/s', 'higher', r.gateway, r.direct, 'direct (AWS SDK)', { 'required packages alone': r.floor, 'raw keep-alive client, presigned URLs': r.raw });
   const gatewayAfterGets = rss.sample();
   floorRss.stop();
   await floorHttp.close();
@@ -89,7 +102,7 @@ export async function smallObjects(b: Bench) {
     variables: { b: bucket },
   });
   r = await alternate(RUNS, {
-    graphql: rps(LIST_REQUESTS, 8, async () => {
+    graphql: gatewaySide('GraphQL LIST 1000, c=8', LIST_REQUESTS, 8, async () => {
       const res = await http.request({ method: 'POST', path: '/graphql', headers: { ...auth, 'content-type': 'application/json' }, body: listQuery });
       const body = (await res.body.json()) as { data?: { bucket: { objects: { edges: unknown[] } } } };
       if (res.statusCode !== 200 || body.data?.bucket.objects.edges.length !== 1000) throw new Error(`GraphQL LIST ${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`);
