@@ -12,13 +12,9 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { SNSClient } from '@aws-sdk/client-sns';
-import type { RetryStrategyV2 } from '@smithy/types';
-import { AdaptiveRetryStrategy, Retry, StandardRetryStrategy } from '@smithy/core/retry';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { errors, withHeaders } from '../../../errors.js';
 import type { ResolvedTenant, S3Settings } from '../../../model/tenant.js';
 import type {
@@ -48,14 +44,13 @@ import type {
   ForwardResult,
 } from '../../../model/object-store.js';
 import { SignedRequests } from '../../signed-requests.js';
-import { credentialProvider } from '../../credentials.js';
 import { TenantAgents } from '../../network.js';
+import { type ClientOptions, TenantClients } from './clients.js';
 import { httpStatusOf, mapS3Error } from '../../map-error.js';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { formatRange } from '../../ranges.js';
 import { checkWrite, conditional, forBackend } from '../../../model/preconditions.js';
 
-import { currentEtag, observeAndTrack, MAX_PARTS, type UploadSettings, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
+import { currentEtag, MAX_PARTS, type UploadSettings, copySource, copySourceConditions, decodeCursor, encodeCursor, rangeOf, sdkHeaders, unquote, wholeAsPart } from './sdk.js';
 
 import { bufferedMultipart, sdkMultipart, streamedMultipart } from './multipart.js';
 import { topicNotifications } from './notifications.js';
@@ -64,114 +59,42 @@ import { deleteTags, getTags, putTags } from './tags.js';
 import { listVersions } from './versions.js';
 import { tagHeader, type Tags } from '../../../model/tags.js';
 
-export interface DriverOptions {
+export interface DriverOptions extends ClientOptions {
   upload: UploadSettings;
   hooks?: DriverHooks;
-  /** Whether tenants may use the default AWS credential chain. */
-  allowDefaultCredentials: boolean;
-  /** Temporary credentials are refreshed this long before they expire. */
-  refreshBeforeMs: number;
-  /** Counts refreshes of temporary credentials. */
-  onCredentialRefresh?: (outcome: 'ok' | 'error', err?: unknown) => void;
 }
 
 export class S3Driver implements ObjectStore {
-  #client: S3Client | undefined;
-  #handler: NodeHttpHandler | undefined;
-  readonly #tenant: ResolvedTenant;
   readonly #s3: S3Settings;
-  readonly #hooks: DriverHooks;
-  readonly #retryStrategy: RetryStrategyV2;
   readonly #agents: TenantAgents;
+  readonly #sdk: TenantClients;
   readonly #upload: UploadSettings;
-  readonly #credentials: AwsCredentialIdentityProvider;
   readonly #fast: SignedRequests;
-  #snsClient: SNSClient | undefined;
   #multipart: MultipartStore | undefined;
 
   constructor(tenant: ResolvedTenant, opts: DriverOptions) {
     const s3 = tenant.s3;
     if (!s3) throw new Error(`tenant ${tenant.id} has no s3 settings`);
-    this.#tenant = tenant;
     this.#s3 = s3;
     this.#agents = new TenantAgents(s3, tenant.pool);
     this.#upload = opts.upload;
-    this.#credentials = credentialProvider(s3.credentials, {
-      tenantId: tenant.id,
-      region: s3.region,
-      endpoint: s3.endpoint,
-      requestHandler: () => this.#requestHandler(),
-      allowDefault: opts.allowDefaultCredentials,
-      refreshBeforeMs: opts.refreshBeforeMs,
-      onRefresh: opts.onCredentialRefresh,
-    });
-    // What the SDK's resolveRetryConfig makes from maxAttempts and retryMode (its default base delay),
-    // made here so the signed path and SDK calls share one strategy (its retry quota) without the client.
-    this.#retryStrategy =
-      s3.retryMode === 'adaptive'
-        ? new AdaptiveRetryStrategy(async () => s3.maxAttempts, { maxAttempts: s3.maxAttempts, baseDelay: Retry.delay() })
-        : new StandardRetryStrategy({ maxAttempts: s3.maxAttempts, baseDelay: Retry.delay() });
     const hooks = opts.hooks ?? {};
-    this.#hooks = hooks;
+    this.#sdk = new TenantClients(tenant, s3, this.#agents, hooks, opts);
     this.#fast = new SignedRequests({
       s3,
-      credentials: this.#credentials,
+      credentials: this.#sdk.credentials,
       agents: this.#agents,
       connectTimeoutMs: tenant.pool.connectTimeoutMs,
       requestTimeoutMs: tenant.pool.requestTimeoutMs,
       hooks,
       // The client's own strategy: the same backoff, jitter, attempts and retry quota as SDK calls.
-      retryStrategy: this.#retryStrategy,
+      retryStrategy: this.#sdk.retryStrategy,
     });
   }
 
-  /** The SDK's HTTP handler over the tenant's agents, made with the first SDK client (S3, SNS or STS). */
-  #requestHandler(): NodeHttpHandler {
-    this.#handler ??= new NodeHttpHandler({
-      httpAgent: this.#agents.http,
-      httpsAgent: this.#agents.https,
-      connectionTimeout: this.#tenant.pool.connectTimeoutMs,
-      // requestTimeoutMs is socket inactivity, as the signed hot path applies it. The handler's own
-      // requestTimeout only logs a warning in this version (unless throwOnRequestTimeout), which left
-      // SDK calls to a stalled endpoint hanging: socketTimeout is the one that aborts.
-      socketTimeout: this.#tenant.pool.requestTimeoutMs,
-    });
-    return this.#handler;
-  }
-
-  /** What every SDK client of the tenant is made with: region, endpoint, credentials, handler, attempts. */
-  #clientConfig() {
-    const s3 = this.#s3;
-    return {
-      region: s3.region,
-      ...(s3.endpoint && { endpoint: s3.endpoint }),
-      credentials: this.#credentials,
-      requestHandler: this.#requestHandler(),
-      maxAttempts: s3.maxAttempts,
-      retryMode: s3.retryMode,
-    };
-  }
-
-  /**
-   * The tenant's S3Client, made on first use: GET, HEAD and PUT of an object go by the signed path and
-   * never need it, and a client with its middleware stack is most of a live tenant's memory (the
-   * 10,000-tenant bench: 52 KiB a tenant before, with the client made at once).
-   */
+  /** The tenant's S3Client (made on first use). */
   get client(): S3Client {
-    if (this.#client) return this.#client;
-    const hooks = this.#hooks;
-    const client = new S3Client({
-      ...this.#clientConfig(),
-      retryStrategy: this.#retryStrategy,
-      forcePathStyle: this.#s3.forcePathStyle,
-      // With the SDK default a streamed PutObject is sent aws-chunked with a trailing checksum, which
-      // RGW answers with 411 and other S3 servers store framing bytes of (../shared/notes/s3-backends.md).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    client.middlewareStack.add(observeAndTrack(hooks), { step: 'initialize', name: 's3gateMetrics' });
-    this.#client = client;
-    return client;
+    return this.#sdk.s3;
   }
 
   /** One cheap request that needs working credentials: ListBuckets. */
@@ -188,8 +111,7 @@ export class S3Driver implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    this.#snsClient?.destroy();
-    this.#client?.destroy();
+    this.#sdk.destroy();
     this.#agents.destroy();
   }
 
@@ -431,15 +353,9 @@ export class S3Driver implements ObjectStore {
     if (!this.#s3.endpoint) return undefined;
     return topicNotifications(
       () => this.client,
-      () => this.#sns(),
+      () => this.#sdk.sns,
       (bucket, signal) => this.#fast.deleteBucketNotification(bucket, signal),
     );
-  }
-
-  /** The topic API at the tenant's endpoint, over the tenant's own agents (closed with the driver). */
-  #sns(): SNSClient {
-    this.#snsClient ??= new SNSClient(this.#clientConfig());
-    return this.#snsClient;
   }
 
   async presign(_ctx: OpContext, req: PresignRequest): Promise<PresignResult> {

@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { errors } from '../../../errors.js';
