@@ -64,6 +64,7 @@ export async function smallObjects(b: Bench) {
   floor.kill();
   const memoryFloor = { idleMiB: floorIdle, peakMiB: floorRss.peak, gatewayIdleMiB: rss.phases.idle, gatewayAfterGetsMiB: gatewayAfterGets };
 
+  rss.phase('smallObjects.put');
   r = await alternate(RUNS, {
     gateway: gatewaySide('PUT 1 KiB, c=32', SMALL_REQUESTS, CONCURRENCY, async (i) => {
       const res = await http.request({ method: 'PUT', path: obj(`put/g${i % 200}`), headers: { ...auth, 'content-type': 'application/octet-stream' }, body: small });
@@ -83,6 +84,7 @@ export async function smallObjects(b: Bench) {
   record('PUT 1 KiB, c=32', 'req/s', 'higher', r.gateway, r.direct, 'direct (AWS SDK)');
 
   // One request at a time: the latency a request pays through the gateway (p50 of each round).
+  rss.phase('smallObjects.serial');
   r = await alternate(RUNS, { gateway: gatewaySide('GET 1 KiB, c=1', SERIAL_REQUESTS, 1, gatewayGet, (l) => l.p50ms), direct: async () => (await load(SERIAL_REQUESTS, 1, directGet)).p50ms });
   record('GET 1 KiB, c=1, p50', 'ms', 'lower', r.gateway, r.direct, 'direct (AWS SDK)');
 
@@ -91,6 +93,7 @@ export async function smallObjects(b: Bench) {
     if (res.statusCode !== 200) throw new Error(`LIST ${res.statusCode}`);
     await res.body.json();
   };
+  rss.phase('smallObjects.list');
   r = await alternate(RUNS, {
     gateway: gatewaySide('LIST 1000 keys, c=8', LIST_REQUESTS, 8, restList),
     direct: rps(LIST_REQUESTS, 8, async () => void (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 1000 })))),
@@ -101,6 +104,7 @@ export async function smallObjects(b: Bench) {
     query: 'query($b: String!) { bucket(name: $b) { objects(prefix: "list/", first: 1000) { edges { node { key size etag lastModified } } pageInfo { hasNextPage endCursor } } } }',
     variables: { b: bucket },
   });
+  rss.phase('smallObjects.graphqlList');
   r = await alternate(RUNS, {
     graphql: gatewaySide('GraphQL LIST 1000, c=8', LIST_REQUESTS, 8, async () => {
       const res = await http.request({ method: 'POST', path: '/graphql', headers: { ...auth, 'content-type': 'application/json' }, body: listQuery });
