@@ -26,6 +26,9 @@ export interface Metrics {
   poolSource: () => Iterable<PoolEntryStats>;
 }
 
+/** Seconds: the buckets of every latency histogram. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 /** One registry per app (tests build many apps): HTTP, S3 and per-tenant pool figures. */
 export const metricsPlugin = fp(
   async (app) => {
@@ -35,14 +38,14 @@ export const metricsPlugin = fp(
       name: 's3gate_http_request_duration_seconds',
       help: 'HTTP requests by route and status',
       labelNames: ['method', 'route', 'status_code'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     });
     const doorRequests = new Histogram({
       name: 's3gate_s3_door_request_duration_seconds',
       help: 'S3 protocol door requests by S3 operation and status',
       labelNames: ['operation', 'status_code'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     });
     // Latency buckets by operation and status; per tenant a count and a sum (its mean latency). Buckets per
@@ -51,7 +54,7 @@ export const metricsPlugin = fp(
       name: 's3gate_s3_request_duration_seconds',
       help: 'S3 requests by operation and HTTP status (time to response headers, retries included)',
       labelNames: ['operation', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     });
     const s3Count = new Counter({
