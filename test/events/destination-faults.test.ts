@@ -162,7 +162,10 @@ t.test('kill -9 of the gateway with broker deliveries pending: the next start pu
   const proxy = await cutProxy(t, 6379);
   proxy.down();
   const dataDir = join(tempDir(t), 'data');
-  const first = await gatewayProcess(t, dataDir);
+  // Attempts a second apart, 30 of them: the deliveries must still be pending when the gateway is killed.
+  // With the helper's ten of 0.1 s, a slow machine spent them all (dead, as it should be) while the 50 PUTs ran.
+  const env = { S3GATE_WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 30 }, () => '1').join(',') };
+  const first = await gatewayProcess(t, dataDir, env);
   const h = { ...bearer(apiKey), 'content-type': 'application/json' };
   const tenant = 'dur';
   const stream = `s3gate:${tenant}:${randomBytes(3).toString('hex')}`;
@@ -182,7 +185,7 @@ t.test('kill -9 of the gateway with broker deliveries pending: the next start pu
   await new Promise((r) => first.child.once('exit', r));
 
   proxy.up();
-  await gatewayProcess(t, dataDir);
+  await gatewayProcess(t, dataDir, env);
   const r = new Redis({ host: '127.0.0.1', port: 6379 });
   t.teardown(async () => {
     await r.del(stream);
