@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Pool } from 'undici';
 import { freePort } from '../../test/helpers/stall.js';
 import { startEnv, startFlags } from '../gateway.js';
-import { alternate, cpuSince, cpuSnapshot, drain, load, RssSampler, machineBusyMs, type Summary } from '../lib/measure.js';
+import { alternate, cpuMsOf, cpuSince, cpuSnapshot, drain, load, RssSampler, machineBusyMs, type Summary } from '../lib/measure.js';
 
 import { CONCURRENCY, RUNS, SMALL_REQUESTS, SERIAL_REQUESTS, LIST_REQUESTS, root, record, type Bench } from './bench.js';
 
@@ -46,18 +48,40 @@ export async function smallObjects(b: Bench) {
     if (res.statusCode !== 200) throw new Error(`presigned GET ${res.statusCode}`);
     await drain(res.body);
   };
+  // The CPU floor of any Node proxy: a bare node:http server forwarding to the same presigned URLs
+  // (bench/lib/proxy-floor.mjs: no framework, signing, auth or logging), its CPU per GET measured as the gateway's.
+  const proxy = await bareProxy(presigned.map(String), nodeArgs);
+  const proxyGet = async (i: number) => {
+    const res = await proxy.http.request({ method: 'GET', path: `/${i % 100}` });
+    if (res.statusCode !== 200) throw new Error(`bare proxy GET ${res.statusCode}`);
+    await drain(res.body);
+  };
   await load(WARM, CONCURRENCY, gatewayGet);
   await load(WARM, CONCURRENCY, directGet);
   await load(WARM, CONCURRENCY, floorGet);
   await load(WARM, CONCURRENCY, rawGet);
+  await load(WARM, CONCURRENCY, proxyGet);
+  let proxyCpuMs = 0;
   let r: Record<string, Summary> = await alternate(RUNS, {
     gateway: gatewaySide('GET 1 KiB, c=32', SMALL_REQUESTS, CONCURRENCY, gatewayGet),
     direct: rps(SMALL_REQUESTS, CONCURRENCY, directGet),
     floor: rps(SMALL_REQUESTS, CONCURRENCY, floorGet),
     raw: rps(SMALL_REQUESTS, CONCURRENCY, rawGet),
+    proxy: async () => {
+      const before = cpuMsOf(proxy.pid);
+      const l = await load(SMALL_REQUESTS, CONCURRENCY, proxyGet);
+      proxyCpuMs += (cpuMsOf(proxy.pid) - before) / (SMALL_REQUESTS * RUNS);
+      return l.rps;
+    },
   });
   await rawHttp.close();
-  record('GET 1 KiB, c=32', 'req/s', 'higher', r.gateway, r.direct, 'direct (AWS SDK)', { 'required packages alone': r.floor, 'raw keep-alive client, presigned URLs': r.raw });
+  await proxy.close();
+  record('GET 1 KiB, c=32', 'req/s', 'higher', r.gateway, r.direct, 'direct (AWS SDK)', {
+    'required packages alone': r.floor,
+    'raw keep-alive client, presigned URLs': r.raw,
+    'bare Node proxy, presigned URLs': r.proxy,
+  });
+  b.cpuPerRequest['bare Node proxy: GET 1 KiB, c=32'] = proxyCpuMs;
   const gatewayAfterGets = rss.sample();
   floorRss.stop();
   await floorHttp.close();
@@ -116,4 +140,26 @@ export async function smallObjects(b: Bench) {
   record('GraphQL LIST 1000, c=8', 'req/s', 'higher', r.graphql, r.rest, 'REST LIST');
 
   return { memoryFloor };
+}
+
+/** bench/lib/proxy-floor.mjs with a node:http upstream, over the given presigned URLs, and a pool of 32 to it. */
+async function bareProxy(urls: string[], nodeArgs: string[] | undefined) {
+  const dir = mkdtempSync(join(os.tmpdir(), 's3gate-bench-urls-'));
+  writeFileSync(join(dir, 'urls'), urls.join('\n'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(nodeArgs ?? startFlags()), join(root, 'bench/lib/proxy-floor.mjs'), String(port), join(dir, 'urls'), 'http'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...startEnv() },
+  });
+  await new Promise((r) => child.stdout!.once('data', r));
+  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY, pipelining: 1 });
+  return {
+    pid: child.pid!,
+    http,
+    close: async () => {
+      await http.close();
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
