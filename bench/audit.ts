@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
 import WebSocket from 'ws';
-import { Sha256 } from '../src/s3/signed-requests.js';
+import { Sha256 } from '../src/s3/sha256.js';
 import { startFlags, startGateway } from './gateway.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));

@@ -1,9 +1,7 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../model/tenant.js';
 import type { AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { DriverHooks } from '../model/object-store.js';
@@ -11,28 +9,9 @@ import { mapS3Error, observed } from './map-error.js';
 import { trace } from '../lib/tracing.js';
 import { CONTENT_HEADERS, type ByteRange, type Conditions, type ContentHeaders, type ForwardRequest, type ObjectInfo } from '../model/object-store.js';
 import { formatRange } from './ranges.js';
+import { RequestSigner } from './request-signer.js';
 import type { WritePrecondition } from '../model/preconditions.js';
 import { tagHeader, type Tags } from '../model/tags.js';
-
-/** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto. */
-export class Sha256 {
-  readonly #h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#h.update(toBuffer(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.#h.digest();
-  }
-}
-
-function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
 
 /** S3's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ (and / between key segments). */
 const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
@@ -87,19 +66,13 @@ export interface SignedRequestsOptions {
  */
 export class SignedRequests {
   readonly #opts: SignedRequestsOptions;
-  readonly #signer: SignatureV4;
+  readonly #signer: RequestSigner;
   /** The endpoint's parts (not a URL object: a live tenant's every byte counts). */
   readonly #endpoint: { protocol: string; hostname: string; port: string; pathname: string };
 
   constructor(opts: SignedRequestsOptions) {
     this.#opts = opts;
-    this.#signer = new SignatureV4({
-      service: 's3',
-      region: opts.s3.region,
-      credentials: opts.credentials,
-      sha256: Sha256,
-      uriEscapePath: false,
-    });
+    this.#signer = new RequestSigner(opts.s3.region, opts.credentials);
     const { protocol, hostname, port, pathname } = new URL(opts.s3.endpoint ?? `https://s3.${opts.s3.region}.amazonaws.com`);
     this.#endpoint = { protocol, hostname, port, pathname };
   }
@@ -187,16 +160,8 @@ export class SignedRequests {
     const target = this.#target(bucket, '');
     const path = target.path.replace(/\/$/, '');
     const res = await this.#exchange('DeleteBucketNotificationCommand', 'DELETE', { bucket }, signal, [200, 204], async () => {
-      const signed = await this.#signer.sign({
-        method: 'DELETE',
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        path,
-        query: { notification: '' },
-        headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host },
-      });
-      return this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed.headers as Record<string, string>, signal, undefined);
+      const signed = await this.#signer.sign({ method: 'DELETE', path, query: { notification: '' }, headers: { 'x-amz-content-sha256': EMPTY_SHA256, host: target.host }, payloadHash: EMPTY_SHA256 });
+      return this.#send({ ...target, path: `${path}?notification` }, 'DELETE', signed, signal, undefined);
     });
     res.resume();
   }
@@ -265,9 +230,9 @@ export class SignedRequests {
     body?: Readable,
     query: Record<string, string> = {},
   ): Promise<http.IncomingMessage> {
-    const signed = await this.#signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, query, headers: { ...headers, host: target.host } });
+    const signed = await this.#signer.sign({ method, path: target.path, query, headers: { ...headers, host: target.host }, payloadHash: headers['x-amz-content-sha256'] });
     const qs = new URLSearchParams(query).toString();
-    return this.#send(qs ? { ...target, path: `${target.path}?${qs}` } : target, method, signed.headers as Record<string, string>, signal, body);
+    return this.#send(qs ? { ...target, path: `${target.path}?${qs}` } : target, method, signed, signal, body);
   }
 
   #target(bucket: string, key: string): Target {

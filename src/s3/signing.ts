@@ -5,4 +5,4 @@
 export { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
 export type { HeaderBag, HttpRequest, QueryParameterBag } from '@smithy/types';
 export { Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
-export { Sha256 } from './signed-requests.js';
+export { Sha256 } from './sha256.js';

@@ -8,7 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import type { FastifyInstance } from 'fastify';
-import { Sha256 } from '../../src/s3/signed-requests.js';
+import { Sha256 } from '../../src/s3/sha256.js';
 import { signV2, stringToSignV2 } from '../../src/door/protocol/sigv2.js';
 import { finish, nasty, newReport, run, type FuzzContext, type FuzzReport } from './harness.js';
 

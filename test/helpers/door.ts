@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { FastifyInstance } from 'fastify';
-import { Sha256 } from '../../src/s3/signed-requests.js';
+import { Sha256 } from '../../src/s3/sha256.js';
 import { admin, createTenant } from './app.js';
 import { rgwSettings, rgwUser } from './rgw.js';
 

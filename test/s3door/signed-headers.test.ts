@@ -1,7 +1,7 @@
 import { CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import t from 'tap';
-import { Sha256 } from '../../src/s3/signed-requests.js';
+import { Sha256 } from '../../src/s3/sha256.js';
 import { testApp } from '../helpers/app.js';
 import { codeOf, doorTenant, doorUrl, failure, sdk, signed, type S3Key } from '../helpers/door.js';
 import { rawRequest } from '../helpers/http.js';
