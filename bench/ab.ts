@@ -1,4 +1,4 @@
-// npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,K=V] [--b-env K=V,…] [--db sqlite|postgres|both]
+// npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,K=V] [--b-env K=V,…] [--a-flags F] [--b-flags F] [--db sqlite|postgres|both]
 //                      [--measure replay|writes|gets|puts] [--rounds N] [--events N] [--rate N] [--skip-build]
 // Webhook events of two builds or two settings, side by side in one run: for each side a gateway (on
 // SQLite, on a fresh PostgreSQL database, or both), its own receiver process and subscription; rounds
@@ -14,7 +14,8 @@
 // directory holding a build (dist/, package.json, node_modules). Reports each side's events/s, and CPU
 // ms per event of the gateway, of the whole machine and of each command (postgres, bench-receiver, …):
 // median [min–max]. Writes bench/results/ab-<time>.json with the CPU model, core count and every round.
-// BENCH_GATEWAY_NODE_ARGS replaces the gateway's Node flags, as in `npm run bench` (for --cpu-prof).
+// BENCH_GATEWAY_NODE_ARGS replaces the gateway's Node flags, as in `npm run bench` (for --cpu-prof); --a-flags and
+// --b-flags add Node flags to one side's (space-separated, e.g. '--heap-growing-percent=10').
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     b: { type: 'string', default: '.' },
     'a-env': { type: 'string', default: '' },
     'b-env': { type: 'string', default: '' },
+    'a-flags': { type: 'string', default: '' },
+    'b-flags': { type: 'string', default: '' },
     db: { type: 'string', default: 'both' },
     rounds: { type: 'string', default: '5' },
     measure: { type: 'string', default: 'replay' },
@@ -57,7 +60,9 @@ const EVENTS = Number(args.events ?? (SMALL ? 4000 : WRITES ? 3000 : 10000));
 const RATE = Number(args.rate);
 const dbs = args.db === 'both' ? ['sqlite', 'postgres'] : [args.db!];
 if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !['replay', 'writes', 'gets', 'puts'].includes(args.measure!) || !(ROUNDS >= 1) || !(EVENTS >= 1) || !(RATE >= 1)) {
-  console.error('usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--db sqlite|postgres|both] [--measure replay|writes|gets|puts] [--rounds N] [--events N] [--rate N]');
+  console.error(
+    'usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--a-flags F] [--b-flags F] [--db sqlite|postgres|both] [--measure replay|writes|gets|puts] [--rounds N] [--events N] [--rate N]',
+  );
   process.exit(2);
 }
 const envOf = (s: string): Record<string, string> =>
@@ -169,7 +174,11 @@ interface Side {
 
 async function main() {
   if (!args['skip-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const builds = { A: { ...treeOf(args.a!), env: envOf(args['a-env']!) }, B: { ...treeOf(args.b!), env: envOf(args['b-env']!) } };
+  const flagsOf = (s: string) => s.split(' ').filter(Boolean);
+  const builds = {
+    A: { ...treeOf(args.a!), env: envOf(args['a-env']!), flags: flagsOf(args['a-flags']!) },
+    B: { ...treeOf(args.b!), env: envOf(args['b-env']!), flags: flagsOf(args['b-flags']!) },
+  };
   const endpoint = rgwEndpoint();
   const user = rgwUser('ab');
   const bucket = `ab-${randomBytes(4).toString('hex')}`;
@@ -193,7 +202,7 @@ async function main() {
   for (const db of dbs) {
     for (const [name, build] of Object.entries(builds)) {
       const env = { S3GATE_TENANTS_FILE: tenantsFile, ...(db === 'postgres' && { DATABASE_URL: await tempPgDatabase(run, 's3gate_ab_') }), ...build.env };
-      const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-ab-')), env, tree: build.tree, nodeArgs });
+      const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-ab-')), env, tree: build.tree, nodeArgs: [...(nodeArgs ?? startFlags()), ...build.flags] });
       cleanups.push(gw.stop);
       // Writes as the full benchmark offers them: 32 connections, one request each at a time.
       const http = new Pool(gw.base, WRITES || SMALL ? { connections: 32, pipelining: 1 } : { connections: 4 });
@@ -208,7 +217,7 @@ async function main() {
       const since = new Date().toISOString();
       if (!WRITES && !SMALL) await burst(http, auth, bucket, receiver!, prefix, EVENTS);
       sides.push({ name, db, pid: gw.child.pid!, http, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), prefix, rate: [], p99: [], cpu: [], machineCpu: [], byCommand: [] });
-      process.stderr.write(`ab: ${name} on ${db} ready (${build.commit} ${JSON.stringify(build.env)})\n`);
+      process.stderr.write(`ab: ${name} on ${db} ready (${build.commit} ${JSON.stringify(build.env)} ${build.flags.join(' ')})\n`);
     }
   }
   if (SMALL) for (const s of sides) await load(500, 32, (i) => smallRequest(s.http, auth, bucket, s.prefix, i));
@@ -252,7 +261,7 @@ async function main() {
     ...(WRITES && { offeredPerSecond: RATE }),
     rounds: ROUNDS,
     references: refs.map((ref) => ({ name: ref.name, getsPerSecond: summary(ref.rps), ...(ref.cpu.length > 0 && { cpuMsPerRequest: summary(ref.cpu) }) })),
-    sides: Object.fromEntries(Object.entries(builds).map(([n, b]) => [n, { ref: b.commit, env: b.env }])),
+    sides: Object.fromEntries(Object.entries(builds).map(([n, b]) => [n, { ref: b.commit, env: b.env, flags: b.flags }])),
     results: sides.map((s) => ({
       side: s.name,
       db: s.db,
