@@ -1,4 +1,4 @@
-import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { DEFAULTS, fill } from '../../model/destination.js';
 import type { Connection } from './pool.js';
 import type { Publisher } from './target.js';
@@ -19,6 +19,8 @@ export const amqp: Publisher<AmqpConnection> = {
   key: (t) => `${t.url.protocol}//${t.url.username}@${t.url.host}${t.url.pathname}`,
 
   async open(t, timeoutMs) {
+    // Loaded on the first connection, not with the gateway (see PUBLISHERS).
+    const { connect } = await import('amqplib');
     const tls = t.url.protocol === 'amqps:';
     const vhost = decodeURIComponent(t.url.pathname.slice(1)) || '/';
     const model: ChannelModel = await connect(

@@ -12,6 +12,10 @@ import { BrokerPool, guardedAddress, within, type Connection } from './pool.js';
 import { redis } from './redis.js';
 import type { BrokerTarget, Publisher } from './target.js';
 
+/**
+ * The AMQP, NATS and MQTT publishers import their broker's client in open(), on their first connection:
+ * a gateway with no subscription of that kind does not load it (1–6 MiB of code each at idle).
+ */
 const PUBLISHERS: Record<Exclude<DestinationKind, 'webhook'>, Publisher<Connection>> = { amqp, nats, mqtt, redis };
 
 /** A subscription as a destination needs it (a row of the webhooks table). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { DEFAULTS, fill } from '../../model/destination.js';
 import { readBudget, type Connection, type ReadBudget } from './pool.js';
 import type { Publisher } from './target.js';
@@ -19,6 +19,8 @@ export const mqtt: Publisher<MqttConn> = {
   key: (t) => `${t.url.protocol}//${t.url.username}@${t.url.host}#${t.settings.mqttVersion ?? DEFAULTS.mqttVersion}`,
 
   async open(t, timeoutMs) {
+    // Loaded on the first connection, not with the gateway (see PUBLISHERS).
+    const { connect } = await import('mqtt');
     const version = (t.settings.mqttVersion ?? DEFAULTS.mqttVersion) === 4 ? 4 : 5;
     const tls = t.url.protocol === 'mqtts:';
     const username = t.settings.username ?? (decodeURIComponent(t.url.username) || undefined);

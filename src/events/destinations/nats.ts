@@ -1,5 +1,5 @@
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { DEFAULTS, fill } from '../../model/destination.js';
 import { readBudget, type Connection, type ReadBudget } from './pool.js';
 import type { Publisher } from './target.js';
@@ -7,6 +7,7 @@ import type { Publisher } from './target.js';
 interface NatsConn extends Connection {
   js: JetStreamClient;
   budget: ReadBudget;
+  headers: () => MsgHdrs;
 }
 
 /**
@@ -18,6 +19,8 @@ export const nats: Publisher<NatsConn> = {
   key: (t) => `${t.url.protocol}//${t.url.username}@${t.url.host},${(t.settings.servers ?? []).join(',')}`,
 
   async open(t, timeoutMs) {
+    // Loaded on the first connection, not with the gateway (see PUBLISHERS).
+    const [{ connect, headers }, { jetstream }] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
     const tls = t.url.protocol === 'tls:';
     const user = t.settings.username ?? (decodeURIComponent(t.url.username) || undefined);
     // Over TLS the client needs the name (its certificate is checked against it) and resolves it itself:
@@ -53,13 +56,14 @@ export const nats: Publisher<NatsConn> = {
     return {
       budget: readBudget(socket),
       js: jetstream(nc, { timeout: timeoutMs }),
+      headers,
       usable: () => !nc.isClosed(),
       close: () => nc.close().catch(() => {}),
     };
   },
 
   async publish(c, t, e, m) {
-    const h = headers();
+    const h = c.headers();
     for (const [name, value] of Object.entries(m.headers)) h.set(name, value);
     h.set('content-type', m.contentType);
     const subject = fill(t.settings.subject ?? DEFAULTS.subject, 'nats', e);
