@@ -24,6 +24,7 @@ export interface ToSign {
 export class RequestSigner extends SignatureV4Base {
   readonly #region: string;
   #key?: { shortDate: string; credentials: AwsCredentialIdentity; key: Buffer };
+  #date?: { second: number; longDate: string; shortDate: string };
 
   constructor(region: string, credentials: AwsCredentialIdentityProvider) {
     // S3 signs the path as sent: no second encoding.
@@ -35,7 +36,7 @@ export class RequestSigner extends SignatureV4Base {
   async sign(req: ToSign, now = new Date()): Promise<Record<string, string>> {
     const credentials = await this.credentialProvider();
     this.validateResolvedCredentials(credentials);
-    const { longDate, shortDate } = this.formatDate(now);
+    const { longDate, shortDate } = this.#dates(now);
     const headers: Record<string, string> = { ...req.headers, 'x-amz-date': longDate };
     // Made by signing, never passed on (as SignatureV4 drops them).
     delete headers.authorization;
@@ -48,6 +49,13 @@ export class RequestSigner extends SignatureV4Base {
     const signature = createHmac('sha256', this.#signingKey(credentials, shortDate)).update(stringToSign).digest('hex');
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
     return headers;
+  }
+
+  /** x-amz-date and its day, formatted once a second (the signature's resolution). */
+  #dates(now: Date): { longDate: string; shortDate: string } {
+    const second = Math.floor(now.getTime() / 1000);
+    if (this.#date?.second !== second) this.#date = { second, ...this.formatDate(now) };
+    return this.#date;
   }
 
   #signingKey(credentials: AwsCredentialIdentity, shortDate: string): Buffer {
