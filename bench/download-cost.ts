@@ -3,6 +3,8 @@
 // trim threshold moves with the first large frees), so one start says little: this starts the gateway
 // afresh STARTS times per side, alternating, and downloads one object ROUNDS times from each start,
 // recording MB/s, CPU ms per MiB and minor page faults per MiB from /proc. Writes results/download-<ts>.json.
+// BENCH_DOWNLOAD_FLAGS='--heap-growing-percent=0' compares npm start's Node flags with those flags added
+// instead (both sides with the start script's environment).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { directClient, rgwEndpoint, rgwUser } from '../test/helpers/rgw.js';
-import { startGateway } from './gateway.js';
+import { startFlags, startGateway } from './gateway.js';
 import { bytes, cpuMsOf, drain, mbps, MiB, minorFaultsOf, round, summary, timed } from './lib/measure.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -37,13 +39,17 @@ writeFileSync(
 );
 
 type Round = { start: number; round: number; mbps: number; cpuMsPerMiB: number; faultsPerMiB: number };
-const sides = { 'start script environment': undefined, 'no malloc settings': '' } as const;
+const FLAGS = process.env.BENCH_DOWNLOAD_FLAGS?.split(' ').filter(Boolean);
+/** Per side: BENCH_START_ENV (undefined: the start script's) and the Node flags added to npm start's. */
+const sides: Record<string, { startEnv?: string; flags: string[] }> = FLAGS
+  ? { 'npm start': { flags: [] }, [`npm start ${FLAGS.join(' ')}`]: { flags: FLAGS } }
+  : { 'start script environment': { flags: [] }, 'no malloc settings': { startEnv: '', flags: [] } };
 const rounds: Record<string, Round[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
 for (let start = 0; start < STARTS; start++) {
-  for (const [side, startEnv] of Object.entries(sides)) {
+  for (const [side, { startEnv, flags }] of Object.entries(sides)) {
     if (startEnv === undefined) delete process.env.BENCH_START_ENV;
     else process.env.BENCH_START_ENV = startEnv;
-    const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-bench-dl-')), env: { S3GATE_TENANTS_FILE: tenantsFile } });
+    const gw = await startGateway({ dataDir: mkdtempSync(join(os.tmpdir(), 's3gate-bench-dl-')), env: { S3GATE_TENANTS_FILE: tenantsFile }, nodeArgs: [...startFlags(), ...flags] });
     const pid = gw.child.pid!;
     for (let n = 0; n < ROUNDS; n++) {
       const [cpu0, faults0] = [cpuMsOf(pid), minorFaultsOf(pid)];
