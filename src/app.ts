@@ -28,6 +28,9 @@ import { Delivery, Webhook } from './model/webhook.js';
 import { healthRoutes } from './routes/health.js';
 import { graphqlRoutes } from './routes/graphql/index.js';
 import { consoleRoutes } from './routes/console.js';
+import { adminStatsRoutes, statsRoutes } from './routes/stats.js';
+import { StatsByClass, StatsPercentiles } from './schema/stats.js';
+import { countApiRequests } from './plugins/stats.js';
 import { buildS3Door } from './door/index.js';
 import { objectRoutes } from './routes/objects.js';
 import { presignedRoutes } from './routes/presigned.js';
@@ -144,6 +147,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(ObjectEvent);
   app.addSchema(Webhook);
   app.addSchema(Delivery);
+  app.addSchema(StatsPercentiles);
+  app.addSchema(StatsByClass);
   // JSON routes take JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, openapiDocument(config, errorCodes));
@@ -181,9 +186,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     throw new errors.RouteNotFound(request.method, request.url.split('?')[0]);
   });
 
+  countApiRequests(app, services.stats);
   await app.register(healthRoutes);
   await app.register(adminTenantRoutes, { services, prefix: '/admin' });
   await app.register(adminMasterKeyRoutes, { services, prefix: '/admin' });
+  await app.register(adminStatsRoutes, { services, prefix: '/admin' });
   await app.register(ingestRoutes, { services });
   await app.register(
     async (v1) => {
@@ -196,6 +203,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         await tenantApi.register(eventRoutes, { services });
         await tenantApi.register(webhookRoutes, { services });
         await tenantApi.register(s3KeyRoutes, { services });
+        await tenantApi.register(statsRoutes, { services });
       });
       await v1.register(presignedRoutes, { services });
       await v1.register(tusRoutes, { services });

@@ -70,6 +70,10 @@ export interface Config {
     /** A tenant client unused this long is closed. @default 60000 */
     idleMs: number;
   };
+  stats: {
+    /** Tenants (and, apart, webhooks) whose recent figures are kept; past it the least recently active is forgotten. @default 1000 */
+    maxSeries: number;
+  };
   /** How long a tenant or API key lookup is cached in memory. @default 5000 */
   tenantCacheTtlMs: number;
   /** Every tenant's limits unless it sets its own. */
@@ -300,6 +304,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxTenants: int(env, 'S3GATE_POOL_MAX_TENANTS', 1000, 1),
       idleMs: int(env, 'S3GATE_POOL_IDLE_MS', 60000, 1),
     },
+    stats: { maxSeries: int(env, 'S3GATE_STATS_MAX_SERIES', 1000, 1) },
     tenantCacheTtlMs: int(env, 'S3GATE_TENANT_CACHE_TTL_MS', 5000),
     limits: {
       maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0),

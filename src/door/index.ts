@@ -18,6 +18,7 @@ import { applyCors, preflight } from './handlers/cors.js';
 import { logRequests } from '../plugins/request-log.js';
 import { parserErrorHandler, serverOptions, startErrorAnswer } from '../plugins/http.js';
 import { traceRequests } from '../plugins/tracing.js';
+import { countRequest } from '../plugins/stats.js';
 import { xmlDocument } from './xml.js';
 
 /** What the door knows of a request once its address and signature are checked. */
@@ -104,7 +105,7 @@ export interface DoorOptions {
   config: Config;
   log: FastifyBaseLogger;
   metrics: Pick<Metrics, 'connectionsDropped' | 'doorRequests'>;
-  services: DoorServices & Pick<Services, 's3Keys' | 'tenants' | 'limits' | 'cors'>;
+  services: DoorServices & Pick<Services, 's3Keys' | 'tenants' | 'limits' | 'cors' | 'stats'>;
 }
 
 /**
@@ -181,6 +182,7 @@ export function buildS3Door({ config, log, metrics, services }: DoorOptions): Fa
   // Requests by S3 operation, as the API's are by route (s3gate_s3_door_request_duration_seconds).
   door.addHook('onResponse', async (request, reply) => {
     metrics.doorRequests.observe({ operation: request.s3?.operation ?? 'invalid', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    countRequest(services.stats, 's3', request, reply);
   });
   door.setNotFoundHandler((request, reply) => sendS3Error(request, reply, new S3Error('MethodNotAllowed', `The specified method ${request.method} is not allowed against this resource.`, 405)));
 

@@ -77,6 +77,7 @@ export class Dispatcher {
   #closed = false;
 
   readonly #tenantExists: (tenantId: string) => Promise<boolean>;
+  readonly #onOutcome: (delivery: DeliveryRow, ok: boolean, attemptMs: number) => void;
 
   constructor(opts: {
     db: Kysely<Database>;
@@ -86,7 +87,10 @@ export class Dispatcher {
     log: FastifyBaseLogger;
     /** Whether a tenant still exists (cached like every tenant lookup): a deleted tenant's claimed deliveries are never sent. */
     tenantExists: (tenantId: string) => Promise<boolean>;
+    /** Each attempt's outcome as it ends (the stats), before it is written. */
+    onOutcome?: (delivery: DeliveryRow, ok: boolean, attemptMs: number) => void;
   }) {
+    this.#onOutcome = opts.onOutcome ?? (() => {});
     this.#tenantExists = opts.tenantExists;
     this.#db = opts.db;
     this.#box = opts.box;
@@ -332,6 +336,7 @@ export class Dispatcher {
     if (this.#pace.size > PACES_KEPT) this.#pace.delete(this.#pace.keys().next().value!);
     // The endpoint's slot is free once it answered; the outcome is written with others in one
     // transaction. Until it is, the claim holds: a process that dies here sends it again after the lease.
+    this.#onOutcome(d, result.ok, result.durationMs);
     this.#results.push({ d, hook, r: result });
     this.#writing ??= this.#writeResults();
   }

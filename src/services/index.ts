@@ -37,9 +37,13 @@ import { diskPresigner, PresignService } from './presign.js';
 import { S3KeyService } from './s3-keys.js';
 import { TenantRemoval } from './tenant-removal.js';
 import { TenantService } from './tenants.js';
+import { StatsService } from './stats.js';
 import { TusService } from './tus.js';
 import { UploadJanitor } from './upload-janitor.js';
 import { WebhookService } from './webhooks.js';
+
+/** How often the pool's sockets are sampled into the stats (their peak per slot is kept). */
+const POOL_SAMPLE_MS = 2000;
 
 /** What the services report as they work: the metrics plugin counts it; the CLI ignores it. */
 export interface Observers {
@@ -102,6 +106,8 @@ export interface Services {
   uploadJanitor: UploadJanitor;
   webhooks: WebhookService;
   dispatcher: Dispatcher;
+  /** Recent figures per tenant, webhook and gateway, in this process's memory (GET /v1/stats, /admin/stats). */
+  stats: StatsService;
   retention: Retention;
   masterKeyRotation: MasterKeyRotation;
   /** Starts the background work: the dispatcher, the upload janitor, retention. */
@@ -111,6 +117,32 @@ export interface Services {
 }
 
 /** Buckets, and the CORS configurations that go with them when they are deleted. */
+/** The outbox's way out: destinations, the dispatcher (woken by each recording) and the subscriptions. */
+function deliveryServices(cfg: Config['webhooks'], { kysely, box }: State, tenants: TenantService, events: EventService, stats: StatsService, log: FastifyBaseLogger) {
+  const sender = new WebhookSender({ timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
+  const destinations = new Destinations({ box, webhooks: sender, timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
+  const dispatcher = new Dispatcher({
+    db: kysely,
+    box,
+    destinations,
+    config: cfg,
+    log,
+    // Cached like every tenant lookup.
+    tenantExists: (id) =>
+      tenants.resolve(id).then(
+        () => true,
+        () => false,
+      ),
+    onOutcome: (d, ok, attemptMs) => stats.delivery(d.tenant_id, d.webhook_id, ok, attemptMs, Date.now() - Date.parse(d.created_at)),
+  });
+  const webhooks = new WebhookService(kysely, box, destinations, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() });
+  events.onRecorded((recorded) => {
+    dispatcher.wake();
+    for (const e of recorded) stats.events(e.data.tenant, 1);
+  });
+  return { sender, destinations, dispatcher, webhooks };
+}
+
 function bucketServices(pool: TenantPool, events: EventService, notifications: NotificationService, state: State): { buckets: BucketService; cors: CorsService } {
   const repo = new CorsRepo(state.kysely);
   const buckets = new BucketService(
@@ -208,10 +240,14 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     },
   });
   tenants.onChange((id) => pool.invalidate(id));
+  const stats = new StatsService({ maxSeries: config.stats.maxSeries });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   redis?.on('error', () => {}); // reported by LimitService when a request needs it
   const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {
-    onRefused: (tenant) => observe.rateLimited(tenant),
+    onRefused: (tenant) => {
+      observe.rateLimited(tenant);
+      stats.rateLimited(tenant);
+    },
     onStoreError: (err) => log.warn({ err }, 'the rate-limit store (Redis) failed; requests are let through meanwhile'),
   });
   const events = new EventService(kysely);
@@ -220,6 +256,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   // Disk objects left under an id by a tenant deleted before deletions set them aside (or by a row
   // removed by hand) must not reach a new tenant given the id: they are set aside when it is created.
   tenants.onCreate(async (tenant) => {
+    stats.forgetTenant(tenant.id);
     const moved = disk.detachTenant(tenant.id, `${tenant.id}#orphaned#${tenant.createdAt}`);
     if (moved > 0) log.warn({ tenant: tenant.id, objects: moved }, 'objects left under this tenant id by an earlier tenant were set aside');
   });
@@ -232,16 +269,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   });
 
   const cfg = config.webhooks;
-  const sender = new WebhookSender({ timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
-  const destinations = new Destinations({ box, webhooks: sender, timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
-  const cachedTenantExists = (id: string) =>
-    tenants.resolve(id).then(
-      () => true,
-      () => false,
-    );
-  const dispatcher = new Dispatcher({ db: kysely, box, destinations, config: cfg, log, tenantExists: cachedTenantExists });
-  const webhooks = new WebhookService(kysely, box, destinations, { allowPrivate: cfg.allowPrivate, wake: () => dispatcher.wake() });
-  events.onRecorded(() => dispatcher.wake());
+  const { sender, destinations, dispatcher, webhooks } = deliveryServices(cfg, opts.state, tenants, events, stats, log);
   const retention = new Retention(kysely, { eventsMs: cfg.retentionMs, deliveriesMs: cfg.deliveryRetentionMs });
 
   const timers: NodeJS.Timeout[] = [];
@@ -279,12 +307,14 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     tenantRemoval: new TenantRemoval(tenants, notifications, disk),
     uploadJanitor,
     webhooks,
+    stats,
     dispatcher,
     retention,
     masterKeyRotation,
     start() {
       timers.push(setInterval(() => void sweep().catch((err: unknown) => log.warn({ err }, 'the upload janitor failed; it runs again at the next interval')), config.upload.janitorIntervalMs).unref());
       dispatcher.start();
+      timers.push(setInterval(() => stats.samplePool(pool.entries()), POOL_SAMPLE_MS).unref());
       timers.push(setTimeout(prune, Math.min(60_000, cfg.retentionIntervalMs)).unref());
       timers.push(setInterval(prune, cfg.retentionIntervalMs).unref());
     },

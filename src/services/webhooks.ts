@@ -15,6 +15,9 @@ import { filterMatches, typeMatches, validatePatterns, type EventFilter, type Ev
 import type { Delivery, DeliveryAttempt as Attempt, Webhook } from '../model/webhook.js';
 import type { WebhookInput } from '../schema/webhooks.js';
 
+/** Open deliveries counted at most by pending(). */
+const PENDING_COUNTED = 100_000;
+
 /** A URL as it may be repeated in an answer: without its password. */
 function redacted(url: string): string {
   try {
@@ -229,6 +232,21 @@ export class WebhookService {
       data: { tenant: tenantId, bucket: '', key: '', size: null, etag: null, versionId: null, sequencer: null, source: 'gateway' },
     };
     return { ...(await this.destinations.send(row, signingSecrets(this.box, row), event as ObjectEvent)), eventId };
+  }
+
+  /**
+   * Deliveries waiting for a first attempt or a retry now: the tenant's, or one subscription's. Counted
+   * on the open deliveries' index, up to PENDING_COUNTED (a backlog past it reads as that many).
+   */
+  async pending(tenantId: string, webhookId?: string): Promise<number> {
+    if (webhookId !== undefined) await this.#row(tenantId, webhookId);
+    let open = this.db.selectFrom('deliveries').select('id').where('status', 'in', ['pending', 'failed']).where('tenant_id', '=', tenantId);
+    if (webhookId !== undefined) open = open.where('webhook_id', '=', webhookId);
+    const row = await this.db
+      .selectFrom(open.limit(PENDING_COUNTED).as('open'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async deliveries(tenantId: string, id: string, q: { status?: DeliveryRow['status']; cursor?: string; limit: number }): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {

@@ -228,6 +228,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every request this process answered, its tenants ranked by traffic or errors, its pools' use over time */
+        get: operations["getAdminStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ingest/s3/{token}": {
         parameters: {
             query?: never;
@@ -613,6 +630,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This tenant's requests, errors, bytes, latency, events, deliveries, pool use and rate-limit refusals: per 10 s over 10 minutes or per minute over an hour, counted by this process */
+        get: operations["getStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription's delivery outcomes and latency over time, as attempted by this process */
+        get: operations["getWebhookStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/presigned/{bucket}/{key}": {
         parameters: {
             query?: never;
@@ -876,6 +927,19 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description Milliseconds, estimated from a histogram of buckets doubling from 0.5 ms: within a factor of 2, interpolated inside it */
+        StatsPercentiles: {
+            p50: number;
+            p90: number;
+            p99: number;
+        };
+        /** @description Answers by status class */
+        StatsByClass: {
+            "2xx": number;
+            "3xx": number;
+            "4xx": number;
+            "5xx": number;
         };
     };
     responses: never;
@@ -1976,6 +2040,153 @@ export interface operations {
                         current: number;
                         /** @description Short transactions run, each of at most `batch` rows */
                         batches: number;
+                    };
+                };
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAdminStats: {
+        parameters: {
+            query?: {
+                /** @description 10m: 60 points of 10 seconds; 1h: 60 points of a minute */
+                window?: "10m" | "1h";
+                /** @description How tenants are ranked */
+                sort?: "requests" | "errors";
+                /** @description Tenants ranked at most */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every request the gateway answered (tenants, refused keys, health checks, the console), its tenants ranked, its pools */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Whose figures these are: this process only (each gateway process counts its own requests)
+                         * @enum {string}
+                         */
+                        scope: "process";
+                        window: "10m" | "1h";
+                        /** @description Each point covers this many seconds from its t */
+                        stepSeconds: number;
+                        /** @description Oldest first, one per step, the last one still filling; a step with nothing recorded has zeros */
+                        points: {
+                            /** Format: date-time */
+                            t: string;
+                            /** @description Answered requests by face (REST, GraphQL, the S3 door, tus) and status class */
+                            requests: {
+                                rest: components["schemas"]["StatsByClass"];
+                                graphql: components["schemas"]["StatsByClass"];
+                                s3: components["schemas"]["StatsByClass"];
+                                tus: components["schemas"]["StatsByClass"];
+                            };
+                            /** @description Bytes received on the connection, headers included */
+                            bytesIn: number;
+                            /** @description Bytes sent, headers included */
+                            bytesOut: number;
+                            /** @description Time from the request to the end of the answer (milliseconds) */
+                            latencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description Events recorded */
+                            events: number;
+                            /** @description Delivery attempts that ended */
+                            deliveries: {
+                                succeeded: number;
+                                /** @description Attempts that failed (each retry counts) */
+                                failed: number;
+                            };
+                            /** @description From an event's recording to its successful delivery (milliseconds; retries included) */
+                            deliveryLatencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description The peak of the S3 sockets in use and of the requests waiting for one (sampled every 2 s; the local-disk driver has none) */
+                            pool: {
+                                inUse: number;
+                                queued: number;
+                            };
+                            /** @description Requests refused with 429 by the rate limit */
+                            rateLimited: number;
+                        }[];
+                        /** @description The whole window: sums, pool peaks, percentiles of every request */
+                        totals: {
+                            /** @description Answered requests by face (REST, GraphQL, the S3 door, tus) and status class */
+                            requests: {
+                                rest: components["schemas"]["StatsByClass"];
+                                graphql: components["schemas"]["StatsByClass"];
+                                s3: components["schemas"]["StatsByClass"];
+                                tus: components["schemas"]["StatsByClass"];
+                            };
+                            /** @description Bytes received on the connection, headers included */
+                            bytesIn: number;
+                            /** @description Bytes sent, headers included */
+                            bytesOut: number;
+                            /** @description Time from the request to the end of the answer (milliseconds) */
+                            latencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description Events recorded */
+                            events: number;
+                            /** @description Delivery attempts that ended */
+                            deliveries: {
+                                succeeded: number;
+                                /** @description Attempts that failed (each retry counts) */
+                                failed: number;
+                            };
+                            /** @description From an event's recording to its successful delivery (milliseconds; retries included) */
+                            deliveryLatencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description The peak of the S3 sockets in use and of the requests waiting for one (sampled every 2 s; the local-disk driver has none) */
+                            pool: {
+                                inUse: number;
+                                queued: number;
+                            };
+                            /** @description Requests refused with 429 by the rate limit */
+                            rateLimited: number;
+                        };
+                        /** @description Per point, the peak of tenants with a live S3 client or disk store */
+                        liveTenants: number[];
+                        /** @description Tenants with requests in the window, busiest first (sort) */
+                        tenants: {
+                            tenant: string;
+                            requests: number;
+                            /** @description 4xx and 5xx answers */
+                            errors: number;
+                            /** @description 5xx answers */
+                            serverErrors: number;
+                            bytesIn: number;
+                            bytesOut: number;
+                            /** @description Null when nothing was measured */
+                            latencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            rateLimited: number;
+                        }[];
+                        /** @description The bound on the memory these figures take */
+                        tracked: {
+                            tenants: number;
+                            webhooks: number;
+                            /** @description S3GATE_STATS_MAX_SERIES: tenants (and, apart, webhooks) kept at most */
+                            limit: number;
+                            /** @description Series forgotten to keep the bound (the least recently active first) */
+                            evicted: number;
+                        };
                     };
                 };
             };
@@ -3923,6 +4134,202 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getStats: {
+        parameters: {
+            query?: {
+                /** @description 10m: 60 points of 10 seconds; 1h: 60 points of a minute */
+                window?: "10m" | "1h";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's recent figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Whose figures these are: this process only (each gateway process counts its own requests)
+                         * @enum {string}
+                         */
+                        scope: "process";
+                        window: "10m" | "1h";
+                        /** @description Each point covers this many seconds from its t */
+                        stepSeconds: number;
+                        /** @description Oldest first, one per step, the last one still filling; a step with nothing recorded has zeros */
+                        points: {
+                            /** Format: date-time */
+                            t: string;
+                            /** @description Answered requests by face (REST, GraphQL, the S3 door, tus) and status class */
+                            requests: {
+                                rest: components["schemas"]["StatsByClass"];
+                                graphql: components["schemas"]["StatsByClass"];
+                                s3: components["schemas"]["StatsByClass"];
+                                tus: components["schemas"]["StatsByClass"];
+                            };
+                            /** @description Bytes received on the connection, headers included */
+                            bytesIn: number;
+                            /** @description Bytes sent, headers included */
+                            bytesOut: number;
+                            /** @description Time from the request to the end of the answer (milliseconds) */
+                            latencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description Events recorded */
+                            events: number;
+                            /** @description Delivery attempts that ended */
+                            deliveries: {
+                                succeeded: number;
+                                /** @description Attempts that failed (each retry counts) */
+                                failed: number;
+                            };
+                            /** @description From an event's recording to its successful delivery (milliseconds; retries included) */
+                            deliveryLatencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description The peak of the S3 sockets in use and of the requests waiting for one (sampled every 2 s; the local-disk driver has none) */
+                            pool: {
+                                inUse: number;
+                                queued: number;
+                            };
+                            /** @description Requests refused with 429 by the rate limit */
+                            rateLimited: number;
+                        }[];
+                        /** @description The whole window: sums, pool peaks, percentiles of every request */
+                        totals: {
+                            /** @description Answered requests by face (REST, GraphQL, the S3 door, tus) and status class */
+                            requests: {
+                                rest: components["schemas"]["StatsByClass"];
+                                graphql: components["schemas"]["StatsByClass"];
+                                s3: components["schemas"]["StatsByClass"];
+                                tus: components["schemas"]["StatsByClass"];
+                            };
+                            /** @description Bytes received on the connection, headers included */
+                            bytesIn: number;
+                            /** @description Bytes sent, headers included */
+                            bytesOut: number;
+                            /** @description Time from the request to the end of the answer (milliseconds) */
+                            latencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description Events recorded */
+                            events: number;
+                            /** @description Delivery attempts that ended */
+                            deliveries: {
+                                succeeded: number;
+                                /** @description Attempts that failed (each retry counts) */
+                                failed: number;
+                            };
+                            /** @description From an event's recording to its successful delivery (milliseconds; retries included) */
+                            deliveryLatencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description The peak of the S3 sockets in use and of the requests waiting for one (sampled every 2 s; the local-disk driver has none) */
+                            pool: {
+                                inUse: number;
+                                queued: number;
+                            };
+                            /** @description Requests refused with 429 by the rate limit */
+                            rateLimited: number;
+                        };
+                        /** @description Deliveries waiting for their first attempt or a retry now, in every process (counted up to 100,000) */
+                        pendingDeliveries: number;
+                    };
+                };
+            };
+            /** @description The request was refused; `code` says why and `message` what to fix */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The gateway or the tenant's S3 endpoint failed; `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getWebhookStats: {
+        parameters: {
+            query?: {
+                /** @description 10m: 60 points of 10 seconds; 1h: 60 points of a minute */
+                window?: "10m" | "1h";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A subscription's recent deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Whose figures these are: this process only (each gateway process counts its own requests)
+                         * @enum {string}
+                         */
+                        scope: "process";
+                        window: "10m" | "1h";
+                        /** @description Each point covers this many seconds from its t */
+                        stepSeconds: number;
+                        /** @description Oldest first, one per step, the last one still filling; a step with nothing recorded has zeros */
+                        points: {
+                            /** Format: date-time */
+                            t: string;
+                            succeeded: number;
+                            /** @description Attempts that failed (each retry counts) */
+                            failed: number;
+                            /** @description From an event's recording to its successful delivery (milliseconds; retries included) */
+                            deliveryLatencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description Each attempt's time until the endpoint answered (milliseconds) */
+                            attemptMs: components["schemas"]["StatsPercentiles"] | null;
+                        }[];
+                        /** @description The whole window: sums, pool peaks, percentiles of every request */
+                        totals: {
+                            succeeded: number;
+                            /** @description Attempts that failed (each retry counts) */
+                            failed: number;
+                            /** @description From an event's recording to its successful delivery (milliseconds; retries included) */
+                            deliveryLatencyMs: components["schemas"]["StatsPercentiles"] | null;
+                            /** @description Each attempt's time until the endpoint answered (milliseconds) */
+                            attemptMs: components["schemas"]["StatsPercentiles"] | null;
+                        };
+                        /** @description Its deliveries waiting for their first attempt or a retry now (counted up to 100,000) */
+                        pendingDeliveries: number;
+                    };
+                };
             };
             /** @description The request was refused; `code` says why and `message` what to fix */
             "4XX": {
