@@ -1,5 +1,5 @@
-// npx tsx scripts/screenshots.ts: builds the console, runs a gateway on a temporary disk tenant with a
-// little data, and writes a screenshot of each console screen to docs/screenshots/ (Debian's Chromium,
+// npx tsx scripts/screenshots.ts: builds the console, runs a gateway on temporary disk tenants with a
+// little data and a minute of real traffic (SHOTS_TRAFFIC_S), and writes a screenshot of each console screen to docs/screenshots/ (Debian's Chromium,
 // driven by playwright-core). Prints how long the cold page took to become usable.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -20,7 +20,9 @@ const app = await buildApp(loadConfig({ S3GATE_ADMIN_TOKEN: 'shots', S3GATE_BOOT
   logger: false,
 });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
-const receiver = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+// Every seventh delivery fails: the webhook page shows a success rate under 100 % and the retries.
+let delivered = 0;
+const receiver = http.createServer((req, res) => req.resume().on('end', () => setTimeout(() => res.writeHead(++delivered % 7 === 0 ? 500 : 204).end(), 5 + (delivered % 5) * 8)));
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/s3`;
 
@@ -36,6 +38,24 @@ const files: [string, string, string][] = [
 ];
 for (const [b, k, body] of files)
   await app.inject({ method: 'PUT', url: `/v1/buckets/${b}/objects/${k}`, headers: { ...h, 'content-type': k.endsWith('.csv') ? 'text/csv' : 'text/plain' }, payload: body });
+
+// Real traffic over HTTP for the dashboards (bytes are counted on the wire): PUTs and GETs of a few KB
+// in waves for TRAFFIC_S seconds, some 404s, and a second, quieter tenant.
+const TRAFFIC_S = Number(process.env.SHOTS_TRAFFIC_S ?? 60);
+const globex = (await app.inject({ method: 'POST', url: '/admin/tenants', headers: { authorization: 'Bearer shots' }, payload: { id: 'globex', driver: 'disk' } })).json().apiKey as string;
+await fetch(`${base}/v1/buckets/media`, { method: 'PUT', headers: { authorization: `Bearer ${globex}` } });
+const end = Date.now() + TRAFFIC_S * 1000;
+for (let i = 0; Date.now() < end; i++) {
+  const size = 1000 + ((i * 7919) % 48_000);
+  const calls = [
+    fetch(`${base}/v1/buckets/reports/objects/load/${i % 50}.csv`, { method: 'PUT', headers: { ...h, 'content-type': 'text/csv' }, body: 'x'.repeat(size) }),
+    fetch(`${base}/v1/buckets/reports/objects/2026/q3.csv`, { headers: h }),
+    ...(i % 6 === 0 ? [fetch(`${base}/v1/buckets/reports/objects/missing-${i}`, { headers: h })] : []),
+    ...(i % 3 === 0 ? [fetch(`${base}/v1/buckets/media/objects/clip-${i % 10}`, { method: 'PUT', headers: { authorization: `Bearer ${globex}` }, body: 'y'.repeat(size * 3) })] : []),
+  ];
+  for (const r of await Promise.all(calls)) await r.arrayBuffer();
+  await new Promise((r) => setTimeout(r, 20 + 60 * (1 + Math.sin(i / 25))));
+}
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
 const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
@@ -68,7 +88,12 @@ await page.click('tr[data-webhook] a');
 await page.waitForSelector('tr[data-delivery][data-status=delivered]');
 await page.click('tr[data-delivery] a');
 await page.waitForSelector('tr[data-attempt]');
+await page.waitForSelector('[data-chart=webhook-outcomes] canvas');
 await shot('webhooks');
+await page.goto(`${base}/console#/dashboard`);
+await page.waitForSelector('[data-chart=requests] canvas');
+await page.waitForSelector('[data-chart=delivery-latency] canvas');
+await shot('dashboard');
 const admin = await browser.newPage({ viewport: { width: 1200, height: 760 } });
 await admin.goto(`${base}/console`);
 await admin.check('input[name=kind] >> nth=1');
@@ -80,11 +105,20 @@ await admin.click('button:has-text("Verify")');
 await admin.waitForSelector('[data-health=ok]');
 await admin.screenshot({ path: join(out, 'admin.png') });
 process.stdout.write('wrote docs/screenshots/admin.png\n');
+await admin.goto(`${base}/console#/stats`);
+await admin.waitForSelector('[data-chart=pool] canvas');
+await admin.waitForSelector('tr[data-rank-tenant]');
+await admin.screenshot({ path: join(out, 'admin-dashboard.png'), fullPage: true });
+process.stdout.write('wrote docs/screenshots/admin-dashboard.png\n');
 await admin.close();
 await page.setViewportSize({ width: 360, height: 740 });
 await page.goto(`${base}/console#/objects/reports/2026/`);
 await page.waitForSelector('tr[data-key="2026/q3.csv"]');
 await shot('objects-360px');
+await page.goto(`${base}/console#/dashboard`);
+await page.waitForSelector('[data-chart=latency] canvas');
+await page.screenshot({ path: join(out, 'dashboard-360px.png'), fullPage: true });
+process.stdout.write('wrote docs/screenshots/dashboard-360px.png\n');
 
 await browser.close();
 receiver.close();

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { unwrap, type operations, type S3gate, type Tenant } from '../../clients/typescript/src/index.js';
 import { ErrorBox } from './error-box.js';
+import { duration, Time } from './format.js';
 
 type CreateBody = operations['createTenant']['requestBody']['content']['application/json'];
 type Health = operations['getTenantHealth']['responses'][200]['content']['application/json'];
@@ -155,7 +156,10 @@ function TenantKeys({
             {apiKeys.apiKeys.map((k) => (
               <tr data-api-key={k.id}>
                 <td>API key {k.id}</td>
-                <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
+                <td class="muted">
+                  {k.revokedAt ? 'revoked ' : 'created '}
+                  <Time iso={k.revokedAt ?? k.createdAt} />
+                </td>
                 <td>
                   {!k.revokedAt && (
                     <button onClick={() => act(async () => (await unwrap(client.api.DELETE('/admin/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: k.id } } })), await reload()))}>
@@ -174,7 +178,10 @@ function TenantKeys({
             {keys.s3Keys.map((k) => (
               <tr data-s3-key={k.accessKeyId}>
                 <td>{k.accessKeyId}</td>
-                <td class="muted">{k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}</td>
+                <td class="muted">
+                  {k.revokedAt ? 'revoked ' : 'created '}
+                  <Time iso={k.revokedAt ?? k.createdAt} />
+                </td>
                 <td>
                   {!k.revokedAt && (
                     <button
@@ -236,7 +243,7 @@ function TenantDetail({ client, tenant, onChanged, onSecret, onDeleted }: { clie
         <button onClick={() => act(async () => setHealth(await unwrap(client.api.GET('/admin/tenants/{id}/health', path))))}>Verify (one S3 call)</button>
         {health && (
           <span data-health={health.ok ? 'ok' : 'failed'} class={health.ok ? '' : 'error'}>
-            {health.ok ? `ok in ${health.latencyMs} ms` : `${health.error?.code}: ${health.error?.message}`} · circuit {health.circuit.state}
+            {health.ok ? `ok in ${duration(health.latencyMs)}` : `${health.error?.code}: ${health.error?.message}`} · circuit {health.circuit.state}
           </span>
         )}
       </div>

@@ -2,6 +2,7 @@ import { createClient } from 'graphql-ws';
 import { useEffect, useState } from 'preact/hooks';
 import type { ObjectEvent } from '../../clients/typescript/src/index.js';
 import { ErrorBox } from './error-box.js';
+import { Bytes, Time } from './format.js';
 
 const KEEP = 200;
 const QUERY =
@@ -100,12 +101,16 @@ export function Events({ apiKey }: { apiKey: string }) {
           <tbody>
             {events.map((e) => (
               <tr key={e.id} data-event={e.id}>
-                <td class="hide-narrow muted">{e.timestamp}</td>
+                <td class="hide-narrow muted">
+                  <Time iso={e.timestamp} />
+                </td>
                 <td>{e.type}</td>
                 <td>
                   {e.data.bucket}/{e.data.key}
                 </td>
-                <td>{e.data.size ?? ''}</td>
+                <td>
+                  <Bytes n={e.data.size} />
+                </td>
               </tr>
             ))}
             {events.length === 0 && (

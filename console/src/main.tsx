@@ -5,6 +5,8 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { S3gate } from '../../clients/typescript/src/index.js';
 import { Admin } from './admin.js';
+import { AdminDashboard } from './admin-dashboard.js';
+import { Dashboard } from './dashboard.js';
 import { ErrorBox } from './error-box.js';
 import { Events } from './events.js';
 import { Objects } from './objects.js';
@@ -109,24 +111,32 @@ function App() {
         <nav>
           {session.kind === 'apiKey' ? (
             <>
+              <a href="#/dashboard">Dashboard</a>
               <a href="#/objects">Objects</a>
               <a href="#/events">Events</a>
               <a href="#/webhooks">Webhooks</a>
             </>
           ) : (
-            <a href="#/admin">Tenants</a>
+            <>
+              <a href="#/stats">Dashboard</a>
+              <a href="#/admin">Tenants</a>
+            </>
           )}
         </nav>
         <button onClick={signOut}>Sign out</button>
       </header>
       {session.kind === 'apiKey' ? (
-        route.startsWith('#/events') ? (
+        route.startsWith('#/dashboard') ? (
+          <Dashboard client={clientFor(session)} />
+        ) : route.startsWith('#/events') ? (
           <Events apiKey={session.token} />
         ) : route.startsWith('#/webhooks') ? (
           <Webhooks client={clientFor(session)} />
         ) : (
           <Objects client={clientFor(session)} apiKey={session.token} route={route} />
         )
+      ) : route.startsWith('#/stats') ? (
+        <AdminDashboard client={clientFor(session)} />
       ) : (
         <Admin client={clientFor(session)} />
       )}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { objectPath, type S3gate } from '../../clients/typescript/src/index.js';
 import { ErrorBox } from './error-box.js';
+import { Bytes, Time } from './format.js';
 
 const PAGE = 50;
 const PREVIEW_TEXT_BYTES = 64 * 1024;
@@ -76,7 +77,9 @@ function Buckets({ client }: { client: S3gate }) {
                       {b.name}
                     </a>
                   </td>
-                  <td class="hide-narrow muted">{b.createdAt ?? ''}</td>
+                  <td class="hide-narrow muted">
+                    <Time iso={b.createdAt} />
+                  </td>
                   <td>
                     <button class="danger" onClick={() => remove(b.name)}>
                       Delete
@@ -277,28 +280,19 @@ function Browser({ client, apiKey, bucket, prefix }: { client: S3gate; apiKey: s
                 </tr>
               ))}
               {page.objects.map((o) => (
-                <tr key={o.key} data-key={o.key}>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`select ${o.key}`}
-                      checked={selected.has(o.key)}
-                      onChange={(e) => {
-                        const next = new Set(selected);
-                        if ((e.target as HTMLInputElement).checked) next.add(o.key);
-                        else next.delete(o.key);
-                        setSelected(next);
-                      }}
-                    />
-                  </td>
-                  <td>
-                    <a class="link" onClick={() => setDetail(o.key)}>
-                      {o.key.slice(prefix.length)}
-                    </a>
-                  </td>
-                  <td>{o.size.toLocaleString()}</td>
-                  <td class="hide-narrow muted">{o.lastModified}</td>
-                </tr>
+                <ObjectRow
+                  key={o.key}
+                  o={o}
+                  name={o.key.slice(prefix.length)}
+                  selected={selected.has(o.key)}
+                  onSelect={(on) => {
+                    const next = new Set(selected);
+                    if (on) next.add(o.key);
+                    else next.delete(o.key);
+                    setSelected(next);
+                  }}
+                  onOpen={() => setDetail(o.key)}
+                />
               ))}
               {page.prefixes.length + page.objects.length === 0 && (
                 <tr>
@@ -313,6 +307,39 @@ function Browser({ client, apiKey, bucket, prefix }: { client: S3gate; apiKey: s
       </div>
       {detail && <Detail client={client} bucket={bucket} objectKey={detail} />}
     </main>
+  );
+}
+
+function ObjectRow({
+  o,
+  name,
+  selected,
+  onSelect,
+  onOpen,
+}: {
+  o: { key: string; size: number; lastModified: string };
+  name: string;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+  onOpen: () => void;
+}) {
+  return (
+    <tr data-key={o.key}>
+      <td>
+        <input type="checkbox" aria-label={`select ${o.key}`} checked={selected} onChange={(e) => onSelect((e.target as HTMLInputElement).checked)} />
+      </td>
+      <td>
+        <a class="link" onClick={onOpen}>
+          {name}
+        </a>
+      </td>
+      <td>
+        <Bytes n={o.size} />
+      </td>
+      <td class="hide-narrow muted">
+        <Time iso={o.lastModified} />
+      </td>
+    </tr>
   );
 }
 
@@ -355,7 +382,9 @@ function Detail({ client, bucket, objectKey }: { client: S3gate; bucket: string;
           <tbody>
             <tr>
               <th>Size</th>
-              <td>{info.size?.toLocaleString()} bytes</td>
+              <td>
+                <Bytes n={info.size} />
+              </td>
             </tr>
             <tr>
               <th>Type</th>

@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Delivery, S3gate, Webhook } from '../../clients/typescript/src/index.js';
+import type { Delivery, S3gate, StatsWindow, Webhook } from '../../clients/typescript/src/index.js';
+import { Chart, COLORS } from './chart.js';
+import { usePoll, WindowPicker } from './dashboard.js';
 import { ErrorBox } from './error-box.js';
+import { count, duration, percent, Time } from './format.js';
 
 type Detail = Awaited<ReturnType<S3gate['webhooks']['delivery']>>;
 
@@ -153,7 +156,7 @@ export function Webhooks({ client }: { client: S3gate }) {
                         onClick={() =>
                           act(async () => {
                             const r = await client.webhooks.test(h.id);
-                            alert(r.ok ? `Delivered: HTTP ${r.status} in ${r.durationMs} ms` : `Not delivered: ${r.error ?? `HTTP ${r.status}`}`);
+                            alert(r.ok ? `Delivered: HTTP ${r.status} in ${duration(r.durationMs)}` : `Not delivered: ${r.error ?? `HTTP ${r.status}`}`);
                           })
                         }
                       >
@@ -240,6 +243,7 @@ function Deliveries({ client, hook, onError }: { client: S3gate; hook?: Webhook;
   return (
     <div class="card" aria-label="deliveries">
       <h3>Deliveries to {hook.url}</h3>
+      <DeliveryCharts client={client} hook={hook} />
       <form
         class="row"
         aria-label="replay"
@@ -268,6 +272,7 @@ function Deliveries({ client, hook, onError }: { client: S3gate; hook?: Webhook;
               <th>Event</th>
               <th>Attempts</th>
               <th class="hide-narrow">Last answer</th>
+              <th class="hide-narrow">Updated</th>
               <th />
             </tr>
           </thead>
@@ -282,6 +287,9 @@ function Deliveries({ client, hook, onError }: { client: S3gate; hook?: Webhook;
                 <td>{d.type}</td>
                 <td>{d.attempts}</td>
                 <td class="hide-narrow">{d.lastStatus ?? d.lastError ?? ''}</td>
+                <td class="hide-narrow muted">
+                  <Time iso={d.updatedAt} />
+                </td>
                 <td>
                   <button onClick={() => client.webhooks.retry(hook.id, d.id).then(() => load(), onError)}>Retry</button>
                 </td>
@@ -303,9 +311,11 @@ function Deliveries({ client, hook, onError }: { client: S3gate; hook?: Webhook;
           <tbody>
             {detail.attemptLog.map((a) => (
               <tr data-attempt>
-                <td>{a.at}</td>
+                <td>
+                  <Time iso={a.at} />
+                </td>
                 <td>{a.statusCode ?? a.error}</td>
-                <td>{a.durationMs} ms</td>
+                <td>{duration(a.durationMs)}</td>
                 <td>
                   <code>{(a.responseExcerpt ?? '').slice(0, 200)}</code>
                 </td>
@@ -314,6 +324,54 @@ function Deliveries({ client, hook, onError }: { client: S3gate; hook?: Webhook;
           </tbody>
         </table>
       )}
+    </div>
+  );
+}
+
+/** A subscription's success rate and latency over time, beside its log. */
+function DeliveryCharts({ client, hook }: { client: S3gate; hook: Webhook }) {
+  const [window, setWindow] = useState<StatsWindow>('1h');
+  const { data } = usePoll(() => client.stats.webhook(hook.id, window), [hook.id, window]);
+  if (!data) return null;
+  const times = data.points.map((p) => p.t);
+  const { succeeded, failed } = data.totals;
+  return (
+    <div data-webhook-stats>
+      <div class="row">
+        <span style="flex:1" data-success-rate>
+          Success rate <strong>{percent(succeeded, succeeded + failed)}</strong> ({count(succeeded)} delivered, {count(failed)} failed attempts, {count(data.pendingDeliveries)} pending)
+          {data.totals.attemptMs && (
+            <>
+              {' '}
+              · answers in {duration(data.totals.attemptMs.p50)} (p50), {duration(data.totals.attemptMs.p99)} (p99)
+            </>
+          )}
+        </span>
+        <WindowPicker value={window} onChange={setWindow} />
+      </div>
+      <div class="charts">
+        <Chart
+          name="webhook-outcomes"
+          title="Deliveries"
+          unit="count"
+          times={times}
+          lines={[
+            { label: 'delivered', values: data.points.map((p) => p.succeeded), color: COLORS.green },
+            { label: 'failed attempts', values: data.points.map((p) => p.failed), color: COLORS.red },
+          ]}
+        />
+        <Chart
+          name="webhook-latency"
+          title="Latency"
+          unit="ms"
+          times={times}
+          lines={[
+            { label: 'event to delivery p50', values: data.points.map((p) => p.deliveryLatencyMs?.p50 ?? null), color: COLORS.blue },
+            { label: 'event to delivery p99', values: data.points.map((p) => p.deliveryLatencyMs?.p99 ?? null), color: COLORS.purple },
+            { label: 'answer p50', values: data.points.map((p) => p.attemptMs?.p50 ?? null), color: COLORS.orange },
+          ]}
+        />
+      </div>
     </div>
   );
 }

@@ -14,6 +14,10 @@ export type ObjectEvent = Schemas['ObjectEvent'];
 export type Webhook = Schemas['Webhook'];
 export type Delivery = Schemas['Delivery'];
 export type Tenant = Schemas['Tenant'];
+export type StatsWindow = '10m' | '1h';
+export type TenantStats = Json<'getStats'>;
+export type WebhookStats = Json<'getWebhookStats'>;
+export type AdminStats = Json<'getAdminStats'>;
 type Json<O extends keyof operations, S extends number = 200> = operations[O]['responses'] extends Record<S, { content: { 'application/json': infer T } }> ? T : never;
 export type ObjectSummary = Json<'listObjects'>['objects'][number];
 
@@ -220,6 +224,15 @@ export class S3gate {
         const page = await unwrap(this.api.GET('/v1/events', { params: { query: { bucket: query.bucket, prefix: query.prefix, since: query.since, limit: query.pageSize, cursor } } }));
         return { items: page.events, nextCursor: page.nextCursor };
       }),
+  };
+
+  readonly stats = {
+    /** The tenant's recent figures: 60 points of 10 s (`10m`) or of a minute (`1h`). */
+    get: (window: StatsWindow = '1h') => unwrap(this.api.GET('/v1/stats', { params: { query: { window } } })),
+    /** One subscription's delivery outcomes and latency over the window. */
+    webhook: (id: string, window: StatsWindow = '1h') => unwrap(this.api.GET('/v1/webhooks/{id}/stats', { params: { path: { id }, query: { window } } })),
+    /** The whole gateway's figures and its tenants ranked (admin token). */
+    admin: (query: { window?: StatsWindow; sort?: 'requests' | 'errors'; limit?: number } = {}) => unwrap(this.api.GET('/admin/stats', { params: { query } })),
   };
 
   readonly webhooks = {

@@ -1,0 +1,77 @@
+// Readable values: sizes in KB/MB/GB (exact bytes on hover), times in the browser's locale and zone
+// (relative for recent ones: "3 min ago"), durations in ms/s/min.
+
+const SIZE_UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Decimal units, as storage is sold and as the issue asks: 1 KB = 1,000 bytes. */
+export function bytes(n: number): string {
+  if (!Number.isFinite(n)) return '';
+  if (Math.abs(n) < 1000) return `${Math.round(n)} ${Math.round(n) === 1 ? 'byte' : 'bytes'}`;
+  let i = 0;
+  let v = n;
+  while (Math.abs(v) >= 1000 && i < SIZE_UNITS.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toLocaleString(undefined, { maximumFractionDigits: v < 10 ? 2 : v < 100 ? 1 : 0 })} ${SIZE_UNITS[i]}`;
+}
+
+/** A size, readable, with the exact count on hover. */
+export function Bytes({ n }: { n: number | null | undefined }) {
+  if (n === null || n === undefined) return null;
+  return (
+    <span title={`${n.toLocaleString()} bytes`} data-bytes={n}>
+      {bytes(n)}
+    </span>
+  );
+}
+
+/** Milliseconds as ms below a second, s below a minute, then min and s. */
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1) return `${ms.toLocaleString(undefined, { maximumFractionDigits: 2 })} ms`;
+  if (ms < 1000) return `${ms.toLocaleString(undefined, { maximumFractionDigits: ms < 10 ? 1 : 0 })} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toLocaleString(undefined, { maximumFractionDigits: ms < 10_000 ? 2 : 1 })} s`;
+  const min = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${min} min ${s} s` : `${min} min`;
+}
+
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
+const STEPS: [number, Intl.RelativeTimeFormatUnit][] = [
+  [60, 'second'],
+  [60, 'minute'],
+  [24, 'hour'],
+];
+
+/** "3 min ago" within a day, else undefined. */
+export function relative(iso: string, now = Date.now()): string | undefined {
+  let v = (Date.parse(iso) - now) / 1000;
+  if (!Number.isFinite(v) || Math.abs(v) >= 86_400) return undefined;
+  if (Math.abs(v) < 10) return relativeFormat.format(0, 'second');
+  for (const [size, unit] of STEPS) {
+    if (Math.abs(v) < size) return relativeFormat.format(Math.round(v), unit);
+    v /= size;
+  }
+  return undefined;
+}
+
+/** A time in the browser's locale and zone. */
+export const localTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** A time, relative when recent, in the locale otherwise; the full local time and the ISO string on hover. */
+export function Time({ iso }: { iso: string | null | undefined }) {
+  if (!iso) return null;
+  const rel = relative(iso);
+  return (
+    <time dateTime={iso} title={`${localTime(iso)} (${iso})`}>
+      {rel ?? localTime(iso)}
+    </time>
+  );
+}
+
+/** A count with the locale's grouping. */
+export const count = (n: number) => n.toLocaleString();
+
+/** A share as a percentage, or a dash when there is nothing to share. */
+export const percent = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toLocaleString(undefined, { maximumFractionDigits: 1 })} %` : '–');
