@@ -73,6 +73,8 @@ export interface Config {
   stats: {
     /** Tenants (and, apart, webhooks) whose recent figures are kept; past it the least recently active is forgotten. @default 1000 */
     maxSeries: number;
+    /** Where the figures of every process meet in Redis (REDIS_URL): keys start with it. @default 's3gate:stats:' */
+    redisPrefix: string;
   };
   /** How long a tenant or API key lookup is cached in memory. @default 5000 */
   tenantCacheTtlMs: number;
@@ -304,7 +306,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxTenants: int(env, 'S3GATE_POOL_MAX_TENANTS', 1000, 1),
       idleMs: int(env, 'S3GATE_POOL_IDLE_MS', 60000, 1),
     },
-    stats: { maxSeries: int(env, 'S3GATE_STATS_MAX_SERIES', 1000, 1) },
+    stats: { maxSeries: int(env, 'S3GATE_STATS_MAX_SERIES', 1000, 1), redisPrefix: env.S3GATE_STATS_REDIS_PREFIX || 's3gate:stats:' },
     tenantCacheTtlMs: int(env, 'S3GATE_TENANT_CACHE_TTL_MS', 5000),
     limits: {
       maxObjectSize: int(env, 'S3GATE_MAX_OBJECT_SIZE', 5 * 1024 * 1024 * MiB, 0),

@@ -33,7 +33,8 @@ export function AdminDashboard({ client }: { client: S3gate }) {
               </Tile>
             </div>
             <p class="muted">
-              Every request this process answered (health checks and the console's files too). Figures kept for {count(data.tracked.tenants)} tenants (at most {count(data.tracked.limit)}).
+              Every request {data.scope === 'cluster' ? 'every gateway process' : 'this process'} answered (health checks and the console's files too). This process keeps figures for{' '}
+              {count(data.tracked.tenants)} tenants (at most {count(data.tracked.limit)}).
             </p>
           </>
         )}

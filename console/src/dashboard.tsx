@@ -157,8 +157,8 @@ export function Dashboard({ client }: { client: S3gate }) {
               </Tile>
             </div>
             <p class="muted">
-              By face: <span data-faces>{FACES.map((f) => `${FACE_NAMES[f]} ${count(sum(t.requests[f]))}`).join(' · ')}</span>. Counted by the gateway process that answered this page,{' '}
-              {data.stepSeconds} s per point.
+              By face: <span data-faces>{FACES.map((f) => `${FACE_NAMES[f]} ${count(sum(t.requests[f]))}`).join(' · ')}</span>.{' '}
+              {data.scope === 'cluster' ? 'Counted by every gateway process,' : 'Counted by the gateway process that answered this page,'} {data.stepSeconds} s per point.
             </p>
           </>
         )}

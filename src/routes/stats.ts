@@ -15,14 +15,16 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> =
       schema: {
         operationId: 'getStats',
         tags,
-        summary: "This tenant's requests, errors, bytes, latency, events, deliveries, pool use and rate-limit refusals: per 10 s over 10 minutes or per minute over an hour, counted by this process",
+        summary:
+          "This tenant's requests, errors, bytes, latency, events, deliveries, pool use and rate-limit refusals: per 10 s over 10 minutes or per minute over an hour, counted by this process or, with REDIS_URL, by every process",
         querystring: StatsQuery,
         response: responses({ 200: TenantStats }),
       },
     },
     async (request) => {
       const tenant = request.ctx.tenant.id;
-      return { ...services.stats.tenant(tenant, request.query.window ?? '1h'), pendingDeliveries: await services.webhooks.pending(tenant) };
+      const [frame, pendingDeliveries] = await Promise.all([services.stats.tenant(tenant, request.query.window ?? '1h'), services.webhooks.pending(tenant)]);
+      return { ...frame, pendingDeliveries };
     },
   );
   app.get(
@@ -39,7 +41,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> =
     },
     async (request) => {
       const pendingDeliveries = await services.webhooks.pending(request.ctx.tenant.id, request.params.id);
-      return { ...services.stats.webhook(request.params.id, request.query.window ?? '1h'), pendingDeliveries };
+      return { ...(await services.stats.webhook(request.params.id, request.query.window ?? '1h')), pendingDeliveries };
     },
   );
 };
@@ -61,7 +63,8 @@ export const adminStatsRoutes: FastifyPluginAsyncTypebox<{ services: AppServices
     },
     async (request) => {
       const { window = '1h', sort = 'requests', limit = 20 } = request.query;
-      return { ...services.stats.gateway(window), tenants: services.stats.ranking(window, sort, limit), tracked: services.stats.tracked() };
+      const [frame, tenants] = await Promise.all([services.stats.gateway(window), services.stats.ranking(window, sort, limit)]);
+      return { ...frame, tenants, tracked: services.stats.tracked() };
     },
   );
 };

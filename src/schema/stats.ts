@@ -48,7 +48,10 @@ const WebhookValues = {
 function frame(values: TProperties, description: string, extra: TProperties = {}) {
   return Type.Object(
     {
-      scope: Type.Literal('process', { description: 'Whose figures these are: this process only (each gateway process counts its own requests)' }),
+      scope: Type.Union([Type.Literal('process'), Type.Literal('cluster')], {
+        description:
+          "Whose figures these are: `cluster`, every gateway process sharing REDIS_URL (each sends its figures every 2 s, and before answering this); `process`, the answering process's alone (no REDIS_URL, or Redis did not answer)",
+      }),
       window: Type.Union([Type.Literal('10m'), Type.Literal('1h')]),
       stepSeconds: Type.Integer({ description: 'Each point covers this many seconds from its t' }),
       points: Type.Array(Type.Object({ t: Type.String({ format: 'date-time' }), ...values }, { additionalProperties: false }), {

@@ -38,11 +38,12 @@ import { S3KeyService } from './s3-keys.js';
 import { TenantRemoval } from './tenant-removal.js';
 import { TenantService } from './tenants.js';
 import { StatsService } from './stats.js';
+import { StatsCluster } from './stats-cluster.js';
 import { TusService } from './tus.js';
 import { UploadJanitor } from './upload-janitor.js';
 import { WebhookService } from './webhooks.js';
 
-/** How often the pool's sockets are sampled into the stats (their peak per slot is kept). */
+/** How often the pool's sockets are sampled into the stats (their peak per slot is kept), and the figures sent to Redis. */
 const POOL_SAMPLE_MS = 2000;
 
 /** What the services report as they work: the metrics plugin counts it; the CLI ignores it. */
@@ -117,6 +118,14 @@ export interface Services {
 }
 
 /** Buckets, and the CORS configurations that go with them when they are deleted. */
+/** With Redis, every process's figures are read from there; returns what sends this process's (never rejects). */
+function shareStats(stats: StatsService, redis: Redis | undefined, prefix: string, log: FastifyBaseLogger): () => Promise<void> {
+  if (!redis) return async () => {};
+  const shared = new StatsCluster(redis, stats, { prefix });
+  stats.share(shared, (err) => log.warn({ err }, "the stats store (Redis) failed; this process's own figures are answered meanwhile"));
+  return () => shared.flush().catch((err: unknown) => log.debug({ err }, 'sending figures to Redis failed; they go with the next ones'));
+}
+
 /** The outbox's way out: destinations, the dispatcher (woken by each recording) and the subscriptions. */
 function deliveryServices(cfg: Config['webhooks'], { kysely, box }: State, tenants: TenantService, events: EventService, stats: StatsService, log: FastifyBaseLogger) {
   const sender = new WebhookSender({ timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
@@ -243,6 +252,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   const stats = new StatsService({ maxSeries: config.stats.maxSeries });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   redis?.on('error', () => {}); // reported by LimitService when a request needs it
+  const flushStats = shareStats(stats, redis, config.stats.redisPrefix, log);
   const limits = new LimitService(redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(), {
     onRefused: (tenant) => {
       observe.rateLimited(tenant);
@@ -314,7 +324,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     start() {
       timers.push(setInterval(() => void sweep().catch((err: unknown) => log.warn({ err }, 'the upload janitor failed; it runs again at the next interval')), config.upload.janitorIntervalMs).unref());
       dispatcher.start();
-      timers.push(setInterval(() => stats.samplePool(pool.entries()), POOL_SAMPLE_MS).unref());
+      timers.push(setInterval(() => void (stats.samplePool(pool.entries()), flushStats()), POOL_SAMPLE_MS).unref());
       timers.push(setTimeout(prune, Math.min(60_000, cfg.retentionIntervalMs)).unref());
       timers.push(setInterval(prune, cfg.retentionIntervalMs).unref());
     },
@@ -326,6 +336,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       await pool.close();
       disk.close();
       await limits.close();
+      await flushStats();
       await redis?.quit().catch(() => redis.disconnect());
     },
   };

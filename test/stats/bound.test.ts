@@ -18,10 +18,10 @@ t.test('10,000 tenants active for 70 minutes: the series keep the 1,000 most rec
   const allowed = (1000 + 1) * 120 * SLOT_BYTES; // the gateway's own series is the +1
   t.ok(grown <= allowed * 1.05, `slots took ${(grown / 2 ** 20).toFixed(1)} MiB, the bound ${(allowed / 2 ** 20).toFixed(1)} MiB`);
   // What a ranking costs stays bounded too, and the busiest tenants are those of the last steps.
-  const ranked = stats.ranking('1h', 'requests', 5);
+  const ranked = await stats.ranking('1h', 'requests', 5);
   t.equal(ranked.length, 5);
   t.ok(ranked[0].requests >= ranked[4].requests);
-  t.equal(stats.gateway('10m').points.length, 60);
+  t.equal((await stats.gateway('10m')).points.length, 60);
 });
 
 t.test('a tenant that made one request holds one slot per window, not the ring', async (t) => {
@@ -31,8 +31,8 @@ t.test('a tenant that made one request holds one slot per window, not the ring',
   for (let i = 0; i < 10_000; i++) stats.request(`t${i}`, 's3', 404, 1, 10, 10);
   const perTenant = (process.memoryUsage().arrayBuffers - before) / 10_000;
   t.ok(perTenant <= 2 * SLOT_BYTES * 1.05, `${perTenant.toFixed(0)} bytes of slots per tenant`);
-  const frame = stats.tenant('t42', '10m');
+  const frame = await stats.tenant('t42', '10m');
   t.equal(frame.totals.requests.s3['4xx'], 1);
   t.equal(frame.points.at(-1)!.requests.s3['4xx'], 1, 'in the step holding now');
-  t.equal(stats.tenant('nobody', '1h').totals.requests.rest['2xx'], 0, 'an unknown tenant reads as zeros');
+  t.equal((await stats.tenant('nobody', '1h')).totals.requests.rest['2xx'], 0, 'an unknown tenant reads as zeros');
 });

@@ -637,7 +637,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This tenant's requests, errors, bytes, latency, events, deliveries, pool use and rate-limit refusals: per 10 s over 10 minutes or per minute over an hour, counted by this process */
+        /** This tenant's requests, errors, bytes, latency, events, deliveries, pool use and rate-limit refusals: per 10 s over 10 minutes or per minute over an hour, counted by this process or, with REDIS_URL, by every process */
         get: operations["getStats"];
         put?: never;
         post?: never;
@@ -2086,11 +2086,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * @description Whose figures these are: this process only (each gateway process counts its own requests)
-                         * @enum {string}
-                         */
-                        scope: "process";
+                        /** @description Whose figures these are: `cluster`, every gateway process sharing REDIS_URL (each sends its figures every 2 s, and before answering this); `process`, the answering process's alone (no REDIS_URL, or Redis did not answer) */
+                        scope: "process" | "cluster";
                         window: "10m" | "1h";
                         /** @description Each point covers this many seconds from its t */
                         stepSeconds: number;
@@ -4174,11 +4171,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * @description Whose figures these are: this process only (each gateway process counts its own requests)
-                         * @enum {string}
-                         */
-                        scope: "process";
+                        /** @description Whose figures these are: `cluster`, every gateway process sharing REDIS_URL (each sends its figures every 2 s, and before answering this); `process`, the answering process's alone (no REDIS_URL, or Redis did not answer) */
+                        scope: "process" | "cluster";
                         window: "10m" | "1h";
                         /** @description Each point covers this many seconds from its t */
                         stepSeconds: number;
@@ -4296,11 +4290,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * @description Whose figures these are: this process only (each gateway process counts its own requests)
-                         * @enum {string}
-                         */
-                        scope: "process";
+                        /** @description Whose figures these are: `cluster`, every gateway process sharing REDIS_URL (each sends its figures every 2 s, and before answering this); `process`, the answering process's alone (no REDIS_URL, or Redis did not answer) */
+                        scope: "process" | "cluster";
                         window: "10m" | "1h";
                         /** @description Each point covers this many seconds from its t */
                         stepSeconds: number;
