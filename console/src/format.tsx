@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'preact/hooks';
+
 // Readable values: sizes in KB/MB/GB (exact bytes on hover), times in the browser's locale and zone
 // (relative for recent ones: "3 min ago"), durations in ms/s/min.
 
@@ -59,8 +61,30 @@ export function relative(iso: string, now = Date.now()): string | undefined {
 /** A time in the browser's locale and zone. */
 export const localTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
+/** Re-renders every relative time on the page every 15 s, from one timer. */
+const ticking = new Set<() => void>();
+let ticker: ReturnType<typeof setInterval> | undefined;
+function useTick(): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const fn = () => setTick((n) => n + 1);
+    ticking.add(fn);
+    ticker ??= setInterval(() => {
+      for (const f of ticking) f();
+    }, 15_000);
+    return () => {
+      ticking.delete(fn);
+      if (ticking.size === 0 && ticker) {
+        clearInterval(ticker);
+        ticker = undefined;
+      }
+    };
+  }, []);
+}
+
 /** A time, relative when recent, in the locale otherwise; the full local time and the ISO string on hover. */
 export function Time({ iso }: { iso: string | null | undefined }) {
+  useTick();
   if (!iso) return null;
   const rel = relative(iso);
   return (

@@ -84,6 +84,7 @@ export function quantile(counts: ArrayLike<number>, offset: number, q: number): 
  */
 export class BoundedMap<V> {
   readonly #map = new Map<string, V>();
+  #last: string | undefined;
   evicted = 0;
 
   constructor(readonly max: number) {}
@@ -95,10 +96,14 @@ export class BoundedMap<V> {
   touch(key: string, make: () => V): V {
     let v = this.#map.get(key);
     if (v !== undefined) {
+      // Already the most recent: a busy key touched again and again moves nowhere.
+      if (key === this.#last) return v;
       this.#map.delete(key);
       this.#map.set(key, v);
+      this.#last = key;
       return v;
     }
+    this.#last = key;
     v = make();
     this.#map.set(key, v);
     if (this.#map.size > this.max) {
@@ -114,6 +119,7 @@ export class BoundedMap<V> {
 
   delete(key: string): void {
     this.#map.delete(key);
+    if (key === this.#last) this.#last = undefined;
   }
 
   entries(): IterableIterator<[string, V]> {

@@ -239,11 +239,13 @@ export class StatsService {
 }
 
 function count(s: Series, now: number, req: number, latency: number, bytesIn: number, bytesOut: number): void {
-  for (const slot of [s.fine.slot(now), s.coarse.slot(now)]) {
-    slot[req]++;
-    slot[latency]++;
-    slot[BYTES_IN] += bytesIn;
-    slot[BYTES_OUT] += bytesOut;
-  }
+  countIn(s.fine.slot(now), req, latency, bytesIn, bytesOut);
+  countIn(s.coarse.slot(now), req, latency, bytesIn, bytesOut);
   s.onChange(s);
+}
+function countIn(slot: Float64Array, req: number, latency: number, bytesIn: number, bytesOut: number): void {
+  slot[req]++;
+  slot[latency]++;
+  slot[BYTES_IN] += bytesIn;
+  slot[BYTES_OUT] += bytesOut;
 }
