@@ -1,22 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
+import { formatBytes, formatDuration } from '../../clients/typescript/src/format.js';
 
 // Readable values: sizes in KB/MB/GB (exact bytes on hover), times in the browser's locale and zone
 // (relative for recent ones: "3 min ago"), durations in ms/s/min.
 
-const SIZE_UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-
-/** Decimal units, as storage is sold and as the issue asks: 1 KB = 1,000 bytes. */
-export function bytes(n: number): string {
-  if (!Number.isFinite(n)) return '';
-  if (Math.abs(n) < 1000) return `${Math.round(n)} ${Math.round(n) === 1 ? 'byte' : 'bytes'}`;
-  let i = 0;
-  let v = n;
-  while (Math.abs(v) >= 1000 && i < SIZE_UNITS.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toLocaleString(undefined, { maximumFractionDigits: v < 10 ? 2 : v < 100 ? 1 : 0 })} ${SIZE_UNITS[i]}`;
-}
+/** Decimal units, as storage is sold: 1 KB = 1,000 bytes. */
+export const bytes = formatBytes;
+export const duration = formatDuration;
 
 /** A size, readable, with the exact count on hover. */
 export function Bytes({ n }: { n: number | null | undefined }) {
@@ -26,17 +16,6 @@ export function Bytes({ n }: { n: number | null | undefined }) {
       {bytes(n)}
     </span>
   );
-}
-
-/** Milliseconds as ms below a second, s below a minute, then min and s. */
-export function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 1) return `${ms.toLocaleString(undefined, { maximumFractionDigits: 2 })} ms`;
-  if (ms < 1000) return `${ms.toLocaleString(undefined, { maximumFractionDigits: ms < 10 ? 1 : 0 })} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toLocaleString(undefined, { maximumFractionDigits: ms < 10_000 ? 2 : 1 })} s`;
-  const min = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return s ? `${min} min ${s} s` : `${min} min`;
 }
 
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });

@@ -5,6 +5,7 @@ import { adminCommands, connectionCommands } from './remote/admin.js';
 import { runner } from './remote/context.js';
 import { eventCommands } from './remote/events.js';
 import { bucketCommands, objectCommands } from './remote/objects.js';
+import { statsCommands } from './remote/stats.js';
 
 /** Registers the remote commands on the program; env and home are the process's (cli.ts reads them). */
 export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: string): void {
@@ -20,6 +21,7 @@ export function remoteCommands(cli: Command, env: NodeJS.ProcessEnv, home: strin
   bucketCommands(cli, run);
   objectCommands(cli, run);
   eventCommands(cli, run);
+  statsCommands(cli, run);
 }
 
 /** Exit status of a failed command: 3 not found, 4 the gateway unreachable, 1 anything else it refused. */

@@ -175,6 +175,24 @@ t.test('npx s3gate against a running gateway on RGW: every command, JSON, exit c
     t.match(noAdmin.stderr, /needs the admin token/);
   });
 
+  t.test("stats: the tenant's figures in words or JSON, the gateway's with its tenants ranked", async (t) => {
+    const mine = await json<{ scope: string; totals: { requests: { rest: Record<string, number> }; events: number } }>(['stats']);
+    t.equal(mine.scope, 'process');
+    t.ok(mine.totals.requests.rest['2xx'] > 10, 'the commands above, counted');
+    t.ok(mine.totals.events > 0);
+    const text = await s3gate(['stats', '--window', '1h']);
+    t.equal(text.code, 0);
+    t.match(text.stdout, /^requests\s+\d+ \(REST \d+, GraphQL \d+, S3 \d+, tus \d+\)$/m);
+    t.match(text.stdout, /^bytes\s+in [\d.,]+ (bytes|KB|MB|GB), out [\d.,]+ (bytes|KB|MB|GB)$/m, 'readable units');
+    const gateway = await json<{ tenants: { tenant: string }[] }>(['stats', '--gateway'], admin);
+    t.equal(gateway.tenants[0].tenant, 'cli', 'the busiest tenant first');
+    const ranked = await s3gate(['stats', '--gateway', '--sort', 'errors'], admin);
+    t.match(ranked.stdout, /^TENANT\s+REQUESTS\s+ERRORS/m);
+    const bad = await s3gate(['stats', '--window', '2h']);
+    t.equal(bad.code, 2, 'a setting to fix: exit 2');
+    t.match(bad.stderr, /--window must be 10m or 1h/);
+  });
+
   t.test('settings from flags, environment and profiles; usage and reachability', async (t) => {
     const saved = await json(['profile', 'set', 'work', '--url', url, '--api-key', apiKey], { S3GATE_API_KEY: undefined, S3GATE_URL: undefined });
     t.equal(saved.profile, 'work');

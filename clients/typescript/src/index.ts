@@ -7,6 +7,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { components, operations, paths } from './generated/openapi.js';
 
 export type { components, operations, paths };
+export { formatBytes, formatDuration } from './format.js';
 export type Schemas = components['schemas'];
 /** Every error code the API documents. */
 export type ErrorCode = Schemas['ErrorResponse']['code'];
