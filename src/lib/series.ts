@@ -87,7 +87,11 @@ export class BoundedMap<V> {
   #last: string | undefined;
   evicted = 0;
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    /** Told of each key forgotten to keep the bound. */
+    readonly onEvict: (key: string, value: V) => void = () => {},
+  ) {}
 
   get size(): number {
     return this.#map.size;
@@ -107,8 +111,10 @@ export class BoundedMap<V> {
     v = make();
     this.#map.set(key, v);
     if (this.#map.size > this.max) {
-      this.#map.delete(this.#map.keys().next().value!);
+      const [oldest, value] = this.#map.entries().next().value!;
+      this.#map.delete(oldest);
       this.evicted++;
+      this.onEvict(oldest, value);
     }
     return v;
   }

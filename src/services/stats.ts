@@ -46,6 +46,8 @@ export class Series {
     readonly key: string,
     readonly layout: { fields: number },
     readonly onChange: (s: Series) => void,
+    /** A webhook's tenant. */
+    readonly owner?: string,
   ) {
     this.fine = new SlotRing(WINDOWS['10m'], STEPS, layout.fields);
     this.coarse = new SlotRing(WINDOWS['1h'], STEPS, layout.fields);
@@ -75,6 +77,9 @@ export interface SharedStats {
   ranking(window: StatsWindow, by: 'requests' | 'errors', limit: number): Promise<TenantRank[]>;
 }
 
+/** Webhook series one tenant may hold at most (of S3GATE_STATS_MAX_SERIES for all). */
+export const WEBHOOKS_PER_TENANT = 32;
+
 export interface StatsOptions {
   /** Tenants (and, apart, webhooks) with a series at most; past it the least recently active one is forgotten. */
   maxSeries: number;
@@ -91,6 +96,8 @@ export class StatsService {
   readonly #tenants: BoundedMap<Series>;
   readonly #webhooks: BoundedMap<Series>;
   readonly #gateway: Series;
+  /** Each tenant's webhooks with a series, oldest first. */
+  readonly #webhooksOf = new Map<string, Set<string>>();
   readonly #now: () => number;
   /** Series changed since the shared store was last sent to (only kept when there is one). */
   readonly changed = new Set<Series>();
@@ -100,7 +107,11 @@ export class StatsService {
 
   constructor(opts: StatsOptions) {
     this.#tenants = new BoundedMap(opts.maxSeries);
-    this.#webhooks = new BoundedMap(opts.maxSeries);
+    this.#webhooks = new BoundedMap<Series>(opts.maxSeries, (id, s) => {
+      const mine = this.#webhooksOf.get(s.owner!);
+      mine?.delete(id);
+      if (mine?.size === 0) this.#webhooksOf.delete(s.owner!);
+    });
     this.#now = opts.now ?? Date.now;
     this.#gateway = new Series('g', TENANT, (s) => this.#onChange(s));
   }
@@ -140,6 +151,22 @@ export class StatsService {
     this.#gateway.add(now, EVENTS, n);
   }
 
+  /**
+   * A webhook's first figures. A tenant keeps at most WEBHOOKS_PER_TENANT webhook series (past it, its
+   * oldest goes): one tenant's thousand busy subscriptions cannot push every other tenant's out of the bound.
+   */
+  #newWebhook(tenant: string, webhook: string): Series {
+    const mine = this.#webhooksOf.get(tenant) ?? new Set<string>();
+    this.#webhooksOf.set(tenant, mine);
+    if (mine.size >= WEBHOOKS_PER_TENANT) {
+      const oldest = mine.values().next().value!;
+      mine.delete(oldest);
+      this.#webhooks.delete(oldest);
+    }
+    mine.add(webhook);
+    return this.#webhooks.touch(webhook, () => new Series(`w:${webhook}`, WEBHOOK, (s) => this.#onChange(s), tenant));
+  }
+
   /** An attempt's outcome; `sinceRecordedMs` is the time from the event's recording to now. */
   delivery(tenant: string, webhook: string, ok: boolean, attemptMs: number, sinceRecordedMs: number): void {
     const now = this.#now();
@@ -147,7 +174,7 @@ export class StatsService {
       s.add(now, ok ? DELIVERED : FAILED, 1);
       if (ok) s.add(now, DELIVERY_LATENCY + bucketOf(sinceRecordedMs), 1);
     }
-    const w = this.#webhooks.touch(webhook, () => new Series(`w:${webhook}`, WEBHOOK, (s) => this.#onChange(s)));
+    const w = this.#webhooks.get(webhook) ?? this.#newWebhook(tenant, webhook);
     w.add(now, ok ? W_DELIVERED : W_FAILED, 1);
     w.add(now, W_ATTEMPT + bucketOf(attemptMs), 1);
     if (ok) w.add(now, W_DELIVERY_LATENCY + bucketOf(sinceRecordedMs), 1);

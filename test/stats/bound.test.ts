@@ -1,5 +1,5 @@
 import t from 'tap';
-import { StatsService } from '../../src/services/stats.js';
+import { StatsService, WEBHOOKS_PER_TENANT } from '../../src/services/stats.js';
 
 // Every tenant's series, full for an hour, is at most 120 slots of 74 numbers (71 KB). 10,000 tenants
 // active every 10 s would be 700 MB: the bound (S3GATE_STATS_MAX_SERIES) is what keeps it to 1,000 of them.
@@ -35,4 +35,14 @@ t.test('a tenant that made one request holds one slot per window, not the ring',
   t.equal(frame.totals.requests.s3['4xx'], 1);
   t.equal(frame.points.at(-1)!.requests.s3['4xx'], 1, 'in the step holding now');
   t.equal((await stats.tenant('nobody', '1h')).totals.requests.rest['2xx'], 0, 'an unknown tenant reads as zeros');
+});
+
+t.test("one tenant's many busy webhooks keep at most their share of the bound, not other tenants' series", async (t) => {
+  const stats = new StatsService({ maxSeries: 100 });
+  stats.delivery('quiet', 'wh_quiet', true, 5, 20);
+  for (let i = 0; i < 1000; i++) stats.delivery('noisy', `wh_noisy_${i}`, i % 2 === 0, 5, 20);
+  t.equal(stats.tracked().webhooks, 1 + WEBHOOKS_PER_TENANT, 'the noisy tenant holds its share, no more');
+  t.equal((await stats.webhook('wh_quiet', '10m')).totals.succeeded, 1, "the quiet tenant's webhook keeps its figures");
+  t.equal((await stats.webhook('wh_noisy_999', '10m')).totals.failed, 1, 'the newest of the noisy ones is there');
+  t.equal((await stats.webhook('wh_noisy_0', '10m')).totals.succeeded, 0, 'its oldest went');
 });
