@@ -15,6 +15,7 @@ const expected = [
   [/2026\/q3\.csv 22 [0-9a-f]{32}/, /text\/csv finance region,total\nnorth,42/],
   [/404 S3GATE_OBJECT_NOT_FOUND Object 'no\/such\/key' not found in bucket 'reports' [0-9a-f-]{36}/],
   [/s3:ObjectCreated:Put hello\.txt/, /http:\/\/127\.0\.0\.1:\d+\/hook delivered 1/],
+  [/^process 60 \d+ [\d.,]+ (bytes|KB) [\d.,]+ (ms|s)$/m],
   [/\[ '2026\/' \] 1/],
 ];
 
