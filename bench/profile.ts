@@ -1,15 +1,19 @@
-// npm run bench:profile [-- --put] [-- --requests N]: where the gateway's CPU goes under 1 KiB GETs (or
-// PUTs) at c=32 on an RGW tenant. The gateway runs as `npm start` runs it, with --cpu-prof; the profile's
+// npm run bench:profile [-- --put] [-- --door] [-- --requests N]: where the gateway's CPU goes under 1 KiB
+// GETs (or PUTs) at c=32 on an RGW tenant, over REST or (--door) through the S3 door with the AWS SDK. The gateway runs as `npm start` runs it, with --cpu-prof; the profile's
 // samples taken while the load ran are summed by module and by function, and the .cpuprofile is kept for
 // Chrome's DevTools or speedscope (results/profile-<ts>.cpuprofile, not committed, with a -summary.json beside it).
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { Agent as HttpAgent } from 'node:http';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Pool } from 'undici';
 import { rgwSettings, rgwUser } from '../test/helpers/rgw.js';
 import { startFlags, startGateway } from './gateway.js';
 
 const PUT = process.argv.includes('--put');
+const DOOR = process.argv.includes('--door');
 const at = process.argv.indexOf('--requests');
 const REQUESTS = at > 0 ? Number(process.argv[at + 1]) : 20_000;
 const CONCURRENCY = 32;
@@ -62,6 +66,22 @@ export function summarise(profile: Profile, windowMs: number) {
   return { busySamples: busy, idlePercent: Math.round((1000 * idle) / (busy + idle)) / 10, byModule: top(byModule, 25), byFunction: top(byFunction, 40) };
 }
 
+/** A request through the S3 door with the AWS SDK (keep-alive, as the bench's door phase), on a key of the tenant. */
+async function doorRequest(http: Pool, admin: Record<string, string>, s3Base: string, bucket: string): Promise<() => Promise<void>> {
+  const key = (await (await http.request({ method: 'POST', path: '/admin/tenants/profile/s3-keys', headers: { authorization: admin.authorization } })).body.json()) as { accessKeyId: string; secretAccessKey: string };
+  const client = new S3Client({
+    endpoint: s3Base,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: key,
+    requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) }),
+  });
+  return async () => {
+    if (PUT) await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: Buffer.alloc(1024, 2) }));
+    else await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }))).Body!.transformToByteArray();
+  };
+}
+
 async function main() {
   const profDir = mkdtempSync(join(os.tmpdir(), 's3gate-profile-'));
   const gw = await startGateway({
@@ -82,17 +102,20 @@ async function main() {
   await made.body.dump();
   if (made.statusCode !== 201) throw new Error(`creating the bucket answered ${made.statusCode}`);
   await (await http.request({ method: 'PUT', path: object, headers: { ...auth, 'content-type': 'text/plain' }, body: Buffer.alloc(1024, 1) })).body.dump();
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < REQUESTS) {
+  const one = DOOR
+    ? await doorRequest(http, admin, gw.s3Base, bucket)
+    : async () => {
         const res = PUT
           ? await http.request({ method: 'PUT', path: object, headers: { ...auth, 'content-type': 'text/plain' }, body: Buffer.alloc(1024, 2) })
           : await http.request({ method: 'GET', path: object, headers: auth });
         await res.body.dump();
         if (res.statusCode >= 300) throw new Error(`${PUT ? 'PUT' : 'GET'} answered ${res.statusCode}`);
-      }
+      };
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < REQUESTS) await one();
     }),
   );
   const loadMs = performance.now() - t0;
@@ -103,9 +126,13 @@ async function main() {
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))!;
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;
   // The load's window: it ended when the stop began, which the profile's end follows by stopMs at most.
-  const summary = { what: `${REQUESTS} 1 KiB ${PUT ? 'PUT' : 'GET'}s at c=${CONCURRENCY} on an RGW tenant`, perSecond: Math.round(REQUESTS / (loadMs / 1000)), ...summarise(profile, loadMs + stopMs) };
+  const summary = {
+    what: `${REQUESTS} 1 KiB ${PUT ? 'PUT' : 'GET'}s at c=${CONCURRENCY} on an RGW tenant${DOOR ? ', through the S3 door' : ''}`,
+    perSecond: Math.round(REQUESTS / (loadMs / 1000)),
+    ...summarise(profile, loadMs + stopMs),
+  };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const out = new URL(`./results/profile-${stamp}${PUT ? '-put' : ''}`, import.meta.url).pathname;
+  const out = new URL(`./results/profile-${stamp}${DOOR ? '-door' : ''}${PUT ? '-put' : ''}`, import.meta.url).pathname;
   copyFileSync(join(profDir, file), `${out}.cpuprofile`);
   writeFileSync(`${out}-summary.json`, JSON.stringify(summary, null, 2) + '\n');
   console.log(`${summary.what}: ${summary.perSecond}/s; idle ${summary.idlePercent}% of the samples`);
