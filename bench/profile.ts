@@ -68,7 +68,10 @@ export function summarise(profile: Profile, windowMs: number) {
 
 /** A request through the S3 door with the AWS SDK (keep-alive, as the bench's door phase), on a key of the tenant. */
 async function doorRequest(http: Pool, admin: Record<string, string>, s3Base: string, bucket: string): Promise<() => Promise<void>> {
-  const key = (await (await http.request({ method: 'POST', path: '/admin/tenants/profile/s3-keys', headers: { authorization: admin.authorization } })).body.json()) as { accessKeyId: string; secretAccessKey: string };
+  const key = (await (await http.request({ method: 'POST', path: '/admin/tenants/profile/s3-keys', headers: { authorization: admin.authorization } })).body.json()) as {
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
   const client = new S3Client({
     endpoint: s3Base,
     region: 'us-east-1',
