@@ -89,6 +89,8 @@ await page.waitForSelector('tr[data-delivery][data-status=delivered]');
 await page.click('tr[data-delivery] a');
 await page.waitForSelector('tr[data-attempt]');
 await page.waitForSelector('[data-chart=webhook-outcomes] canvas');
+// The success rate, the charts and the log's first rows in view (the attempts opened below them).
+await page.$eval('[aria-label=deliveries]', (el) => el.scrollIntoView());
 await shot('webhooks');
 await page.goto(`${base}/console#/dashboard`);
 await page.waitForSelector('[data-chart=requests] canvas');

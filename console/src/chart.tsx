@@ -37,7 +37,7 @@ export function Chart({ name, title, unit, times, lines }: { name: string; title
         height: HEIGHT,
         series: [
           { value: (_u, v) => (v === null ? '' : localTime(new Date(v * 1000).toISOString())) },
-          ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, points: { size: 4 }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)) })),
+          ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, points: { size: 5, show: unit === 'ms' }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)) })),
         ],
         axes: [{}, { values: (_u, splits) => splits.map(fmt), size: 70 }],
         scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
