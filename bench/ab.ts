@@ -1,5 +1,5 @@
 // npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,K=V] [--b-env K=V,…] [--a-flags F] [--b-flags F] [--db sqlite|postgres|both]
-//                      [--measure replay|writes|gets|puts] [--rounds N] [--events N] [--rate N] [--skip-build]
+//                      [--measure replay|writes|gets|puts|door-gets] [--rounds N] [--events N] [--rate N] [--skip-build]
 // Webhook events of two builds or two settings, side by side in one run: for each side a gateway (on
 // SQLite, on a fresh PostgreSQL database, or both), its own receiver process and subscription; rounds
 // alternate A B A B …. `--measure replay` (the default): one burst records the events, then each round
@@ -9,6 +9,7 @@
 // `--measure gets` / `puts`: each round makes --events 1 KiB GETs (PUTs) over REST at c=32, as the small-
 // object phase of `npm run bench` does, with no subscription; for GETs each round also measures a raw
 // keep-alive client on presigned URLs straight to RGW (the reference of issue 33's c=32 aim).
+// `--measure door-gets`: the same GETs through the S3 door with the AWS SDK (a key of the tenant's, keep-alive).
 // REF is `.` (this tree's build, the default; --skip-build runs its dist as it is, for a build patched
 // by hand), a git commit (built in a temporary worktree sharing this tree's node_modules), or a
 // directory holding a build (dist/, package.json, node_modules). Reports each side's events/s, and CPU
@@ -23,7 +24,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Pool } from 'undici';
 import { tempPgDatabase } from '../test/helpers/pg.js';
@@ -54,14 +57,14 @@ const { values: args } = parseArgs({
 });
 const ROUNDS = Number(args.rounds);
 const WRITES = args.measure === 'writes';
-/** gets | puts: 1 KiB requests at c=32, no events. */
-const SMALL = args.measure === 'gets' || args.measure === 'puts' ? args.measure : undefined;
+/** gets | puts | door-gets: 1 KiB requests at c=32, no events. */
+const SMALL = args.measure === 'gets' || args.measure === 'puts' || args.measure === 'door-gets' ? args.measure : undefined;
 const EVENTS = Number(args.events ?? (SMALL ? 4000 : WRITES ? 3000 : 10000));
 const RATE = Number(args.rate);
 const dbs = args.db === 'both' ? ['sqlite', 'postgres'] : [args.db!];
-if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !['replay', 'writes', 'gets', 'puts'].includes(args.measure!) || !(ROUNDS >= 1) || !(EVENTS >= 1) || !(RATE >= 1)) {
+if (!dbs.every((d) => d === 'sqlite' || d === 'postgres') || !['replay', 'writes', 'gets', 'puts', 'door-gets'].includes(args.measure!) || !(ROUNDS >= 1) || !(EVENTS >= 1) || !(RATE >= 1)) {
   console.error(
-    'usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--a-flags F] [--b-flags F] [--db sqlite|postgres|both] [--measure replay|writes|gets|puts] [--rounds N] [--events N] [--rate N]',
+    'usage: npm run bench:ab -- [--a REF] [--b REF] [--a-env K=V,…] [--b-env K=V,…] [--a-flags F] [--b-flags F] [--db sqlite|postgres|both] [--measure replay|writes|gets|puts|door-gets] [--rounds N] [--events N] [--rate N]',
   );
   process.exit(2);
 }
@@ -95,8 +98,10 @@ function treeOf(ref: string): { tree: string; commit: string } {
 
 const ONE_KIB = Buffer.alloc(1024, 'x');
 
-/** One 1 KiB GET (of 100 shared objects) or PUT (under the side's prefix) over REST. */
-async function smallRequest(http: Pool, auth: Record<string, string>, bucket: string, prefix: string, i: number): Promise<void> {
+/** One 1 KiB GET (of 100 shared objects) or PUT (under the side's prefix) over REST, or a GET through the door. */
+async function smallRequest(s: Side, auth: Record<string, string>, bucket: string, i: number): Promise<void> {
+  if (s.door) return void (await (await s.door.send(new GetObjectCommand({ Bucket: bucket, Key: `small/${i % 100}` }))).Body!.transformToByteArray());
+  const { http, prefix } = s;
   const get = SMALL === 'gets';
   const key = get ? `small/${i % 100}` : `${prefix}put/${i % 200}`;
   const res = await http.request({
@@ -107,6 +112,20 @@ async function smallRequest(http: Pool, auth: Record<string, string>, bucket: st
   });
   await res.body.dump();
   if (res.statusCode !== (get ? 200 : 201)) throw new Error(`${get ? 'GET' : 'PUT'} ${res.statusCode}`);
+}
+
+/** The AWS SDK with its defaults on a gateway's S3 door, signing with a new S3 key of the tenant. */
+async function doorClient(http: Pool, auth: Record<string, string>, s3Base: string): Promise<S3Client> {
+  const res = await http.request({ method: 'POST', path: '/v1/s3-keys', headers: auth });
+  if (res.statusCode !== 201) throw new Error(`POST /v1/s3-keys ${res.statusCode} ${await res.body.text()}`);
+  const credentials = (await res.body.json()) as { accessKeyId: string; secretAccessKey: string };
+  return new S3Client({
+    endpoint: s3Base,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+    requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) }),
+  });
 }
 
 interface Reference {
@@ -157,6 +176,8 @@ interface Side {
   db: string;
   pid: number;
   http: Pool;
+  /** --measure door-gets: the AWS SDK on the side's S3 door. */
+  door?: S3Client;
   /** Not for gets / puts. */
   receiver?: EventReceiver;
   hook: string;
@@ -216,11 +237,13 @@ async function main() {
       }
       const since = new Date().toISOString();
       if (!WRITES && !SMALL) await burst(http, auth, bucket, receiver!, prefix, EVENTS);
-      sides.push({ name, db, pid: gw.child.pid!, http, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), prefix, rate: [], p99: [], cpu: [], machineCpu: [], byCommand: [] });
+      const door = SMALL === 'door-gets' ? await doorClient(http, auth, gw.s3Base) : undefined;
+      if (door) cleanups.push(() => door.destroy());
+      sides.push({ name, db, pid: gw.child.pid!, http, door, receiver, hook, since, until: new Date(Date.now() + 1).toISOString(), prefix, rate: [], p99: [], cpu: [], machineCpu: [], byCommand: [] });
       process.stderr.write(`ab: ${name} on ${db} ready (${build.commit} ${JSON.stringify(build.env)} ${build.flags.join(' ')})\n`);
     }
   }
-  if (SMALL) for (const s of sides) await load(500, 32, (i) => smallRequest(s.http, auth, bucket, s.prefix, i));
+  if (SMALL) for (const s of sides) await load(500, 32, (i) => smallRequest(s, auth, bucket, i));
   for (let r = 0; r < ROUNDS; r++) {
     for (const ref of refs) {
       const { rps, cpu } = await ref.round();
@@ -233,7 +256,7 @@ async function main() {
       let eventsPerSecond: number;
       let events: number;
       if (SMALL) {
-        const l = await load(EVENTS, 32, (i) => smallRequest(s.http, auth, bucket, s.prefix, i));
+        const l = await load(EVENTS, 32, (i) => smallRequest(s, auth, bucket, i));
         [eventsPerSecond, events] = [l.rps, EVENTS];
       } else if (WRITES) {
         const w = await steadyWrites(s.http, auth, bucket, s.receiver!, `${s.prefix}${r}-`, RATE, EVENTS);

@@ -1,5 +1,7 @@
-// npm run bench:profile [-- --put] [-- --door] [-- --requests N]: where the gateway's CPU goes under 1 KiB
-// GETs (or PUTs) at c=32 on an RGW tenant, over REST or (--door) through the S3 door with the AWS SDK. The gateway runs as `npm start` runs it, with --cpu-prof; the profile's
+// npm run bench:profile [-- --put] [-- --door] [-- --requests N] [-- --large MiB]: where the gateway's CPU goes under 1 KiB
+// GETs (or PUTs) at c=32 on an RGW tenant, over REST or (--door) through the S3 door with the AWS SDK; with
+// --large, under uploads (lib-storage's defaults) and downloads of an object of that size through the door, three
+// of each. The gateway runs as `npm start` runs it, with --cpu-prof; the profile's
 // samples taken while the load ran are summed by module and by function, and the .cpuprofile is kept for
 // Chrome's DevTools or speedscope (results/profile-<ts>.cpuprofile, not committed, with a -summary.json beside it).
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,15 +10,22 @@ import { join } from 'node:path';
 import { Agent as HttpAgent } from 'node:http';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { rgwSettings, rgwUser } from '../test/helpers/rgw.js';
 import { startFlags, startGateway } from './gateway.js';
+import { bytes, drain, mbps, MiB, timed } from './lib/measure.js';
 
 const PUT = process.argv.includes('--put');
 const DOOR = process.argv.includes('--door');
 const at = process.argv.indexOf('--requests');
 const REQUESTS = at > 0 ? Number(process.argv[at + 1]) : 20_000;
 const CONCURRENCY = 32;
+const large = process.argv.indexOf('--large');
+const LARGE = large > 0 ? Number(process.argv[large + 1]) * MiB : 0;
+/** --large N up|down: only uploads, or (after one upload) only downloads. */
+const ONLY = large > 0 ? process.argv[large + 2] : undefined;
 
 interface Profile {
   nodes: { id: number; callFrame: { functionName: string; url: string } }[];
@@ -67,7 +76,7 @@ export function summarise(profile: Profile, windowMs: number) {
 }
 
 /** A request through the S3 door with the AWS SDK (keep-alive, as the bench's door phase), on a key of the tenant. */
-async function doorRequest(http: Pool, admin: Record<string, string>, s3Base: string, bucket: string): Promise<() => Promise<void>> {
+async function doorClient(http: Pool, admin: Record<string, string>, s3Base: string): Promise<S3Client> {
   const key = (await (await http.request({ method: 'POST', path: '/admin/tenants/profile/s3-keys', headers: { authorization: admin.authorization } })).body.json()) as {
     accessKeyId: string;
     secretAccessKey: string;
@@ -79,6 +88,12 @@ async function doorRequest(http: Pool, admin: Record<string, string>, s3Base: st
     credentials: key,
     requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) }),
   });
+  return client;
+}
+
+/** 1 KiB GETs or PUTs through the door. */
+async function doorRequest(http: Pool, admin: Record<string, string>, s3Base: string, bucket: string): Promise<() => Promise<void>> {
+  const client = await doorClient(http, admin, s3Base);
   return async () => {
     if (PUT) await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: Buffer.alloc(1024, 2) }));
     else await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }))).Body!.transformToByteArray();
@@ -94,9 +109,10 @@ async function main() {
   });
   const http = new Pool(gw.base, { connections: CONCURRENCY });
   const admin = { authorization: 'Bearer profile-admin', 'content-type': 'application/json' };
-  const created = (await (
-    await http.request({ method: 'POST', path: '/admin/tenants', headers: admin, body: JSON.stringify({ id: 'profile', s3: rgwSettings(rgwUser('profile')) }) })
-  ).body.json()) as { apiKey: string };
+  const user = rgwUser('profile');
+  const created = (await (await http.request({ method: 'POST', path: '/admin/tenants', headers: admin, body: JSON.stringify({ id: 'profile', s3: rgwSettings(user) }) })).body.json()) as {
+    apiKey: string;
+  };
   const auth = { authorization: `Bearer ${created.apiKey}` };
   // Bucket names are global in RGW: one of a run before (another user's) must not be taken.
   const bucket = `profile-${Date.now().toString(36)}`;
@@ -105,6 +121,7 @@ async function main() {
   await made.body.dump();
   if (made.statusCode !== 201) throw new Error(`creating the bucket answered ${made.statusCode}`);
   await (await http.request({ method: 'PUT', path: object, headers: { ...auth, 'content-type': 'text/plain' }, body: Buffer.alloc(1024, 1) })).body.dump();
+  if (LARGE) return largeTransfers(http, admin, gw, bucket, profDir, rgwSettings(user));
   const one = DOOR
     ? await doorRequest(http, admin, gw.s3Base, bucket)
     : async () => {
@@ -116,29 +133,104 @@ async function main() {
       };
   let next = 0;
   const t0 = performance.now();
+  const cpu0 = cpuMs(gw.child.pid!);
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next++ < REQUESTS) await one();
     }),
   );
   const loadMs = performance.now() - t0;
+  // With the profiler on: a figure to compare between profiles, not with the bench's.
+  const cpuMsPerRequest = Math.round((1000 * (cpuMs(gw.child.pid!) - cpu0)) / REQUESTS) / 1000;
   await http.close();
+  await writeProfile(
+    gw,
+    profDir,
+    loadMs,
+    {
+      what: `${REQUESTS} 1 KiB ${PUT ? 'PUT' : 'GET'}s at c=${CONCURRENCY} on an RGW tenant${DOOR ? ', through the S3 door' : ''}`,
+      perSecond: Math.round(REQUESTS / (loadMs / 1000)),
+      cpuMsPerRequest,
+    },
+    `${DOOR ? '-door' : ''}${PUT ? '-put' : ''}`,
+  );
+}
+
+/** The gateway's user and system CPU so far, in ms (/proc). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
+/** The CPU ms of each process named, so far (/proc). */
+function cpuOf(pids: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) if (pid) out[name] = cpuMs(pid);
+  return out;
+}
+
+const pidOf = (name: string) => {
+  const found = readdirSync('/proc').find((d) => /^\d+$/.test(d) && readFileSync(`/proc/${d}/stat`, 'utf8').includes(`(${name})`));
+  return found ? Number(found) : undefined;
+};
+
+/**
+ * Three rounds of an upload of LARGE bytes (lib-storage's defaults) and its download, through the door and
+ * directly on RGW with the same SDK client settings, alternating; MB/s and the CPU ms per MiB of each process.
+ */
+async function largeTransfers(http: Pool, admin: Record<string, string>, gw: Gateway, bucket: string, profDir: string, rgw: { endpoint: string; accessKeyId: string; secretAccessKey: string }) {
+  const door = await doorClient(http, admin, gw.s3Base);
+  const direct = new S3Client({
+    endpoint: rgw.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: rgw,
+    requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) }),
+  });
+  const pids = { gateway: gw.child.pid, radosgw: pidOf('radosgw'), 'ceph-osd': pidOf('ceph-osd'), client: process.pid };
+  const mib = LARGE / MiB;
+  const measure = async (label: string, fn: () => Promise<unknown>) => {
+    const before = cpuOf(pids);
+    const rate = mbps(LARGE, await timed(fn));
+    const after = cpuOf(pids);
+    const cpu = Object.fromEntries(Object.keys(after).map((k) => [k, Math.round((100 * (after[k] - before[k])) / mib) / 100]));
+    console.log(label, rate, 'MB/s; CPU ms per MiB', JSON.stringify(cpu));
+    return { label, mbps: rate, cpuMsPerMiB: cpu };
+  };
+  const upload = (client: S3Client, key: string) => () => new Upload({ client, params: { Bucket: bucket, Key: key, Body: bytes(LARGE) } }).done();
+  const download = (client: S3Client, key: string) => async () => {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if ((await drain(out.Body as Readable)) !== LARGE) throw new Error('short download');
+  };
+  const rounds = [];
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) {
+    if (i === 0 || ONLY !== 'down') rounds.push(await measure('door up', upload(door, 'large')), await measure('direct up', upload(direct, 'large-direct')));
+    if (ONLY !== 'up') rounds.push(await measure('door down', download(door, 'large')), await measure('direct down', download(direct, 'large-direct')));
+  }
+  const loadMs = performance.now() - t0;
+  door.destroy();
+  direct.destroy();
+  await http.close();
+  await writeProfile(gw, profDir, loadMs, { what: `3 uploads and downloads of ${mib} MiB through the S3 door and directly, alternating`, rounds }, '-door-large');
+}
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+/** Stops the gateway, sums its profile's samples of the load's window, and keeps both. */
+async function writeProfile(gw: Gateway, profDir: string, loadMs: number, head: Record<string, unknown>, tag: string) {
   const stopAt = performance.now();
   await gw.stop();
   const stopMs = performance.now() - stopAt;
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))!;
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;
   // The load's window: it ended when the stop began, which the profile's end follows by stopMs at most.
-  const summary = {
-    what: `${REQUESTS} 1 KiB ${PUT ? 'PUT' : 'GET'}s at c=${CONCURRENCY} on an RGW tenant${DOOR ? ', through the S3 door' : ''}`,
-    perSecond: Math.round(REQUESTS / (loadMs / 1000)),
-    ...summarise(profile, loadMs + stopMs),
-  };
+  const summary = { ...head, ...summarise(profile, loadMs + stopMs) };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const out = new URL(`./results/profile-${stamp}${DOOR ? '-door' : ''}${PUT ? '-put' : ''}`, import.meta.url).pathname;
+  const out = new URL(`./results/profile-${stamp}${tag}`, import.meta.url).pathname;
   copyFileSync(join(profDir, file), `${out}.cpuprofile`);
   writeFileSync(`${out}-summary.json`, JSON.stringify(summary, null, 2) + '\n');
-  console.log(`${summary.what}: ${summary.perSecond}/s; idle ${summary.idlePercent}% of the samples`);
+  console.log(`${String(head.what)}${head.perSecond ? `: ${String(head.perSecond)}/s, ${String(head.cpuMsPerRequest)} ms CPU each` : ''}; idle ${summary.idlePercent}% of the samples`);
   for (const [m, pct] of summary.byModule.slice(0, 15)) console.log(`${String(pct).padStart(5)}%  ${m}`);
   console.log('…');
   for (const [f, pct] of summary.byFunction.slice(0, 20)) console.log(`${String(pct).padStart(5)}%  ${f}`);

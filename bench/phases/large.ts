@@ -1,23 +1,11 @@
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { freePort } from '../../test/helpers/stall.js';
-import { startEnv } from '../gateway.js';
+import { pipeProxy } from '../lib/pipe-proxy.js';
 import { alternate, bytes, cpuMsOf, minorFaultsOf, drain, mbps, MiB, round, summary, timed, type Summary } from '../lib/measure.js';
 
 import { RUNS, LARGE, record, type Bench } from './bench.js';
-/** A bare node:http pipe proxy of one URL in its own process: the floor of any Node proxy on this machine. */
-async function pipeProxy(url: string): Promise<{ url: string; pid: number; stop: () => void }> {
-  const port = await freePort();
-  const code = `const http=require('http');const a=new http.Agent({keepAlive:true});http.createServer((q,s)=>http.get(process.argv[1],{agent:a},(u)=>{s.writeHead(200,{'content-length':u.headers['content-length']});u.pipe(s)})).listen(${port},'127.0.0.1',()=>console.log('up'))`;
-  // With the gateway's malloc settings (startEnv): the floor is Node's at its best, not at glibc's mood.
-  const proxy = spawn(process.execPath, ['-e', code, url], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...startEnv() } });
-  await new Promise((r) => proxy.stdout!.once('data', r));
-  return { url: `http://127.0.0.1:${port}/`, pid: proxy.pid!, stop: () => proxy.kill() };
-}
-
 /** Streamed upload with Content-Length and chunked, download beside direct access and a bare pipe proxy */
 export async function largeObjects(b: Bench) {
   const { s3, bucket, main, pid, rss, http, auth, obj, say } = b;
@@ -47,7 +35,7 @@ export async function largeObjects(b: Bench) {
   rss.phase('download');
   // Every side reads the same object, the one the gateway uploaded (a multipart upload: RGW may serve it
   // at another pace than an object written by one PutObject).
-  const proxy = await pipeProxy(await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'large-gateway' }), { expiresIn: 3600 }));
+  const proxy = await pipeProxy(await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'large-gateway' }), { expiresIn: 3600 }), 'url');
   const fetchAll = async (url: string, headers: Record<string, string> = {}) => {
     const res = await fetch(url, { headers });
     if ((await drain(res.body as unknown as AsyncIterable<Buffer>)) !== LARGE) throw new Error(`short download from ${url}`);
