@@ -1,7 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { getCanonicalHeaders, SignatureV4Base } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { Sha256 } from './sha256.js';
+import { hmacHex, signingKey } from './signing.js';
 
 /** What a signed request is made of: the path already URI-encoded as S3 wants it, the query decoded. */
 export interface ToSign {
@@ -46,7 +47,7 @@ export class RequestSigner extends SignatureV4Base {
     const canonical = this.createCanonicalRequest({ method: req.method, path: req.path, query: req.query, headers } as unknown as HttpRequest, canonicalHeaders, req.payloadHash);
     const scope = `${shortDate}/${this.#region}/s3/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
-    const signature = createHmac('sha256', this.#signingKey(credentials, shortDate)).update(stringToSign).digest('hex');
+    const signature = hmacHex(this.#signingKey(credentials, shortDate), stringToSign);
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
     return headers;
   }
@@ -63,8 +64,7 @@ export class RequestSigner extends SignatureV4Base {
     // derives from nothing else. A provider that returns a new object each time only costs a derivation.
     const k = this.#key;
     if (k && k.shortDate === shortDate && k.credentials === credentials) return k.key;
-    let key: Buffer = Buffer.from(`AWS4${credentials.secretAccessKey}`);
-    for (const part of [shortDate, this.#region, 's3', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+    const key = signingKey(credentials.secretAccessKey, shortDate, this.#region);
     this.#key = { shortDate, credentials, key };
     return key;
   }

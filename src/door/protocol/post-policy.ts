@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { hmacHex, signingKey } from '../../s3/signing.js';
 import { S3Error } from './errors.js';
 import { sameSignature } from './signature.js';
 import { signV2 } from './sigv2.js';
@@ -98,11 +98,7 @@ export function credentialsOf(fields: Map<string, string>, policy: string, regio
     }
     return {
       accessKeyId,
-      verify: (secret) => {
-        const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-        const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), 's3'), 'aws4_request');
-        return sameSignature(createHmac('sha256', key).update(policy, 'utf8').digest('hex'), signature);
-      },
+      verify: (secret) => sameSignature(hmacHex(signingKey(secret, date, region), policy), signature),
     };
   }
   const accessKeyId = fields.get('awsaccesskeyid');

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { getCanonicalHeaders, Sha256, SignatureV4, type HeaderBag, type HttpRequest, type QueryParameterBag } from '../../s3/signing.js';
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { canonicalRequest, getCanonicalHeaders, hmacHex, signingKey, type HeaderBag, type HttpRequest, type QueryParameterBag } from '../../s3/signing.js';
 import { S3Error, s3 } from './errors.js';
 import { MAX_SKEW_MS, sameSignature, type Authenticated, type KeyLookup, type PayloadMode, type SignedRequest } from './signature.js';
 
@@ -10,21 +12,17 @@ export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 export type Query = QueryParameterBag;
 
 /**
- * The arithmetic is @smithy/signature-v4's: this subclass only exposes its canonical request and
- * string-to-sign steps, so a signature is computed from the request as it was received rather than
- * from a request the signer would build (it adds and drops headers of its own when signing).
+ * Signing keys already derived (four HMACs each), by the day, region and secret they derive from: a client
+ * signs every request of a day with the same. The secret is the store's, looked up for every request (a
+ * revoked key is refused before this), so a kept key only ever verifies what deriving it again would.
  */
-class Verifier extends SignatureV4 {
-  constructor(accessKeyId: string, secretAccessKey: string, region: string) {
-    // S3 signs the path as sent: no second encoding, no normalisation of `.` or `//`.
-    super({ service: 's3', region, credentials: { accessKeyId, secretAccessKey }, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
-  }
+const signingKeys = new LRUCache<string, Buffer>({ max: 10_000 });
 
-  async expected(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, longDate: string, scope: string, signingDate: Date): Promise<string> {
-    const canonical = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
-    const stringToSign = await this.createStringToSign(longDate, scope, canonical, 'AWS4-HMAC-SHA256');
-    return this.sign(stringToSign, { signingDate });
-  }
+function keyOf(secret: string, shortDate: string, region: string): Buffer {
+  const id = `${shortDate}/${region}/${secret}`;
+  let key = signingKeys.get(id);
+  if (!key) signingKeys.set(id, (key = signingKey(secret, shortDate, region)));
+  return key;
 }
 
 const LONG_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -92,7 +90,6 @@ export async function authenticateV4(req: SignedRequest, opts: { region: string;
   let credential: Credential;
   let signedHeaders: string[];
   let signature: string;
-  let signingDate: Date;
   let longDate: string;
   let payload: PayloadMode;
   if (authorization !== undefined) {
@@ -119,7 +116,6 @@ export async function authenticateV4(req: SignedRequest, opts: { region: string;
             return d && !Number.isNaN(d.getTime()) ? d : undefined;
           })();
     if (!date) throw s3.accessDenied('AWS authentication requires a valid Date or x-amz-date header');
-    signingDate = date;
     longDate =
       amzDate ??
       date
@@ -153,7 +149,6 @@ export async function authenticateV4(req: SignedRequest, opts: { region: string;
     longDate = str('X-Amz-Date')!;
     const date = parseLongDate(longDate);
     if (!date) throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"", 400);
-    signingDate = date;
     const expires = Number(str('X-Amz-Expires'));
     if (!Number.isInteger(expires) || expires < 0) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires should be a number', 400);
     // 403 as radosgw answers it (the S3 conformance suite expects that), with the message AWS gives.
@@ -211,14 +206,15 @@ export async function authenticateV4(req: SignedRequest, opts: { region: string;
   // every header the client signed is passed as signable.
   const canonicalHeaders = getCanonicalHeaders({ headers } as HttpRequest, undefined, new Set(signedHeaders));
   const request = { method: req.method, path: req.rawPath, query, headers, protocol: 'http:', hostname: '' } as unknown as HttpRequest;
-  const verifier = new Verifier(credential.accessKeyId, key.secretAccessKey, opts.region);
-  const expected = await verifier.expected(request, canonicalHeaders, payloadHash, longDate, scope, signingDate);
+  const canonical = canonicalRequest(request, canonicalHeaders, payloadHash);
+  const signing = keyOf(key.secretAccessKey, shortDate, opts.region);
+  const expected = hmacHex(signing, `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonical, 'utf8').digest('hex')}`);
   if (!sameSignature(expected, signature)) throw s3.signatureMismatch();
   return {
     tenantId: key.tenantId,
     accessKeyId: credential.accessKeyId,
     payload,
-    chain: { seed: signature, longDate, scope, sign: (s) => verifier.sign(s, { signingDate }) },
+    chain: { seed: signature, longDate, scope, sign: async (s) => hmacHex(signing, s) },
   };
 }
 
