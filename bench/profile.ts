@@ -1,7 +1,8 @@
-// npm run bench:profile [-- --put] [-- --door] [-- --requests N] [-- --large MiB]: where the gateway's CPU goes under 1 KiB
-// GETs (or PUTs) at c=32 on an RGW tenant, over REST or (--door) through the S3 door with the AWS SDK; with
-// --large, under uploads (lib-storage's defaults) and downloads of an object of that size through the door, three
-// of each. The gateway runs as `npm start` runs it, with --cpu-prof; the profile's
+// npm run bench:profile [-- --put] [-- --door] [-- --requests N] [-- --door --large MiB [up|down]]: where the gateway's
+// CPU goes under 1 KiB GETs (or PUTs) at c=32 on an RGW tenant, over REST or (--door) through the S3 door with the AWS
+// SDK; with --large, under three uploads (lib-storage's defaults) and downloads of an object of that size through the
+// door, each followed by the same transfer direct, with every process's CPU per MiB (the gateway's also by thread, and
+// user / system). The gateway runs as `npm start` runs it, with --cpu-prof; the profile's
 // samples taken while the load ran are summed by module and by function, and the .cpuprofile is kept for
 // Chrome's DevTools or speedscope (results/profile-<ts>.cpuprofile, not committed, with a -summary.json beside it).
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -157,15 +158,31 @@ async function main() {
 }
 
 /** The gateway's user and system CPU so far, in ms (/proc). */
-function cpuMs(pid: number): number {
+function cpuMs(pid: number, which: 'user' | 'system' | 'both' = 'both'): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  return ((which === 'system' ? 0 : Number(f[11])) + (which === 'user' ? 0 : Number(f[12]))) * 10;
+}
+
+/** A process's CPU ms so far by thread name (node's main thread, V8's workers, libuv's pool), from /proc. */
+function threadsCpuMs(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    out[`gateway thread ${name}`] = (out[`gateway thread ${name}`] ?? 0) + (Number(f[11]) + Number(f[12])) * 10;
+  }
+  return out;
 }
 
 /** The CPU ms of each process named, so far (/proc). */
-function cpuOf(pids: Record<string, number | undefined>): Record<string, number> {
+function cpuOf(pids: { gateway?: number } & Record<string, number | undefined>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, pid] of Object.entries(pids)) if (pid) out[name] = cpuMs(pid);
+  // The gateway's split: its own code (user) and the kernel's work for its sockets (system).
+  if (pids.gateway) {
+    [out['gateway user'], out['gateway system']] = [cpuMs(pids.gateway, 'user'), cpuMs(pids.gateway, 'system')];
+    Object.assign(out, threadsCpuMs(pids.gateway));
+  }
   return out;
 }
 
@@ -193,7 +210,7 @@ async function largeTransfers(http: Pool, admin: Record<string, string>, gw: Gat
     const before = cpuOf(pids);
     const rate = mbps(LARGE, await timed(fn));
     const after = cpuOf(pids);
-    const cpu = Object.fromEntries(Object.keys(after).map((k) => [k, Math.round((100 * (after[k] - before[k])) / mib) / 100]));
+    const cpu = Object.fromEntries(Object.keys(after).flatMap((k) => (after[k] > (before[k] ?? 0) ? [[k, Math.round((100 * (after[k] - (before[k] ?? 0))) / mib) / 100]] : [])));
     console.log(label, rate, 'MB/s; CPU ms per MiB', JSON.stringify(cpu));
     return { label, mbps: rate, cpuMsPerMiB: cpu };
   };
